@@ -1,0 +1,150 @@
+#include "app/node.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "auth/secret.hpp"
+#include "bus/local_bus.hpp"
+#include "hub/hub.hpp"
+#include "net/listener.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace parley {
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+namespace {
+constexpr auto kTickInterval = 100ms;   // typing expiry resolution
+constexpr auto kDrainDeadline = 6s;     // wait for clients to finish the close handshake
+}  // namespace
+
+struct Node::Impl {
+  Options options;
+  std::unique_ptr<SqliteStore> store;
+  LocalBus bus;
+  std::unique_ptr<Hub> hub;
+  std::unique_ptr<JwtCodec> jwt;
+  asio::io_context ioc;
+  asio::thread_pool blocking{1};
+  std::unique_ptr<NetContext> net;
+  std::shared_ptr<Listener> listener;
+  asio::steady_timer tick{ioc};
+  asio::signal_set signals{ioc, SIGINT, SIGTERM};
+  bool draining = false;
+
+  explicit Impl(Options o) : options(std::move(o)) {}
+
+  void schedule_tick() {
+    tick.expires_after(kTickInterval);
+    tick.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      hub->tick();
+      schedule_tick();
+    });
+  }
+
+  void drain() {
+    if (draining) return;
+    draining = true;
+    spdlog::info("shutting down: closing {} connections", hub->connection_count());
+    net->draining = true;
+    listener->stop();
+    for (auto& c : hub->clients()) c->close(1012, "server restarting");
+    wait_for_clients(std::chrono::steady_clock::now() + kDrainDeadline);
+  }
+
+  // Polls the connection count until every session has finished or the deadline passed.
+  void wait_for_clients(std::chrono::steady_clock::time_point deadline) {
+    if (hub->connection_count() == 0 || std::chrono::steady_clock::now() >= deadline) {
+      tick.cancel();
+      store->close();  // commits every accepted write
+      ioc.stop();
+      return;
+    }
+    auto t = std::make_shared<asio::steady_timer>(ioc, 20ms);
+    t->async_wait([this, t, deadline](boost::system::error_code) { wait_for_clients(deadline); });
+  }
+};
+
+Node::Node(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+Node::~Node() {
+  if (impl_->store) impl_->store->close();
+  impl_->blocking.join();
+}
+
+Status Node::start() {
+  auto& o = impl_->options;
+  std::error_code fec;
+  std::filesystem::create_directories(o.data_dir, fec);
+  if (fec) return Status::io_error("cannot create data dir " + o.data_dir + ": " + fec.message());
+
+  std::string secret = o.jwt_secret;
+  if (secret.empty()) {
+    auto s = load_or_create_secret(o.data_dir);
+    if (!s.ok()) return s.status;
+    secret = s.value;
+  }
+  impl_->jwt = std::make_unique<JwtCodec>(secret);
+
+  auto store = SqliteStore::open({(std::filesystem::path(o.data_dir) / "parley.db").string(), o.store_sync, o.commit_batch});
+  if (!store.ok()) return store.status;
+  impl_->store = std::move(store.value);
+
+  HubOptions h;
+  h.heartbeat_ms = o.heartbeat_ms;
+  h.max_text_chars = o.max_text_chars;
+  h.rate_per_sec = o.rate_per_sec;
+  h.rate_burst = o.rate_burst;
+  h.max_conns_per_user = o.max_conns_per_user;
+  h.max_rooms_per_user = o.max_rooms_per_user;
+  h.typing_timeout_ms = o.typing_timeout_ms;
+  impl_->hub = std::make_unique<Hub>(h, *impl_->store, impl_->bus);
+  impl_->bus.set_handler(impl_->hub.get());
+
+  Impl* p = impl_.get();
+  impl_->net.reset(new NetContext{o, *impl_->hub, *impl_->store, *impl_->jwt,
+                                  [p](std::function<void()> job) { asio::post(p->blocking, std::move(job)); }});
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(o.host, ec);
+  if (ec) return Status::invalid("bad host " + o.host);
+  try {
+    impl_->listener = std::make_shared<Listener>(impl_->ioc, *impl_->net, asio::ip::tcp::endpoint(address, o.port));
+  } catch (const boost::system::system_error& e) {
+    return Status::io_error("cannot listen on " + o.host + ":" + std::to_string(o.port) + ": " + e.what());
+  }
+  auto bound = impl_->listener->local_endpoint();
+  std::string shown = bound.address().is_v6() ? "[" + bound.address().to_string() + "]" : bound.address().to_string();
+  std::printf("parleyd listening on http://%s:%u\n", shown.c_str(), static_cast<unsigned>(bound.port()));
+  std::fflush(stdout);
+  spdlog::info("listening on {}:{}, data in {}", shown, bound.port(), o.data_dir);
+  return Status::ok();
+}
+
+void Node::run() {
+  auto& i = *impl_;
+  i.listener->run();
+  i.schedule_tick();
+  i.signals.async_wait([&i](boost::system::error_code ec, int sig) {
+    if (ec) return;
+    spdlog::info("signal {} received", sig);
+    i.drain();
+  });
+  int n = i.options.threads > 0 ? i.options.threads : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::thread> threads;
+  for (int k = 1; k < n; ++k) threads.emplace_back([&i] { i.ioc.run(); });
+  i.ioc.run();
+  for (auto& t : threads) t.join();
+  spdlog::info("stopped");
+}
+
+}  // namespace parley

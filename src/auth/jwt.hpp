@@ -1,0 +1,32 @@
+#pragma once
+// HS256 JSON Web Tokens: the only algorithm parley accepts. Stateless; thread-safe.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/status.hpp"
+
+namespace parley {
+
+struct TokenClaims {
+  std::string sub;   // the user name
+  int64_t exp = 0;   // expiry, seconds since the epoch
+};
+
+class JwtCodec {
+ public:
+  explicit JwtCodec(std::string secret) : secret_(std::move(secret)) {}
+
+  // Returns header.payload.signature for {"sub":sub,"exp":exp}.
+  std::string sign(const TokenClaims& claims) const;
+
+  // Verifies the token: three base64url parts, header alg exactly "HS256", a valid signature,
+  // `sub` a valid user name, `exp` a number later than `now_s`. Any failure is Status::invalid
+  // with a short reason (never the secret or the signature).
+  Result<TokenClaims> verify(std::string_view token, int64_t now_s) const;
+
+ private:
+  std::string secret_;
+};
+
+}  // namespace parley

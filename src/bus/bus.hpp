@@ -1,0 +1,53 @@
+#pragma once
+// The bus carries room events between nodes (and, on one node, from the committer to the hub).
+//
+// Direction is split: calls go out through Bus (publish, subscribe); events come in through
+// BusHandler. Bus code never sees clients or the hub.
+//
+// Contract for implementations:
+// - publish() is thread-safe and does not block on the network.
+// - Events of one room published from one thread are delivered to every subscribed node in
+//   publish order. At most once: a node that is cut off misses events and clients resync by seq.
+// - A node receives a room's events only while subscribed to it.
+#include <string>
+
+#include "common/types.hpp"
+
+namespace parley {
+
+enum class EventKind : uint8_t {
+  message,   // durable: clients recover it by seq if dropped
+  read,      // read receipt
+  typing,    // ephemeral: may be dropped under backpressure
+  presence,  // ephemeral: may be dropped under backpressure
+};
+
+// One event for the members of a room. `frame` is the encoded wire text, shared by every
+// recipient. `skip_user`'s own connections do not receive it (empty: everyone does).
+struct RoomEvent {
+  std::string room;
+  EventKind kind = EventKind::message;
+  std::string skip_user;
+  Frame frame;
+};
+
+class BusHandler {
+ public:
+  virtual ~BusHandler() = default;
+  // Called for every event of a subscribed room, from a bus-owned or publishing thread.
+  virtual void on_room_event(const RoomEvent& event) = 0;
+};
+
+class Bus {
+ public:
+  virtual ~Bus() = default;
+  // Must be called once before any publish.
+  virtual void set_handler(BusHandler* handler) = 0;
+  virtual void publish(RoomEvent event) = 0;
+  // Reference-counted by the caller: called when the node gains its first local member of a
+  // room, and unsubscribe when it loses the last one.
+  virtual void subscribe(const std::string& room) = 0;
+  virtual void unsubscribe(const std::string& room) = 0;
+};
+
+}  // namespace parley

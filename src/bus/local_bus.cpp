@@ -1,0 +1,9 @@
+#include "bus/local_bus.hpp"
+
+namespace parley {
+
+void LocalBus::publish(RoomEvent event) {
+  if (handler_) handler_->on_room_event(event);
+}
+
+}  // namespace parley

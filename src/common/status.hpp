@@ -1,0 +1,43 @@
+#pragma once
+// Errors as values for store and bus calls: cheap on success, named factories, ok() checks.
+#include <string>
+#include <utility>
+
+namespace parley {
+
+class Status {
+ public:
+  enum class Code { ok, not_found, conflict, limit_exceeded, invalid, unavailable, io_error };
+
+  Status() = default;
+  static Status ok() { return {}; }
+  static Status not_found(std::string m) { return {Code::not_found, std::move(m)}; }
+  static Status conflict(std::string m) { return {Code::conflict, std::move(m)}; }
+  static Status limit_exceeded(std::string m) { return {Code::limit_exceeded, std::move(m)}; }
+  static Status invalid(std::string m) { return {Code::invalid, std::move(m)}; }
+  static Status unavailable(std::string m) { return {Code::unavailable, std::move(m)}; }
+  static Status io_error(std::string m) { return {Code::io_error, std::move(m)}; }
+
+  bool is_ok() const { return code_ == Code::ok; }
+  Code code() const { return code_; }
+  const std::string& message() const { return message_; }
+
+ private:
+  Status(Code c, std::string m) : code_(c), message_(std::move(m)) {}
+  Code code_ = Code::ok;
+  std::string message_;
+};
+
+// A value or the Status explaining its absence. `value` is meaningful only when ok().
+template <class T>
+struct Result {
+  Status status;
+  T value{};
+
+  Result() = default;
+  Result(T v) : value(std::move(v)) {}  // NOLINT: implicit on purpose, like expected<T>
+  Result(Status s) : status(std::move(s)) {}  // NOLINT
+  bool ok() const { return status.is_ok(); }
+};
+
+}  // namespace parley

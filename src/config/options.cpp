@@ -1,0 +1,204 @@
+#include "config/options.hpp"
+
+#include <CLI/CLI.hpp>
+#include <toml++/toml.h>
+
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+namespace parley {
+namespace {
+
+// One configurable key: its snake_case name (TOML key, flag --kebab-case, env PARLEY_UPPER),
+// the help text, and how to parse a textual value into Options.
+struct Setting {
+  std::string key;
+  std::string help;
+  std::function<void(Options&, const std::string&)> parse;
+  std::function<std::string(const Options&)> show;
+};
+
+template <class T>
+Setting number(std::string key, std::string help, T Options::*field) {
+  return {std::move(key), std::move(help),
+          [field](Options& o, const std::string& v) {
+            std::size_t used = 0;
+            long double x = std::stold(v, &used);
+            if (used != v.size() || x < 0) throw std::invalid_argument("not a non-negative number");
+            o.*field = static_cast<T>(x);
+          },
+          [field](const Options& o) {
+            std::ostringstream s;
+            s << o.*field;
+            return s.str();
+          }};
+}
+
+Setting text(std::string key, std::string help, std::string Options::*field) {
+  return {std::move(key), std::move(help),
+          [field](Options& o, const std::string& v) { o.*field = v; },
+          [field](const Options& o) { return o.*field; }};
+}
+
+Setting list(std::string key, std::string help, std::vector<std::string> Options::*field) {
+  return {std::move(key), std::move(help),
+          [field](Options& o, const std::string& v) {
+            (o.*field).clear();
+            std::stringstream in(v);
+            for (std::string item; std::getline(in, item, ',');) {
+              if (!item.empty()) (o.*field).push_back(item);
+            }
+          },
+          [field](const Options& o) {
+            std::string out;
+            for (auto& s : o.*field) out += (out.empty() ? "" : ",") + s;
+            return out;
+          }};
+}
+
+std::vector<Setting> settings() {
+  using O = Options;
+  return {
+      text("host", "listen address", &O::host),
+      number("port", "listen port; 0 picks a free one", &O::port),
+      text("data_dir", "directory of the SQLite database and the generated JWT secret", &O::data_dir),
+      text("jwt_secret", "HS256 secret for tokens (default: generated, kept in data_dir)", &O::jwt_secret),
+      number("token_ttl_s", "lifetime in seconds of tokens from /api/register and /api/login", &O::token_ttl_s),
+      number("threads", "I/O threads; 0 = number of cores", &O::threads),
+      number("heartbeat_ms", "ping interval; a connection missing two pongs is closed", &O::heartbeat_ms),
+      number("handshake_timeout_ms", "time from TCP accept to a completed upgrade", &O::handshake_timeout_ms),
+      number("max_frame_bytes", "largest WebSocket message; larger closes with 1009", &O::max_frame_bytes),
+      number("max_text_chars", "longest message text in characters (error too_large)", &O::max_text_chars),
+      number("rate_per_sec", "messages per second per user (token bucket refill)", &O::rate_per_sec),
+      number("rate_burst", "message burst per user (token bucket size)", &O::rate_burst),
+      number("queue_soft_bytes", "outbound queue size above which typing/presence are dropped", &O::queue_soft_bytes),
+      number("queue_hard_bytes", "outbound queue size above which the connection closes with 1013", &O::queue_hard_bytes),
+      number("max_conns_per_user", "concurrent connections per user; more get HTTP 429", &O::max_conns_per_user),
+      number("max_rooms_per_user", "rooms a user may be a member of (error limit_exceeded)", &O::max_rooms_per_user),
+      number("typing_timeout_ms", "typing indicator cleared by the server after this without refresh", &O::typing_timeout_ms),
+      list("allowed_origins", "comma-separated Origin allow-list; empty = own origin; * = any", &O::allowed_origins),
+      text("web_root", "directory of static files served at /", &O::web_root),
+      text("store_sync", "SQLite durability: full (fsync per group commit) or normal", &O::store_sync),
+      number("commit_batch", "most writes committed in one transaction", &O::commit_batch),
+      text("log_level", "trace, debug, info, warn or error", &O::log_level),
+  };
+}
+
+std::string flag_of(const std::string& key) {
+  std::string f = "--" + key;
+  for (auto& c : f) if (c == '_') c = '-';
+  return f;
+}
+
+std::string env_of(const std::string& key) {
+  std::string e = "PARLEY_" + key;
+  for (auto& c : e) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return e;
+}
+
+// A TOML value as the same text a flag would carry.
+std::optional<std::string> toml_text(const toml::node& n) {
+  if (auto s = n.value<std::string>()) return *s;
+  if (auto i = n.value_exact<int64_t>()) return std::to_string(*i);
+  if (auto d = n.value_exact<double>()) {
+    std::ostringstream o;
+    o << *d;
+    return o.str();
+  }
+  if (auto b = n.value<bool>()) return *b ? "1" : "0";
+  if (auto arr = n.as_array()) {
+    std::string out;
+    for (auto& el : *arr) {
+      auto t = toml_text(el);
+      if (!t) return std::nullopt;
+      out += (out.empty() ? "" : ",") + *t;
+    }
+    return out;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Options> load_options(int argc, char** argv, int& exit_code) {
+  Options opts;
+  const auto table = settings();
+
+  CLI::App app{"parleyd — real-time chat server.\n"
+               "Every flag can also be set as PARLEY_<NAME> in the environment or as <name> in the\n"
+               "TOML file given by --config; flags override the environment, which overrides the file."};
+  app.get_formatter()->column_width(34);
+  std::string config_file;
+  app.add_option("--config", config_file, "TOML configuration file (env PARLEY_CONFIG)");
+  std::map<std::string, std::string> from_cli;
+  for (auto& s : table) {
+    app.add_option_function<std::string>(
+           flag_of(s.key), [&from_cli, key = s.key](const std::string& v) { from_cli[key] = v; },
+           s.help + " [" + env_of(s.key) + ", default: " + s.show(opts) + "]")
+        ->type_name("");
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    exit_code = app.exit(e);
+    return std::nullopt;
+  }
+
+  if (config_file.empty()) {
+    if (const char* c = std::getenv("PARLEY_CONFIG")) config_file = c;
+  }
+  opts.config_file = config_file;
+
+  auto apply = [&](const Setting& s, const std::string& value, const std::string& origin) {
+    try {
+      s.parse(opts, value);
+    } catch (const std::exception&) {
+      std::cerr << "parleyd: invalid value '" << value << "' for " << s.key << " (" << origin << ")\n";
+      return false;
+    }
+    return true;
+  };
+
+  if (!config_file.empty()) {
+    toml::table file;
+    try {
+      file = toml::parse_file(config_file);
+    } catch (const toml::parse_error& e) {
+      std::cerr << "parleyd: cannot read config " << config_file << ": " << e.description() << "\n";
+      exit_code = 2;
+      return std::nullopt;
+    }
+    for (auto&& [k, v] : file) {
+      auto it = std::find_if(table.begin(), table.end(), [&](auto& s) { return s.key == k.str(); });
+      auto value = toml_text(v);
+      if (it == table.end() || !value) {
+        std::cerr << "parleyd: unknown or ill-typed key '" << k.str() << "' in " << config_file << "\n";
+        exit_code = 2;
+        return std::nullopt;
+      }
+      if (!apply(*it, *value, config_file)) { exit_code = 2; return std::nullopt; }
+    }
+  }
+  for (auto& s : table) {
+    if (const char* e = std::getenv(env_of(s.key).c_str())) {
+      if (!apply(s, e, env_of(s.key))) { exit_code = 2; return std::nullopt; }
+    }
+  }
+  for (auto& s : table) {
+    auto it = from_cli.find(s.key);
+    if (it != from_cli.end() && !apply(s, it->second, flag_of(s.key))) { exit_code = 2; return std::nullopt; }
+  }
+  if (opts.store_sync != "full" && opts.store_sync != "normal") {
+    std::cerr << "parleyd: store_sync must be full or normal\n";
+    exit_code = 2;
+    return std::nullopt;
+  }
+  exit_code = 0;
+  return opts;
+}
+
+}  // namespace parley

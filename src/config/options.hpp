@@ -1,0 +1,41 @@
+#pragma once
+// Every tunable of parleyd with its default. Loaded by load_options(): defaults, then the TOML
+// file (--config), then PARLEY_* environment variables, then command-line flags.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace parley {
+
+struct Options {
+  std::string config_file;
+  std::string host = "0.0.0.0";
+  uint16_t port = 8080;
+  std::string data_dir = "./data";
+  std::string jwt_secret;            // empty: generated once and kept in data_dir/jwt.secret
+  int64_t token_ttl_s = 86400;       // lifetime of tokens minted by /api/register and /api/login
+  int threads = 0;                   // I/O threads; 0 = number of cores
+  int64_t heartbeat_ms = 30000;      // ping interval; two unanswered pings close the connection
+  int64_t handshake_timeout_ms = 10000;
+  std::size_t max_frame_bytes = 64 * 1024;
+  std::size_t max_text_chars = 4000;
+  double rate_per_sec = 10;          // message token bucket refill per user
+  double rate_burst = 20;            // bucket capacity
+  std::size_t queue_soft_bytes = 64 * 1024;    // above: typing/presence dropped
+  std::size_t queue_hard_bytes = 1024 * 1024;  // above: close 1013
+  int max_conns_per_user = 16;
+  int max_rooms_per_user = 500;
+  int64_t typing_timeout_ms = 5000;
+  std::vector<std::string> allowed_origins;  // empty: the server's own origin; "*": any
+  std::string web_root = "./web/dist";
+  std::string store_sync = "full";   // SQLite synchronous mode: full or normal
+  std::size_t commit_batch = 1024;   // most writes in one group commit
+  std::string log_level = "info";
+};
+
+// Parses argv, the environment and the config file. Returns the options, or nullopt after
+// printing help (exit code 0) or an error (exit code 2) into `exit_code`.
+std::optional<Options> load_options(int argc, char** argv, int& exit_code);
+
+}  // namespace parley

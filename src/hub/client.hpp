@@ -1,0 +1,31 @@
+#pragma once
+// The hub's view of one connection. Implemented by the WebSocket session (net/) and by test
+// doubles. All methods are thread-safe and never block: they hand work to the connection's
+// own executor.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "common/types.hpp"
+
+namespace parley {
+
+enum class Urgency : uint8_t {
+  normal,     // must be delivered or the connection closed (1013 when over the hard cap)
+  droppable,  // typing and presence: dropped when the connection's queue is over the soft cap
+};
+
+class Client {
+ public:
+  virtual ~Client() = default;
+  // Queues one frame. The frame is shared: the client must not modify it.
+  virtual void send(Frame frame, Urgency urgency = Urgency::normal) = 0;
+  // Starts a close handshake with `code`; frames queued after this are discarded.
+  virtual void close(uint16_t code, std::string reason) = 0;
+  virtual uint64_t id() const = 0;
+  virtual const std::string& user() const = 0;
+};
+
+using ClientPtr = std::shared_ptr<Client>;
+
+}  // namespace parley

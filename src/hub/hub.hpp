@@ -1,0 +1,125 @@
+#pragma once
+// The hub: rooms, membership, presence, typing, read state, rate limits and fan-out to the
+// connections of this node. It performs no I/O of its own: durable work goes to the Store,
+// room events go out through the Bus and come back through on_room_event(), frames go to
+// Client::send().
+//
+// Thread-safety: every public method may be called from any thread. One mutex (mu_) guards
+// all hub state; it is never held across a Store or Bus call, and a fan-out copies the room's
+// recipient snapshot under the lock and sends outside it.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "bus/bus.hpp"
+#include "hub/client.hpp"
+#include "hub/rate_limiter.hpp"
+#include "protocol/command.hpp"
+#include "store/store.hpp"
+
+namespace parley {
+
+struct HubOptions {
+  int64_t heartbeat_ms = 30000;       // announced in welcome
+  std::size_t max_text_chars = 4000;
+  double rate_per_sec = 10;
+  double rate_burst = 20;
+  int max_conns_per_user = 16;
+  int max_rooms_per_user = 500;
+  int64_t typing_timeout_ms = 5000;
+};
+
+// Time sources, replaceable in tests.
+struct HubClock {
+  std::function<int64_t()> wall_ms;  // message timestamps (ms since the epoch)
+  std::function<int64_t()> mono_ms;  // timeouts and rate limits
+  static HubClock system();
+};
+
+class Hub final : public BusHandler {
+ public:
+  Hub(HubOptions options, Store& store, Bus& bus, HubClock clock = HubClock::system());
+  Hub(const Hub&) = delete;
+  Hub& operator=(const Hub&) = delete;
+
+  // Admission before the upgrade: takes one of the user's connection slots. False when the
+  // user already holds max_conns_per_user. Every true must be matched by connect() or release().
+  bool reserve(const std::string& user);
+  void release(const std::string& user);
+
+  // A connection that holds a reservation and completed its upgrade. Loads the user's rooms,
+  // sends welcome (always the connection's first frame), announces presence if this is the
+  // user's first connection, then calls `ready` — the session starts reading after that.
+  void connect(const ClientPtr& client, std::function<void()> ready);
+
+  // The connection is gone (any reason). Frees its slot; the user's last connection going
+  // announces presence offline and clears the user's typing.
+  void disconnect(const ClientPtr& client);
+
+  // One decoded command from `client`. Replies and errors go to client->send().
+  void handle(const ClientPtr& client, Command command);
+
+  // Room events from the bus: fan-out to local member connections.
+  void on_room_event(const RoomEvent& event) override;
+
+  // Periodic work: expires typing indicators, forgets idle rate-limit buckets. Call every
+  // few hundred ms.
+  void tick();
+
+  // Every connection (also those still loading), e.g. to close them on shutdown.
+  std::vector<ClientPtr> clients() const;
+  std::size_t connection_count() const;
+
+ private:
+  struct UserState {
+    int slots = 0;                     // reserved + connected connections
+    std::vector<ClientPtr> conns;      // connected and welcomed
+    std::set<std::string> rooms;       // rooms the user is a member of (persistent fact)
+    bool online = false;               // presence online has been announced
+  };
+  struct LocalRoom {
+    std::set<std::string> online;      // local users that are members and online
+    std::map<std::string, int64_t> typing;  // user → mono_ms when the indicator expires
+    std::shared_ptr<const std::vector<ClientPtr>> recipients =
+        std::make_shared<const std::vector<ClientPtr>>();  // snapshot of online members' conns
+  };
+
+  // Commands (hub_commands.cpp).
+  void on_join(const ClientPtr& c, const boost::json::value& ref, JoinCmd cmd);
+  void on_leave(const ClientPtr& c, const boost::json::value& ref, LeaveCmd cmd);
+  void on_message(const ClientPtr& c, const boost::json::value& ref, MessageCmd cmd);
+  void on_typing(const ClientPtr& c, const boost::json::value& ref, TypingCmd cmd);
+  void on_read(const ClientPtr& c, const boost::json::value& ref, ReadCmd cmd);
+  void on_sync(const ClientPtr& c, const boost::json::value& ref, SyncCmd cmd);
+  void on_history(const ClientPtr& c, const boost::json::value& ref, HistoryCmd cmd);
+
+  // Replies forbidden and returns false unless the name is valid and the user a member.
+  bool check_member(const ClientPtr& c, const std::string& room, const boost::json::value& ref,
+                    const std::string& id = {});
+
+  // Under mu_: membership bookkeeping. Each returns the events to publish after unlocking.
+  void add_online_member(const std::string& room, const std::string& user, std::vector<RoomEvent>& out);
+  void remove_online_member(const std::string& room, const std::string& user, std::vector<RoomEvent>& out);
+  void rebuild_recipients(const std::string& room);
+  bool clear_typing(const std::string& room, const std::string& user, std::vector<RoomEvent>& out);
+  void publish_all(std::vector<RoomEvent>& events);
+
+  const HubOptions options_;
+  Store& store_;
+  Bus& bus_;
+  const HubClock clock_;
+
+  mutable std::mutex mu_;  // guards users_, rooms_, pending_, buckets_
+  std::unordered_map<std::string, UserState> users_;
+  std::unordered_map<std::string, LocalRoom> rooms_;
+  std::unordered_map<uint64_t, ClientPtr> pending_;  // connected, rooms still loading
+  std::unordered_map<std::string, TokenBucket> buckets_;
+};
+
+}  // namespace parley

@@ -1,0 +1,169 @@
+// The hub's command handlers: one function per client → server command of protocol v1.
+#include <spdlog/spdlog.h>
+
+#include "hub/hub.hpp"
+#include "protocol/encode.hpp"
+#include "protocol/names.hpp"
+
+namespace parley {
+namespace {
+
+using boost::json::value;
+
+void reply_store_error(const ClientPtr& c, const Status& s, const value& ref, const std::string& id = {}) {
+  spdlog::error("conn {} user {}: store error: {}", c->id(), c->user(), s.message());
+  c->send(encode::error("unavailable", "the message store is unavailable, retry later", ref, id));
+}
+
+}  // namespace
+
+bool Hub::check_member(const ClientPtr& c, const std::string& room, const value& ref, const std::string& id) {
+  if (!valid_room_name(room)) {
+    c->send(encode::error("forbidden", "invalid room name", ref, id));
+    return false;
+  }
+  bool member = false;
+  {
+    std::lock_guard lock(mu_);
+    auto u = users_.find(c->user());
+    member = u != users_.end() && u->second.rooms.count(room) > 0;
+  }
+  if (!member) c->send(encode::error("forbidden", "not a member of " + room, ref, id));
+  return member;
+}
+
+void Hub::on_join(const ClientPtr& c, const value& ref, JoinCmd cmd) {
+  if (!valid_room_name(cmd.room)) {
+    c->send(encode::error("forbidden", "invalid room name: use [a-z0-9][a-z0-9_-]{0,63}", ref));
+    return;
+  }
+  store_.join(cmd.room, c->user(), options_.max_rooms_per_user, [this, c, ref, room = cmd.room](Result<parley::RoomState> r) {
+    if (r.status.code() == Status::Code::limit_exceeded) {
+      c->send(encode::error("limit_exceeded", r.status.message(), ref));
+      return;
+    }
+    if (!r.ok()) return reply_store_error(c, r.status, ref);
+    std::vector<RoomEvent> events;
+    {
+      std::lock_guard lock(mu_);
+      auto uit = users_.find(c->user());
+      if (uit == users_.end()) return;  // every connection of the user closed meanwhile
+      auto& u = uit->second;
+      u.rooms.insert(room);
+      if (u.online) add_online_member(room, c->user(), events);
+      std::vector<std::string> online;
+      for (auto& other : rooms_[room].online) {
+        if (other != c->user()) online.push_back(other);
+      }
+      Frame plain = encode::joined(r.value, online, nullptr);
+      Frame with_ref = ref.is_null() ? plain : encode::joined(r.value, online, ref);
+      for (auto& conn : u.conns) conn->send(conn == c ? with_ref : plain);
+      if (std::find(u.conns.begin(), u.conns.end(), c) == u.conns.end()) c->send(with_ref);
+    }
+    publish_all(events);
+  });
+}
+
+void Hub::on_leave(const ClientPtr& c, const value& ref, LeaveCmd cmd) {
+  if (!check_member(c, cmd.room, ref)) return;
+  store_.leave(cmd.room, c->user(), [this, c, ref, room = cmd.room](Result<bool> r) {
+    if (r.status.code() == Status::Code::not_found) {
+      c->send(encode::error("forbidden", "not a member of " + room, ref));
+      return;
+    }
+    if (!r.ok()) return reply_store_error(c, r.status, ref);
+    std::vector<RoomEvent> events;
+    {
+      std::lock_guard lock(mu_);
+      auto uit = users_.find(c->user());
+      if (uit == users_.end()) return;
+      auto& u = uit->second;
+      u.rooms.erase(room);
+      remove_online_member(room, c->user(), events);
+      Frame plain = encode::left(room, nullptr);
+      Frame with_ref = ref.is_null() ? plain : encode::left(room, ref);
+      for (auto& conn : u.conns) conn->send(conn == c ? with_ref : plain);
+    }
+    publish_all(events);
+  });
+}
+
+void Hub::on_message(const ClientPtr& c, const value& ref, MessageCmd cmd) {
+  if (!check_member(c, cmd.room, ref, cmd.id)) return;
+  if (utf8_length(cmd.text) > options_.max_text_chars) {
+    c->send(encode::error("too_large", "text is longer than " + std::to_string(options_.max_text_chars) + " characters", ref, cmd.id));
+    return;
+  }
+  std::vector<RoomEvent> events;
+  {
+    std::lock_guard lock(mu_);
+    const int64_t now = clock_.mono_ms();
+    auto [bucket, _] = buckets_.try_emplace(c->user(), options_.rate_per_sec, options_.rate_burst, now);
+    if (!bucket->second.take(now)) {
+      c->send(encode::error("rate_limited", "too many messages; slow down", ref, cmd.id));
+      return;
+    }
+    clear_typing(cmd.room, c->user(), events);
+  }
+  publish_all(events);
+
+  AppendRequest req{cmd.room, c->user(), cmd.id, std::move(cmd.text), clock_.wall_ms()};
+  store_.append(std::move(req), [this, c, ref, id = cmd.id](Result<Appended> r) {
+    if (!r.ok()) return reply_store_error(c, r.status, ref, id);
+    const ChatMessage& m = r.value.message;
+    c->send(encode::ack(m.room, m.id, m.seq, m.ts, ref));
+    if (!r.value.duplicate) bus_.publish(RoomEvent{m.room, EventKind::message, {}, encode::message(m)});
+  });
+}
+
+void Hub::on_typing(const ClientPtr& c, const value& ref, TypingCmd cmd) {
+  if (!check_member(c, cmd.room, ref)) return;
+  std::vector<RoomEvent> events;
+  {
+    std::lock_guard lock(mu_);
+    auto it = rooms_.find(cmd.room);
+    if (it == rooms_.end()) return;
+    if (cmd.active) {
+      it->second.typing[c->user()] = clock_.mono_ms() + options_.typing_timeout_ms;
+      events.push_back(RoomEvent{cmd.room, EventKind::typing, c->user(), encode::typing(cmd.room, c->user(), true)});
+    } else {
+      clear_typing(cmd.room, c->user(), events);
+    }
+  }
+  publish_all(events);
+}
+
+void Hub::on_read(const ClientPtr& c, const value& ref, ReadCmd cmd) {
+  if (!check_member(c, cmd.room, ref)) return;
+  store_.set_read(cmd.room, c->user(), cmd.seq, [this, c, ref, room = cmd.room, seq = cmd.seq](Result<bool> r) {
+    switch (r.status.code()) {
+      case Status::Code::ok:
+        if (r.value) bus_.publish(RoomEvent{room, EventKind::read, {}, encode::read(room, c->user(), seq)});
+        return;
+      case Status::Code::not_found:
+        return c->send(encode::error("forbidden", "not a member of " + room, ref));
+      case Status::Code::invalid:
+        return c->send(encode::error("bad_request", r.status.message(), ref));
+      default:
+        return reply_store_error(c, r.status, ref);
+    }
+  });
+}
+
+void Hub::on_sync(const ClientPtr& c, const value& ref, SyncCmd cmd) {
+  if (!check_member(c, cmd.room, ref)) return;
+  store_.after(cmd.room, cmd.after, cmd.limit, [c, ref, room = cmd.room](Result<MessagePage> r) {
+    if (!r.ok()) return reply_store_error(c, r.status, ref);
+    c->send(encode::history(room, r.value, ref));
+  });
+}
+
+void Hub::on_history(const ClientPtr& c, const value& ref, HistoryCmd cmd) {
+  if (!check_member(c, cmd.room, ref)) return;
+  store_.before(cmd.room, cmd.before, cmd.limit, [c, ref, room = cmd.room](Result<MessagePage> r) {
+    if (!r.ok()) return reply_store_error(c, r.status, ref);
+    c->send(encode::history(room, r.value, ref));
+  });
+}
+
+}  // namespace parley

@@ -1,0 +1,3 @@
+// The one translation unit that compiles Boost.Asio and Boost.Beast for the whole program.
+#include <boost/asio/impl/src.hpp>
+#include <boost/beast/src.hpp>

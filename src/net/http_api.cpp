@@ -1,0 +1,126 @@
+#include "net/http_api.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+
+#include "auth/passwords.hpp"
+#include "protocol/names.hpp"
+#include "store/store.hpp"
+
+namespace parley {
+namespace http = boost::beast::http;
+namespace json = boost::json;
+using Request = HttpSession::Request;
+using Response = HttpSession::Response;
+
+namespace {
+
+constexpr std::size_t kMinPassword = 8;
+constexpr std::size_t kMaxPassword = 1024;
+
+struct Credentials {
+  std::string user;
+  std::string password;
+};
+
+// Parses {"user","password"}; on failure returns the message for a 400.
+std::variant<Credentials, std::string> credentials_of(const Request& req) {
+  boost::system::error_code ec;
+  auto v = json::parse(req.body(), ec);
+  if (ec || !v.is_object()) return std::string("body must be a JSON object {\"user\",\"password\"}");
+  auto* user = v.as_object().if_contains("user");
+  auto* password = v.as_object().if_contains("password");
+  if (!user || !user->is_string() || !password || !password->is_string()) {
+    return std::string("fields 'user' and 'password' must be strings");
+  }
+  if (!valid_user_name(user->as_string())) return std::string("user names are [a-z0-9_]{1,32}");
+  return Credentials{std::string(user->as_string()), std::string(password->as_string())};
+}
+
+std::string token_body(const NetContext& ctx, const std::string& user) {
+  using namespace std::chrono;
+  int64_t now = duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
+  return json::serialize(json::object{{"token", ctx.jwt.sign({user, now + ctx.options.token_ttl_s})},
+                                      {"user", user},
+                                      {"expires_in", ctx.options.token_ttl_s}});
+}
+
+void do_register(NetContext& ctx, const Request& req, Responder respond) {
+  auto parsed = credentials_of(req);
+  if (auto* why = std::get_if<std::string>(&parsed)) return respond(error_response(req, 400, *why));
+  auto creds = std::get<Credentials>(std::move(parsed));
+  if (creds.password.size() < kMinPassword || creds.password.size() > kMaxPassword) {
+    return respond(error_response(req, 400, "passwords have 8 to 1024 characters"));
+  }
+  // Argon2id takes tens of milliseconds: hash off the I/O thread.
+  ctx.run_blocking([&ctx, req, respond, creds = std::move(creds)] {
+    auto hash = hash_password(creds.password);
+    if (!hash) return respond(error_response(req, 503, "cannot hash password now, retry"));
+    ctx.store.create_user(creds.user, *hash, [&ctx, req, respond, user = creds.user](Result<bool> r) {
+      if (r.status.code() == Status::Code::conflict) return respond(error_response(req, 409, "user name taken"));
+      if (!r.ok()) return respond(error_response(req, 503, "store unavailable"));
+      spdlog::info("user {} registered", user);
+      respond(json_response(req, 201, token_body(ctx, user)));
+    });
+  });
+}
+
+void do_login(NetContext& ctx, const Request& req, Responder respond) {
+  auto parsed = credentials_of(req);
+  if (auto* why = std::get_if<std::string>(&parsed)) return respond(error_response(req, 400, *why));
+  auto creds = std::get<Credentials>(std::move(parsed));
+  if (creds.password.size() > kMaxPassword) return respond(error_response(req, 401, "wrong user or password"));
+  ctx.store.password_hash(creds.user, [&ctx, req, respond, creds](Result<std::string> r) {
+    if (!r.ok() && r.status.code() != Status::Code::not_found) {
+      return respond(error_response(req, 503, "store unavailable"));
+    }
+    ctx.run_blocking([&ctx, req, respond, creds, found = r.ok(), hash = r.value] {
+      // An unknown user costs the same hashing work as a wrong password: no name probing by timing.
+      static const std::string decoy = hash_password("parley-decoy-password").value_or("");
+      bool good = verify_password(creds.password, found ? hash : decoy) && found;
+      if (!good) return respond(error_response(req, 401, "wrong user or password"));
+      respond(json_response(req, 200, token_body(ctx, creds.user)));
+    });
+  });
+}
+
+}  // namespace
+
+Response json_response(const Request& req, unsigned status, std::string body) {
+  Response res{static_cast<http::status>(status), req.version()};
+  res.set(http::field::server, "parley");
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::cache_control, "no-store");
+  res.keep_alive(req.keep_alive());
+  res.body() = std::move(body);
+  return res;
+}
+
+Response error_response(const Request& req, unsigned status, std::string_view message) {
+  return json_response(req, status, json::serialize(json::object{{"error", message}}));
+}
+
+void handle_http(NetContext& ctx, const Request& req, Responder respond) {
+  std::string_view target = req.target();
+  std::string_view path = target.substr(0, target.find('?'));
+  if (path == "/healthz") {
+    if (req.method() != http::verb::get && req.method() != http::verb::head) {
+      return respond(error_response(req, 405, "use GET"));
+    }
+    return respond(json_response(req, 200, R"({"status":"ok"})"));
+  }
+  if (path == "/api/register" || path == "/api/login") {
+    if (req.method() != http::verb::post) return respond(error_response(req, 405, "use POST"));
+    return path == "/api/register" ? do_register(ctx, req, respond) : do_login(ctx, req, respond);
+  }
+  if (path.starts_with("/api/")) return respond(error_response(req, 404, "no such endpoint"));
+  if (path == "/ws") return respond(error_response(req, 426, "WebSocket upgrade required"));
+  if (req.method() != http::verb::get && req.method() != http::verb::head) {
+    return respond(error_response(req, 405, "use GET"));
+  }
+  respond(static_file(ctx, req));
+}
+
+}  // namespace parley

@@ -1,0 +1,128 @@
+#include "net/http_session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <boost/url/parse.hpp>
+
+#include "hub/hub.hpp"
+#include "net/http_api.hpp"
+#include "net/ws_session.hpp"
+
+namespace parley {
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace asio = boost::asio;
+
+namespace {
+
+int64_t now_s() {
+  using namespace std::chrono;
+  return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// The token from `?token=` or `Authorization: Bearer`.
+std::string token_of(const HttpSession::Request& req) {
+  auto auth = req[http::field::authorization];
+  constexpr std::string_view bearer = "Bearer ";
+  if (auth.size() > bearer.size() && auth.substr(0, bearer.size()) == bearer) {
+    return std::string(auth.substr(bearer.size()));
+  }
+  auto url = boost::urls::parse_origin_form(req.target());
+  if (!url) return {};
+  auto params = url->params();
+  auto it = params.find("token");
+  return it == params.end() ? std::string() : std::string((*it).value);
+}
+
+bool origin_allowed(const Options& options, const HttpSession::Request& req) {
+  auto origin = req[http::field::origin];
+  if (origin.empty()) return true;  // not a browser: Origin protects browsers against CSWSH
+  if (options.allowed_origins.empty()) {
+    auto host = req[http::field::host];
+    return origin == "http://" + std::string(host) || origin == "https://" + std::string(host);
+  }
+  for (auto& allowed : options.allowed_origins) {
+    if (allowed == "*" || allowed == origin) return true;
+  }
+  return false;
+}
+
+std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
+
+}  // namespace
+
+HttpSession::HttpSession(asio::ip::tcp::socket socket, NetContext& ctx) : stream_(std::move(socket)), ctx_(ctx) {}
+
+void HttpSession::run() {
+  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    self->stream_.expires_after(std::chrono::milliseconds(self->ctx_.options.handshake_timeout_ms));
+    self->do_read();
+  });
+}
+
+void HttpSession::do_read() {
+  parser_.emplace();
+  parser_->header_limit(16 * 1024);
+  parser_->body_limit(64 * 1024);
+  http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+}
+
+void HttpSession::on_read(beast::error_code ec, std::size_t) {
+  if (ec) {
+    if (ec != http::error::end_of_stream && ec != beast::error::timeout) {
+      spdlog::debug("http read: {}", ec.message());
+    }
+    stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+    return;
+  }
+  Request req = parser_->release();
+  if (ctx_.draining) {
+    auto res = error_response(req, 503, "server is shutting down");
+    res.keep_alive(false);
+    return respond(std::move(res));
+  }
+  if (beast::websocket::is_upgrade(req)) return upgrade(std::move(req));
+  handle_http(ctx_, req, [self = shared_from_this()](Response res) { self->respond(std::move(res)); });
+}
+
+void HttpSession::upgrade(Request req) {
+  auto refuse = [&](unsigned status, std::string_view why) {
+    auto res = error_response(req, status, why);
+    res.keep_alive(false);
+    spdlog::info("upgrade refused ({}): {}", status, why);
+    respond(std::move(res));
+  };
+  if (path_of(req.target()) != "/ws") return refuse(404, "no WebSocket endpoint here; use /ws");
+  if (!origin_allowed(ctx_.options, req)) return refuse(403, "origin not allowed");
+  auto token = token_of(req);
+  if (token.empty()) return refuse(401, "missing token");
+  auto claims = ctx_.jwt.verify(token, now_s());
+  if (!claims.ok()) return refuse(401, claims.status.message());
+  if (!ctx_.hub.reserve(claims.value.sub)) return refuse(429, "too many connections for this user");
+  stream_.expires_never();
+  std::make_shared<WsSession>(std::move(stream_), ctx_, claims.value.sub)->run(std::move(req));
+}
+
+void HttpSession::respond(Response res) {
+  asio::dispatch(stream_.get_executor(), [self = shared_from_this(), res = std::move(res)]() mutable {
+    res.prepare_payload();
+    bool close = !res.keep_alive();
+    self->pending_ = std::make_shared<Response>(std::move(res));
+    http::async_write(self->stream_, *self->pending_,
+                      beast::bind_front_handler(&HttpSession::on_write, self, close));
+  });
+}
+
+void HttpSession::on_write(bool close, beast::error_code ec, std::size_t) {
+  pending_.reset();
+  if (ec || close) {
+    stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+    return;
+  }
+  stream_.expires_after(std::chrono::milliseconds(ctx_.options.handshake_timeout_ms));
+  do_read();
+}
+
+}  // namespace parley

@@ -1,0 +1,189 @@
+#include "net/ws_session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+
+#include "hub/hub.hpp"
+#include "protocol/decode.hpp"
+#include "protocol/encode.hpp"
+
+namespace parley {
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+namespace {
+// How long a close handshake may take before the socket is simply closed.
+constexpr auto kCloseGrace = 3s;
+}  // namespace
+
+WsSession::WsSession(beast::tcp_stream&& stream, NetContext& ctx, std::string user)
+    : ws_(std::move(stream)),
+      ctx_(ctx),
+      user_(std::move(user)),
+      id_(ctx.next_connection_id++),
+      heartbeat_(ws_.get_executor()),
+      close_deadline_(ws_.get_executor()) {
+  beast::error_code ec;
+  auto ep = beast::get_lowest_layer(ws_).socket().remote_endpoint(ec);
+  if (!ec) peer_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+WsSession::~WsSession() = default;
+
+void WsSession::run(beast::http::request<beast::http::string_body> req) {
+  asio::dispatch(ws_.get_executor(), [self = shared_from_this(), req = std::move(req)]() mutable {
+    auto& ws = self->ws_;
+    websocket::stream_base::timeout t{};
+    t.handshake_timeout = std::chrono::milliseconds(self->ctx_.options.handshake_timeout_ms);
+    t.idle_timeout = websocket::stream_base::none();  // our own heartbeat (two missed pongs)
+    t.keep_alive_pings = false;
+    ws.set_option(t);
+    ws.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+      res.set(beast::http::field::server, "parley");
+    }));
+    ws.read_message_max(self->ctx_.options.max_frame_bytes);
+    ws.auto_fragment(false);
+    ws.control_callback([raw = self.get()](websocket::frame_type kind, beast::string_view) {
+      if (kind == websocket::frame_type::pong) raw->unanswered_pings_ = 0;
+    });
+    ws.async_accept(req, beast::bind_front_handler(&WsSession::on_accept, self));
+  });
+}
+
+void WsSession::on_accept(beast::error_code ec) {
+  if (ec) {
+    spdlog::info("conn {} user {}: upgrade failed: {}", id_, user_, ec.message());
+    ctx_.hub.release(user_);
+    return;
+  }
+  accepted_ = true;
+  spdlog::info("conn {} user {} open from {}", id_, user_, peer_);
+  ws_.text(true);
+  ctx_.hub.connect(shared_from_this(), [self = shared_from_this()] {
+    asio::dispatch(self->ws_.get_executor(), [self] {
+      if (self->finished_) return;
+      self->do_read();
+      self->start_heartbeat();
+    });
+  });
+}
+
+void WsSession::do_read() {
+  ws_.async_read(in_, beast::bind_front_handler(&WsSession::on_read, shared_from_this()));
+}
+
+void WsSession::on_read(beast::error_code ec, std::size_t) {
+  if (ec) {
+    if (ec == websocket::error::closed) return finish("closed by client (" + std::to_string(ws_.reason().code) + ")");
+    if (ec == websocket::error::message_too_big) return finish("frame over the limit (1009)");
+    if (ec == beast::error::timeout) return finish("close handshake timed out");
+    return finish(ec.message());
+  }
+  unanswered_pings_ = 0;  // any traffic proves the peer is alive
+  if (!ws_.got_text()) {
+    send(encode::error("bad_request", "binary frames are not supported; send JSON text", nullptr), Urgency::normal);
+  } else {
+    auto data = in_.cdata();
+    std::string_view frame(static_cast<const char*>(data.data()), data.size());
+    auto decoded = decode_command(frame);
+    if (auto* err = std::get_if<ProtocolError>(&decoded)) {
+      spdlog::debug("conn {} user {}: {}", id_, user_, err->message);
+      send(encode::error(*err), Urgency::normal);
+    } else {
+      ctx_.hub.handle(shared_from_this(), std::get<Command>(std::move(decoded)));
+    }
+  }
+  in_.consume(in_.size());
+  if (!closing_) do_read();
+}
+
+void WsSession::send(Frame frame, Urgency urgency) {
+  asio::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame), urgency]() mutable {
+    self->enqueue(std::move(frame), urgency);
+  });
+}
+
+void WsSession::enqueue(Frame frame, Urgency urgency) {
+  if (closing_ || finished_) return;
+  if (urgency == Urgency::droppable && queued_bytes_ > ctx_.options.queue_soft_bytes) return;
+  if (queued_bytes_ + frame->size() > ctx_.options.queue_hard_bytes) {
+    spdlog::warn("conn {} user {}: slow consumer, {} bytes queued", id_, user_, queued_bytes_);
+    return start_close(static_cast<uint16_t>(websocket::close_code::try_again_later), "slow consumer");
+  }
+  queued_bytes_ += frame->size();
+  queue_.push_back(std::move(frame));
+  if (!writing_) do_write();
+}
+
+void WsSession::do_write() {
+  writing_ = true;
+  ws_.async_write(asio::buffer(*queue_.front()), beast::bind_front_handler(&WsSession::on_write, shared_from_this()));
+}
+
+void WsSession::on_write(beast::error_code ec, std::size_t) {
+  writing_ = false;
+  if (queue_.empty()) return;  // cleared by a close
+  queued_bytes_ -= queue_.front()->size();
+  queue_.pop_front();
+  if (ec) return finish("write failed: " + ec.message());
+  if (!queue_.empty() && !closing_) do_write();
+}
+
+void WsSession::close(uint16_t code, std::string reason) {
+  asio::post(ws_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
+    self->start_close(code, std::move(reason));
+  });
+}
+
+void WsSession::start_close(uint16_t code, std::string reason) {
+  if (closing_ || finished_ || !accepted_) return;
+  closing_ = true;
+  heartbeat_.cancel();
+  // Keep only the frame being written: its buffer must live until the write completes.
+  while (queue_.size() > (writing_ ? 1u : 0u)) {
+    queued_bytes_ -= queue_.back()->size();
+    queue_.pop_back();
+  }
+  close_deadline_.expires_after(kCloseGrace);
+  close_deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (!ec) beast::get_lowest_layer(self->ws_).socket().close(ec);
+  });
+  ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason), [self = shared_from_this(), code](beast::error_code ec) {
+    // The read loop sees the peer's close reply (or the socket error) and finishes.
+    if (ec) self->finish("close " + std::to_string(code) + " failed: " + ec.message());
+  });
+}
+
+void WsSession::start_heartbeat() {
+  heartbeat_.expires_after(std::chrono::milliseconds(ctx_.options.heartbeat_ms));
+  heartbeat_.async_wait(beast::bind_front_handler(&WsSession::on_heartbeat, shared_from_this()));
+}
+
+void WsSession::on_heartbeat(beast::error_code ec) {
+  if (ec || closing_ || finished_) return;
+  if (unanswered_pings_ >= 2) {
+    beast::get_lowest_layer(ws_).socket().close(ec);
+    return finish("heartbeat: two pings unanswered");
+  }
+  ++unanswered_pings_;
+  ws_.async_ping({}, [](beast::error_code) {});
+  start_heartbeat();
+}
+
+void WsSession::finish(std::string_view why) {
+  if (finished_) return;
+  finished_ = true;
+  closing_ = true;
+  heartbeat_.cancel();
+  close_deadline_.cancel();
+  beast::error_code ec;
+  beast::get_lowest_layer(ws_).socket().close(ec);
+  spdlog::info("conn {} user {} closed: {}", id_, user_, why);
+  ctx_.hub.disconnect(shared_from_this());
+}
+
+}  // namespace parley

@@ -1,0 +1,63 @@
+#pragma once
+// One WebSocket connection: the hub's Client.
+//
+// All state lives on the connection's strand (the executor of its socket); send() and close()
+// post to it, so there is no mutex here. One write is in flight at a time; frames wait in a
+// queue bounded in bytes: over queue_soft_bytes droppable frames (typing, presence) are
+// discarded, over queue_hard_bytes the connection is closed with 1013 (the client resyncs by
+// seq). Heartbeat: a ping every heartbeat_ms; two unanswered pings in a row close the socket.
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <deque>
+#include <memory>
+
+#include "hub/client.hpp"
+#include "net/context.hpp"
+
+namespace parley {
+
+class WsSession final : public Client, public std::enable_shared_from_this<WsSession> {
+ public:
+  WsSession(boost::beast::tcp_stream&& stream, NetContext& ctx, std::string user);
+  ~WsSession() override;
+
+  // Completes the upgrade for `req`. The hub slot for the user is already reserved.
+  void run(boost::beast::http::request<boost::beast::http::string_body> req);
+
+  void send(Frame frame, Urgency urgency) override;
+  void close(uint16_t code, std::string reason) override;
+  uint64_t id() const override { return id_; }
+  const std::string& user() const override { return user_; }
+
+ private:
+  void on_accept(boost::beast::error_code ec);
+  void do_read();
+  void on_read(boost::beast::error_code ec, std::size_t bytes);
+  void enqueue(Frame frame, Urgency urgency);
+  void do_write();
+  void on_write(boost::beast::error_code ec, std::size_t bytes);
+  void start_heartbeat();
+  void on_heartbeat(boost::beast::error_code ec);
+  void start_close(uint16_t code, std::string reason);
+  void finish(std::string_view why);  // the connection is over: tell the hub, once
+
+  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  NetContext& ctx_;
+  const std::string user_;
+  const uint64_t id_;
+  std::string peer_;
+  boost::beast::flat_buffer in_;
+  std::deque<Frame> queue_;         // front is being written while writing_
+  std::size_t queued_bytes_ = 0;
+  bool writing_ = false;
+  bool accepted_ = false;
+  bool closing_ = false;
+  bool finished_ = false;
+  int unanswered_pings_ = 0;
+  boost::asio::steady_timer heartbeat_;
+  boost::asio::steady_timer close_deadline_;
+};
+
+}  // namespace parley

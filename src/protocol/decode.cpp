@@ -1,0 +1,135 @@
+#include "protocol/decode.hpp"
+
+#include <boost/json.hpp>
+
+namespace parley {
+namespace json = boost::json;
+namespace {
+
+// Reads the fields of one command object; the first problem becomes the error message.
+class Fields {
+ public:
+  explicit Fields(const json::object& o) : o_(o) {}
+
+  bool ok() const { return error_.empty(); }
+  const std::string& error() const { return error_; }
+
+  std::string string(std::string_view key, std::size_t max_bytes = 64 * 1024) {
+    auto* v = o_.if_contains(key);
+    if (!v) return fail(key, "is required"), std::string();
+    if (!v->is_string()) return fail(key, "must be a string"), std::string();
+    if (v->as_string().size() > max_bytes) return fail(key, "is too long"), std::string();
+    return std::string(v->as_string());
+  }
+
+  bool boolean(std::string_view key) {
+    auto* v = o_.if_contains(key);
+    if (!v) return fail(key, "is required"), false;
+    if (!v->is_bool()) return fail(key, "must be true or false"), false;
+    return v->as_bool();
+  }
+
+  // An integer in [lo, hi]; absent yields `fallback` unless it is required.
+  std::optional<int64_t> integer(std::string_view key, int64_t lo, int64_t hi, bool required) {
+    auto* v = o_.if_contains(key);
+    if (!v || v->is_null()) {
+      if (required) fail(key, "is required");
+      return std::nullopt;
+    }
+    int64_t x = 0;
+    if (v->is_int64()) {
+      x = v->as_int64();
+    } else if (v->is_uint64()) {
+      return fail(key, "is out of range"), std::nullopt;
+    } else {
+      return fail(key, "must be an integer"), std::nullopt;
+    }
+    if (x < lo || x > hi) return fail(key, "is out of range"), std::nullopt;
+    return x;
+  }
+
+  int limit() {
+    auto l = integer("limit", 1, INT64_MAX, false);
+    if (!l) return kDefaultPageLimit;
+    return static_cast<int>(std::min<int64_t>(*l, kMaxPageLimit));
+  }
+
+ private:
+  void fail(std::string_view key, std::string_view what) {
+    if (error_.empty()) error_ = "field '" + std::string(key) + "' " + std::string(what);
+  }
+  const json::object& o_;
+  std::string error_;
+};
+
+ProtocolError bad_request(std::string message, json::value ref = nullptr, std::string id = {}) {
+  return ProtocolError{"bad_request", std::move(message), std::move(ref), std::move(id)};
+}
+
+}  // namespace
+
+std::variant<Command, ProtocolError> decode_command(std::string_view frame) {
+  unsigned char scratch[4096];
+  json::monotonic_resource arena(scratch, sizeof scratch);
+  json::parse_options options;
+  options.max_depth = 16;
+  boost::system::error_code ec;
+  json::value doc = json::parse(frame, ec, &arena, options);
+  if (ec) return bad_request("invalid JSON: " + ec.message());
+  if (!doc.is_object()) return bad_request("a command must be a JSON object");
+  const json::object& o = doc.as_object();
+
+  json::value ref = nullptr;
+  if (auto* r = o.if_contains("ref")) {
+    if (!r->is_string() && !r->is_number()) return bad_request("field 'ref' must be a string or number");
+    ref = json::value(*r, json::storage_ptr());
+  }
+  auto* type = o.if_contains("type");
+  if (!type || !type->is_string()) return bad_request("field 'type' must be a string", ref);
+  std::string_view t = type->as_string();
+
+  Fields f(o);
+  Command cmd;
+  cmd.ref = ref;
+  if (t == "message") {
+    MessageCmd m;
+    m.room = f.string("room", 256);
+    m.id = f.string("id", 128);
+    m.text = f.string("text");
+    if (f.ok() && m.id.empty()) return bad_request("field 'id' must not be empty", ref);
+    if (f.ok() && m.text.empty()) return bad_request("field 'text' must not be empty", ref, m.id);
+    if (!f.ok()) {
+      auto* id = o.if_contains("id");
+      return bad_request(f.error(), ref, id && id->is_string() ? std::string(id->as_string()) : "");
+    }
+    cmd.body = std::move(m);
+  } else if (t == "join") {
+    cmd.body = JoinCmd{f.string("room", 256)};
+  } else if (t == "leave") {
+    cmd.body = LeaveCmd{f.string("room", 256)};
+  } else if (t == "typing") {
+    TypingCmd c{f.string("room", 256)};
+    c.active = f.boolean("active");
+    cmd.body = std::move(c);
+  } else if (t == "read") {
+    ReadCmd c{f.string("room", 256)};
+    c.seq = f.integer("seq", 0, INT64_MAX, true).value_or(0);
+    cmd.body = std::move(c);
+  } else if (t == "sync") {
+    SyncCmd c{f.string("room", 256)};
+    c.after = f.integer("after", 0, INT64_MAX, true).value_or(0);
+    c.limit = f.limit();
+    cmd.body = std::move(c);
+  } else if (t == "history") {
+    HistoryCmd c{f.string("room", 256)};
+    c.before = f.integer("before", 1, INT64_MAX, false);
+    c.limit = f.limit();
+    cmd.body = std::move(c);
+  } else {
+    return bad_request("unknown type '" + std::string(t.substr(0, 64)) + "'", ref);
+  }
+  if (!f.ok()) return bad_request(f.error(), ref);
+  return cmd;
+}
+
+}  // namespace parley

@@ -1,0 +1,135 @@
+#include "store/sqlite_db.hpp"
+
+#include <sqlite3.h>
+
+namespace parley {
+namespace {
+
+// Schema migrations, applied in order; PRAGMA user_version records how many have run.
+// Never edit a migration that has shipped: append a new one.
+constexpr const char* kMigrations[] = {
+    R"sql(
+    CREATE TABLE users(
+      name TEXT PRIMARY KEY,
+      pw_hash TEXT NOT NULL,
+      created_ms INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TABLE rooms(
+      name TEXT PRIMARY KEY,
+      last_seq INTEGER NOT NULL DEFAULT 0,
+      created_ms INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TABLE members(
+      room TEXT NOT NULL,
+      user TEXT NOT NULL,
+      read_seq INTEGER NOT NULL DEFAULT 0,
+      joined_ms INTEGER NOT NULL,
+      PRIMARY KEY(room, user)) WITHOUT ROWID;
+    CREATE INDEX members_by_user ON members(user, room);
+    CREATE TABLE messages(
+      room TEXT NOT NULL,
+      seq INTEGER NOT NULL,
+      ts INTEGER NOT NULL,
+      user TEXT NOT NULL,
+      client_id TEXT NOT NULL,
+      text TEXT NOT NULL,
+      PRIMARY KEY(room, seq)) WITHOUT ROWID;
+    CREATE UNIQUE INDEX messages_dedup ON messages(user, client_id);
+    )sql",
+};
+
+}  // namespace
+
+Statement::~Statement() { sqlite3_finalize(s_); }
+
+void Statement::reset() {
+  sqlite3_reset(s_);
+  sqlite3_clear_bindings(s_);
+}
+
+void Statement::bind_one(int i, int64_t v) { sqlite3_bind_int64(s_, i, v); }
+
+void Statement::bind_one(int i, std::string_view v) {
+  sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+}
+
+bool Statement::step() {
+  int rc = sqlite3_step(s_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  throw SqliteError(sqlite3_errmsg(sqlite3_db_handle(s_)));
+}
+
+int64_t Statement::int64(int col) const { return sqlite3_column_int64(s_, col); }
+
+std::string Statement::text(int col) const {
+  auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
+  return p ? std::string(p, sqlite3_column_bytes(s_, col)) : std::string();
+}
+
+Result<std::unique_ptr<SqliteDb>> SqliteDb::open(const std::string& path, const std::string& sync,
+                                                 bool migrate) {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  std::unique_ptr<SqliteDb> db(new SqliteDb(raw));
+  if (rc != SQLITE_OK) return Status::io_error("cannot open " + path + ": " + sqlite3_errstr(rc));
+  try {
+    sqlite3_busy_timeout(raw, 5000);
+    db->exec("PRAGMA journal_mode=WAL");
+    db->exec(sync == "normal" ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL");
+    db->exec("PRAGMA foreign_keys=ON");
+    if (migrate) db->migrate();
+  } catch (const SqliteError& e) {
+    return Status::io_error(path + ": " + e.what());
+  }
+  return db;
+}
+
+SqliteDb::~SqliteDb() {
+  cache_.clear();
+  sqlite3_close_v2(db_);
+}
+
+Statement& SqliteDb::prepare(const char* sql) {
+  auto& slot = cache_[sql];
+  if (!slot) {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK) {
+      throw SqliteError(sqlite3_errmsg(db_));
+    }
+    slot = std::make_unique<Statement>(s);
+  }
+  return *slot;
+}
+
+void SqliteDb::exec(const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    throw SqliteError(msg);
+  }
+}
+
+int SqliteDb::changes() const { return sqlite3_changes(db_); }
+
+void SqliteDb::migrate() {
+  auto& version = prepare("PRAGMA user_version");
+  version.bind();
+  version.step();
+  int64_t done = version.int64(0);
+  version.bind();  // reset: no statement may stay active across the transaction
+  constexpr int64_t total = sizeof kMigrations / sizeof kMigrations[0];
+  for (int64_t i = done; i < total; ++i) {
+    exec("BEGIN IMMEDIATE");
+    try {
+      exec(kMigrations[i]);
+      exec(("PRAGMA user_version=" + std::to_string(i + 1)).c_str());
+      exec("COMMIT");
+    } catch (...) {
+      exec("ROLLBACK");
+      throw;
+    }
+  }
+}
+
+}  // namespace parley

@@ -1,0 +1,273 @@
+#include "store/sqlite_store.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "store/sqlite_db.hpp"
+#include "store/worker.hpp"
+
+namespace parley {
+namespace {
+
+int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// One write: `apply` runs inside the group transaction; `complete` runs after COMMIT with the
+// commit's status, delivering either the operation's own result or the commit failure.
+struct WriteOp {
+  virtual ~WriteOp() = default;
+  virtual Status apply(SqliteDb& db) = 0;
+  virtual void complete(const Status& commit) = 0;
+};
+
+template <class T>
+struct TypedWriteOp final : WriteOp {
+  std::function<Result<T>(SqliteDb&)> run;
+  Store::Callback<T> done;
+  Result<T> result;
+
+  Status apply(SqliteDb& db) override {
+    try {
+      result = run(db);
+    } catch (const SqliteError& e) {
+      result = Status::io_error(e.what());
+    }
+    return result.status;
+  }
+  void complete(const Status& commit) override {
+    done(commit.is_ok() ? std::move(result) : Result<T>(commit));
+  }
+};
+
+using ReadJob = std::function<void(SqliteDb&)>;
+
+MessagePage read_page(Statement& st, std::size_t limit) {
+  MessagePage page;
+  while (st.step()) {
+    page.messages.push_back(ChatMessage{"", st.int64(0), st.int64(1), st.text(2), st.text(3), st.text(4)});
+  }
+  if (page.messages.size() > limit) {
+    page.messages.resize(limit);
+    page.has_more = true;
+  }
+  return page;
+}
+
+}  // namespace
+
+struct SqliteStore::Impl {
+  std::unique_ptr<SqliteDb> write_db;
+  std::unique_ptr<SqliteDb> read_db;
+  std::unique_ptr<Worker<std::unique_ptr<WriteOp>>> writer;
+  std::unique_ptr<Worker<ReadJob>> reader;
+
+  void commit_batch(std::vector<std::unique_ptr<WriteOp>>& batch) {
+    Status commit;
+    try {
+      write_db->exec("BEGIN IMMEDIATE");
+      for (auto& op : batch) {
+        write_db->exec("SAVEPOINT op");
+        if (op->apply(*write_db).is_ok()) {
+          write_db->exec("RELEASE op");
+        } else {
+          write_db->exec("ROLLBACK TO op");
+          write_db->exec("RELEASE op");
+        }
+      }
+      write_db->exec("COMMIT");
+    } catch (const SqliteError& e) {
+      spdlog::error("store: commit of {} writes failed: {}", batch.size(), e.what());
+      commit = Status::io_error(e.what());
+      try { write_db->exec("ROLLBACK"); } catch (const SqliteError&) {}
+    }
+    for (auto& op : batch) op->complete(commit);
+  }
+
+  template <class T>
+  void write(Store::Callback<T> done, std::function<Result<T>(SqliteDb&)> run) {
+    auto op = std::make_unique<TypedWriteOp<T>>();
+    op->run = std::move(run);
+    op->done = done;
+    if (!writer->push(std::move(op))) done(Status::unavailable("store is closed"));
+  }
+
+  template <class T>
+  void read(Store::Callback<T> done, std::function<Result<T>(SqliteDb&)> run) {
+    bool queued = reader->push([done, run = std::move(run)](SqliteDb& db) {
+      Result<T> r;
+      try {
+        r = run(db);
+      } catch (const SqliteError& e) {
+        r = Status::io_error(e.what());
+      }
+      done(std::move(r));
+    });
+    if (!queued) done(Status::unavailable("store is closed"));
+  }
+};
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteStoreOptions& o) {
+  auto impl = std::make_unique<Impl>();
+  auto w = SqliteDb::open(o.path, o.sync, /*migrate=*/true);
+  if (!w.ok()) return w.status;
+  auto r = SqliteDb::open(o.path, o.sync, /*migrate=*/false);
+  if (!r.ok()) return r.status;
+  impl->write_db = std::move(w.value);
+  impl->read_db = std::move(r.value);
+  Impl* p = impl.get();
+  impl->writer = std::make_unique<Worker<std::unique_ptr<WriteOp>>>(
+      std::max<std::size_t>(1, o.commit_batch), [p](auto& batch) { p->commit_batch(batch); });
+  impl->reader = std::make_unique<Worker<ReadJob>>(64, [p](auto& batch) {
+    for (auto& job : batch) job(*p->read_db);
+  });
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl)));
+}
+
+SqliteStore::SqliteStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+SqliteStore::~SqliteStore() { close(); }
+
+void SqliteStore::close() {
+  impl_->writer->stop();
+  impl_->reader->stop();
+}
+
+void SqliteStore::append(AppendRequest req, Callback<Appended> done) {
+  impl_->write<Appended>(std::move(done), [req = std::move(req)](SqliteDb& db) -> Result<Appended> {
+    auto& dup = db.prepare("SELECT room, seq, ts, text FROM messages WHERE user=?1 AND client_id=?2");
+    dup.bind(req.user, req.id);
+    if (dup.step()) {
+      Appended a{ChatMessage{dup.text(0), dup.int64(1), dup.int64(2), req.user, req.id, dup.text(3)}, true};
+      dup.bind();
+      return a;
+    }
+    auto& next = db.prepare("UPDATE rooms SET last_seq = last_seq + 1 WHERE name=?1 RETURNING last_seq");
+    next.bind(req.room);
+    if (!next.step()) return Status::not_found("no room " + req.room);
+    int64_t seq = next.int64(0);
+    while (next.step()) {}
+    db.prepare("INSERT INTO messages(room, seq, ts, user, client_id, text) VALUES(?1,?2,?3,?4,?5,?6)")
+        .bind(req.room, seq, req.ts, req.user, req.id, req.text)
+        .step();
+    return Appended{ChatMessage{req.room, seq, req.ts, req.user, req.id, req.text}, false};
+  });
+}
+
+void SqliteStore::join(std::string room, std::string user, int max_rooms, Callback<RoomState> done) {
+  impl_->write<RoomState>(std::move(done), [=](SqliteDb& db) -> Result<RoomState> {
+    auto& state = db.prepare(
+        "SELECT r.last_seq, m.read_seq FROM members m JOIN rooms r ON r.name = m.room "
+        "WHERE m.room=?1 AND m.user=?2");
+    state.bind(room, user);
+    if (state.step()) {
+      RoomState s{room, state.int64(0), state.int64(1)};
+      state.bind();
+      return s;
+    }
+    auto& count = db.prepare("SELECT count(*) FROM members WHERE user=?1");
+    count.bind(user);
+    count.step();
+    int64_t n = count.int64(0);
+    count.bind();
+    if (n >= max_rooms) return Status::limit_exceeded("a user may be in at most " + std::to_string(max_rooms) + " rooms");
+    int64_t now = now_ms();
+    db.prepare("INSERT OR IGNORE INTO rooms(name, last_seq, created_ms) VALUES(?1, 0, ?2)").bind(room, now).step();
+    db.prepare("INSERT INTO members(room, user, read_seq, joined_ms) VALUES(?1, ?2, 0, ?3)")
+        .bind(room, user, now)
+        .step();
+    auto& last = db.prepare("SELECT last_seq FROM rooms WHERE name=?1");
+    last.bind(room);
+    last.step();
+    RoomState s{room, last.int64(0), 0};
+    last.bind();
+    return s;
+  });
+}
+
+void SqliteStore::leave(std::string room, std::string user, Callback<bool> done) {
+  impl_->write<bool>(std::move(done), [=](SqliteDb& db) -> Result<bool> {
+    db.prepare("DELETE FROM members WHERE room=?1 AND user=?2").bind(room, user).step();
+    if (db.changes() == 0) return Status::not_found("not a member of " + room);
+    return true;
+  });
+}
+
+void SqliteStore::set_read(std::string room, std::string user, int64_t seq, Callback<bool> done) {
+  impl_->write<bool>(std::move(done), [=](SqliteDb& db) -> Result<bool> {
+    auto& state = db.prepare(
+        "SELECT r.last_seq, m.read_seq FROM members m JOIN rooms r ON r.name = m.room "
+        "WHERE m.room=?1 AND m.user=?2");
+    state.bind(room, user);
+    if (!state.step()) return Status::not_found("not a member of " + room);
+    int64_t last = state.int64(0), read = state.int64(1);
+    state.bind();
+    if (seq > last) return Status::invalid("seq " + std::to_string(seq) + " is past the room's last seq " + std::to_string(last));
+    if (seq <= read) return false;
+    db.prepare("UPDATE members SET read_seq=?3 WHERE room=?1 AND user=?2").bind(room, user, seq).step();
+    return true;
+  });
+}
+
+void SqliteStore::rooms_of(std::string user, Callback<std::vector<RoomState>> done) {
+  impl_->read<std::vector<RoomState>>(std::move(done), [=](SqliteDb& db) -> Result<std::vector<RoomState>> {
+    auto& st = db.prepare(
+        "SELECT m.room, r.last_seq, m.read_seq FROM members m JOIN rooms r ON r.name = m.room "
+        "WHERE m.user=?1 ORDER BY m.room");
+    st.bind(user);
+    std::vector<RoomState> rooms;
+    while (st.step()) rooms.push_back(RoomState{st.text(0), st.int64(1), st.int64(2)});
+    return rooms;
+  });
+}
+
+void SqliteStore::after(std::string room, int64_t after, int limit, Callback<MessagePage> done) {
+  impl_->read<MessagePage>(std::move(done), [=](SqliteDb& db) -> Result<MessagePage> {
+    auto& st = db.prepare(
+        "SELECT seq, ts, user, client_id, text FROM messages WHERE room=?1 AND seq>?2 ORDER BY seq LIMIT ?3");
+    st.bind(room, after, limit + 1);
+    auto page = read_page(st, limit);
+    for (auto& m : page.messages) m.room = room;
+    return page;
+  });
+}
+
+void SqliteStore::before(std::string room, std::optional<int64_t> before, int limit,
+                         Callback<MessagePage> done) {
+  impl_->read<MessagePage>(std::move(done), [=](SqliteDb& db) -> Result<MessagePage> {
+    auto& st = db.prepare(
+        "SELECT seq, ts, user, client_id, text FROM messages WHERE room=?1 AND seq<?2 "
+        "ORDER BY seq DESC LIMIT ?3");
+    st.bind(room, before.value_or(INT64_MAX), limit + 1);
+    auto page = read_page(st, limit);
+    std::reverse(page.messages.begin(), page.messages.end());
+    for (auto& m : page.messages) m.room = room;
+    return page;
+  });
+}
+
+void SqliteStore::create_user(std::string name, std::string password_hash, Callback<bool> done) {
+  impl_->write<bool>(std::move(done), [=](SqliteDb& db) -> Result<bool> {
+    db.prepare("INSERT OR IGNORE INTO users(name, pw_hash, created_ms) VALUES(?1, ?2, ?3)")
+        .bind(name, password_hash, now_ms())
+        .step();
+    if (db.changes() == 0) return Status::conflict("user name taken");
+    return true;
+  });
+}
+
+void SqliteStore::password_hash(std::string name, Callback<std::string> done) {
+  impl_->read<std::string>(std::move(done), [=](SqliteDb& db) -> Result<std::string> {
+    auto& st = db.prepare("SELECT pw_hash FROM users WHERE name=?1");
+    st.bind(name);
+    if (!st.step()) return Status::not_found("no such user");
+    auto hash = st.text(0);
+    st.bind();
+    return hash;
+  });
+}
+
+}  // namespace parley

@@ -1,0 +1,45 @@
+#pragma once
+// The embedded store: one SQLite file in WAL mode.
+//
+// Threads: one writer thread owns the write connection and commits whatever has queued up
+// in one transaction (group commit, at most `commit_batch` operations), each operation in its
+// own savepoint so one failure does not undo the others; callbacks run after COMMIT, in order.
+// One reader thread serves reads from its own connection (WAL: readers never wait for writers).
+#include <memory>
+#include <string>
+
+#include "store/store.hpp"
+
+namespace parley {
+
+struct SqliteStoreOptions {
+  std::string path;            // database file
+  std::string sync = "full";   // "full": fsync per commit; "normal": durable against crashes only
+  std::size_t commit_batch = 1024;
+};
+
+class SqliteStore final : public Store {
+ public:
+  // Opens the file, applies migrations and starts the threads.
+  static Result<std::unique_ptr<SqliteStore>> open(const SqliteStoreOptions& options);
+  ~SqliteStore() override;
+
+  void append(AppendRequest req, Callback<Appended> done) override;
+  void join(std::string room, std::string user, int max_rooms, Callback<RoomState> done) override;
+  void leave(std::string room, std::string user, Callback<bool> done) override;
+  void set_read(std::string room, std::string user, int64_t seq, Callback<bool> done) override;
+  void rooms_of(std::string user, Callback<std::vector<RoomState>> done) override;
+  void after(std::string room, int64_t after, int limit, Callback<MessagePage> done) override;
+  void before(std::string room, std::optional<int64_t> before, int limit,
+              Callback<MessagePage> done) override;
+  void create_user(std::string name, std::string password_hash, Callback<bool> done) override;
+  void password_hash(std::string name, Callback<std::string> done) override;
+  void close() override;
+
+ private:
+  struct Impl;
+  explicit SqliteStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace parley

@@ -1,0 +1,78 @@
+#pragma once
+// The message/room/user store: the durable half of parley.
+//
+// Contract for implementations:
+// - Every call is asynchronous, thread-safe and returns at once; it never blocks the caller.
+// - `done` runs exactly once, on a store-owned thread, after the effect is durable (writes) or
+//   the data is read (reads). Callbacks must be short and must not block: they post work on.
+// - Writes are applied in call order. For one room, append callbacks run in seq order.
+// - "Not found" and rule violations are Status values, never exceptions.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.hpp"
+#include "common/types.hpp"
+
+namespace parley {
+
+struct AppendRequest {
+  std::string room;
+  std::string user;
+  std::string id;    // client id; (user, id) is unique across the store
+  std::string text;
+  int64_t ts = 0;    // server receipt time, ms
+};
+
+struct Appended {
+  ChatMessage message;     // the stored message (the original one when duplicate)
+  bool duplicate = false;  // (user, id) was stored before: nothing new was written
+};
+
+class Store {
+ public:
+  template <class T>
+  using Callback = std::function<void(Result<T>)>;
+
+  virtual ~Store() = default;
+
+  // Stores a message as the room's next seq. A (user, id) pair stored before returns the
+  // original message with duplicate=true and writes nothing. The room must exist.
+  virtual void append(AppendRequest req, Callback<Appended> done) = 0;
+
+  // Makes `user` a member of `room`, creating the room if needed. Already a member: ok, no
+  // change. Would exceed `max_rooms` memberships: Status::limit_exceeded.
+  virtual void join(std::string room, std::string user, int max_rooms, Callback<RoomState> done) = 0;
+
+  // Ends the membership. Not a member: Status::not_found.
+  virtual void leave(std::string room, std::string user, Callback<bool> done) = 0;
+
+  // Moves the user's read position forward to `seq`. Returns true if it moved, false if it was
+  // already at or past `seq`. Not a member: not_found; seq above the room's last: invalid.
+  virtual void set_read(std::string room, std::string user, int64_t seq, Callback<bool> done) = 0;
+
+  // The rooms `user` is a member of, with last_seq and the user's read_seq; empty if none.
+  virtual void rooms_of(std::string user, Callback<std::vector<RoomState>> done) = 0;
+
+  // Up to `limit` messages with seq > after, ascending; has_more if newer ones exist.
+  virtual void after(std::string room, int64_t after, int limit, Callback<MessagePage> done) = 0;
+
+  // Up to `limit` messages with seq < before (all when nullopt), ascending; has_more if older
+  // ones exist.
+  virtual void before(std::string room, std::optional<int64_t> before, int limit,
+                      Callback<MessagePage> done) = 0;
+
+  // Creates a user with an encoded password hash. Name taken: Status::conflict.
+  virtual void create_user(std::string name, std::string password_hash, Callback<bool> done) = 0;
+
+  // The user's encoded password hash. Unknown user: Status::not_found.
+  virtual void password_hash(std::string name, Callback<std::string> done) = 0;
+
+  // Finishes every write accepted so far (their callbacks have run when this returns) and
+  // stops the store's threads. Calls after close() fail with Status::unavailable.
+  virtual void close() = 0;
+};
+
+}  // namespace parley
