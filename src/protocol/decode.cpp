@@ -108,20 +108,24 @@ std::variant<Command, ProtocolError> decode_command(std::string_view frame) {
   } else if (t == "leave") {
     cmd.body = LeaveCmd{f.string("room", 256)};
   } else if (t == "typing") {
-    TypingCmd c{f.string("room", 256)};
+    TypingCmd c;
+    c.room = f.string("room", 256);
     c.active = f.boolean("active");
     cmd.body = std::move(c);
   } else if (t == "read") {
-    ReadCmd c{f.string("room", 256)};
+    ReadCmd c;
+    c.room = f.string("room", 256);
     c.seq = f.integer("seq", 0, INT64_MAX, true).value_or(0);
     cmd.body = std::move(c);
   } else if (t == "sync") {
-    SyncCmd c{f.string("room", 256)};
+    SyncCmd c;
+    c.room = f.string("room", 256);
     c.after = f.integer("after", 0, INT64_MAX, true).value_or(0);
     c.limit = f.limit();
     cmd.body = std::move(c);
   } else if (t == "history") {
-    HistoryCmd c{f.string("room", 256)};
+    HistoryCmd c;
+    c.room = f.string("room", 256);
     c.before = f.integer("before", 1, INT64_MAX, false);
     c.limit = f.limit();
     cmd.body = std::move(c);

@@ -1,1 +1,148 @@
+// The SQLite store's rules, on a temporary database file.
+#include "store/sqlite_store.hpp"
+
 #include <gtest/gtest.h>
+
+#include <filesystem>
+#include <future>
+
+using namespace parley;
+
+namespace {
+
+template <class T, class F>
+Result<T> call(F&& start) {
+  std::promise<Result<T>> p;
+  auto f = p.get_future();
+  start([&p](Result<T> r) { p.set_value(std::move(r)); });
+  return f.get();
+}
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("parley-store-" + std::to_string(::getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    reopen();
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void reopen() {
+    store_.reset();
+    auto s = SqliteStore::open({(dir_ / "t.db").string(), "normal", 64});
+    ASSERT_TRUE(s.ok()) << s.status.message();
+    store_ = std::move(s.value);
+  }
+  Result<RoomState> join(const std::string& room, const std::string& user, int max = 10) {
+    return call<RoomState>([&](auto cb) { store_->join(room, user, max, cb); });
+  }
+  Result<Appended> append(const std::string& room, const std::string& user, const std::string& id) {
+    return call<Appended>([&](auto cb) { store_->append({room, user, id, "text " + id, 1000}, cb); });
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<SqliteStore> store_;
+};
+
+TEST_F(SqliteStoreTest, SeqIsPerRoomGapFreeAndDedupSurvivesReopen) {
+  ASSERT_TRUE(join("a", "alice").ok());
+  ASSERT_TRUE(join("b", "alice").ok());
+  EXPECT_EQ(append("a", "alice", "1").value.message.seq, 1);
+  EXPECT_EQ(append("a", "alice", "2").value.message.seq, 2);
+  EXPECT_EQ(append("b", "alice", "3").value.message.seq, 1);
+  reopen();
+  auto again = append("a", "alice", "2");
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again.value.duplicate);
+  EXPECT_EQ(again.value.message.seq, 2);
+  EXPECT_EQ(append("a", "alice", "4").value.message.seq, 3);
+}
+
+TEST_F(SqliteStoreTest, ConcurrentAppendsAreGroupCommittedInOrder) {
+  ASSERT_TRUE(join("a", "alice").ok());
+  constexpr int n = 500;
+  std::vector<int64_t> seqs;
+  std::mutex mu;
+  std::promise<void> all;
+  std::atomic<int> left{n};
+  for (int i = 0; i < n; ++i) {
+    store_->append({"a", "alice", "id" + std::to_string(i), "x", 1}, [&](Result<Appended> r) {
+      ASSERT_TRUE(r.ok());
+      {
+        std::lock_guard lock(mu);
+        seqs.push_back(r.value.message.seq);
+      }
+      if (--left == 0) all.set_value();
+    });
+  }
+  all.get_future().wait();
+  for (int i = 0; i < n; ++i) EXPECT_EQ(seqs[i], i + 1) << "callbacks run in seq order";
+}
+
+TEST_F(SqliteStoreTest, MembershipReadsAndLimits) {
+  ASSERT_TRUE(join("a", "alice", 1).ok());
+  EXPECT_EQ(join("b", "alice", 1).status.code(), Status::Code::limit_exceeded);
+  EXPECT_TRUE(join("a", "alice", 1).ok()) << "rejoining is not a new membership";
+  append("a", "alice", "1");
+  append("a", "alice", "2");
+  EXPECT_TRUE(call<bool>([&](auto cb) { store_->set_read("a", "alice", 2, cb); }).value);
+  EXPECT_FALSE(call<bool>([&](auto cb) { store_->set_read("a", "alice", 1, cb); }).value);
+  EXPECT_EQ(call<bool>([&](auto cb) { store_->set_read("a", "alice", 3, cb); }).status.code(), Status::Code::invalid);
+  EXPECT_EQ(call<bool>([&](auto cb) { store_->set_read("a", "bob", 1, cb); }).status.code(), Status::Code::not_found);
+  auto rooms = call<std::vector<RoomState>>([&](auto cb) { store_->rooms_of("alice", cb); });
+  ASSERT_EQ(rooms.value.size(), 1u);
+  EXPECT_EQ(rooms.value[0].last_seq, 2);
+  EXPECT_EQ(rooms.value[0].read_seq, 2);
+  EXPECT_TRUE(call<bool>([&](auto cb) { store_->leave("a", "alice", cb); }).ok());
+  EXPECT_EQ(call<bool>([&](auto cb) { store_->leave("a", "alice", cb); }).status.code(), Status::Code::not_found);
+}
+
+TEST_F(SqliteStoreTest, PagesAfterAndBefore) {
+  join("a", "alice");
+  for (int i = 1; i <= 10; ++i) append("a", "alice", std::to_string(i));
+  auto after = call<MessagePage>([&](auto cb) { store_->after("a", 7, 5, cb); });
+  ASSERT_EQ(after.value.messages.size(), 3u);
+  EXPECT_EQ(after.value.messages[0].seq, 8);
+  EXPECT_FALSE(after.value.has_more);
+  auto newest = call<MessagePage>([&](auto cb) { store_->before("a", std::nullopt, 4, cb); });
+  ASSERT_EQ(newest.value.messages.size(), 4u);
+  EXPECT_EQ(newest.value.messages.front().seq, 7);
+  EXPECT_EQ(newest.value.messages.back().seq, 10);
+  EXPECT_TRUE(newest.value.has_more);
+  auto oldest = call<MessagePage>([&](auto cb) { store_->before("a", 3, 50, cb); });
+  ASSERT_EQ(oldest.value.messages.size(), 2u);
+  EXPECT_FALSE(oldest.value.has_more);
+}
+
+TEST_F(SqliteStoreTest, UsersAndMetacharacters) {
+  EXPECT_TRUE(call<bool>([&](auto cb) { store_->create_user("bob", "h1", cb); }).ok());
+  EXPECT_EQ(call<bool>([&](auto cb) { store_->create_user("bob", "h2", cb); }).status.code(), Status::Code::conflict);
+  EXPECT_EQ(call<std::string>([&](auto cb) { store_->password_hash("bob", cb); }).value, "h1");
+  EXPECT_EQ(call<std::string>([&](auto cb) { store_->password_hash("x' OR '1'='1", cb); }).status.code(),
+            Status::Code::not_found);
+  join("a", "alice");
+  auto r = call<Appended>([&](auto cb) { store_->append({"a", "alice", "q", "'); DROP TABLE messages; --", 1}, cb); });
+  ASSERT_TRUE(r.ok());
+  auto page = call<MessagePage>([&](auto cb) { store_->after("a", 0, 5, cb); });
+  EXPECT_EQ(page.value.messages.at(0).text, "'); DROP TABLE messages; --");
+}
+
+TEST_F(SqliteStoreTest, CloseCommitsQueuedWritesThenRefuses) {
+  join("a", "alice");
+  std::atomic<int> acked{0};
+  for (int i = 0; i < 100; ++i) {
+    store_->append({"a", "alice", "c" + std::to_string(i), "x", 1}, [&](Result<Appended> r) { acked += r.ok(); });
+  }
+  store_->close();
+  EXPECT_EQ(acked.load(), 100);
+  EXPECT_EQ(append("a", "alice", "late").status.code(), Status::Code::unavailable);
+  reopen();
+  auto rooms = call<std::vector<RoomState>>([&](auto cb) { store_->rooms_of("alice", cb); });
+  EXPECT_EQ(rooms.value.at(0).last_seq, 100);
+}
+
+}  // namespace
