@@ -1,2 +1,156 @@
+// Micro-benchmarks of the in-process hot path: decode → hub → store → bus → encode → queue.
+// The store is the in-memory one, so the figures are the hub's own cost, not SQLite's.
 #include <benchmark/benchmark.h>
+
+#include <atomic>
+#include <deque>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "bus/local_bus.hpp"
+#include "hub/hub.hpp"
+#include "protocol/decode.hpp"
+#include "protocol/encode.hpp"
+#include "store/memory_store.hpp"
+
+using namespace parley;
+
+namespace {
+
+// Counts frames the way a session's queue would hold them: by keeping the shared buffer.
+class CountingClient final : public Client {
+ public:
+  CountingClient(uint64_t id, std::string user) : id_(id), user_(std::move(user)) {}
+  void send(Frame frame, Urgency) override {
+    last_ = std::move(frame);
+    ++frames;
+  }
+  void close(uint16_t, std::string) override {}
+  uint64_t id() const override { return id_; }
+  const std::string& user() const override { return user_; }
+  std::atomic<uint64_t> frames{0};
+
+ private:
+  uint64_t id_;
+  std::string user_;
+  Frame last_;
+};
+
+// Like WsSession: send() posts to the connection's strand, which appends to a queue that a
+// writer would drain; here the queue is emptied as soon as it holds a frame.
+class StrandClient final : public Client, public std::enable_shared_from_this<StrandClient> {
+ public:
+  StrandClient(boost::asio::io_context& ioc, uint64_t id, std::string user)
+      : strand_(boost::asio::make_strand(ioc)), id_(id), user_(std::move(user)) {}
+  void send(Frame frame, Urgency) override {
+    boost::asio::post(strand_, [self = shared_from_this(), frame = std::move(frame)]() mutable {
+      self->bytes_ += frame->size();
+      self->queue_.push_back(std::move(frame));
+      self->queue_.pop_front();
+    });
+  }
+  void close(uint16_t, std::string) override {}
+  uint64_t id() const override { return id_; }
+  const std::string& user() const override { return user_; }
+
+ private:
+  boost::asio::strand<boost::asio::io_context::executor_type> strand_;
+  uint64_t id_;
+  std::string user_;
+  std::deque<Frame> queue_;
+  std::size_t bytes_ = 0;
+};
+
+struct Room {
+  MemoryStore store;
+  LocalBus bus;
+  Hub hub;
+  std::vector<std::shared_ptr<CountingClient>> clients;
+
+  explicit Room(int members) : hub(options(members), store, bus) {
+    bus.set_handler(&hub);
+    for (int i = 0; i < members; ++i) {
+      auto c = std::make_shared<CountingClient>(i + 1, "user" + std::to_string(i));
+      hub.reserve(c->user());
+      hub.connect(c, [] {});
+      hub.handle(c, std::get<Command>(decode_command(R"({"type":"join","room":"general"})")));
+      clients.push_back(c);
+    }
+  }
+  static HubOptions options(int members) {
+    HubOptions o;
+    o.rate_per_sec = 1e12;
+    o.rate_burst = 1e12;
+    return o;
+  }
+};
+
+void BM_DecodeMessage(benchmark::State& state) {
+  std::string frame = R"({"type":"message","room":"general","id":"3f2b8c1e-5a7d-4e0b-9c61-0d4f7a2b9e13","text":"hello, world"})";
+  for (auto _ : state) benchmark::DoNotOptimize(decode_command(frame));
+}
+BENCHMARK(BM_DecodeMessage);
+
+void BM_EncodeMessage(benchmark::State& state) {
+  ChatMessage m{"general", 43, 1710600000123, "alice", "3f2b8c1e-5a7d-4e0b-9c61-0d4f7a2b9e13", "hello, world"};
+  for (auto _ : state) benchmark::DoNotOptimize(encode::message(m));
+}
+BENCHMARK(BM_EncodeMessage);
+
+// One message through the whole in-process path to a room of `range(0)` members.
+void BM_MessageToRoom(benchmark::State& state) {
+  Room room(static_cast<int>(state.range(0)));
+  auto sender = room.clients.front();
+  uint64_t n = 0;
+  std::string prefix = R"({"type":"message","room":"general","text":"hello, world","id":")";
+  for (auto _ : state) {
+    std::string frame = prefix + std::to_string(++n) + "\"}";
+    room.hub.handle(sender, std::get<Command>(decode_command(frame)));
+  }
+  state.counters["deliveries/s"] = benchmark::Counter(static_cast<double>(state.iterations() * state.range(0)),
+                                                      benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_MessageToRoom)->Arg(2)->Arg(200)->Arg(1000);
+
+// Fan-out only: one pre-encoded event to 1,000 local subscribers (no store, no decode).
+void BM_FanOut(benchmark::State& state) {
+  Room room(static_cast<int>(state.range(0)));
+  RoomEvent event{"general", EventKind::message, {}, encode::message(ChatMessage{"general", 1, 1, "u", "i", "hello"})};
+  for (auto _ : state) room.hub.on_room_event(event);
+  state.counters["deliveries/s"] = benchmark::Counter(static_cast<double>(state.iterations() * state.range(0)),
+                                                      benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_FanOut)->Arg(1000);
+
+// Fan-out through per-connection strands, drained by one thread: the in-process cost of one
+// delivery the way parleyd pays it (short of the socket write).
+void BM_FanOutPosted(benchmark::State& state) {
+  boost::asio::io_context ioc;
+  MemoryStore store;
+  LocalBus bus;
+  Hub hub(Room::options(0), store, bus);
+  bus.set_handler(&hub);
+  for (int i = 0; i < state.range(0); ++i) {
+    auto c = std::make_shared<StrandClient>(ioc, i + 1, "user" + std::to_string(i));
+    hub.reserve(c->user());
+    hub.connect(c, [] {});
+    hub.handle(c, std::get<Command>(decode_command(R"({"type":"join","room":"general"})")));
+  }
+  ioc.poll();
+  ioc.restart();
+  RoomEvent event{"general", EventKind::message, {}, encode::message(ChatMessage{"general", 1, 1, "u", "i", "hello"})};
+  for (auto _ : state) {
+    hub.on_room_event(event);
+    ioc.poll();
+    ioc.restart();
+  }
+  state.counters["deliveries/s"] = benchmark::Counter(static_cast<double>(state.iterations() * state.range(0)),
+                                                      benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_FanOutPosted)->Arg(1000);
+
+}  // namespace
+
 BENCHMARK_MAIN();
