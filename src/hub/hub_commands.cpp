@@ -37,54 +37,90 @@ void Hub::on_join(const ClientPtr& c, const value& ref, JoinCmd cmd) {
     c->send(encode::error("forbidden", "invalid room name: use [a-z0-9][a-z0-9_-]{0,63}", ref));
     return;
   }
-  store_.join(cmd.room, c->user(), options_.max_rooms_per_user, [this, c, ref, room = cmd.room](Result<parley::RoomState> r) {
-    if (r.status.code() == Status::Code::limit_exceeded) {
-      c->send(encode::error("limit_exceeded", r.status.message(), ref));
-      return;
+  // Membership takes effect at once, so that commands pipelined after the join (message,
+  // history...) see it; the store's writer applies the join before any later append. A failed
+  // store write undoes it.
+  bool added = false;
+  std::vector<RoomEvent> events;
+  {
+    std::lock_guard lock(mu_);
+    auto uit = users_.find(c->user());
+    if (uit == users_.end()) return;
+    auto& u = uit->second;
+    if (!u.rooms.count(cmd.room)) {
+      if (u.rooms.size() >= static_cast<std::size_t>(options_.max_rooms_per_user)) {
+        c->send(encode::error("limit_exceeded", "a user may be in at most " + std::to_string(options_.max_rooms_per_user) + " rooms", ref));
+        return;
+      }
+      u.rooms.insert(cmd.room);
+      if (u.online) add_online_member(cmd.room, c->user(), events);
+      added = true;
     }
-    if (!r.ok()) return reply_store_error(c, r.status, ref);
+  }
+  publish_all(events);
+  store_.join(cmd.room, c->user(), options_.max_rooms_per_user, [this, c, ref, added, room = cmd.room](Result<parley::RoomState> r) {
     std::vector<RoomEvent> events;
     {
       std::lock_guard lock(mu_);
       auto uit = users_.find(c->user());
-      if (uit == users_.end()) return;  // every connection of the user closed meanwhile
-      auto& u = uit->second;
-      u.rooms.insert(room);
-      if (u.online) add_online_member(room, c->user(), events);
-      std::vector<std::string> online;
-      for (auto& other : rooms_[room].online) {
-        if (other != c->user()) online.push_back(other);
+      if (!r.ok()) {
+        if (added && uit != users_.end()) {
+          uit->second.rooms.erase(room);
+          remove_online_member(room, c->user(), events);
+        }
+      } else if (uit != users_.end()) {
+        std::vector<std::string> online;
+        if (auto rit = rooms_.find(room); rit != rooms_.end()) {
+          for (auto& other : rit->second.online) {
+            if (other != c->user()) online.push_back(other);
+          }
+        }
+        Frame plain = encode::joined(r.value, online, nullptr);
+        Frame with_ref = ref.is_null() ? plain : encode::joined(r.value, online, ref);
+        auto& conns = uit->second.conns;
+        for (auto& conn : conns) conn->send(conn == c ? with_ref : plain);
+        if (std::find(conns.begin(), conns.end(), c) == conns.end()) c->send(with_ref);
       }
-      Frame plain = encode::joined(r.value, online, nullptr);
-      Frame with_ref = ref.is_null() ? plain : encode::joined(r.value, online, ref);
-      for (auto& conn : u.conns) conn->send(conn == c ? with_ref : plain);
-      if (std::find(u.conns.begin(), u.conns.end(), c) == u.conns.end()) c->send(with_ref);
     }
     publish_all(events);
+    if (r.status.code() == Status::Code::limit_exceeded) {
+      c->send(encode::error("limit_exceeded", r.status.message(), ref));
+    } else if (!r.ok()) {
+      reply_store_error(c, r.status, ref);
+    }
   });
 }
 
 void Hub::on_leave(const ClientPtr& c, const value& ref, LeaveCmd cmd) {
   if (!check_member(c, cmd.room, ref)) return;
+  // Like join, the membership ends at once for the commands that follow.
+  std::vector<RoomEvent> events;
+  {
+    std::lock_guard lock(mu_);
+    auto uit = users_.find(c->user());
+    if (uit == users_.end() || uit->second.rooms.erase(cmd.room) == 0) return;
+    remove_online_member(cmd.room, c->user(), events);
+  }
+  publish_all(events);
   store_.leave(cmd.room, c->user(), [this, c, ref, room = cmd.room](Result<bool> r) {
-    if (r.status.code() == Status::Code::not_found) {
-      c->send(encode::error("forbidden", "not a member of " + room, ref));
-      return;
-    }
-    if (!r.ok()) return reply_store_error(c, r.status, ref);
     std::vector<RoomEvent> events;
+    bool failed = !r.ok() && r.status.code() != Status::Code::not_found;
     {
       std::lock_guard lock(mu_);
       auto uit = users_.find(c->user());
       if (uit == users_.end()) return;
       auto& u = uit->second;
-      u.rooms.erase(room);
-      remove_online_member(room, c->user(), events);
-      Frame plain = encode::left(room, nullptr);
-      Frame with_ref = ref.is_null() ? plain : encode::left(room, ref);
-      for (auto& conn : u.conns) conn->send(conn == c ? with_ref : plain);
+      if (failed) {
+        u.rooms.insert(room);
+        if (u.online) add_online_member(room, c->user(), events);
+      } else {
+        Frame plain = encode::left(room, nullptr);
+        Frame with_ref = ref.is_null() ? plain : encode::left(room, ref);
+        for (auto& conn : u.conns) conn->send(conn == c ? with_ref : plain);
+      }
     }
     publish_all(events);
+    if (failed) reply_store_error(c, r.status, ref);
   });
 }
 

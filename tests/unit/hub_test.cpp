@@ -288,4 +288,61 @@ TEST_F(HubTest, SyncAndHistoryPages) {
   EXPECT_EQ(older.at("messages").as_array()[0].at("seq"), 1);
 }
 
+// Holds every store call until run_all(), like a store whose commits are still in flight.
+class DeferredStore final : public Store {
+ public:
+  void run_all() {
+    while (!queue_.empty()) {
+      auto job = std::move(queue_.front());
+      queue_.erase(queue_.begin());
+      job();
+    }
+  }
+  void append(AppendRequest r, Callback<Appended> d) override { defer([=, this] { inner_.append(r, d); }); }
+  void join(std::string room, std::string user, int max, Callback<parley::RoomState> d) override {
+    defer([=, this] { inner_.join(room, user, max, d); });
+  }
+  void leave(std::string room, std::string user, Callback<bool> d) override { defer([=, this] { inner_.leave(room, user, d); }); }
+  void set_read(std::string room, std::string user, int64_t seq, Callback<bool> d) override {
+    defer([=, this] { inner_.set_read(room, user, seq, d); });
+  }
+  void rooms_of(std::string user, Callback<std::vector<parley::RoomState>> d) override { inner_.rooms_of(user, d); }
+  void after(std::string room, int64_t after, int limit, Callback<MessagePage> d) override {
+    defer([=, this] { inner_.after(room, after, limit, d); });
+  }
+  void before(std::string room, std::optional<int64_t> before, int limit, Callback<MessagePage> d) override {
+    defer([=, this] { inner_.before(room, before, limit, d); });
+  }
+  void create_user(std::string n, std::string h, Callback<bool> d) override { inner_.create_user(n, h, d); }
+  void password_hash(std::string n, Callback<std::string> d) override { inner_.password_hash(n, d); }
+  void close() override {}
+
+ private:
+  void defer(std::function<void()> f) { queue_.push_back(std::move(f)); }
+  MemoryStore inner_;
+  std::vector<std::function<void()>> queue_;
+};
+
+TEST(HubPipelining, CommandsAfterAnUncommittedJoinSeeTheMembership) {
+  DeferredStore store;
+  LocalBus bus;
+  Hub hub(HubOptions{}, store, bus);
+  bus.set_handler(&hub);
+  auto a = std::make_shared<FakeClient>(1, "alice");
+  hub.reserve("alice");
+  hub.connect(a, [] {});
+  for (auto frame : {R"({"type":"join","room":"general"})", R"({"type":"message","room":"general","id":"m1","text":"x"})",
+                     R"({"type":"history","room":"general"})", R"({"type":"leave","room":"general"})",
+                     R"({"type":"message","room":"general","id":"m2","text":"y"})"}) {
+    hub.handle(a, std::get<Command>(decode_command(frame)));
+  }
+  store.run_all();
+  auto types = std::vector<std::string>();
+  for (auto& f : a->all()) types.emplace_back(f.at("type").as_string());
+  // The leave took effect before m1 committed, so alice is no longer a recipient of m1's
+  // broadcast; she still gets its ack. Only m2, sent after the leave, is refused (at once).
+  EXPECT_EQ(types, (std::vector<std::string>{"welcome", "error", "joined", "ack", "history", "left"}));
+  EXPECT_EQ(a->of_type("error").at(0).at("id"), "m2");
+}
+
 }  // namespace
