@@ -10,6 +10,13 @@ namespace {
 
 using boost::json::value;
 
+// Every protocol error goes out through here: one log line, then the error frame.
+void reply_error(const ClientPtr& c, std::string_view code, const std::string& message, const value& ref,
+                 const std::string& id = {}) {
+  spdlog::info("conn {} user {}: error {}: {}", c->id(), c->user(), code, message);
+  c->send(encode::error(code, message, ref, id));
+}
+
 void reply_store_error(const ClientPtr& c, const Status& s, const value& ref, const std::string& id = {}) {
   spdlog::error("conn {} user {}: store error: {}", c->id(), c->user(), s.message());
   c->send(encode::error("unavailable", "the message store is unavailable, retry later", ref, id));
@@ -19,7 +26,7 @@ void reply_store_error(const ClientPtr& c, const Status& s, const value& ref, co
 
 bool Hub::check_member(const ClientPtr& c, const std::string& room, const value& ref, const std::string& id) {
   if (!valid_room_name(room)) {
-    c->send(encode::error("forbidden", "invalid room name", ref, id));
+    reply_error(c, "forbidden", "invalid room name", ref, id);
     return false;
   }
   bool member = false;
@@ -28,13 +35,13 @@ bool Hub::check_member(const ClientPtr& c, const std::string& room, const value&
     auto u = users_.find(c->user());
     member = u != users_.end() && u->second.rooms.count(room) > 0;
   }
-  if (!member) c->send(encode::error("forbidden", "not a member of " + room, ref, id));
+  if (!member) reply_error(c, "forbidden", "not a member of " + room, ref, id);
   return member;
 }
 
 void Hub::on_join(const ClientPtr& c, const value& ref, JoinCmd cmd) {
   if (!valid_room_name(cmd.room)) {
-    c->send(encode::error("forbidden", "invalid room name: use [a-z0-9][a-z0-9_-]{0,63}", ref));
+    reply_error(c, "forbidden", "invalid room name: use [a-z0-9][a-z0-9_-]{0,63}", ref);
     return;
   }
   // Membership takes effect at once, so that commands pipelined after the join (message,
@@ -49,7 +56,7 @@ void Hub::on_join(const ClientPtr& c, const value& ref, JoinCmd cmd) {
     auto& u = uit->second;
     if (!u.rooms.count(cmd.room)) {
       if (u.rooms.size() >= static_cast<std::size_t>(options_.max_rooms_per_user)) {
-        c->send(encode::error("limit_exceeded", "a user may be in at most " + std::to_string(options_.max_rooms_per_user) + " rooms", ref));
+        reply_error(c, "limit_exceeded", "a user may be in at most " + std::to_string(options_.max_rooms_per_user) + " rooms", ref);
         return;
       }
       u.rooms.insert(cmd.room);
@@ -84,7 +91,7 @@ void Hub::on_join(const ClientPtr& c, const value& ref, JoinCmd cmd) {
     }
     publish_all(events);
     if (r.status.code() == Status::Code::limit_exceeded) {
-      c->send(encode::error("limit_exceeded", r.status.message(), ref));
+      reply_error(c, "limit_exceeded", r.status.message(), ref);
     } else if (!r.ok()) {
       reply_store_error(c, r.status, ref);
     }
@@ -127,7 +134,7 @@ void Hub::on_leave(const ClientPtr& c, const value& ref, LeaveCmd cmd) {
 void Hub::on_message(const ClientPtr& c, const value& ref, MessageCmd cmd) {
   if (!check_member(c, cmd.room, ref, cmd.id)) return;
   if (utf8_length(cmd.text) > options_.max_text_chars) {
-    c->send(encode::error("too_large", "text is longer than " + std::to_string(options_.max_text_chars) + " characters", ref, cmd.id));
+    reply_error(c, "too_large", "text is longer than " + std::to_string(options_.max_text_chars) + " characters", ref, cmd.id);
     return;
   }
   std::vector<RoomEvent> events;
@@ -136,7 +143,7 @@ void Hub::on_message(const ClientPtr& c, const value& ref, MessageCmd cmd) {
     const int64_t now = clock_.mono_ms();
     auto [bucket, _] = buckets_.try_emplace(c->user(), options_.rate_per_sec, options_.rate_burst, now);
     if (!bucket->second.take(now)) {
-      c->send(encode::error("rate_limited", "too many messages; slow down", ref, cmd.id));
+      reply_error(c, "rate_limited", "too many messages; slow down", ref, cmd.id);
       return;
     }
     clear_typing(cmd.room, c->user(), events);
@@ -177,9 +184,9 @@ void Hub::on_read(const ClientPtr& c, const value& ref, ReadCmd cmd) {
         if (r.value) bus_.publish(RoomEvent{room, EventKind::read, {}, encode::read(room, c->user(), seq)});
         return;
       case Status::Code::not_found:
-        return c->send(encode::error("forbidden", "not a member of " + room, ref));
+        return reply_error(c, "forbidden", "not a member of " + room, ref);
       case Status::Code::invalid:
-        return c->send(encode::error("bad_request", r.status.message(), ref));
+        return reply_error(c, "bad_request", r.status.message(), ref);
       default:
         return reply_store_error(c, r.status, ref);
     }

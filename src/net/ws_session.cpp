@@ -85,13 +85,14 @@ void WsSession::on_read(beast::error_code ec, std::size_t) {
   }
   unanswered_pings_ = 0;  // any traffic proves the peer is alive
   if (!ws_.got_text()) {
+    spdlog::info("conn {} user {}: error bad_request: binary frame", id_, user_);
     send(encode::error("bad_request", "binary frames are not supported; send JSON text", nullptr), Urgency::normal);
   } else {
     auto data = in_.cdata();
     std::string_view frame(static_cast<const char*>(data.data()), data.size());
     auto decoded = decode_command(frame);
     if (auto* err = std::get_if<ProtocolError>(&decoded)) {
-      spdlog::debug("conn {} user {}: {}", id_, user_, err->message);
+      spdlog::info("conn {} user {}: error {}: {}", id_, user_, err->code, err->message);
       send(encode::error(*err), Urgency::normal);
     } else {
       ctx_.hub.handle(shared_from_this(), std::get<Command>(std::move(decoded)));
