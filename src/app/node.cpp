@@ -28,13 +28,15 @@ constexpr auto kDrainDeadline = 6s;     // wait for clients to finish the close 
 }  // namespace
 
 struct Node::Impl {
+  // Declared first, destroyed last: everything below may hold sockets, timers or handlers
+  // of these executors.
+  asio::io_context ioc;
+  asio::thread_pool blocking{1};
   Options options;
   std::unique_ptr<SqliteStore> store;
   LocalBus bus;
   std::unique_ptr<Hub> hub;
   std::unique_ptr<JwtCodec> jwt;
-  asio::io_context ioc;
-  asio::thread_pool blocking{1};
   std::unique_ptr<NetContext> net;
   std::shared_ptr<Listener> listener;
   asio::steady_timer tick{ioc};

@@ -42,7 +42,7 @@ void Hub::connect(const ClientPtr& client, std::function<void()> ready) {
   store_.rooms_of(client->user(), [this, client, ready = std::move(ready)](Result<std::vector<parley::RoomState>> r) {
     if (!r.ok()) {
       spdlog::error("conn {} user {}: cannot load rooms: {}", client->id(), client->user(), r.status.message());
-      client->close(1011, "store unavailable");
+      client->close(1011, "store unavailable");  // the session's disconnect() frees the slot
       return;
     }
     std::vector<RoomEvent> events;

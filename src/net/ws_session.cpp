@@ -73,6 +73,7 @@ void WsSession::on_accept(beast::error_code ec) {
 }
 
 void WsSession::do_read() {
+  reading_ = true;
   ws_.async_read(in_, beast::bind_front_handler(&WsSession::on_read, shared_from_this()));
 }
 
@@ -154,8 +155,10 @@ void WsSession::start_close(uint16_t code, std::string reason) {
     if (!ec) beast::get_lowest_layer(self->ws_).socket().close(ec);
   });
   ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason), [self = shared_from_this(), code](beast::error_code ec) {
-    // The read loop sees the peer's close reply (or the socket error) and finishes.
-    if (ec) self->finish("close " + std::to_string(code) + " failed: " + ec.message());
+    // With a read loop running, it sees the peer's close reply (or the socket error) and
+    // finishes; closing the socket before that could reset the connection under the close frame.
+    if (ec) return self->finish("close " + std::to_string(code) + " failed: " + ec.message());
+    if (!self->reading_) self->finish("closed by server (" + std::to_string(code) + ")");
   });
 }
 

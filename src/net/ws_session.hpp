@@ -53,6 +53,7 @@ class WsSession final : public Client, public std::enable_shared_from_this<WsSes
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;
   bool accepted_ = false;
+  bool reading_ = false;            // the read loop has started
   bool closing_ = false;
   bool finished_ = false;
   int unanswered_pings_ = 0;
