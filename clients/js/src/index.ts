@@ -1,0 +1,17 @@
+export { ParleyClient, ParleyError } from './client.js';
+export type { ParleyClientOptions, ParleyClientEvents, RoomSnapshot } from './client.js';
+export { Connection, browserNetworkMonitor } from './connection.js';
+export type { ConnectionState, OfflineReason, NetworkMonitor, WebSocketLike, WebSocketFactory } from './connection.js';
+export { backoffDelay } from './backoff.js';
+export type { BackoffOptions } from './backoff.js';
+export { Outbox } from './outbox.js';
+export type { OutboxEntry } from './outbox.js';
+export { RoomStore } from './room.js';
+export type { ChatMessage, IngestResult } from './room.js';
+export { MemoryStorage, LocalStorageAdapter, IndexedDBStorage, browserStorage } from './storage.js';
+export type { StorageAdapter } from './storage.js';
+export { TypingSender, TypingTracker, typingText } from './typing.js';
+export { register, login, AuthError } from './http.js';
+export type { Session } from './http.js';
+export { uuid, decodeJwt } from './util.js';
+export * from './protocol.js';

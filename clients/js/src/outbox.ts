@@ -1,0 +1,91 @@
+import type { StorageAdapter } from './storage.js';
+
+export interface OutboxEntry {
+  /** Client id: a UUID, unique per user; the server dedups on it. */
+  id: string;
+  room: string;
+  text: string;
+  /** Local time the user pressed send, ms since the epoch. */
+  createdAt: number;
+}
+
+/**
+ * Unacked outgoing messages, in the order they were sent, persisted under one key.
+ * Writes are serialised: each write stores the queue as it is when the write runs, and
+ * `add` resolves only once a write containing the entry has completed.
+ */
+export class Outbox {
+  private items: OutboxEntry[] = [];
+  private readonly durable = new Set<string>();
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly storage: StorageAdapter,
+    readonly key: string,
+  ) {}
+
+  /** Loads what a previous run left; entries added before load are kept after them. */
+  async load(): Promise<void> {
+    let stored: OutboxEntry[] = [];
+    try {
+      const raw = await this.storage.getItem(this.key);
+      if (raw) stored = (JSON.parse(raw) as OutboxEntry[]).filter((e) => e && typeof e.id === 'string');
+    } catch {
+      stored = [];
+    }
+    const known = new Set(this.items.map((e) => e.id));
+    this.items = [...stored.filter((e) => !known.has(e.id)), ...this.items];
+    for (const e of stored) this.durable.add(e.id);
+  }
+
+  entries(): readonly OutboxEntry[] {
+    return this.items;
+  }
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  has(id: string): boolean {
+    return this.items.some((e) => e.id === id);
+  }
+
+  /** True once the entry has reached storage (only then may it be sent). */
+  isDurable(id: string): boolean {
+    return this.durable.has(id);
+  }
+
+  /**
+   * Appends and persists. Resolves true once stored; false if the storage failed, in which
+   * case the entry is still sent (a message in memory beats a message never sent).
+   */
+  add(entry: OutboxEntry): Promise<boolean> {
+    this.items.push(entry);
+    const done = (ok: boolean) => {
+      if (this.items.some((e) => e.id === entry.id)) this.durable.add(entry.id);
+      return ok;
+    };
+    return this.persist().then(
+      () => done(true),
+      () => done(false),
+    );
+  }
+
+  remove(id: string): Promise<void> {
+    const before = this.items.length;
+    this.items = this.items.filter((e) => e.id !== id);
+    this.durable.delete(id);
+    if (this.items.length === before) return this.chain;
+    return this.persist();
+  }
+
+  private persist(): Promise<void> {
+    const run = async () => {
+      const snapshot = JSON.stringify(this.items);
+      if (this.items.length === 0) await this.storage.removeItem(this.key);
+      else await this.storage.setItem(this.key, snapshot);
+    };
+    this.chain = this.chain.then(run, run);
+    return this.chain;
+  }
+}

@@ -1,0 +1,166 @@
+import type { WireMessage } from './protocol.js';
+
+/** A message as the application shows it. */
+export interface ChatMessage {
+  /** The sender's client id. */
+  id: string;
+  room: string;
+  /** Per-room sequence number; null while the message waits in the outbox. */
+  seq: number | null;
+  /** Server time (ms since the epoch); local time while pending. */
+  ts: number;
+  user: string;
+  text: string;
+  /** True for the current user's messages. */
+  mine: boolean;
+  /**
+   * For the user's own messages: pending (in the outbox, not acked) → sent (acked: stored)
+   * → read (another member's read position reached it); failed if the server refused it.
+   */
+  state?: 'pending' | 'sent' | 'read' | 'failed';
+  /** Why a failed message was refused (the server's error code). */
+  error?: string;
+}
+
+export type IngestResult = 'added' | 'duplicate' | 'gap';
+
+/**
+ * One room's messages, ordered by seq and deduplicated by seq and by (user, id).
+ *
+ * The store holds a contiguous window of seqs [bottom, top]; `top` is the last contiguous
+ * seq, the point `sync` resumes from. A message past top+1 is kept aside ("ahead") and
+ * reported as a gap so the client syncs from `top`. `history` pages extend the window
+ * downwards.
+ */
+export class RoomStore {
+  /** Newest seq the server has told us about. */
+  lastSeq = 0;
+  /** The user's read position. */
+  readSeq = 0;
+  /** Last contiguous seq held (everything in [bottom, top] is held). */
+  top = 0;
+  /** Lowest seq held; bottom = top + 1 when nothing is held. */
+  bottom = 1;
+  initialized = false;
+  /** Members online other than the user (from `joined` and `presence`). */
+  readonly online = new Set<string>();
+  /** Other members' read positions, from `read` events. */
+  readonly receipts = new Map<string, number>();
+
+  private msgs: WireMessage[] = [];
+  private readonly ahead = new Map<number, WireMessage>();
+  private readonly keys = new Set<string>();
+
+  constructor(readonly name: string) {}
+
+  /** Starts the window at `lastSeq` (nothing held; older pages come from `history`). */
+  init(lastSeq: number): void {
+    if (this.initialized) return;
+    this.initialized = true;
+    this.top = lastSeq;
+    this.bottom = lastSeq + 1;
+    this.lastSeq = Math.max(this.lastSeq, lastSeq);
+  }
+
+  /** Drops every held message and restarts the window at `lastSeq`. */
+  reset(lastSeq: number): void {
+    this.msgs = [];
+    this.ahead.clear();
+    this.keys.clear();
+    this.initialized = false;
+    this.init(lastSeq);
+  }
+
+  get held(): number {
+    return this.msgs.length;
+  }
+
+  /** Older messages exist on the server before the window. */
+  get hasMore(): boolean {
+    return this.bottom > 1;
+  }
+
+  /** Messages past a gap are waiting. */
+  get hasGap(): boolean {
+    return this.ahead.size > 0;
+  }
+
+  get unread(): number {
+    return Math.max(0, this.lastSeq - this.readSeq);
+  }
+
+  private static key(m: { user: string; id: string }): string {
+    return `${m.user}\u0000${m.id}`;
+  }
+
+  hasMessage(user: string, id: string): boolean {
+    return this.keys.has(RoomStore.key({ user, id }));
+  }
+
+  /** A live or synced message. */
+  ingest(m: WireMessage): IngestResult {
+    if (!this.initialized) this.init(m.seq - 1);
+    this.lastSeq = Math.max(this.lastSeq, m.seq);
+    if (this.keys.has(RoomStore.key(m))) return 'duplicate';
+    if (m.seq <= this.top) {
+      if (m.seq >= this.bottom) return 'duplicate';
+      return this.prepend([m]) > 0 ? 'added' : 'duplicate';
+    }
+    if (m.seq === this.top + 1) {
+      this.append(m);
+      let next: WireMessage | undefined;
+      while ((next = this.ahead.get(this.top + 1))) {
+        this.ahead.delete(next.seq);
+        this.append(next);
+      }
+      return 'added';
+    }
+    if (this.ahead.has(m.seq)) return 'duplicate';
+    this.ahead.set(m.seq, m);
+    return 'gap';
+  }
+
+  private append(m: WireMessage): void {
+    if (this.msgs.length === 0) this.bottom = m.seq;
+    this.msgs.push(m);
+    this.keys.add(RoomStore.key(m));
+    this.top = m.seq;
+  }
+
+  /**
+   * An older page (ascending, from `history`): prepends the messages that continue the window
+   * downwards. Returns how many were added.
+   */
+  prepend(page: readonly WireMessage[]): number {
+    let added = 0;
+    const older: WireMessage[] = [];
+    for (let i = page.length - 1; i >= 0; i--) {
+      const m = page[i]!;
+      if (m.seq >= this.bottom) {
+        if (m.seq > this.top) this.ingest(m);
+        continue;
+      }
+      if (m.seq !== this.bottom - 1 || this.keys.has(RoomStore.key(m))) continue;
+      older.push(m);
+      this.keys.add(RoomStore.key(m));
+      this.bottom = m.seq;
+      this.lastSeq = Math.max(this.lastSeq, m.seq);
+      added++;
+    }
+    if (older.length) this.msgs = [...older.reverse(), ...this.msgs];
+    return added;
+  }
+
+  /** Held messages in seq order: the contiguous window, then any waiting past a gap. */
+  messages(): WireMessage[] {
+    if (this.ahead.size === 0) return this.msgs;
+    return [...this.msgs, ...[...this.ahead.values()].sort((a, b) => a.seq - b.seq)];
+  }
+
+  /** Highest read position among other members. */
+  othersRead(): number {
+    let max = 0;
+    for (const s of this.receipts.values()) max = Math.max(max, s);
+    return max;
+  }
+}

@@ -1,0 +1,80 @@
+import type { WebSocketLike } from '../src/connection.js';
+import { MemoryStorage } from '../src/storage.js';
+
+/** An in-memory WebSocket whose "server side" the test drives. */
+export class FakeWebSocket implements WebSocketLike {
+  static instances: FakeWebSocket[] = [];
+  static reset(): void {
+    FakeWebSocket.instances = [];
+  }
+  static get last(): FakeWebSocket {
+    const ws = FakeWebSocket.instances[FakeWebSocket.instances.length - 1];
+    if (!ws) throw new Error('no socket was created');
+    return ws;
+  }
+
+  readyState = 0;
+  sent: any[] = [];
+  closedByClient: { code?: number; reason?: string } | null = null;
+  onopen: ((ev: any) => void) | null = null;
+  onmessage: ((ev: { data: any }) => void) | null = null;
+  onclose: ((ev: { code: number; reason?: string }) => void) | null = null;
+  onerror: ((ev: any) => void) | null = null;
+
+  constructor(readonly url: string) {
+    FakeWebSocket.instances.push(this);
+  }
+
+  send(data: string): void {
+    if (this.readyState !== 1) throw new Error('not open');
+    this.sent.push(JSON.parse(data));
+  }
+  close(code?: number, reason?: string): void {
+    this.closedByClient = { code, reason };
+    this.readyState = 3;
+  }
+
+  // ---- server side
+  open(): void {
+    this.readyState = 1;
+    this.onopen?.({});
+  }
+  receive(frame: object): void {
+    this.onmessage?.({ data: JSON.stringify(frame) });
+  }
+  welcome(rooms: { room: string; last_seq: number; read_seq: number }[] = [], user = 'alice'): void {
+    this.open();
+    this.receive({ type: 'welcome', user, rooms, heartbeat_ms: 30000 });
+  }
+  drop(code = 1006, reason = ''): void {
+    this.readyState = 3;
+    this.onclose?.({ code, reason });
+  }
+  sentOf(type: string): any[] {
+    return this.sent.filter((f) => f.type === type);
+  }
+}
+
+/** A JWT with the given claims (unsigned: the client never verifies). */
+export function fakeToken(sub = 'alice', expInSeconds = 3600, now = Date.now()): string {
+  const b64 = (o: object) => btoa(String.fromCharCode(...new TextEncoder().encode(JSON.stringify(o)))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub, exp: Math.floor(now / 1000) + expInSeconds })}.sig`;
+}
+
+/** Memory storage that logs every call, to check ordering against sends. */
+export class LoggingStorage extends MemoryStorage {
+  log: string[] = [];
+  override async setItem(key: string, value: string): Promise<void> {
+    this.log.push(`set ${key}`);
+    return super.setItem(key, value);
+  }
+}
+
+/** Lets pending promise callbacks run (storage writes are promise based). */
+export async function flush(): Promise<void> {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+}
+
+export function msg(seq: number, user = 'bob', text = `m${seq}`, id = `${user}-${seq}`) {
+  return { id, seq, ts: 1700000000000 + seq, user, text };
+}
