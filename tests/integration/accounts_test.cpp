@@ -103,7 +103,7 @@ TEST_F(Accounts, RegisteredUserSurvivesRestart) {
   ASSERT_EQ(reg("gina", "persisted-pw").status, 201);
   restart_server();
   EXPECT_EQ(login("gina", "persisted-pw").status, 200);
-  EXPECT_EQ(reg("gina", "other").status, 409);
+  EXPECT_EQ(reg("gina", "other-password").status, 409);
 }
 
 }  // namespace

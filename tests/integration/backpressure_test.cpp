@@ -48,23 +48,26 @@ protected:
     if (s->upgrade("/ws?token=" + token(user)) != 101) throw std::runtime_error("slow client upgrade failed");
     return s;
   }
-  // Sends big messages from `c` in batches (waiting for the acks of each batch) until
-  // `bytes` have been sent or `stop()` holds. Returns the number of messages sent.
-  static int flood(WsClient& c, std::size_t bytes, const std::function<bool()>& stop = [] { return false; }) {
+  // Sends big messages from `c` in batches of four (200 KB: a reading client drains that
+  // long before any queue cap), waiting for each batch's acks, until `bytes` have been sent
+  // or `stop()` holds. Returns the ids sent.
+  static std::vector<std::string> flood(WsClient& c, std::size_t bytes,
+                                        const std::function<bool()>& stop = [] { return false; }) {
     const std::string text(kChars, 'f');
-    int sent = 0;
-    while (static_cast<std::size_t>(sent) * kChars < bytes && !stop()) {
-      std::vector<std::string> ids;
-      for (int i = 0; i < 8; ++i) ids.push_back(post_message(c, "general", text));
-      for (const auto& id : ids) c.expect(has({{"type", "ack"}, {"id", id}}), "flood ack", 20s);
-      sent += 8;
+    std::vector<std::string> ids;
+    while (ids.size() * kChars < bytes && !stop()) {
+      const std::size_t first = ids.size();
+      for (int i = 0; i < 4; ++i) ids.push_back(post_message(c, "general", text));
+      for (std::size_t i = first; i < ids.size(); ++i)
+        c.expect(has({{"type", "ack"}, {"id", ids[i]}}), "flood ack", 20s);
     }
-    return sent;
+    return ids;
   }
 };
 
 TEST_F(Backpressure, SlowConsumerIsClosedWith1013AndOthersAreServed) {
-  start_server(flags("65536", "262144"));
+  constexpr std::size_t kHard = 1u << 20;  // the default
+  start_server(flags("65536", std::to_string(kHard)));
   make_member("carol");
   auto dave = connect("dave");
   join(*dave, "general");
@@ -73,10 +76,10 @@ TEST_F(Backpressure, SlowConsumerIsClosedWith1013AndOthersAreServed) {
   auto carol = slow_client("carol");
   dave->expect(presence("general", "carol", "online"), "carol online");
 
-  // Enough to fill every kernel buffer on the way and then the 256 KiB cap twice over.
-  const std::size_t enough = kernel_send_buffer_max() + 2 * 262144 + (1u << 20);
+  // Enough to fill every kernel buffer on the way and then the hard cap twice over.
+  const std::size_t enough = kernel_send_buffer_max() + 2 * kHard + (1u << 20);
   const auto offline = presence("general", "carol", "offline");
-  const int sent = flood(*bob, enough, [&] { return dave->count(offline) > 0; });
+  const int sent = static_cast<int>(flood(*bob, enough, [&] { return dave->count(offline) > 0; }).size());
 
   // Now carol reads: what was queued before the cut, then the 1013 close.
   std::int64_t last_seq = 0;
@@ -110,12 +113,13 @@ TEST_F(Backpressure, SlowConsumerIsClosedWith1013AndOthersAreServed) {
   // carol resyncs by seq on a new connection.
   auto again = connect("carol");
   std::int64_t last = 0;
-  for (const auto& r : welcome_of(*again).at("rooms").as_array())
+  const json::object w = welcome_of(*again);
+  for (const auto& r : w.at("rooms").as_array())
     if (r.as_object().at("room") == "general") last = get_int(r.as_object(), "last_seq");
   EXPECT_EQ(last, sent + 1);
   std::int64_t next = last_seq;
   for (;;) {
-    json::object page = sync(*again, "general", next, 200);
+    json::object page = sync(*again, "general", next, 10);  // 10 x 50 KB: under the 1 MiB cap
     for (std::int64_t s : seqs_of(page)) EXPECT_EQ(s, ++next);
     if (page.at("has_more") == false) break;
   }
@@ -134,7 +138,10 @@ TEST_F(Backpressure, OverSoftLimitTypingAndPresenceAreDroppedMessagesAreNot) {
   dave->expect(presence("general", "carol", "online"), "carol online");
 
   // Far more than the kernel can hold: carol's server-side queue ends up way over 64 KiB.
-  const int sent = flood(*bob, kernel_send_buffer_max() + (2u << 20));
+  const std::vector<std::string> ids = flood(*bob, kernel_send_buffer_max() + (2u << 20));
+  const int sent = static_cast<int>(ids.size());
+  // dave's queue is empty again before the typing and presence events.
+  dave->expect(message_with_id(ids.back()), "last flood message at dave", 20s);
   bob->send_json({{"type", "typing"}, {"room", "general"}, {"active", true}});
   dave->expect(typing("general", "bob", true), "typing (to a fast member)");
   auto erin = connect("erin");
@@ -163,6 +170,36 @@ TEST_F(Backpressure, OverSoftLimitTypingAndPresenceAreDroppedMessagesAreNot) {
   EXPECT_EQ(expected_seq, sent + 2);
   EXPECT_EQ(typing_events, 0) << "typing was queued to a connection over the soft limit";
   EXPECT_EQ(presence_events, 0) << "presence was queued to a connection over the soft limit";
+}
+
+TEST_F(Backpressure, HistoryPageBiggerThanTheHardCapDoesNotCutAFastClient) {
+  // Default caps and text limit; 200 messages of 4000 two-byte characters make a full
+  // sync page of about 1.6 MB, more than the default 1 MiB hard cap. A client that reads
+  // as fast as it can must still be able to page through the room.
+  start_server({{"--rate-per-sec", "100000"}, {"--rate-burst", "100000"}});
+  auto alice = connect("alice");
+  join(*alice, "general");
+  std::string text;
+  for (int i = 0; i < 4000; ++i) text += "\xc3\xa9";
+  std::vector<std::string> ids;
+  for (int i = 0; i < 200; ++i) {
+    ids.push_back(post_message(*alice, "general", text));
+    if (ids.size() % 20 == 0)
+      for (std::size_t k = ids.size() - 20; k < ids.size(); ++k)
+        alice->expect(has({{"type", "ack"}, {"id", ids[k]}}), "ack", 20s);
+  }
+  auto reader = connect("alice");
+  std::int64_t next = 0;
+  for (int pages = 0; pages < 400; ++pages) {
+    reader->send_json({{"type", "sync"}, {"room", "general"}, {"after", next}, {"limit", 200}});
+    auto reply = reader->wait_for(has({{"type", "history"}, {"room", "general"}}), 20s);
+    ASSERT_TRUE(reply.has_value()) << "no history reply after seq " << next << "; connection "
+                                   << reader->close_info().describe();
+    for (std::int64_t s : seqs_of(reply->obj)) EXPECT_EQ(s, ++next);
+    if (reply->obj.at("has_more") == false) break;
+  }
+  EXPECT_EQ(next, 200);
+  EXPECT_TRUE(reader->is_open()) << reader->close_info().describe();
 }
 
 }  // namespace

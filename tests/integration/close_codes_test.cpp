@@ -78,6 +78,9 @@ TEST_F(CloseCodes, InvalidUtf8TextFrameCloses1007) {
   RawFrame f = read_until_close(raw, 5s);
   ASSERT_EQ(f.kind, RawFrame::close) << "got " << f.kind_name() << " instead of a close frame";
   EXPECT_EQ(f.close_code(), 1007);
+  // Complete the close handshake like a browser would; the server then drops the TCP connection.
+  raw.send_frame(0x8, f.payload.substr(0, 2));
+  EXPECT_TRUE(raw.wait_peer_closed(5s)) << "TCP still open after the close handshake";
   // The invalid message was not stored or broadcast.
   bob->expect(presence("general", "alice", "offline"), "alice offline");
   EXPECT_EQ(bob->count(is_type("message")), 0u) << bob->dump();

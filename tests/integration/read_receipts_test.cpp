@@ -22,7 +22,8 @@ protected:
   }
   std::int64_t welcome_read_seq() {
     auto c = connect("alice");
-    for (const auto& r : welcome_of(*c).at("rooms").as_array())
+    const json::object w = welcome_of(*c);
+    for (const auto& r : w.at("rooms").as_array())
       if (r.as_object().at("room") == "general") return get_int(r.as_object(), "read_seq");
     ADD_FAILURE() << "general not in welcome";
     return -1;

@@ -21,7 +21,7 @@ protected:
     join(*bob, "general");
     send_message(*d1, "general", "before shutdown");
     const auto t0 = Clock::now();
-    server().signal(sig);
+    signal_server(sig);
     for (WsClient* c : {d1.get(), d2.get(), bob.get()}) {
       CloseInfo ci = c->wait_closed(10s);
       EXPECT_TRUE(ci.close_frame) << c->name() << ": " << ci.describe();
@@ -43,7 +43,7 @@ TEST_F(Shutdown, SigintClosesWith1012AndExitsZero) { drains_on(SIGINT); }
 
 TEST_F(Shutdown, IdleServerExitsPromptly) {
   start_server();
-  server().signal(SIGTERM);
+  signal_server(SIGTERM);
   auto st = server().wait_exit(10s);
   ASSERT_TRUE(st.has_value()) << "parleyd ignored SIGTERM for 10 s";
   EXPECT_TRUE(st->ok()) << st->describe();
@@ -57,7 +57,7 @@ TEST_F(Shutdown, NoAckedMessageIsLostWhenStoppedUnderLoad) {
   for (int i = 0; i < 400; ++i) ids.push_back(post_message(*alice, "general", "load " + std::to_string(i)));
   // Stop as soon as acks start coming: the rest is in flight.
   alice->expect(is_type("ack"), "first ack");
-  server().signal(SIGTERM);
+  signal_server(SIGTERM);
   CloseInfo ci = alice->wait_closed(10s);
   EXPECT_EQ(ci.code, 1012) << ci.describe();
   auto st = server().wait_exit(10s);

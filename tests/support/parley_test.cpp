@@ -14,7 +14,7 @@ void ParleyTest::TearDown() {
   if (server_ && expect_running_ && !server_->running()) {
     ADD_FAILURE() << "parleyd exited during the test: " << server_->wait_exit(std::chrono::milliseconds(0))->describe();
   }
-  if (HasFailure() && server_) {
+  if ((HasFailure() || std::getenv("PARLEY_TEST_LOG") != nullptr) && server_) {
     std::cerr << "---- parleyd stderr (" << server_->log_path().string() << ") ----\n"
               << tail_file(server_->log_path(), 16384) << "---- end of parleyd stderr ----\n";
     if (std::getenv("PARLEY_TEST_KEEP") != nullptr) {
@@ -76,6 +76,11 @@ ExitStatus ParleyTest::stop_server() {
   auto st = server().wait_exit(std::chrono::seconds(10));
   if (!st) throw std::runtime_error("parleyd did not exit within 10 s of SIGTERM");
   return *st;
+}
+
+void ParleyTest::signal_server(int sig) {
+  expect_running_ = false;
+  server().signal(sig);
 }
 
 ExitStatus ParleyTest::kill_server() {

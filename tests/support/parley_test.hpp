@@ -1,7 +1,8 @@
 // The GoogleTest fixture every integration test derives from: one parleyd per test on
 // 127.0.0.1:0 with a fresh temporary data directory (kept across restarts within the
 // test), a known JWT secret so tests mint their own tokens, and the server's stderr log
-// printed when the test fails.
+// printed when the test fails (always with PARLEY_TEST_LOG=1; the temporary directory is
+// kept on failure with PARLEY_TEST_KEEP=1; PARLEYD_BIN overrides the binary under test).
 #pragma once
 
 #include <chrono>
@@ -45,6 +46,8 @@ protected:
   ExitStatus stop_server();
   // kill -9.
   ExitStatus kill_server();
+  // Sends `sig` (the server is expected to exit; TearDown no longer flags its exit).
+  void signal_server(int sig);
 
   ServerProcess& server();
   std::uint16_t port();

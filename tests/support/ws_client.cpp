@@ -101,6 +101,8 @@ struct WsClient::Impl {
             return;
           }
           ws.next_layer().expires_never();
+          beast::error_code ignored;
+          ws.next_layer().socket().set_option(tcp::no_delay(true), ignored);
           websocket::stream_base::timeout to{};
           to.handshake_timeout = opts.timeout;
           to.idle_timeout = websocket::stream_base::none();
@@ -231,7 +233,9 @@ struct WsClient::Impl {
     if (first > 0) ss << "  (" << first << " earlier frames omitted)\n";
     for (std::size_t i = first; i < inbox.size(); ++i) {
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(inbox[i].at - born).count();
-      ss << "  " << (taken[i] ? "[taken] " : "        ") << "+" << ms << "ms " << json::serialize(inbox[i].obj) << "\n";
+      std::string text = json::serialize(inbox[i].obj);
+      if (text.size() > 400) text = text.substr(0, 400) + "...(" + std::to_string(text.size()) + " bytes)";
+      ss << "  " << (taken[i] ? "[taken] " : "        ") << "+" << ms << "ms " << text << "\n";
     }
     ss << "  connection: " << close.describe() << "\n";
     return ss.str();
@@ -289,7 +293,8 @@ std::optional<Received> WsClient::wait_for(const Pred& pred, std::chrono::millis
         return impl_->inbox[scan];
       }
     }
-    if (Clock::now() >= deadline) return std::nullopt;
+    // Nothing more can arrive once the connection has ended.
+    if (Clock::now() >= deadline || impl_->close.closed) return std::nullopt;
     impl_->cv.wait_until(lk, deadline);
   }
 }

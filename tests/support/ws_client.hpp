@@ -79,9 +79,11 @@ public:
   // Waits until every queued frame has been handed to the socket; false on timeout/error.
   bool flush(std::chrono::milliseconds timeout = kWait);
 
-  // First untaken frame matching `pred`, waiting up to `timeout`; nullopt on timeout.
+  // First untaken frame matching `pred`, waiting up to `timeout`; nullopt on timeout or
+  // as soon as the connection has ended without one.
   std::optional<Received> wait_for(const Pred& pred, std::chrono::milliseconds timeout = kWait);
-  // Like wait_for but throws std::runtime_error (naming `what` and listing the inbox) on timeout.
+  // Like wait_for but throws std::runtime_error (naming `what` and listing the inbox) when
+  // no such frame comes.
   boost::json::object expect(const Pred& pred, std::string_view what = "matching frame",
                              std::chrono::milliseconds timeout = kWait);
   boost::json::object expect(const boost::json::object& pattern, std::chrono::milliseconds timeout = kWait);
