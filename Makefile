@@ -4,7 +4,7 @@ JOBS  ?= 2
 PORT  ?= 8080
 DATA  ?= ./data
 
-.PHONY: all deps build run test unit integration bench clean
+.PHONY: all deps build run test unit integration bench clean web web-deps test-web test-sdk test-e2e
 
 all: build
 
@@ -17,12 +17,13 @@ $(BUILD)/CMakeCache.txt:
 build: deps $(BUILD)/CMakeCache.txt
 	@cmake --build $(BUILD) -j$(JOBS)
 
-run: build
+run: build web
 	@mkdir -p $(DATA)
 	$(BUILD)/parleyd --port $(PORT) --data-dir $(DATA)
 
-test: build
+test: build web
 	@cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+	@$(MAKE) --no-print-directory test-web
 
 unit: build
 	@cd $(BUILD) && ctest --output-on-failure -L unit
@@ -34,4 +35,37 @@ bench: build
 	@$(BUILD)/parley-microbench
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) web/dist
+
+# ---- web client (web/, clients/js, tests/e2e): npm ci from the committed lockfiles, then a
+# Vite build into web/dist, which parleyd serves at /. Each step reruns only when its inputs
+# changed, so an up-to-date `make web` takes no time.
+NPM_CI   = npm ci --no-audit --no-fund --loglevel=error
+WEB_SRC := $(shell find web/src clients/js/src -type f 2>/dev/null) \
+           web/index.html web/vite.config.ts web/tsconfig.json web/package.json
+
+web-deps:
+	@scripts/web-deps.sh
+
+%/node_modules/.package-lock.json: %/package-lock.json
+	@scripts/web-deps.sh
+	@echo "npm ci in $*"
+	@cd $* && $(NPM_CI)
+	@touch $@
+
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SRC)
+	@echo "building web/dist"
+	@cd web && npm run --silent build >/tmp/parley-web-build.log 2>&1 || { cat /tmp/parley-web-build.log; exit 1; }
+
+web: web/dist/index.html
+
+# SDK unit tests (Vitest, fake timers).
+test-sdk: clients/js/node_modules/.package-lock.json
+	@cd clients/js && npx --no-install tsc --noEmit && npx --no-install vitest run
+
+# End-to-end: Debian's Chromium (installed when missing) against a real parleyd.
+test-e2e: build web tests/e2e/node_modules/.package-lock.json
+	@scripts/web-deps.sh --browser
+	@cd tests/e2e && node --test --test-concurrency=1 --test-reporter=spec
+
+test-web: test-sdk test-e2e

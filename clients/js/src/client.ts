@@ -76,6 +76,8 @@ export interface ParleyClientEvents {
   error: (error: ErrorFrame) => void;
   /** The server refused one of the user's messages for good (forbidden, too_large, …). */
   failed: (message: ChatMessage) => void;
+  /** A connection was established and its welcome processed; `rooms` are the user's rooms. */
+  welcome: (rooms: string[]) => void;
 }
 
 interface RoomExtra {
@@ -677,5 +679,6 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
       if (this.opts.refreshPresence !== false) this.conn.send({ type: 'join', room: info.room });
     }
     this.pump();
+    this.emit('welcome', this.rooms());
   }
 }

@@ -1,0 +1,105 @@
+// Starts a real parleyd on an ephemeral port with a temporary data directory, serving the built
+// web app (web/dist), and launches Debian's Chromium through playwright-core.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export async function startServer() {
+  const bin = process.env.PARLEYD ?? join(ROOT, 'build/parleyd');
+  const webRoot = process.env.PARLEY_WEB_ROOT ?? join(ROOT, 'web/dist');
+  if (!existsSync(bin)) throw new Error(`${bin} not found: build it first (make build)`);
+  if (!existsSync(join(webRoot, 'index.html'))) throw new Error(`${webRoot}/index.html not found: run make web`);
+  const dataDir = mkdtempSync(join(tmpdir(), 'parley-e2e-'));
+  const proc = spawn(
+    bin,
+    [
+      '--host', '127.0.0.1',
+      '--port', '0',
+      '--data-dir', dataDir,
+      '--jwt-secret', randomBytes(24).toString('hex'),
+      '--web-root', webRoot,
+      '--store-sync', 'normal',
+      '--log-level', process.env.PARLEY_LOG_LEVEL ?? 'warn',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  proc.stderr.on('data', (d) => {
+    stderr += d;
+    if (process.env.PARLEY_E2E_VERBOSE) process.stderr.write(d);
+  });
+  const url = await new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`parleyd did not start in 15 s:\n${stderr}`)), 15000);
+    let out = '';
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = /parleyd listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolvePromise(m[1]);
+      }
+    });
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`parleyd exited with ${code}:\n${stderr}`));
+    });
+  });
+  return {
+    url,
+    stderr: () => stderr,
+    async stop() {
+      if (proc.exitCode === null) {
+        const exited = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 12000))]);
+        if (proc.exitCode === null) proc.kill('SIGKILL');
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
+  });
+}
+
+/** Collects page errors so a failing test can show them. */
+export function watchPage(page, name, log) {
+  page.on('pageerror', (e) => log.push(`[${name}] pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') log.push(`[${name}] console.${m.type()}: ${m.text()}`);
+  });
+}
+
+/** Texts of the messages in the open room, in display order. */
+export function messageTexts(page) {
+  return page.$$eval('[data-testid=message] .text', (els) => els.map((e) => e.textContent));
+}
+
+/** Waits until a message with exactly this text is shown. */
+export function waitForMessage(page, text, timeout = 10000) {
+  return page.waitForFunction(
+    (t) => [...document.querySelectorAll('[data-testid=message] .text')].some((e) => e.textContent === t),
+    text,
+    { timeout },
+  );
+}

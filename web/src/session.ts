@@ -1,0 +1,25 @@
+import { decodeJwt } from '@parley/client';
+
+export interface StoredSession {
+  token: string;
+  user: string;
+}
+
+const KEY = 'parley.session';
+
+export function loadSession(): StoredSession | null {
+  try {
+    const s = JSON.parse(localStorage.getItem(KEY) ?? 'null') as StoredSession | null;
+    if (!s?.token || !s.user) return null;
+    const exp = decodeJwt(s.token)?.exp;
+    if (typeof exp === 'number' && exp * 1000 < Date.now()) return null;
+    return s;
+  } catch {
+    return null;
+  }
+}
+
+export function saveSession(s: StoredSession | null): void {
+  if (s) localStorage.setItem(KEY, JSON.stringify(s));
+  else localStorage.removeItem(KEY);
+}
