@@ -12,6 +12,7 @@ let ctxB;
 let alice;
 let bob;
 const log = [];
+const rateLimited = { alice: 0 };
 
 async function signUp(page, user, password) {
   await page.goto(server.url);
@@ -40,6 +41,11 @@ before(async () => {
   alice = await ctxA.newPage();
   bob = await ctxB.newPage();
   watchPage(alice, 'alice', log);
+  alice.on('websocket', (ws) =>
+    ws.on('framereceived', (f) => {
+      if (typeof f.payload === 'string' && f.payload.includes('"rate_limited"')) rateLimited.alice++;
+    }),
+  );
   watchPage(bob, 'bob', log);
 });
 
@@ -158,4 +164,96 @@ test('screenshot of the two-user conversation for the README', async () => {
   mkdirSync(join(ROOT, 'docs'), { recursive: true });
   await page.screenshot({ path: join(ROOT, 'docs/screenshot.png') });
   await page.close();
+});
+
+test('a new room, unread badges, and a burst past the rate limit arrives whole and in order', async () => {
+  // Alice creates #busy from the join box; Bob joins it from his phone's room list.
+  await alice.getByTestId('join-input').fill('busy');
+  await alice.getByTestId('join-button').click();
+  await alice.locator('.room-header h2', { hasText: '#busy' }).waitFor();
+  await bob.getByLabel('Back to rooms').click();
+  await bob.getByTestId('join-input').fill('busy');
+  await bob.getByTestId('join-button').click();
+  await bob.locator('.room-header h2', { hasText: '#busy' }).waitFor();
+  await bob.getByLabel('Back to rooms').click();
+  await bob.getByTestId('room-general').waitFor();
+
+  // The server allows 10 messages/s over a burst of 20: 60 quick sends get rate_limited
+  // errors, which the outbox backs off from and retries instead of dropping.
+  const N = 60;
+  const texts = Array.from({ length: N }, (_, i) => `burst ${i + 1}`);
+  // Typed and sent through the composer from inside the page, faster than 10 per second.
+  await alice.evaluate(async (all) => {
+    const box = document.querySelector('[data-testid=composer]');
+    const setValue = Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value').set;
+    const frame = () => new Promise((r) => setTimeout(r, 0));
+    for (const t of all) {
+      setValue.call(box, t);
+      box.dispatchEvent(new Event('input', { bubbles: true }));
+      await frame();
+      box.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }));
+      await frame();
+    }
+  }, texts);
+  await bob.getByTestId('unread-busy').filter({ hasText: String(N) }).waitFor({ timeout: 30000 });
+  await alice.waitForFunction(() => document.querySelectorAll('[data-testid=message][data-state=pending]').length === 0, null, {
+    timeout: 30000,
+  });
+  assert.ok(rateLimited.alice > 0, 'the burst went past the server rate limit');
+  assert.deepEqual(await messageTexts(alice), texts);
+
+  // Bob's client held the room while the messages came in: all 60, in order, once each.
+  await openRoom(bob, 'busy');
+  await waitForMessage(bob, `burst ${N}`);
+  assert.deepEqual(await messageTexts(bob), texts);
+
+  // Carol joins afterwards: the newest page (50) first, then "load earlier" for the rest.
+  const ctxC = await browser.newContext({ viewport: { width: 390, height: 640 }, isMobile: true, hasTouch: true });
+  const carol = await ctxC.newPage();
+  watchPage(carol, 'carol', log);
+  await signUp(carol, 'carol', 'carol-password');
+  await carol.getByTestId('join-input').fill('busy');
+  await carol.getByTestId('join-button').click();
+  await waitForMessage(carol, `burst ${N}`);
+  assert.deepEqual(await messageTexts(carol), texts.slice(N - 50));
+  await carol.getByTestId('load-earlier').click();
+  await waitForMessage(carol, 'burst 1');
+  assert.deepEqual(await messageTexts(carol), texts);
+  await carol.getByTestId('load-earlier').waitFor({ state: 'detached' });
+  await ctxC.close();
+
+  // Having seen the newest message, Bob has no unread left in #busy.
+  await bob.getByLabel('Back to rooms').click();
+  await bob.getByTestId('room-busy').waitFor();
+  assert.equal(await bob.getByTestId('unread-busy').count(), 0);
+});
+
+test('the outbox survives a reload while the server is unreachable', async () => {
+  // Make /ws unreachable for Alice's page (HTTP still loads): each attempt is closed at once.
+  let reachable = false;
+  await alice.routeWebSocket(/\/ws/, (ws) => {
+    if (reachable) ws.connectToServer();
+    else ws.close({ code: 4000, reason: 'unreachable (test)' });
+  });
+  await alice.reload();
+  await alice.getByTestId('banner').filter({ hasText: 'Reconnecting' }).waitFor();
+  // Rooms and recent history come from the client's cache.
+  await openRoom(alice, 'general');
+  await waitForMessage(alice, 'three');
+  const text = 'written while the server was unreachable';
+  await say(alice, text);
+  await alice.getByTestId('queued').filter({ hasText: '1 message queued' }).waitFor();
+
+  // Reload: the message is still there, pending, read back from storage.
+  await alice.reload();
+  await alice.locator('[data-testid=message][data-state=pending] .text', { hasText: text }).waitFor();
+  await alice.getByTestId('queued').filter({ hasText: '1 message queued' }).waitFor();
+
+  reachable = true;
+  await alice.getByTestId('banner').waitFor({ state: 'detached', timeout: 15000 });
+  await openRoom(bob, 'general');
+  await waitForMessage(bob, text);
+  await alice.locator('[data-testid=message][data-state=sent], [data-testid=message][data-state=read]').filter({ hasText: text }).waitFor();
+  assert.equal((await messageTexts(bob)).filter((t) => t === text).length, 1);
+  await alice.unrouteAll();
 });

@@ -43,6 +43,11 @@ export interface ParleyClientOptions {
   refreshPresence?: boolean;
   /** Abandon a connection whose ack for a sent message takes longer. Default 20000 ms. */
   ackTimeoutMs?: number;
+  /**
+   * Newest messages per room kept in storage, so that rooms and recent history show at once
+   * after a restart, even without a network. Default 100; 0 keeps nothing.
+   */
+  cacheSize?: number;
 }
 
 export interface RoomSnapshot {
@@ -126,6 +131,7 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
   private readonly wantRead = new Map<string, number>();
   private storedReceipts: Record<string, Record<string, number>> = {};
   private receiptsTimer: ReturnType<typeof setTimeout> | null = null;
+  private cacheTimer: ReturnType<typeof setTimeout> | null = null;
   private nextRef = 1;
   private welcomed = false;
   private inflight: string | null = null;
@@ -176,6 +182,7 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
         } catch {
           this.storedReceipts = {};
         }
+        await this.loadCache();
         this.changed();
         this.conn.start();
       })();
@@ -213,6 +220,41 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
 
   private get receiptsKey(): string {
     return `parley:v1:${this.user}:receipts`;
+  }
+
+  private get cacheKey(): string {
+    return `parley:v1:${this.user}:rooms`;
+  }
+
+  private get cacheSize(): number {
+    return this.opts.cacheSize ?? 100;
+  }
+
+  private async loadCache(): Promise<void> {
+    if (this.cacheSize <= 0) return;
+    try {
+      const raw = await this.storage.getItem(this.cacheKey);
+      if (!raw) return;
+      const rooms = JSON.parse(raw) as Record<string, { lastSeq: number; readSeq: number; messages: WireMessage[] }>;
+      for (const [name, c] of Object.entries(rooms)) {
+        if (this.roomsByName.has(name) || !ROOM_NAME.test(name)) continue;
+        this.ensureRoom(name).store.restore(c.messages ?? [], c.lastSeq ?? 0, c.readSeq ?? 0);
+      }
+    } catch {
+      /* a broken cache is only a cache */
+    }
+  }
+
+  private saveCache(): void {
+    if (this.cacheSize <= 0 || this.cacheTimer) return;
+    this.cacheTimer = setTimeout(() => {
+      this.cacheTimer = null;
+      const rooms: Record<string, { lastSeq: number; readSeq: number; messages: WireMessage[] }> = {};
+      for (const [name, r] of this.roomsByName) {
+        rooms[name] = { lastSeq: r.store.lastSeq, readSeq: r.store.readSeq, messages: r.store.newest(this.cacheSize) };
+      }
+      void Promise.resolve(this.storage.setItem(this.cacheKey, JSON.stringify(rooms))).catch(() => {});
+    }, 300);
   }
 
   private changed(): void {
@@ -400,6 +442,7 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     st.readSeq = target;
     this.wantRead.set(room, target);
     this.conn.send({ type: 'read', room, seq: target });
+    this.saveCache();
     this.changed();
   }
 
@@ -640,6 +683,7 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
       default:
         return;
     }
+    if (f.type !== 'presence' && f.type !== 'error') this.saveCache();
     this.changed();
   }
 

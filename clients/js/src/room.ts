@@ -71,6 +71,30 @@ export class RoomStore {
     this.init(lastSeq);
   }
 
+  /**
+   * Restores a window saved by a previous run: `messages` must be contiguous and ascending.
+   * The server's next welcome decides whether to sync forward from it.
+   */
+  restore(messages: readonly WireMessage[], lastSeq: number, readSeq: number): void {
+    this.reset(0);
+    const ok = messages.every((m, i) => i === 0 || m.seq === messages[i - 1]!.seq + 1);
+    if (messages.length && ok) {
+      this.top = messages[0]!.seq - 1;
+      this.bottom = this.top + 1;
+      for (const m of messages) this.append(m);
+    } else {
+      this.top = lastSeq;
+      this.bottom = lastSeq + 1;
+    }
+    this.lastSeq = Math.max(lastSeq, this.top);
+    this.readSeq = readSeq;
+  }
+
+  /** The newest `n` messages of the contiguous window (what a cache keeps). */
+  newest(n: number): WireMessage[] {
+    return this.msgs.slice(Math.max(0, this.msgs.length - n));
+  }
+
   get held(): number {
     return this.msgs.length;
   }

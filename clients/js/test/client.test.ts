@@ -333,6 +333,41 @@ describe('inbound ordering, dedup and sync', () => {
   });
 });
 
+describe('cache', () => {
+  it('rooms and recent messages show after a restart before any connection, then sync forward', async () => {
+    const storage = new MemoryStorage();
+    const { client, ws } = await connected({ storage, cacheSize: 2 }, [{ room: 'general', last_seq: 0, read_seq: 0 }]);
+    for (let i = 1; i <= 3; i++) ws.receive({ type: 'message', room: 'general', ...msg(i) });
+    client.markRead('general', 3);
+    await vi.advanceTimersByTimeAsync(300);
+    client.close();
+
+    const again = makeClient({ storage, cacheSize: 2 });
+    await again.start(); // the server is unreachable: nothing opens
+    expect(again.rooms()).toEqual(['general']);
+    const snap = again.room('general')!;
+    expect(snap.messages.map((m) => m.seq)).toEqual([2, 3]);
+    expect(snap.hasMore).toBe(true);
+    expect(snap.unread).toBe(0);
+    await vi.advanceTimersByTimeAsync(0);
+    FakeWebSocket.last.welcome([{ room: 'general', last_seq: 5, read_seq: 3 }]);
+    expect(FakeWebSocket.last.sentOf('sync')[0]).toMatchObject({ room: 'general', after: 3 });
+  });
+
+  it('a room left elsewhere disappears on the next welcome', async () => {
+    const storage = new MemoryStorage();
+    const { client } = await connected({ storage }, [{ room: 'general', last_seq: 0, read_seq: 0 }, { room: 'old', last_seq: 0, read_seq: 0 }]);
+    await vi.advanceTimersByTimeAsync(300);
+    client.close();
+    const again = makeClient({ storage });
+    await again.start();
+    expect(again.rooms()).toEqual(['general', 'old']);
+    await vi.advanceTimersByTimeAsync(0);
+    FakeWebSocket.last.welcome([{ room: 'general', last_seq: 0, read_seq: 0 }]);
+    expect(again.rooms()).toEqual(['general']);
+  });
+});
+
 describe('read receipts and unread', () => {
   it('unread is last_seq − read_seq; markRead sends read once per position', async () => {
     const { client, ws } = await connected({}, [{ room: 'general', last_seq: 4, read_seq: 1 }]);
@@ -358,7 +393,7 @@ describe('read receipts and unread', () => {
 
   it('other members\' read positions persist across a restart', async () => {
     const storage = new MemoryStorage();
-    const { client, ws } = await connected({ storage });
+    const { client, ws } = await connected({ storage, cacheSize: 0 });
     await client.send('general', 'hi');
     const id = ws.sentOf('message')[0].id;
     ws.receive({ type: 'ack', id, room: 'general', seq: 1, ts: 1 });
@@ -366,7 +401,7 @@ describe('read receipts and unread', () => {
     ws.receive({ type: 'read', room: 'general', user: 'bob', seq: 1 });
     await vi.advanceTimersByTimeAsync(300);
     client.close();
-    const again = makeClient({ storage });
+    const again = makeClient({ storage, cacheSize: 0 });
     await again.start();
     await vi.advanceTimersByTimeAsync(0);
     const ws2 = FakeWebSocket.last;
