@@ -40,6 +40,22 @@ TEST_F(Dedup, SameIdReturnsOriginalAckWithoutSecondBroadcast) {
   EXPECT_EQ(stored[1].at("seq"), 2) << "the duplicate consumed a seq";
 }
 
+TEST_F(Dedup, PipelinedDuplicateWhileTheFirstIsInFlight) {
+  auto alice = connect("alice");
+  auto bob = connect("bob");
+  join(*alice, "general");
+  join(*bob, "general");
+  // Both copies leave before the first is acked (or stored).
+  const std::string id = new_id();
+  post_message(*alice, "general", "copy one", id);
+  post_message(*alice, "general", "copy two", id);
+  const json::object a1 = alice->expect(has({{"type", "ack"}, {"id", id}}), "first ack");
+  const json::object a2 = alice->expect(has({{"type", "ack"}, {"id", id}}), "second ack");
+  EXPECT_EQ(a1.at("seq"), a2.at("seq"));
+  EXPECT_EQ(broadcasts_of(*alice, *bob, id), 1u) << bob->dump();
+  EXPECT_EQ(all_messages(*alice, "general").size(), 2u);  // the copy and the marker
+}
+
 TEST_F(Dedup, SameIdFromAnotherConnectionOfTheSameUser) {
   auto d1 = connect("alice");
   auto d2 = connect("alice");

@@ -73,6 +73,10 @@ TEST_F(Errors, MissingOrWrongTypedMessageFieldsAreBadRequest) {
     alice->send_json(req);
     json::object e = alice->expect(has({{"type", "error"}, {"ref", ref}}), "error for " + ref);
     EXPECT_EQ(e.at("code"), "bad_request") << ref << ": " << to_string(e);
+    // An error caused by a message command carries its id (when it has a usable one).
+    if (const json::value* id = req.if_contains("id"); id != nullptr && id->is_string()) {
+      EXPECT_TRUE(e.contains("id") && e.at("id") == *id) << ref << ": " << to_string(e);
+    }
   }
   // Nothing was stored.
   EXPECT_TRUE(sync(*alice, "general", 0).at("messages").as_array().empty());

@@ -48,9 +48,12 @@ TEST_F(Heartbeat, AnsweringClientStaysConnectedAcrossManyIntervals) {
   auto alice = connect("alice");
   EXPECT_EQ(get_int(welcome_of(*alice), "heartbeat_ms"), 100);
   join(*alice, "general");
-  // Ten intervals pass while alice answers every ping.
+  // Ten intervals pass while alice answers every ping; at 100 ms they take about a second.
+  const auto t0 = Clock::now();
   alice->wait_pings(10, 10s);
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
   EXPECT_GE(alice->pings_received(), 10);
+  EXPECT_LT(took, 3000) << "10 pings at --heartbeat-ms 100 took " << took << " ms";
   EXPECT_TRUE(alice->is_open()) << alice->close_info().describe();
   send_message(*alice, "general", "alive");
 }

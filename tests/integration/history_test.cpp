@@ -73,6 +73,9 @@ TEST_F(History, HistoryBeforeGivesThePageJustBelowAscending) {
   json::object oldest = history(*alice, "general", 51, 50);
   EXPECT_EQ(seqs_of(oldest), range(1, 50));
   EXPECT_EQ(oldest.at("has_more"), false) << "has_more with nothing older";
+  json::object none = history(*alice, "general", 1, std::nullopt);
+  EXPECT_TRUE(none.at("messages").as_array().empty());
+  EXPECT_EQ(none.at("has_more"), false);
   json::object short_page = history(*alice, "general", 10, std::nullopt);
   EXPECT_EQ(seqs_of(short_page), range(1, 9));
   EXPECT_EQ(short_page.at("has_more"), false);

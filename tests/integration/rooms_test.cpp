@@ -132,6 +132,26 @@ TEST_F(Rooms, InvalidRoomNamesAreForbidden) {
   join(*a, "fine");
 }
 
+TEST_F(Rooms, InvalidRoomNameIsForbiddenForEveryCommand) {
+  auto a = connect("alice");
+  const std::string bad = "Not Valid";
+  const std::vector<json::object> reqs = {
+      {{"type", "leave"}, {"room", bad}},
+      {{"type", "message"}, {"room", bad}, {"id", new_id()}, {"text", "x"}},
+      {{"type", "typing"}, {"room", bad}, {"active", true}},
+      {{"type", "read"}, {"room", bad}, {"seq", 1}},
+      {{"type", "sync"}, {"room", bad}, {"after", 0}},
+      {{"type", "history"}, {"room", bad}}};
+  int n = 0;
+  for (json::object req : reqs) {
+    const std::string ref = "cmd" + std::to_string(++n);
+    req["ref"] = ref;
+    a->send_json(req);
+    json::object e = a->expect(has({{"type", "error"}, {"ref", ref}}), "error for " + to_string(req));
+    EXPECT_EQ(e.at("code"), "forbidden") << to_string(req) << " -> " << to_string(e);
+  }
+}
+
 TEST_F(Rooms, RoomOfWrongTypeIsBadRequest) {
   auto a = connect("alice");
   a->send_json({{"type", "join"}, {"room", 42}, {"ref", "n"}});
