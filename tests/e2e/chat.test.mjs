@@ -1,7 +1,7 @@
 // End-to-end: two users in two Chromium browser contexts chat through a real parleyd.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ROOT, launchBrowser, messageTexts, startServer, waitForMessage, watchPage } from './harness.mjs';
 
@@ -51,6 +51,12 @@ before(async () => {
 
 after(async () => {
   if (log.length && process.exitCode) console.error(log.join('\n'));
+  // The last state of each page, for looking into a failure.
+  const dir = join(ROOT, 'tests/e2e/artifacts');
+  mkdirSync(dir, { recursive: true });
+  for (const [name, page] of [['alice', alice], ['bob', bob]]) {
+    await page?.screenshot({ path: join(dir, `last-${name}.png`) }).catch(() => {});
+  }
   await browser?.close();
   await server?.stop();
 });
@@ -161,8 +167,10 @@ test('screenshot of the two-user conversation for the README', async () => {
     <figure style="margin:0"><img style="border-radius:10px;box-shadow:0 4px 20px #0003;display:block" src="data:image/png;base64,${a.toString('base64')}"><figcaption style="text-align:center;color:#556;padding:8px">alice — laptop</figcaption></figure>
     <figure style="margin:0"><img style="border-radius:18px;box-shadow:0 4px 20px #0003;display:block" src="data:image/png;base64,${b.toString('base64')}"><figcaption style="text-align:center;color:#556;padding:8px">bob — phone</figcaption></figure>
   </body>`);
-  mkdirSync(join(ROOT, 'docs'), { recursive: true });
-  await page.screenshot({ path: join(ROOT, 'docs/screenshot.png') });
+  // Kept out of the work tree unless asked for: PARLEY_SCREENSHOT=docs/screenshot.png
+  const path = resolve(ROOT, process.env.PARLEY_SCREENSHOT ?? 'tests/e2e/artifacts/screenshot.png');
+  mkdirSync(dirname(path), { recursive: true });
+  await page.screenshot({ path });
   await page.close();
 });
 
