@@ -81,7 +81,10 @@ TEST_F(Backpressure, SlowConsumerIsClosedWith1013AndOthersAreServed) {
   const auto offline = presence("general", "carol", "offline");
   const int sent = static_cast<int>(flood(*bob, enough, [&] { return dave->count(offline) > 0; }).size());
 
-  // Now carol reads: what was queued before the cut, then the 1013 close.
+  // carol wakes up like a real client would: she sends something, then reads what was
+  // queued before the cut, then the 1013 close, which she answers.
+  carol->send_frame(0x1, R"({"type":"typing","room":"general","active":true})");
+  carol->set_rcvbuf(4 << 20);  // read the backlog fast, well within any close grace period
   std::int64_t last_seq = 0;
   bool in_order = true;
   RawFrame f;
@@ -103,6 +106,8 @@ TEST_F(Backpressure, SlowConsumerIsClosedWith1013AndOthersAreServed) {
   EXPECT_EQ(f.close_code(), 1013);
   EXPECT_TRUE(in_order) << "the messages carol did get have a gap";
   EXPECT_LT(last_seq, sent) << "carol got everything: she was never cut off";
+  carol->send_frame(0x8, f.payload.substr(0, 2));
+  EXPECT_TRUE(carol->wait_peer_closed(5s)) << "TCP still open after the close handshake";
 
   // Everyone else is served: presence cleared, new messages flow.
   dave->expect(offline, "carol offline after the cut", 10s);

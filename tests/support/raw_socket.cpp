@@ -58,6 +58,8 @@ RawSocket::RawSocket(std::uint16_t port, int rcvbuf) : port_(port) {
 
 RawSocket::~RawSocket() { close(); }
 
+void RawSocket::set_rcvbuf(int bytes) { ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes); }
+
 void RawSocket::close() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;

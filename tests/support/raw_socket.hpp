@@ -54,6 +54,9 @@ public:
   // when the peer closed the connection, timeout at the deadline.
   RawFrame read_frame(std::chrono::milliseconds timeout);
 
+  // Changes SO_RCVBUF on the connected socket (e.g. to read a backlog quickly).
+  void set_rcvbuf(int bytes);
+
   void close();
   int fd() const { return fd_; }
 
