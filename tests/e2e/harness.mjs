@@ -57,7 +57,9 @@ export async function startServer() {
       if (proc.exitCode === null) {
         const exited = new Promise((r) => proc.once('exit', r));
         proc.kill('SIGTERM');
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 12000))]);
+        let timer;
+        await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 12000)))]);
+        clearTimeout(timer);
         if (proc.exitCode === null) proc.kill('SIGKILL');
       }
       rmSync(dataDir, { recursive: true, force: true });
@@ -96,7 +98,7 @@ export function messageTexts(page) {
 }
 
 /** Waits until a message with exactly this text is shown. */
-export function waitForMessage(page, text, timeout = 10000) {
+export function waitForMessage(page, text, timeout = 20000) {
   return page.waitForFunction(
     (t) => [...document.querySelectorAll('[data-testid=message] .text')].some((e) => e.textContent === t),
     text,

@@ -73,6 +73,8 @@ export function Chat({ session, onLogout }: { session: StoredSession; onLogout: 
   const snap = room ? client.room(room) : undefined;
 
   return (
+    <div className="app">
+    <Banner state={client.state} queued={client.queued} />
     <div className={`chat ${room ? 'has-room' : 'no-room'}`}>
       <aside className="sidebar">
         <header className="me">
@@ -115,7 +117,6 @@ export function Chat({ session, onLogout }: { session: StoredSession; onLogout: 
         </nav>
       </aside>
       <main className="room">
-        <Banner state={client.state} queued={client.queued} />
         {room && snap ? (
           <RoomView key={room} client={client} snap={snap} onBack={() => setRoom('')} />
         ) : room ? (
@@ -134,6 +135,7 @@ export function Chat({ session, onLogout }: { session: StoredSession; onLogout: 
           </div>
         )}
       </main>
+    </div>
     </div>
   );
 }
