@@ -10,6 +10,7 @@
 #include <boost/asio/strand.hpp>
 
 #include "bus/local_bus.hpp"
+#include "bus/local_presence.hpp"
 #include "hub/hub.hpp"
 #include "protocol/decode.hpp"
 #include "protocol/encode.hpp"
@@ -66,10 +67,11 @@ class StrandClient final : public Client, public std::enable_shared_from_this<St
 struct Room {
   MemoryStore store;
   LocalBus bus;
+  LocalPresence presence;
   Hub hub;
   std::vector<std::shared_ptr<CountingClient>> clients;
 
-  explicit Room(int members) : hub(options(members), store, bus) {
+  explicit Room(int members) : hub(options(members), store, bus, presence) {
     bus.set_handler(&hub);
     for (int i = 0; i < members; ++i) {
       auto c = std::make_shared<CountingClient>(i + 1, "user" + std::to_string(i));
@@ -117,6 +119,7 @@ BENCHMARK(BM_MessageToRoom)->Arg(2)->Arg(200)->Arg(1000);
 // Fan-out only: one pre-encoded event to 1,000 local subscribers (no store, no decode).
 void BM_FanOut(benchmark::State& state) {
   Room room(static_cast<int>(state.range(0)));
+  // seq 0: delivered without the ordering check (it would drop a repeated seq).
   RoomEvent event{"general", EventKind::message, {}, encode::message(ChatMessage{"general", 1, 1, "u", "i", "hello"})};
   for (auto _ : state) room.hub.on_room_event(event);
   state.counters["deliveries/s"] = benchmark::Counter(static_cast<double>(state.iterations() * state.range(0)),
@@ -130,7 +133,8 @@ void BM_FanOutPosted(benchmark::State& state) {
   boost::asio::io_context ioc;
   MemoryStore store;
   LocalBus bus;
-  Hub hub(Room::options(0), store, bus);
+  LocalPresence presence;
+  Hub hub(Room::options(0), store, bus, presence);
   bus.set_handler(&hub);
   for (int i = 0; i < state.range(0); ++i) {
     auto c = std::make_shared<StrandClient>(ioc, i + 1, "user" + std::to_string(i));

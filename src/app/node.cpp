@@ -14,6 +14,7 @@
 
 #include "auth/secret.hpp"
 #include "bus/local_bus.hpp"
+#include "bus/local_presence.hpp"
 #include "hub/hub.hpp"
 #include "net/listener.hpp"
 #include "store/sqlite_store.hpp"
@@ -35,6 +36,7 @@ struct Node::Impl {
   Options options;
   std::unique_ptr<SqliteStore> store;
   LocalBus bus;
+  LocalPresence presence;
   std::unique_ptr<Hub> hub;
   std::unique_ptr<JwtCodec> jwt;
   std::unique_ptr<NetContext> net;
@@ -110,7 +112,7 @@ Status Node::start() {
   h.max_conns_per_user = o.max_conns_per_user;
   h.max_rooms_per_user = o.max_rooms_per_user;
   h.typing_timeout_ms = o.typing_timeout_ms;
-  impl_->hub = std::make_unique<Hub>(h, *impl_->store, impl_->bus);
+  impl_->hub = std::make_unique<Hub>(h, *impl_->store, impl_->bus, impl_->presence);
   impl_->bus.set_handler(impl_->hub.get());
 
   Impl* p = impl_.get();

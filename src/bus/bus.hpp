@@ -23,12 +23,27 @@ enum class EventKind : uint8_t {
 };
 
 // One event for the members of a room. `frame` is the encoded wire text, shared by every
-// recipient. `skip_user`'s own connections do not receive it (empty: everyone does).
+// recipient. `skip_user`'s own connections do not receive it (empty: everyone does). `seq` is
+// the message's seq for EventKind::message (receivers restore per-room order with it), else 0.
 struct RoomEvent {
   std::string room;
   EventKind kind = EventKind::message;
   std::string skip_user;
   Frame frame;
+  int64_t seq = 0;
+};
+
+enum class UserEventKind : uint8_t { joined, left };
+
+// A change of one user's membership, for every connection of that user on every node. The
+// connection `skip_conn` of node `origin` (the one that asked, already answered) is skipped.
+struct UserEvent {
+  std::string user;
+  UserEventKind kind = UserEventKind::joined;
+  std::string room;
+  Frame frame;
+  std::string origin;
+  uint64_t skip_conn = 0;
 };
 
 class BusHandler {
@@ -36,6 +51,8 @@ class BusHandler {
   virtual ~BusHandler() = default;
   // Called for every event of a subscribed room, from a bus-owned or publishing thread.
   virtual void on_room_event(const RoomEvent& event) = 0;
+  // Called for every event of a subscribed user, likewise.
+  virtual void on_user_event(const UserEvent& event) = 0;
 };
 
 class Bus {
@@ -44,10 +61,13 @@ class Bus {
   // Must be called once before any publish.
   virtual void set_handler(BusHandler* handler) = 0;
   virtual void publish(RoomEvent event) = 0;
-  // Reference-counted by the caller: called when the node gains its first local member of a
-  // room, and unsubscribe when it loses the last one.
-  virtual void subscribe(const std::string& room) = 0;
-  virtual void unsubscribe(const std::string& room) = 0;
+  virtual void publish(UserEvent event) = 0;
+  // Called when the node gains its first local member of a room (or first connection of a
+  // user), and unsubscribe when it loses the last one. Not reference-counted by the bus.
+  virtual void subscribe_room(const std::string& room) = 0;
+  virtual void unsubscribe_room(const std::string& room) = 0;
+  virtual void subscribe_user(const std::string& user) = 0;
+  virtual void unsubscribe_user(const std::string& user) = 0;
 };
 
 }  // namespace parley

@@ -10,8 +10,11 @@ class LocalBus final : public Bus {
  public:
   void set_handler(BusHandler* handler) override { handler_ = handler; }
   void publish(RoomEvent event) override;
-  void subscribe(const std::string&) override {}
-  void unsubscribe(const std::string&) override {}
+  void publish(UserEvent event) override;
+  void subscribe_room(const std::string&) override {}
+  void unsubscribe_room(const std::string&) override {}
+  void subscribe_user(const std::string&) override {}
+  void unsubscribe_user(const std::string&) override {}
 
  private:
   BusHandler* handler_ = nullptr;

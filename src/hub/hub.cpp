@@ -16,8 +16,8 @@ HubClock HubClock::system() {
       [] { return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count(); }};
 }
 
-Hub::Hub(HubOptions options, Store& store, Bus& bus, HubClock clock)
-    : options_(options), store_(store), bus_(bus), clock_(std::move(clock)) {}
+Hub::Hub(HubOptions options, Store& store, Bus& bus, Presence& presence, HubClock clock)
+    : options_(std::move(options)), store_(store), bus_(bus), presence_(presence), clock_(std::move(clock)) {}
 
 bool Hub::reserve(const std::string& user) {
   std::lock_guard lock(mu_);
@@ -45,36 +45,42 @@ void Hub::connect(const ClientPtr& client, std::function<void()> ready) {
       client->close(1011, "store unavailable");  // the session's disconnect() frees the slot
       return;
     }
-    std::vector<RoomEvent> events;
+    const std::string& user = client->user();
+    std::vector<std::string> rooms;
+    bool first_here = false;
     {
       std::lock_guard lock(mu_);
       if (pending_.erase(client->id()) == 0) return;  // disconnected while loading
-      auto& u = users_[client->user()];
+      auto& u = users_[user];
       u.conns.push_back(client);
-      bool first = !u.online;
+      first_here = !u.online;
       u.online = true;
       for (auto& room : r.value) {
         u.rooms.insert(room.room);
-        if (first) {
-          add_online_member(room.room, client->user(), events);
-        } else {
-          rebuild_recipients(room.room);
-        }
+        add_online_member(room.room, user, room.last_seq);
       }
+      rooms.assign(u.rooms.begin(), u.rooms.end());
+      if (first_here) bus_.subscribe_user(user);
       // Posted under the lock: no fan-out can reach this connection before its welcome.
-      client->send(encode::welcome(client->user(), r.value, options_.heartbeat_ms));
+      client->send(encode::welcome(user, r.value, options_.heartbeat_ms));
     }
-    publish_all(events);
+    if (first_here) {
+      presence_.node_online(user, rooms, [this, user, rooms](bool first_anywhere) {
+        if (first_anywhere) announce_presence(user, rooms, true);
+      });
+    }
     ready();
   });
 }
 
 void Hub::disconnect(const ClientPtr& client) {
   std::vector<RoomEvent> events;
-  std::vector<std::string> gone_rooms;
+  std::vector<std::string> rooms;
+  bool last_here = false;
+  const std::string& user = client->user();
   {
     std::lock_guard lock(mu_);
-    auto uit = users_.find(client->user());
+    auto uit = users_.find(user);
     if (uit == users_.end()) return;
     auto& u = uit->second;
     bool was_pending = pending_.erase(client->id()) > 0;
@@ -83,14 +89,22 @@ void Hub::disconnect(const ClientPtr& client) {
     if (cit != u.conns.end()) u.conns.erase(cit);
     --u.slots;
     if (u.conns.empty() && u.online) {
+      last_here = true;
       u.online = false;
-      for (auto& room : u.rooms) remove_online_member(room, client->user(), events);
+      rooms.assign(u.rooms.begin(), u.rooms.end());
+      for (auto& room : u.rooms) remove_online_member(room, user, events);
+      bus_.unsubscribe_user(user);
     } else {
       for (auto& room : u.rooms) rebuild_recipients(room);
     }
     if (u.slots <= 0 && u.conns.empty()) users_.erase(uit);
   }
   publish_all(events);
+  if (last_here) {
+    presence_.node_offline(user, [this, user, rooms](bool last_anywhere) {
+      if (last_anywhere) announce_presence(user, rooms, false);
+    });
+  }
 }
 
 void Hub::handle(const ClientPtr& c, Command command) {
@@ -110,37 +124,114 @@ void Hub::handle(const ClientPtr& c, Command command) {
 }
 
 void Hub::on_room_event(const RoomEvent& event) {
+  if (event.kind != EventKind::message || event.seq <= 0) {
+    std::shared_ptr<const std::vector<ClientPtr>> recipients;
+    {
+      std::lock_guard lock(mu_);
+      auto it = rooms_.find(event.room);
+      if (it == rooms_.end()) return;
+      recipients = it->second.recipients;
+    }
+    fan_out(*recipients, event);
+    return;
+  }
+  std::lock_guard deliver(deliver_mu_);
+  std::vector<RoomEvent> ready;
   std::shared_ptr<const std::vector<ClientPtr>> recipients;
   {
     std::lock_guard lock(mu_);
     auto it = rooms_.find(event.room);
     if (it == rooms_.end()) return;
+    take_in_order(it->second, event, ready);
     recipients = it->second.recipients;
   }
+  for (auto& e : ready) fan_out(*recipients, e);
+}
+
+void Hub::take_in_order(LocalRoom& room, const RoomEvent& event, std::vector<RoomEvent>& out) {
+  if (event.seq <= room.delivered_seq) return;  // seen already (or older than this node's start)
+  if (room.delivered_seq != 0 && event.seq != room.delivered_seq + 1) {
+    room.held.try_emplace(event.seq, HeldMessage{event, clock_.mono_ms()});
+    return;
+  }
+  out.push_back(event);
+  room.delivered_seq = event.seq;
+  for (auto it = room.held.begin(); it != room.held.end() && it->first <= room.delivered_seq + 1;) {
+    if (it->first == room.delivered_seq + 1) {
+      out.push_back(std::move(it->second.event));
+      room.delivered_seq = it->first;
+    }
+    it = room.held.erase(it);
+  }
+}
+
+void Hub::fan_out(const std::vector<ClientPtr>& recipients, const RoomEvent& event) {
   const Urgency urgency =
       event.kind == EventKind::typing || event.kind == EventKind::presence ? Urgency::droppable : Urgency::normal;
-  for (const auto& c : *recipients) {
+  for (const auto& c : recipients) {
     if (!event.skip_user.empty() && c->user() == event.skip_user) continue;
     c->send(event.frame, urgency);
   }
 }
 
-void Hub::tick() {
+void Hub::on_user_event(const UserEvent& event) {
   std::vector<RoomEvent> events;
-  const int64_t now = clock_.mono_ms();
   {
     std::lock_guard lock(mu_);
-    for (auto& [name, room] : rooms_) {
-      for (auto it = room.typing.begin(); it != room.typing.end();) {
-        if (it->second <= now) {
-          events.push_back(RoomEvent{name, EventKind::typing, it->first, encode::typing(name, it->first, false)});
-          it = room.typing.erase(it);
-        } else {
-          ++it;
+    auto uit = users_.find(event.user);
+    if (uit == users_.end()) return;
+    auto& u = uit->second;
+    // The node that ran the command applied it when the command arrived (and may have
+    // applied a later one since): only the other nodes follow it here.
+    if (event.origin == options_.node_id) {
+      // nothing to apply
+    } else if (event.kind == UserEventKind::joined) {
+      u.rooms.insert(event.room);
+      if (u.online) add_online_member(event.room, event.user);
+    } else {
+      u.rooms.erase(event.room);
+      remove_online_member(event.room, event.user, events);
+    }
+    for (auto& conn : u.conns) {
+      if (event.origin == options_.node_id && conn->id() == event.skip_conn) continue;
+      conn->send(event.frame);
+    }
+  }
+  publish_all(events);
+}
+
+void Hub::tick() {
+  std::vector<RoomEvent> events;
+  std::vector<std::pair<std::shared_ptr<const std::vector<ClientPtr>>, std::vector<RoomEvent>>> released;
+  const int64_t now = clock_.mono_ms();
+  {
+    std::lock_guard deliver(deliver_mu_);
+    {
+      std::lock_guard lock(mu_);
+      for (auto& [name, room] : rooms_) {
+        for (auto it = room.typing.begin(); it != room.typing.end();) {
+          if (it->second <= now) {
+            events.push_back(RoomEvent{name, EventKind::typing, it->first, encode::typing(name, it->first, false)});
+            it = room.typing.erase(it);
+          } else {
+            ++it;
+          }
+        }
+        // A gap that did not fill within the window: deliver what we have; clients resync
+        // the missing seqs with `sync`.
+        if (!room.held.empty() && room.held.begin()->second.since_ms + options_.reorder_window_ms <= now) {
+          std::vector<RoomEvent> out;
+          for (auto& [seq, held] : room.held) out.push_back(std::move(held.event));
+          room.delivered_seq = room.held.rbegin()->first;
+          room.held.clear();
+          released.emplace_back(room.recipients, std::move(out));
         }
       }
+      std::erase_if(buckets_, [now](auto& kv) { return kv.second.full(now); });
     }
-    std::erase_if(buckets_, [now](auto& kv) { return kv.second.full(now); });
+    for (auto& [recipients, out] : released) {
+      for (auto& e : out) fan_out(*recipients, e);
+    }
   }
   publish_all(events);
 }
@@ -160,28 +251,28 @@ std::size_t Hub::connection_count() const {
   return n;
 }
 
-void Hub::add_online_member(const std::string& room, const std::string& user, std::vector<RoomEvent>& out) {
+bool Hub::add_online_member(const std::string& room, const std::string& user, int64_t last_seq) {
   auto [it, created] = rooms_.try_emplace(room);
-  if (created) bus_.subscribe(room);
-  if (it->second.online.insert(user).second) {
-    out.push_back(RoomEvent{room, EventKind::presence, user, encode::presence(room, user, true)});
-  }
+  if (created) bus_.subscribe_room(room);
+  // Messages up to last_seq are in the store already: the client gets them with `sync`.
+  it->second.delivered_seq = std::max(it->second.delivered_seq, last_seq);
+  bool added = it->second.online.insert(user).second;
   rebuild_recipients(room);
+  return added;
 }
 
-void Hub::remove_online_member(const std::string& room, const std::string& user, std::vector<RoomEvent>& out) {
+bool Hub::remove_online_member(const std::string& room, const std::string& user, std::vector<RoomEvent>& out) {
   auto it = rooms_.find(room);
-  if (it == rooms_.end()) return;
+  if (it == rooms_.end()) return false;
   clear_typing(room, user, out);
-  if (it->second.online.erase(user)) {
-    out.push_back(RoomEvent{room, EventKind::presence, user, encode::presence(room, user, false)});
-  }
+  bool removed = it->second.online.erase(user) > 0;
   rebuild_recipients(room);
   // No local member left online: nobody on this node needs the room's events any more.
   if (it->second.online.empty() && it->second.typing.empty()) {
     rooms_.erase(it);
-    bus_.unsubscribe(room);
+    bus_.unsubscribe_room(room);
   }
+  return removed;
 }
 
 void Hub::rebuild_recipients(const std::string& room) {
@@ -205,6 +296,12 @@ bool Hub::clear_typing(const std::string& room, const std::string& user, std::ve
 void Hub::publish_all(std::vector<RoomEvent>& events) {
   for (auto& e : events) bus_.publish(std::move(e));
   events.clear();
+}
+
+void Hub::announce_presence(const std::string& user, const std::vector<std::string>& rooms, bool online) {
+  for (auto& room : rooms) {
+    bus_.publish(RoomEvent{room, EventKind::presence, user, encode::presence(room, user, online)});
+  }
 }
 
 }  // namespace parley

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "bus/bus.hpp"
+#include "bus/presence.hpp"
 #include "hub/client.hpp"
 #include "hub/rate_limiter.hpp"
 #include "protocol/command.hpp"
@@ -33,6 +34,10 @@ struct HubOptions {
   int max_conns_per_user = 16;
   int max_rooms_per_user = 500;
   int64_t typing_timeout_ms = 5000;
+  // How long a message that arrives ahead of a missing seq is held for the gap to fill (bus
+  // events from several nodes can arrive out of order) before it is delivered anyway.
+  int64_t reorder_window_ms = 1000;
+  std::string node_id = "local";   // unique per node in a cluster
 };
 
 // Time sources, replaceable in tests.
@@ -44,7 +49,7 @@ struct HubClock {
 
 class Hub final : public BusHandler {
  public:
-  Hub(HubOptions options, Store& store, Bus& bus, HubClock clock = HubClock::system());
+  Hub(HubOptions options, Store& store, Bus& bus, Presence& presence, HubClock clock = HubClock::system());
   Hub(const Hub&) = delete;
   Hub& operator=(const Hub&) = delete;
 
@@ -65,11 +70,13 @@ class Hub final : public BusHandler {
   // One decoded command from `client`. Replies and errors go to client->send().
   void handle(const ClientPtr& client, Command command);
 
-  // Room events from the bus: fan-out to local member connections.
+  // Room events from the bus: fan-out to local member connections, messages in seq order.
   void on_room_event(const RoomEvent& event) override;
+  // Membership changes of a user, possibly made on another node.
+  void on_user_event(const UserEvent& event) override;
 
-  // Periodic work: expires typing indicators, forgets idle rate-limit buckets. Call every
-  // few hundred ms.
+  // Periodic work: expires typing indicators, releases messages held past the reorder
+  // window, forgets idle rate-limit buckets. Call every few hundred ms.
   void tick();
 
   // Every connection (also those still loading), e.g. to close them on shutdown.
@@ -83,9 +90,15 @@ class Hub final : public BusHandler {
     std::set<std::string> rooms;       // rooms the user is a member of (persistent fact)
     bool online = false;               // presence online has been announced
   };
+  struct HeldMessage {
+    RoomEvent event;
+    int64_t since_ms = 0;              // mono_ms when it arrived
+  };
   struct LocalRoom {
     std::set<std::string> online;      // local users that are members and online
     std::map<std::string, int64_t> typing;  // user → mono_ms when the indicator expires
+    int64_t delivered_seq = 0;         // newest message seq fanned out here; 0 = not known yet
+    std::map<int64_t, HeldMessage> held;  // messages that arrived ahead of a gap
     std::shared_ptr<const std::vector<ClientPtr>> recipients =
         std::make_shared<const std::vector<ClientPtr>>();  // snapshot of online members' conns
   };
@@ -103,18 +116,30 @@ class Hub final : public BusHandler {
   bool check_member(const ClientPtr& c, const std::string& room, const boost::json::value& ref,
                     const std::string& id = {});
 
-  // Under mu_: membership bookkeeping. Each returns the events to publish after unlocking.
-  void add_online_member(const std::string& room, const std::string& user, std::vector<RoomEvent>& out);
-  void remove_online_member(const std::string& room, const std::string& user, std::vector<RoomEvent>& out);
+  // Under mu_: local membership bookkeeping. add returns true when the user was not yet an
+  // online member here; remove queues the typing-clear it implies into `out`.
+  bool add_online_member(const std::string& room, const std::string& user, int64_t last_seq = 0);
+  bool remove_online_member(const std::string& room, const std::string& user, std::vector<RoomEvent>& out);
   void rebuild_recipients(const std::string& room);
   bool clear_typing(const std::string& room, const std::string& user, std::vector<RoomEvent>& out);
   void publish_all(std::vector<RoomEvent>& events);
+  void announce_presence(const std::string& user, const std::vector<std::string>& rooms, bool online);
+  // Under deliver_mu_ and mu_: the message events of `room` that can go out now, in seq order.
+  void take_in_order(LocalRoom& room, const RoomEvent& event, std::vector<RoomEvent>& out);
+  void fan_out(const std::vector<ClientPtr>& recipients, const RoomEvent& event);
+  // Sends `joined` (with the caller's ref) to `c` and to the user's other connections anywhere.
+  void finish_join(const ClientPtr& c, const boost::json::value& ref, const parley::RoomState& state,
+                   std::vector<std::string> online);
 
   const HubOptions options_;
   Store& store_;
   Bus& bus_;
+  Presence& presence_;
   const HubClock clock_;
 
+  // Serializes the fan-out of message events, so that seq order holds per connection even
+  // when the bus thread and tick() release messages at the same time. Taken before mu_.
+  std::mutex deliver_mu_;
   mutable std::mutex mu_;  // guards users_, rooms_, pending_, buckets_
   std::unordered_map<std::string, UserState> users_;
   std::unordered_map<std::string, LocalRoom> rooms_;

@@ -47,11 +47,11 @@ void Hub::on_join(const ClientPtr& c, const value& ref, JoinCmd cmd) {
   // Membership takes effect at once, so that commands pipelined after the join (message,
   // history...) see it; the store's writer applies the join before any later append. A failed
   // store write undoes it.
-  bool added = false;
-  std::vector<RoomEvent> events;
+  const std::string& user = c->user();
+  bool added = false, now_online = false;
   {
     std::lock_guard lock(mu_);
-    auto uit = users_.find(c->user());
+    auto uit = users_.find(user);
     if (uit == users_.end()) return;
     auto& u = uit->second;
     if (!u.rooms.count(cmd.room)) {
@@ -60,74 +60,86 @@ void Hub::on_join(const ClientPtr& c, const value& ref, JoinCmd cmd) {
         return;
       }
       u.rooms.insert(cmd.room);
-      if (u.online) add_online_member(cmd.room, c->user(), events);
       added = true;
+      now_online = u.online && add_online_member(cmd.room, user);
     }
   }
-  publish_all(events);
-  store_.join(cmd.room, c->user(), options_.max_rooms_per_user, [this, c, ref, added, room = cmd.room](Result<parley::RoomState> r) {
-    std::vector<RoomEvent> events;
-    {
-      std::lock_guard lock(mu_);
-      auto uit = users_.find(c->user());
-      if (!r.ok()) {
-        if (added && uit != users_.end()) {
-          uit->second.rooms.erase(room);
-          remove_online_member(room, c->user(), events);
-        }
-      } else if (uit != users_.end()) {
-        std::vector<std::string> online;
-        if (auto rit = rooms_.find(room); rit != rooms_.end()) {
-          for (auto& other : rit->second.online) {
-            if (other != c->user()) online.push_back(other);
-          }
-        }
-        Frame plain = encode::joined(r.value, online, nullptr);
-        Frame with_ref = ref.is_null() ? plain : encode::joined(r.value, online, ref);
-        auto& conns = uit->second.conns;
-        for (auto& conn : conns) conn->send(conn == c ? with_ref : plain);
-        if (std::find(conns.begin(), conns.end(), c) == conns.end()) c->send(with_ref);
+  if (now_online) {
+    presence_.room_joined(user, cmd.room);
+    announce_presence(user, {cmd.room}, true);
+  }
+  store_.join(cmd.room, user, options_.max_rooms_per_user, [this, c, ref, added, now_online, room = cmd.room](Result<parley::RoomState> r) {
+    if (r.ok()) {
+      presence_.online_in(room, [this, c, ref, state = r.value](std::vector<std::string> online) {
+        std::erase(online, c->user());
+        finish_join(c, ref, state, std::move(online));
+      });
+      return;
+    }
+    if (added) {
+      std::vector<RoomEvent> events;
+      {
+        std::lock_guard lock(mu_);
+        if (auto uit = users_.find(c->user()); uit != users_.end()) uit->second.rooms.erase(room);
+        remove_online_member(room, c->user(), events);
+      }
+      publish_all(events);
+      if (now_online) {
+        presence_.room_left(c->user(), room);
+        announce_presence(c->user(), {room}, false);
       }
     }
-    publish_all(events);
     if (r.status.code() == Status::Code::limit_exceeded) {
       reply_error(c, "limit_exceeded", r.status.message(), ref);
-    } else if (!r.ok()) {
+    } else {
       reply_store_error(c, r.status, ref);
     }
   });
 }
 
+void Hub::finish_join(const ClientPtr& c, const value& ref, const parley::RoomState& state, std::vector<std::string> online) {
+  c->send(encode::joined(state, online, ref));
+  bus_.publish(UserEvent{c->user(), UserEventKind::joined, state.room, encode::joined(state, online, nullptr),
+                         options_.node_id, c->id()});
+}
+
 void Hub::on_leave(const ClientPtr& c, const value& ref, LeaveCmd cmd) {
   if (!check_member(c, cmd.room, ref)) return;
   // Like join, the membership ends at once for the commands that follow.
+  const std::string& user = c->user();
   std::vector<RoomEvent> events;
+  bool was_online = false;
   {
     std::lock_guard lock(mu_);
-    auto uit = users_.find(c->user());
+    auto uit = users_.find(user);
     if (uit == users_.end() || uit->second.rooms.erase(cmd.room) == 0) return;
-    remove_online_member(cmd.room, c->user(), events);
+    was_online = remove_online_member(cmd.room, user, events);
   }
   publish_all(events);
-  store_.leave(cmd.room, c->user(), [this, c, ref, room = cmd.room](Result<bool> r) {
-    std::vector<RoomEvent> events;
-    bool failed = !r.ok() && r.status.code() != Status::Code::not_found;
+  if (was_online) {
+    presence_.room_left(user, cmd.room);
+    announce_presence(user, {cmd.room}, false);
+  }
+  store_.leave(cmd.room, user, [this, c, ref, was_online, room = cmd.room](Result<bool> r) {
+    if (r.ok() || r.status.code() == Status::Code::not_found) {
+      c->send(encode::left(room, ref));
+      bus_.publish(UserEvent{c->user(), UserEventKind::left, room, encode::left(room, nullptr), options_.node_id, c->id()});
+      return;
+    }
+    bool back_online = false;
     {
       std::lock_guard lock(mu_);
       auto uit = users_.find(c->user());
-      if (uit == users_.end()) return;
-      auto& u = uit->second;
-      if (failed) {
-        u.rooms.insert(room);
-        if (u.online) add_online_member(room, c->user(), events);
-      } else {
-        Frame plain = encode::left(room, nullptr);
-        Frame with_ref = ref.is_null() ? plain : encode::left(room, ref);
-        for (auto& conn : u.conns) conn->send(conn == c ? with_ref : plain);
+      if (uit != users_.end()) {
+        uit->second.rooms.insert(room);
+        back_online = uit->second.online && add_online_member(room, c->user());
       }
     }
-    publish_all(events);
-    if (failed) reply_store_error(c, r.status, ref);
+    if (back_online && was_online) {
+      presence_.room_joined(c->user(), room);
+      announce_presence(c->user(), {room}, true);
+    }
+    reply_store_error(c, r.status, ref);
   });
 }
 
@@ -155,7 +167,7 @@ void Hub::on_message(const ClientPtr& c, const value& ref, MessageCmd cmd) {
     if (!r.ok()) return reply_store_error(c, r.status, ref, id);
     const ChatMessage& m = r.value.message;
     c->send(encode::ack(m.room, m.id, m.seq, m.ts, ref));
-    if (!r.value.duplicate) bus_.publish(RoomEvent{m.room, EventKind::message, {}, encode::message(m)});
+    if (!r.value.duplicate) bus_.publish(RoomEvent{m.room, EventKind::message, {}, encode::message(m), m.seq});
   });
 }
 

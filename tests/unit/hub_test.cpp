@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include "bus/local_bus.hpp"
+#include "bus/local_presence.hpp"
 #include "fake_client.hpp"
 #include "protocol/decode.hpp"
+#include "protocol/encode.hpp"
 #include "store/memory_store.hpp"
 
 using namespace parley;
@@ -18,7 +20,7 @@ class HubTest : public ::testing::Test {
   HubTest() { make_hub(HubOptions{}); }
 
   void make_hub(HubOptions o) {
-    hub_ = std::make_unique<Hub>(o, store_, bus_, HubClock{[this] { return wall_; }, [this] { return mono_; }});
+    hub_ = std::make_unique<Hub>(o, store_, bus_, presence_, HubClock{[this] { return wall_; }, [this] { return mono_; }});
     bus_.set_handler(hub_.get());
   }
 
@@ -49,6 +51,7 @@ class HubTest : public ::testing::Test {
 
   MemoryStore store_;
   LocalBus bus_;
+  LocalPresence presence_;
   std::unique_ptr<Hub> hub_;
   int64_t wall_ = 1'700'000'000'000;
   int64_t mono_ = 0;
@@ -288,6 +291,47 @@ TEST_F(HubTest, SyncAndHistoryPages) {
   EXPECT_EQ(older.at("messages").as_array()[0].at("seq"), 1);
 }
 
+TEST_F(HubTest, MessagesFromTheBusAreDeliveredInSeqOrder) {
+  auto a = connect("alice");
+  send(a, R"({"type":"join","room":"general"})");
+  message(a, "general", "m1");  // seq 1 through the normal path: the room's baseline
+  auto event = [](int64_t seq) {
+    return RoomEvent{"general", EventKind::message, {},
+                     encode::message(ChatMessage{"general", seq, 1, "bob", "b" + std::to_string(seq), "x"}), seq};
+  };
+  hub_->on_room_event(event(3));  // arrives before 2, as from another node
+  EXPECT_EQ(a->of_type("message").size(), 1u) << "3 is held while 2 is missing";
+  hub_->on_room_event(event(2));
+  hub_->on_room_event(event(2));  // a repeat is dropped
+  auto msgs = a->of_type("message");
+  ASSERT_EQ(msgs.size(), 3u);
+  EXPECT_EQ(msgs[1].at("seq"), 2);
+  EXPECT_EQ(msgs[2].at("seq"), 3);
+
+  hub_->on_room_event(event(5));  // 4 never comes
+  mono_ += 999;
+  hub_->tick();
+  EXPECT_EQ(a->of_type("message").size(), 3u);
+  mono_ += 1;
+  hub_->tick();
+  ASSERT_EQ(a->of_type("message").size(), 4u) << "released after the reorder window; the client syncs 4";
+  EXPECT_EQ(a->of_type("message").back().at("seq"), 5);
+  hub_->on_room_event(event(4));
+  EXPECT_EQ(a->of_type("message").size(), 4u) << "too late: already skipped";
+}
+
+TEST_F(HubTest, JoinReachesTheUsersOtherDevices) {
+  auto a = connect("alice");
+  auto a2 = connect("alice");
+  send(a, R"({"type":"join","room":"general","ref":"r"})");
+  ASSERT_EQ(a->of_type("joined").size(), 1u);
+  EXPECT_EQ(a->of_type("joined")[0].at("ref"), "r");
+  ASSERT_EQ(a2->of_type("joined").size(), 1u);
+  EXPECT_FALSE(a2->of_type("joined")[0].contains("ref"));
+  message(a2, "general", "from-a2");
+  EXPECT_EQ(a2->of_type("ack").size(), 1u) << "the other device is a member at once";
+}
+
 // Holds every store call until run_all(), like a store whose commits are still in flight.
 class DeferredStore final : public Store {
  public:
@@ -326,7 +370,8 @@ class DeferredStore final : public Store {
 TEST(HubPipelining, CommandsAfterAnUncommittedJoinSeeTheMembership) {
   DeferredStore store;
   LocalBus bus;
-  Hub hub(HubOptions{}, store, bus);
+  LocalPresence presence;
+  Hub hub(HubOptions{}, store, bus, presence);
   bus.set_handler(&hub);
   auto a = std::make_shared<FakeClient>(1, "alice");
   hub.reserve("alice");

@@ -1,0 +1,61 @@
+#include "bus/local_presence.hpp"
+
+namespace parley {
+
+void LocalPresence::node_online(const std::string& user, const std::vector<std::string>& rooms,
+                                std::function<void(bool)> done) {
+  {
+    std::lock_guard lock(mu_);
+    auto& mine = rooms_of_online_user_[user];
+    for (auto& r : rooms) {
+      mine.insert(r);
+      online_in_room_[r].insert(user);
+    }
+  }
+  done(true);
+}
+
+void LocalPresence::node_offline(const std::string& user, std::function<void(bool)> done) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = rooms_of_online_user_.find(user);
+    if (it != rooms_of_online_user_.end()) {
+      for (auto& r : it->second) {
+        auto room = online_in_room_.find(r);
+        if (room == online_in_room_.end()) continue;
+        room->second.erase(user);
+        if (room->second.empty()) online_in_room_.erase(room);
+      }
+      rooms_of_online_user_.erase(it);
+    }
+  }
+  done(true);
+}
+
+void LocalPresence::room_joined(const std::string& user, const std::string& room) {
+  std::lock_guard lock(mu_);
+  auto it = rooms_of_online_user_.find(user);
+  if (it == rooms_of_online_user_.end()) return;
+  it->second.insert(room);
+  online_in_room_[room].insert(user);
+}
+
+void LocalPresence::room_left(const std::string& user, const std::string& room) {
+  std::lock_guard lock(mu_);
+  if (auto it = rooms_of_online_user_.find(user); it != rooms_of_online_user_.end()) it->second.erase(room);
+  if (auto it = online_in_room_.find(room); it != online_in_room_.end()) {
+    it->second.erase(user);
+    if (it->second.empty()) online_in_room_.erase(it);
+  }
+}
+
+void LocalPresence::online_in(const std::string& room, std::function<void(std::vector<std::string>)> done) {
+  std::vector<std::string> out;
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = online_in_room_.find(room); it != online_in_room_.end()) out.assign(it->second.begin(), it->second.end());
+  }
+  done(std::move(out));
+}
+
+}  // namespace parley

@@ -1,0 +1,27 @@
+#pragma once
+// Presence for a single node: every connection is local, so the first connection here is the
+// first anywhere. Callbacks run before the call returns.
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "bus/presence.hpp"
+
+namespace parley {
+
+class LocalPresence final : public Presence {
+ public:
+  void node_online(const std::string& user, const std::vector<std::string>& rooms,
+                   std::function<void(bool)> done) override;
+  void node_offline(const std::string& user, std::function<void(bool)> done) override;
+  void room_joined(const std::string& user, const std::string& room) override;
+  void room_left(const std::string& user, const std::string& room) override;
+  void online_in(const std::string& room, std::function<void(std::vector<std::string>)> done) override;
+
+ private:
+  std::mutex mu_;  // guards both maps
+  std::map<std::string, std::set<std::string>> rooms_of_online_user_;
+  std::map<std::string, std::set<std::string>> online_in_room_;
+};
+
+}  // namespace parley

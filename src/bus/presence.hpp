@@ -1,0 +1,40 @@
+#pragma once
+// Who is online, across every node. The hub tracks its own connections; Presence answers the
+// questions only the whole cluster can: is this the user's first connection anywhere, the
+// last one, and who is online in a room.
+//
+// Contract for implementations:
+// - Thread-safe; never blocks the caller; callbacks run once, on any thread, and must not block.
+// - Calls about one user are applied in call order (a quick reconnect cannot be overtaken by
+//   its own disconnect).
+// - A node that dies without calling node_offline() has its users counted offline within the
+//   implementation's expiry (the heartbeat timeout), and that offline is announced to the
+//   rooms by the implementation itself.
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace parley {
+
+class Presence {
+ public:
+  virtual ~Presence() = default;
+
+  // The user's first connection on this node opened; it is a member of `rooms`.
+  // `done(true)` when no other node had the user online: the caller announces it.
+  virtual void node_online(const std::string& user, const std::vector<std::string>& rooms,
+                           std::function<void(bool first_anywhere)> done) = 0;
+
+  // The user's last connection on this node closed. `done(true)` when no node has the user
+  // online any more: the caller announces it.
+  virtual void node_offline(const std::string& user, std::function<void(bool last_anywhere)> done) = 0;
+
+  // An online user joined or left a room.
+  virtual void room_joined(const std::string& user, const std::string& room) = 0;
+  virtual void room_left(const std::string& user, const std::string& room) = 0;
+
+  // The users online in `room` on any node, sorted.
+  virtual void online_in(const std::string& room, std::function<void(std::vector<std::string>)> done) = 0;
+};
+
+}  // namespace parley
