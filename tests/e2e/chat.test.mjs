@@ -23,7 +23,12 @@ async function signUp(page, user, password) {
 }
 
 async function openRoom(page, room) {
+  const title = page.locator('.room-header h2');
+  if ((await title.count()) && (await title.textContent()) === `#${room}`) return;
+  // On a phone the room list and the room are separate screens.
+  if (!(await page.getByTestId(`room-${room}`).isVisible())) await page.getByLabel('Back to rooms').click();
   await page.getByTestId(`room-${room}`).click();
+  await page.locator('.room-header h2', { hasText: `#${room}` }).waitFor();
   await page.getByTestId('composer').waitFor();
 }
 
@@ -264,4 +269,24 @@ test('the outbox survives a reload while the server is unreachable', async () =>
   await alice.locator('[data-testid=message][data-state=sent], [data-testid=message][data-state=read]').filter({ hasText: text }).waitFor();
   assert.equal((await messageTexts(bob)).filter((t) => t === text).length, 1);
   await alice.unrouteAll();
+});
+
+test('a server restart (close 1012): both reconnect, the queued message is delivered once', async () => {
+  await openRoom(alice, 'general');
+  await openRoom(bob, 'general');
+  const before = await messageTexts(bob);
+  const { port, dataDir, secret } = server;
+  await server.stop({ keepData: true });
+  await alice.getByTestId('banner').filter({ hasText: 'Reconnecting' }).waitFor();
+  await bob.getByTestId('banner').filter({ hasText: 'Reconnecting' }).waitFor();
+  const text = 'sent while the server restarted';
+  await say(alice, text);
+  await alice.getByTestId('queued').filter({ hasText: '1 message queued' }).waitFor();
+
+  server = await startServer({ port, dataDir, secret });
+  await alice.getByTestId('banner').waitFor({ state: 'detached', timeout: 20000 });
+  await bob.getByTestId('banner').waitFor({ state: 'detached', timeout: 20000 });
+  await waitForMessage(bob, text);
+  assert.deepEqual(await messageTexts(bob), [...before, text]);
+  await alice.waitForFunction(() => document.querySelectorAll('[data-testid=message][data-state=pending]').length === 0);
 });

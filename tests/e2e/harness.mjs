@@ -10,19 +10,24 @@ import { chromium } from 'playwright-core';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-export async function startServer() {
+/**
+ * Starts parleyd. Pass the `port`, `dataDir` and `secret` of a stopped server to restart it
+ * with the same address, database and tokens.
+ */
+export async function startServer({ port = 0, dataDir, secret } = {}) {
   const bin = process.env.PARLEYD ?? join(ROOT, 'build/parleyd');
   const webRoot = process.env.PARLEY_WEB_ROOT ?? join(ROOT, 'web/dist');
   if (!existsSync(bin)) throw new Error(`${bin} not found: build it first (make build)`);
   if (!existsSync(join(webRoot, 'index.html'))) throw new Error(`${webRoot}/index.html not found: run make web`);
-  const dataDir = mkdtempSync(join(tmpdir(), 'parley-e2e-'));
+  dataDir ??= mkdtempSync(join(tmpdir(), 'parley-e2e-'));
+  secret ??= randomBytes(24).toString('hex');
   const proc = spawn(
     bin,
     [
       '--host', '127.0.0.1',
-      '--port', '0',
+      '--port', String(port),
       '--data-dir', dataDir,
-      '--jwt-secret', randomBytes(24).toString('hex'),
+      '--jwt-secret', secret,
       '--web-root', webRoot,
       '--store-sync', 'normal',
       '--log-level', process.env.PARLEY_LOG_LEVEL ?? 'warn',
@@ -52,8 +57,12 @@ export async function startServer() {
   });
   return {
     url,
+    port: Number(new URL(url).port),
+    dataDir,
+    secret,
     stderr: () => stderr,
-    async stop() {
+    /** SIGTERM (clients get close code 1012); `keepData` leaves the database for a restart. */
+    async stop({ keepData = false } = {}) {
       if (proc.exitCode === null) {
         const exited = new Promise((r) => proc.once('exit', r));
         proc.kill('SIGTERM');
@@ -62,7 +71,7 @@ export async function startServer() {
         clearTimeout(timer);
         if (proc.exitCode === null) proc.kill('SIGKILL');
       }
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
