@@ -107,6 +107,14 @@ test('typing shows for the other user and clears', async () => {
   await waitForMessage(alice, 'No worries');
   await alice.waitForFunction(() => document.querySelector('[data-testid=typing]')?.textContent === '');
   assert.equal(await typingLine.textContent(), '');
+  // Typing, then stopping with a draft left: bob's client sends active:false after 3 s idle.
+  await bob.getByTestId('composer').pressSequentially('hmm');
+  await alice.waitForFunction(() => document.querySelector('[data-testid=typing]')?.textContent === 'bob is typing…');
+  const shown = Date.now();
+  await alice.waitForFunction(() => document.querySelector('[data-testid=typing]')?.textContent === '', null, { timeout: 10000 });
+  const gone = Date.now() - shown;
+  assert.ok(gone >= 2000 && gone < 6000, `cleared after ${gone} ms of idle (3 s expected)`);
+  await bob.getByTestId('composer').fill('');
 });
 
 test('read ticks appear on the sender\'s messages once the other user has seen them', async () => {
