@@ -5,7 +5,7 @@ import {
   type ConnectionState,
   type RoomSnapshot,
 } from '@parley/client';
-import { useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore, type FormEvent, type ReactElement } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore, type FormEvent, type ReactElement } from 'react';
 import { dayKey, dayLabel, timeLabel } from './format';
 import type { StoredSession } from './session';
 
@@ -40,10 +40,8 @@ export function Chat({ session, onLogout }: { session: StoredSession; onLogout: 
     () => new ParleyClient({ url: wsUrl(), token: session.token, user: session.user, storage: browserStorage() }),
     [session],
   );
-  useSyncExternalStore(
-    (cb) => client.on('change', cb),
-    () => client.version,
-  );
+  const subscribe = useCallback((cb: () => void) => client.on('change', cb), [client]);
+  useSyncExternalStore(subscribe, () => client.version);
   const [room, setRoom] = useHashRoom();
   const roomRef = useRef(room);
   roomRef.current = room;
@@ -286,12 +284,14 @@ function MessageList({ client, snap }: { client: ParleyClient; snap: RoomSnapsho
         for (const e of entries) {
           const seq = Number((e.target as HTMLElement).dataset.seq);
           if (!seq) continue;
-          if (e.isIntersecting) seen.add(seq);
+          // Mostly on screen, or filling half the list if it is taller than that.
+          const half = (e.rootBounds?.height ?? Infinity) / 2;
+          if (e.isIntersecting && (e.intersectionRatio >= 0.5 || e.intersectionRect.height >= half)) seen.add(seq);
           else seen.delete(seq);
         }
         report();
       },
-      { root: el, threshold: 0.6 },
+      { root: el, threshold: [0, 0.25, 0.5, 0.75, 1] },
     );
     const observeAll = () => el.querySelectorAll<HTMLElement>('[data-seq]').forEach((n) => io.observe(n));
     observeAll();
