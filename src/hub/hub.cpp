@@ -258,6 +258,7 @@ bool Hub::add_online_member(const std::string& room, const std::string& user, in
   it->second.delivered_seq = std::max(it->second.delivered_seq, last_seq);
   bool added = it->second.online.insert(user).second;
   rebuild_recipients(room);
+  spdlog::debug("room {}: {} online here{}", room, user, added ? "" : " (already)");
   return added;
 }
 
@@ -267,6 +268,7 @@ bool Hub::remove_online_member(const std::string& room, const std::string& user,
   clear_typing(room, user, out);
   bool removed = it->second.online.erase(user) > 0;
   rebuild_recipients(room);
+  spdlog::debug("room {}: {} no longer online here", room, user);
   // No local member left online: nobody on this node needs the room's events any more.
   if (it->second.online.empty() && it->second.typing.empty()) {
     rooms_.erase(it);

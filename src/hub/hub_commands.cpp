@@ -166,8 +166,10 @@ void Hub::on_message(const ClientPtr& c, const value& ref, MessageCmd cmd) {
   store_.append(std::move(req), [this, c, ref, id = cmd.id](Result<Appended> r) {
     if (!r.ok()) return reply_store_error(c, r.status, ref, id);
     const ChatMessage& m = r.value.message;
-    c->send(encode::ack(m.room, m.id, m.seq, m.ts, ref));
+    // Fan out first, ack second: once the sender holds its ack, every member at commit time
+    // has the message queued (the sender's own copy arrives before the ack).
     if (!r.value.duplicate) bus_.publish(RoomEvent{m.room, EventKind::message, {}, encode::message(m), m.seq});
+    c->send(encode::ack(m.room, m.id, m.seq, m.ts, ref));
   });
 }
 

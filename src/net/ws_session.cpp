@@ -112,7 +112,9 @@ void WsSession::send(Frame frame, Urgency urgency) {
 void WsSession::enqueue(Frame frame, Urgency urgency) {
   if (closing_ || finished_) return;
   if (urgency == Urgency::droppable && queued_bytes_ > ctx_.options.queue_soft_bytes) return;
-  if (queued_bytes_ + frame->size() > ctx_.options.queue_hard_bytes) {
+  // The cap bounds the backlog, not one frame: a reply bigger than the cap still goes out to
+  // a client that keeps up. Memory stays below the cap plus one frame.
+  if (queued_bytes_ > ctx_.options.queue_hard_bytes) {
     spdlog::warn("conn {} user {}: slow consumer, {} bytes queued", id_, user_, queued_bytes_);
     return start_close(static_cast<uint16_t>(websocket::close_code::try_again_later), "slow consumer");
   }

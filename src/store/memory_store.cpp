@@ -96,9 +96,15 @@ void MemoryStore::after(std::string room, int64_t after, int limit, Callback<Mes
   if (auto r = rooms_.find(room); r != rooms_.end()) {
     auto& all = r->second.messages;
     auto first = static_cast<std::size_t>(std::min<int64_t>(after, static_cast<int64_t>(all.size())));
-    auto last = std::min(all.size(), first + static_cast<std::size_t>(limit));
-    page.messages.assign(all.begin() + first, all.begin() + last);
-    page.has_more = last < all.size();
+    std::size_t bytes = 0;
+    for (auto i = first; i < all.size(); ++i) {
+      if (page.messages.size() == static_cast<std::size_t>(limit) || (bytes >= kMaxPageTextBytes && !page.messages.empty())) {
+        page.has_more = true;
+        break;
+      }
+      page.messages.push_back(all[i]);
+      bytes += all[i].text.size();
+    }
   }
   lock.unlock();
   done(std::move(page));
@@ -111,7 +117,12 @@ void MemoryStore::before(std::string room, std::optional<int64_t> before, int li
   if (auto r = rooms_.find(room); r != rooms_.end()) {
     auto& all = r->second.messages;
     int64_t end = std::min<int64_t>(before.value_or(INT64_MAX) - 1, static_cast<int64_t>(all.size()));
-    int64_t begin = std::max<int64_t>(0, end - limit);
+    std::size_t bytes = 0;
+    int64_t begin = end;
+    while (begin > 0 && end - begin < limit && (bytes < kMaxPageTextBytes || begin == end)) {
+      --begin;
+      bytes += all[begin].text.size();
+    }
     if (end > 0) page.messages.assign(all.begin() + begin, all.begin() + end);
     page.has_more = begin > 0;
   }

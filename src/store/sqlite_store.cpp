@@ -45,14 +45,19 @@ struct TypedWriteOp final : WriteOp {
 
 using ReadJob = std::function<void(SqliteDb&)>;
 
+// Reads up to `limit` rows (the query asks for limit + 1 to learn has_more), stopping early
+// at kMaxPageTextBytes.
 MessagePage read_page(Statement& st, std::size_t limit) {
   MessagePage page;
+  std::size_t bytes = 0;
   while (st.step()) {
+    if (page.messages.size() == limit || (bytes >= kMaxPageTextBytes && !page.messages.empty())) {
+      page.has_more = true;
+      st.bind();  // reset: the rest of the rows are not needed
+      break;
+    }
     page.messages.push_back(ChatMessage{"", st.int64(0), st.int64(1), st.text(2), st.text(3), st.text(4)});
-  }
-  if (page.messages.size() > limit) {
-    page.messages.resize(limit);
-    page.has_more = true;
+    bytes += page.messages.back().text.size();
   }
   return page;
 }

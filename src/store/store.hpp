@@ -31,6 +31,10 @@ struct Appended {
   bool duplicate = false;  // (user, id) was stored before: nothing new was written
 };
 
+// A page of history stops early, with has_more, once its texts reach this many bytes, so
+// that one reply stays well below a connection's outbound cap.
+inline constexpr std::size_t kMaxPageTextBytes = 512 * 1024;
+
 class Store {
  public:
   template <class T>
@@ -56,7 +60,8 @@ class Store {
   // The rooms `user` is a member of, with last_seq and the user's read_seq; empty if none.
   virtual void rooms_of(std::string user, Callback<std::vector<RoomState>> done) = 0;
 
-  // Up to `limit` messages with seq > after, ascending; has_more if newer ones exist.
+  // Up to `limit` messages with seq > after, ascending; has_more if newer ones exist. Pages
+  // hold fewer messages when kMaxPageTextBytes is reached (at least one message).
   virtual void after(std::string room, int64_t after, int limit, Callback<MessagePage> done) = 0;
 
   // Up to `limit` messages with seq < before (all when nullopt), ascending; has_more if older
