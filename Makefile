@@ -66,6 +66,6 @@ test-sdk: clients/js/node_modules/.package-lock.json
 # End-to-end: Debian's Chromium (installed when missing) against a real parleyd.
 test-e2e: build web tests/e2e/node_modules/.package-lock.json
 	@scripts/web-deps.sh --browser
-	@cd tests/e2e && node --test --test-concurrency=1 --test-reporter=spec
+	@cd tests/e2e && node --test --test-concurrency=1 --test-timeout=120000 --test-reporter=spec
 
 test-web: test-sdk test-e2e

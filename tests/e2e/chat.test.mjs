@@ -23,11 +23,13 @@ async function signUp(page, user, password) {
 }
 
 async function openRoom(page, room) {
+  const item = page.getByTestId(`room-${room}`);
   const title = page.locator('.room-header h2');
-  if ((await title.count()) && (await title.textContent()) === `#${room}`) return;
+  await item.or(title).filter({ visible: true }).first().waitFor();
+  if ((await title.isVisible()) && (await title.textContent()) === `#${room}`) return;
   // On a phone the room list and the room are separate screens.
-  if (!(await page.getByTestId(`room-${room}`).isVisible())) await page.getByLabel('Back to rooms').click();
-  await page.getByTestId(`room-${room}`).click();
+  if (!(await item.isVisible())) await page.getByLabel('Back to rooms').click();
+  await item.click();
   await page.locator('.room-header h2', { hasText: `#${room}` }).waitFor();
   await page.getByTestId('composer').waitFor();
 }
@@ -297,4 +299,61 @@ test('a server restart (close 1012): both reconnect, the queued message is deliv
   await waitForMessage(bob, text);
   assert.deepEqual(await messageTexts(bob), [...before, text]);
   await alice.waitForFunction(() => document.querySelectorAll('[data-testid=message][data-state=pending]').length === 0);
+});
+
+test('an ack lost with the connection: the resend is deduplicated, the message shows once', async () => {
+  // Alice's socket goes through a proxy that cuts the connection at the first reply about her
+  // next message (its ack, or its echo), as if the network dropped right after the server
+  // stored it: the client never learns that it was stored.
+  let cutArmed = false;
+  let cuts = 0;
+  const sends = [];
+  let ackedAfterCut;
+  const resendAcked = new Promise((r) => (ackedAfterCut = r));
+  await alice.routeWebSocket(/\/ws/, (page) => {
+    const upstream = page.connectToServer();
+    page.onMessage((m) => {
+      if (typeof m === 'string' && m.includes('"type":"message"')) sends.push(JSON.parse(m));
+      upstream.send(m);
+    });
+    upstream.onMessage((m) => {
+      const f = typeof m === 'string' ? JSON.parse(m) : {};
+      if (cutArmed && (f.type === 'ack' || (f.type === 'message' && f.user === 'alice'))) {
+        cutArmed = false;
+        cuts++;
+        page.close({ code: 4002, reason: 'cut (test)' });
+        upstream.close();
+        return;
+      }
+      if (cuts && f.type === 'ack') ackedAfterCut(f);
+      page.send(m);
+    });
+  });
+  await alice.reload();
+  await openRoom(alice, 'general');
+  await alice.getByTestId('banner').waitFor({ state: 'detached' });
+  await openRoom(bob, 'general');
+
+  cutArmed = true;
+  const text = 'stored, but the ack never arrived';
+  await say(alice, text);
+  await waitForMessage(bob, text);
+  const ack = await resendAcked;
+  await alice.locator('[data-testid=message][data-state=sent], [data-testid=message][data-state=read]').filter({ hasText: text }).waitFor();
+  assert.equal(cuts, 1);
+  const attempts = sends.filter((f) => f.text === text);
+  assert.equal(attempts.length, 2, 'sent, then re-sent after the reconnect');
+  assert.equal(attempts[0].id, attempts[1].id, 'with the same client id');
+  assert.equal(ack.id, attempts[0].id, 'the server acked the resend (with the original seq)');
+
+  await say(bob, 'and after it');
+  await waitForMessage(alice, 'and after it');
+  for (const page of [alice, bob]) {
+    const texts = await messageTexts(page);
+    assert.equal(texts.filter((t) => t === text).length, 1);
+    assert.deepEqual(texts.slice(-2), [text, 'and after it']);
+  }
+  const seqs = await bob.$$eval('[data-testid=message]', (els) => els.map((e) => Number(e.getAttribute('data-seq'))));
+  assert.deepEqual(seqs, seqs.map((_, i) => i + 1), 'seq 1..n, no repeats');
+  await alice.unrouteAll();
 });
