@@ -13,8 +13,13 @@
 #include <thread>
 
 #include "auth/secret.hpp"
+#include <sodium.h>
+
 #include "bus/local_bus.hpp"
 #include "bus/local_presence.hpp"
+#include "bus/redis_bus.hpp"
+#include "bus/redis_presence.hpp"
+#include "store/pg_store.hpp"
 #include "hub/hub.hpp"
 #include "net/listener.hpp"
 #include "store/sqlite_store.hpp"
@@ -34,9 +39,11 @@ struct Node::Impl {
   asio::io_context ioc;
   asio::thread_pool blocking{1};
   Options options;
-  std::unique_ptr<SqliteStore> store;
-  LocalBus bus;
-  LocalPresence presence;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<Bus> bus;
+  std::unique_ptr<Presence> presence;
+  RedisBus* redis_bus = nullptr;            // set in cluster mode, owned by `bus`
+  RedisPresence* redis_presence = nullptr;  // likewise, owned by `presence`
   std::unique_ptr<Hub> hub;
   std::unique_ptr<JwtCodec> jwt;
   std::unique_ptr<NetContext> net;
@@ -52,6 +59,12 @@ struct Node::Impl {
     tick.async_wait([this](boost::system::error_code ec) {
       if (ec) return;
       hub->tick();
+      if (redis_bus) {
+        auto mono = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now().time_since_epoch()).count();
+        redis_bus->sweep(mono);
+        redis_presence->tick(mono);
+      }
       schedule_tick();
     });
   }
@@ -71,6 +84,8 @@ struct Node::Impl {
     if (hub->connection_count() == 0 || std::chrono::steady_clock::now() >= deadline) {
       tick.cancel();
       store->close();  // commits every accepted write
+      if (redis_presence) redis_presence->leave_cluster();
+      if (redis_bus) redis_bus->stop();
       ioc.stop();
       return;
     }
@@ -100,11 +115,44 @@ Status Node::start() {
   }
   impl_->jwt = std::make_unique<JwtCodec>(secret);
 
-  auto store = SqliteStore::open({(std::filesystem::path(o.data_dir) / "parley.db").string(), o.store_sync, o.commit_batch});
-  if (!store.ok()) return store.status;
-  impl_->store = std::move(store.value);
+  if (o.store.empty()) {
+    auto store = SqliteStore::open({(std::filesystem::path(o.data_dir) / "parley.db").string(), o.store_sync, o.commit_batch});
+    if (!store.ok()) return store.status;
+    impl_->store = std::move(store.value);
+  } else {
+    auto store = PgStore::open({o.store, o.commit_batch});
+    if (!store.ok()) return store.status;
+    impl_->store = std::move(store.value);
+  }
+
+  std::string node_id = o.node_id;
+  if (node_id.empty()) {
+    unsigned char raw[6];
+    randombytes_buf(raw, sizeof raw);
+    char hex[sizeof raw * 2 + 1];
+    sodium_bin2hex(hex, sizeof hex, raw, sizeof raw);
+    node_id = std::string("node-") + hex;
+  }
+  if (o.redis.empty()) {
+    impl_->bus = std::make_unique<LocalBus>();
+    impl_->presence = std::make_unique<LocalPresence>();
+  } else {
+    std::vector<RedisEndpoint> endpoints;
+    for (auto& url : o.redis) {
+      auto e = parse_redis_url(url);
+      if (!e) return Status::invalid("bad redis address " + url + " (want redis://host:port)");
+      endpoints.push_back(*e);
+    }
+    auto bus = std::make_unique<RedisBus>(impl_->ioc, std::move(endpoints));
+    auto presence = std::make_unique<RedisPresence>(*bus, node_id, o.heartbeat_ms);
+    impl_->redis_bus = bus.get();
+    impl_->redis_presence = presence.get();
+    impl_->bus = std::move(bus);
+    impl_->presence = std::move(presence);
+  }
 
   HubOptions h;
+  h.node_id = node_id;
   h.heartbeat_ms = o.heartbeat_ms;
   h.max_text_chars = o.max_text_chars;
   h.rate_per_sec = o.rate_per_sec;
@@ -112,8 +160,9 @@ Status Node::start() {
   h.max_conns_per_user = o.max_conns_per_user;
   h.max_rooms_per_user = o.max_rooms_per_user;
   h.typing_timeout_ms = o.typing_timeout_ms;
-  impl_->hub = std::make_unique<Hub>(h, *impl_->store, impl_->bus, impl_->presence);
-  impl_->bus.set_handler(impl_->hub.get());
+  impl_->hub = std::make_unique<Hub>(h, *impl_->store, *impl_->bus, *impl_->presence);
+  impl_->bus->set_handler(impl_->hub.get());
+  if (impl_->redis_bus) impl_->redis_bus->start();
 
   Impl* p = impl_.get();
   impl_->net.reset(new NetContext{o, *impl_->hub, *impl_->store, *impl_->jwt,
@@ -130,7 +179,8 @@ Status Node::start() {
   std::string shown = bound.address().is_v6() ? "[" + bound.address().to_string() + "]" : bound.address().to_string();
   std::printf("parleyd listening on http://%s:%u\n", shown.c_str(), static_cast<unsigned>(bound.port()));
   std::fflush(stdout);
-  spdlog::info("listening on {}:{}, data in {}", shown, bound.port(), o.data_dir);
+  spdlog::info("listening on {}:{}, node {}, store {}, bus {}", shown, bound.port(), h.node_id,
+               o.store.empty() ? "sqlite in " + o.data_dir : "postgres", o.redis.empty() ? "local" : "redis");
   return Status::ok();
 }
 

@@ -85,6 +85,9 @@ std::vector<Setting> settings() {
       text("store_sync", "SQLite durability: full (fsync per group commit) or normal", &O::store_sync),
       number("commit_batch", "most writes committed in one transaction", &O::commit_batch),
       text("log_level", "trace, debug, info, warn or error", &O::log_level),
+      text("store", "message store: empty = SQLite in data_dir; postgres://user@host:port/db = PostgreSQL", &O::store),
+      list("redis", "comma-separated redis://host:port instances for a cluster; empty = single node", &O::redis),
+      text("node_id", "this node's name in a cluster, [A-Za-z0-9_.-]{1,64} (default: random)", &O::node_id),
   };
 }
 
@@ -191,6 +194,18 @@ std::optional<Options> load_options(int argc, char** argv, int& exit_code) {
   for (auto& s : table) {
     auto it = from_cli.find(s.key);
     if (it != from_cli.end() && !apply(s, it->second, flag_of(s.key))) { exit_code = 2; return std::nullopt; }
+  }
+  if (!opts.store.empty() && opts.store.rfind("postgres://", 0) != 0 && opts.store.rfind("postgresql://", 0) != 0) {
+    std::cerr << "parleyd: store must be empty (SQLite) or a postgres:// URI\n";
+    exit_code = 2;
+    return std::nullopt;
+  }
+  for (char c : opts.node_id) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-') {
+      std::cerr << "parleyd: node_id may hold only letters, digits, _ . -\n";
+      exit_code = 2;
+      return std::nullopt;
+    }
   }
   if (opts.store_sync != "full" && opts.store_sync != "normal") {
     std::cerr << "parleyd: store_sync must be full or normal\n";

@@ -32,6 +32,10 @@ struct Options {
   std::string store_sync = "full";   // SQLite synchronous mode: full or normal
   std::size_t commit_batch = 1024;   // most writes in one group commit
   std::string log_level = "info";
+  // Cluster (docs/cluster.md): empty store = embedded SQLite; empty redis = single node.
+  std::string store;                 // postgres://user@host:port/db
+  std::vector<std::string> redis;    // redis://host:port, several: rooms spread by consistent hashing
+  std::string node_id;               // unique per node; empty: random
 };
 
 // Parses argv, the environment and the config file. Returns the options, or nullopt after

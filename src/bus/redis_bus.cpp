@@ -1,0 +1,190 @@
+#include "bus/redis_bus.hpp"
+
+#include <hiredis/hiredis.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/url/parse.hpp>
+#include <charconv>
+
+#include "bus/redis_client.hpp"
+
+namespace parley {
+namespace {
+
+constexpr std::string_view kRoomPrefix = "parley:room:";
+constexpr std::string_view kUserPrefix = "parley:user:";
+
+// Wire form of an event on a channel: one header line, then the frame exactly as clients get
+// it (so no node re-encodes). Names in the header are validated names: no '|' or newline.
+//   room channel: R<kind>|<seq>|<skip_user>\n<frame>
+//   user channel: U<kind>|<room>|<origin node>|<skip_conn>\n<frame>
+std::string encode_room_event(const RoomEvent& e) {
+  std::string out;
+  out.reserve(e.frame->size() + 48);
+  out += 'R';
+  out += static_cast<char>('0' + static_cast<int>(e.kind));
+  out += '|';
+  out += std::to_string(e.seq);
+  out += '|';
+  out += e.skip_user;
+  out += '\n';
+  out += *e.frame;
+  return out;
+}
+
+std::string encode_user_event(const UserEvent& e) {
+  return "U" + std::string(1, static_cast<char>('0' + static_cast<int>(e.kind))) + "|" + e.room + "|" + e.origin + "|" +
+         std::to_string(e.skip_conn) + "\n" + *e.frame;
+}
+
+std::vector<std::string_view> split(std::string_view s, char sep) {
+  std::vector<std::string_view> out;
+  for (std::size_t pos = 0;;) {
+    auto next = s.find(sep, pos);
+    out.push_back(s.substr(pos, next == std::string_view::npos ? std::string_view::npos : next - pos));
+    if (next == std::string_view::npos) return out;
+    pos = next + 1;
+  }
+}
+
+template <class T>
+bool number(std::string_view s, T& out) {
+  return std::from_chars(s.data(), s.data() + s.size(), out).ec == std::errc{};
+}
+
+}  // namespace
+
+std::optional<RedisEndpoint> parse_redis_url(const std::string& url) {
+  std::string text = url.find("://") == std::string::npos ? "redis://" + url : url;
+  auto u = boost::urls::parse_uri(text);
+  if (!u || u->scheme() != "redis" || u->host().empty()) return std::nullopt;
+  RedisEndpoint e{std::string(u->host()), 6379};
+  if (u->has_port() && !number(u->port(), e.port)) return std::nullopt;
+  return e;
+}
+
+RedisBus::RedisBus(boost::asio::io_context& ioc, std::vector<RedisEndpoint> instances) : ring_(instances.size()) {
+  for (std::size_t i = 0; i < instances.size(); ++i) {
+    auto name = instances[i].host + ":" + std::to_string(instances[i].port);
+    shards_.push_back(Shard{std::make_shared<RedisClient>(ioc, instances[i].host, instances[i].port, name + " (pub)"),
+                            std::make_shared<RedisClient>(ioc, instances[i].host, instances[i].port, name + " (sub)"),
+                            {}});
+  }
+}
+
+RedisBus::~RedisBus() = default;
+
+void RedisBus::start() {
+  for (auto& shard : shards_) {
+    shard.pub->start({});
+    shard.sub->start([this, &shard] {
+      // (Re)connected: subscribe everything this node holds on this instance.
+      std::lock_guard lock(mu_);
+      for (auto& ch : shard.unsubscribing) {
+        if (shard.wanted.count(ch)) shard.subscribed.insert(ch);
+      }
+      shard.unsubscribing.clear();
+      for (auto& ch : shard.subscribed) send_subscribe(shard, ch);
+    });
+  }
+}
+
+void RedisBus::stop() {
+  for (auto& s : shards_) {
+    s.pub->stop();
+    s.sub->stop();
+  }
+}
+
+void RedisBus::sweep(int64_t now_ms) {
+  constexpr int64_t kLinger = 5000;
+  std::lock_guard lock(mu_);
+  for (auto& shard : shards_) {
+    for (auto it = shard.idle_since.begin(); it != shard.idle_since.end();) {
+      if (shard.wanted.count(it->first)) {
+        it = shard.idle_since.erase(it);
+      } else if (it->second + kLinger <= now_ms) {
+        shard.subscribed.erase(it->first);
+        shard.unsubscribing.insert(it->first);
+        shard.sub->command({"UNSUBSCRIBE", it->first});
+        it = shard.idle_since.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+}
+
+std::shared_ptr<RedisClient> RedisBus::client_for(std::string_view key) const { return shards_[ring_.instance_for(key)].pub; }
+
+void RedisBus::publish(RoomEvent event) {
+  std::string channel = std::string(kRoomPrefix) + event.room;
+  client_for(event.room)->command({"PUBLISH", channel, encode_room_event(event)});
+}
+
+void RedisBus::publish(UserEvent event) {
+  std::string channel = std::string(kUserPrefix) + event.user;
+  client_for(event.user)->command({"PUBLISH", channel, encode_user_event(event)});
+}
+
+void RedisBus::subscribe_room(const std::string& room) { want(std::string(kRoomPrefix) + room, room); }
+void RedisBus::unsubscribe_room(const std::string& room) { unwant(std::string(kRoomPrefix) + room, room); }
+void RedisBus::subscribe_user(const std::string& user) { want(std::string(kUserPrefix) + user, user); }
+void RedisBus::unsubscribe_user(const std::string& user) { unwant(std::string(kUserPrefix) + user, user); }
+
+void RedisBus::want(const std::string& channel, std::string_view key) {
+  std::lock_guard lock(mu_);
+  auto& shard = shards_[ring_.instance_for(key)];
+  shard.wanted.insert(channel);
+  shard.idle_since.erase(channel);
+  if (shard.unsubscribing.count(channel)) return;  // resubscribed when the unsubscribe is through
+  if (shard.subscribed.insert(channel).second) send_subscribe(shard, channel);
+}
+
+void RedisBus::unwant(const std::string& channel, std::string_view key) {
+  using namespace std::chrono;
+  std::lock_guard lock(mu_);
+  auto& shard = shards_[ring_.instance_for(key)];
+  if (shard.wanted.erase(channel)) {
+    shard.idle_since[channel] = duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+  }
+}
+
+void RedisBus::send_subscribe(Shard& shard, const std::string& channel) {
+  shard.sub->command({"SUBSCRIBE", channel}, [this, &shard, channel](redisReply* r) {
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 3) return;
+    std::string_view kind(r->element[0]->str, r->element[0]->len);
+    if (kind == "message") {
+      on_message(std::string_view(r->element[1]->str, r->element[1]->len), std::string_view(r->element[2]->str, r->element[2]->len));
+    } else if (kind == "unsubscribe") {
+      // Wanted again since the sweep decided to drop it: subscribe afresh now that the
+      // unsubscribe is through.
+      std::lock_guard lock(mu_);
+      shard.unsubscribing.erase(channel);
+      if (shard.wanted.count(channel) && shard.subscribed.insert(channel).second) send_subscribe(shard, channel);
+    }
+  }, /*persistent=*/true);
+}
+
+void RedisBus::on_message(std::string_view channel, std::string_view payload) {
+  if (!handler_) return;
+  auto nl = payload.find('\n');
+  if (nl == std::string_view::npos || nl < 2) return;
+  auto header = split(payload.substr(2, nl - 2), '|');
+  auto frame = std::make_shared<const std::string>(payload.substr(nl + 1));
+  int kind = payload[1] - '0';
+  if (payload[0] == 'R' && channel.starts_with(kRoomPrefix) && header.size() == 3 && kind >= 0 && kind <= 3) {
+    RoomEvent e{std::string(channel.substr(kRoomPrefix.size())), static_cast<EventKind>(kind), std::string(header[2]), frame, 0};
+    if (!number(header[1], e.seq)) return;
+    handler_->on_room_event(e);
+  } else if (payload[0] == 'U' && channel.starts_with(kUserPrefix) && header.size() == 4 && kind >= 0 && kind <= 1) {
+    UserEvent e{std::string(channel.substr(kUserPrefix.size())), static_cast<UserEventKind>(kind), std::string(header[0]),
+                frame, std::string(header[1]), 0};
+    if (!number(header[3], e.skip_conn)) return;
+    handler_->on_user_event(e);
+  } else {
+    spdlog::warn("redis bus: ignored a malformed event on {}", channel);
+  }
+}
+
+}  // namespace parley

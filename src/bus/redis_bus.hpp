@@ -1,0 +1,79 @@
+#pragma once
+// The cluster bus: Redis pub/sub. Each room has a channel `parley:room:<room>` and each user
+// a channel `parley:user:<user>`; channels are spread over the configured Redis instances by
+// consistent hashing. A node subscribes to a room's channel only while it has a local online
+// member of the room, publishes each event once, and fans it out to its own connections.
+//
+// Delivery is at most once (Redis pub/sub): events published while a link is down are lost
+// for live delivery; clients recover messages with `sync`. After a reconnect the node
+// re-subscribes everything it needs. A room's events reach the hub from one strand, in the
+// order Redis delivered them; the hub restores seq order across publishers.
+#include <boost/asio/io_context.hpp>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "bus/bus.hpp"
+#include "bus/hash_ring.hpp"
+
+namespace parley {
+
+class RedisClient;
+
+struct RedisEndpoint {
+  std::string host;
+  int port = 6379;
+};
+
+// Parses "redis://host:port" (or "host:port"); nullopt when malformed.
+std::optional<RedisEndpoint> parse_redis_url(const std::string& url);
+
+class RedisBus final : public Bus {
+ public:
+  RedisBus(boost::asio::io_context& ioc, std::vector<RedisEndpoint> instances);
+  ~RedisBus() override;
+
+  void start();
+  void stop();
+  // Unsubscribes channels no longer wanted for a few seconds. Call periodically. (Lazy on
+  // purpose: an UNSUBSCRIBE reply in hiredis drops the callback of a SUBSCRIBE sent after it,
+  // so a channel is never unsubscribed and resubscribed in quick succession.)
+  void sweep(int64_t now_ms);
+
+  void set_handler(BusHandler* handler) override { handler_ = handler; }
+  void publish(RoomEvent event) override;
+  void publish(UserEvent event) override;
+  void subscribe_room(const std::string& room) override;
+  void unsubscribe_room(const std::string& room) override;
+  void subscribe_user(const std::string& user) override;
+  void unsubscribe_user(const std::string& user) override;
+
+  // The command connection of the instance that owns `key` (for presence and other state).
+  std::shared_ptr<RedisClient> client_for(std::string_view key) const;
+  std::size_t instance_for(std::string_view key) const { return ring_.instance_for(key); }
+  std::shared_ptr<RedisClient> client(std::size_t instance) const { return shards_[instance].pub; }
+
+ private:
+  struct Shard {
+    std::shared_ptr<RedisClient> pub;  // PUBLISH and other commands
+    std::shared_ptr<RedisClient> sub;  // SUBSCRIBE only
+    std::set<std::string> wanted;      // channels the hub needs
+    std::set<std::string> subscribed;  // channels subscribed (re-issued after a reconnect)
+    std::set<std::string> unsubscribing;  // UNSUBSCRIBE sent, reply not yet in
+    std::map<std::string, int64_t> idle_since;  // subscribed but unwanted since (mono ms)
+  };
+  void want(const std::string& channel, std::string_view key);
+  void unwant(const std::string& channel, std::string_view key);
+  void send_subscribe(Shard& shard, const std::string& channel);
+  void on_message(std::string_view channel, std::string_view payload);
+
+  HashRing ring_;
+  std::vector<Shard> shards_;
+  BusHandler* handler_ = nullptr;
+  std::mutex mu_;  // guards every Shard::wanted, subscribed, idle_since
+};
+
+}  // namespace parley

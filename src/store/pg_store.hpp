@@ -1,0 +1,49 @@
+#pragma once
+// The clustered store: PostgreSQL, shared by every node.
+//
+// PostgreSQL is the sequencer: a message's seq comes from `UPDATE rooms SET last_seq =
+// last_seq + 1 ... RETURNING` inside the commit, so the room row's lock orders concurrent
+// appends from every node and seq stays gap-free. (user, client id) is unique, so a resend
+// through any node finds the original.
+//
+// Threads and batching as in SqliteStore: one writer connection commits queued writes in
+// one transaction (one savepoint per operation) and runs callbacks after COMMIT; deadlocks,
+// serialization failures and lost connections retry the whole batch (every operation is
+// idempotent under retry). One reader connection serves reads.
+#include <memory>
+#include <string>
+
+#include "store/store.hpp"
+
+namespace parley {
+
+struct PgStoreOptions {
+  std::string conninfo;            // libpq URI, e.g. postgres://parley@127.0.0.1:5432/parley
+  std::size_t commit_batch = 1024;
+};
+
+class PgStore final : public Store {
+ public:
+  // Connects, applies migrations (serialized across nodes by an advisory lock), starts threads.
+  static Result<std::unique_ptr<PgStore>> open(const PgStoreOptions& options);
+  ~PgStore() override;
+
+  void append(AppendRequest req, Callback<Appended> done) override;
+  void join(std::string room, std::string user, int max_rooms, Callback<RoomState> done) override;
+  void leave(std::string room, std::string user, Callback<bool> done) override;
+  void set_read(std::string room, std::string user, int64_t seq, Callback<bool> done) override;
+  void rooms_of(std::string user, Callback<std::vector<RoomState>> done) override;
+  void after(std::string room, int64_t after, int limit, Callback<MessagePage> done) override;
+  void before(std::string room, std::optional<int64_t> before, int limit,
+              Callback<MessagePage> done) override;
+  void create_user(std::string name, std::string password_hash, Callback<bool> done) override;
+  void password_hash(std::string name, Callback<std::string> done) override;
+  void close() override;
+
+ private:
+  struct Impl;
+  explicit PgStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace parley
