@@ -2,6 +2,7 @@
 // same order on every connection, acks agreeing with broadcasts, and each sender's
 // messages kept in the order it sent them.
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <thread>
 
@@ -11,6 +12,7 @@ namespace parley::test {
 namespace {
 
 namespace json = boost::json;
+using namespace std::chrono_literals;
 
 class Ordering : public ParleyTest {
 protected:
@@ -117,6 +119,64 @@ TEST_F(Ordering, RoomsAreSequencedIndependentlyUnderConcurrency) {
       arrival_order(*c, room, kPer);
     }
   }
+}
+
+TEST_F(Ordering, LiveMessagesAfterJoinedContinueExactlyFromItsLastSeq) {
+  // A client joins, gets last_seq L, syncs up to L and relies on live messages for
+  // L+1, L+2, ... Nothing at or below L may come live after joined (a duplicate), and
+  // nothing after L may be skipped (a gap). Stress it with join/leave cycles while
+  // another member keeps posting.
+  constexpr int kCycles = 8;
+  auto bob = connect("bob");
+  auto alice = connect("alice");
+  join(*bob, "general");
+  std::vector<std::string> ids;
+  std::atomic<bool> done{false};
+  {
+    // bob posts in acked batches of ten until alice's cycles are over.
+    std::jthread sender([&] {
+      while (!done && ids.size() < 20000) {
+        const std::size_t first = ids.size();
+        for (int k = 0; k < 10; ++k) ids.push_back(post_message(*bob, "general", "m"));
+        for (std::size_t k = first; k < ids.size(); ++k)
+          if (!bob->wait_for(has({{"type", "ack"}, {"id", ids[k]}}), 20s)) return;
+      }
+    });
+    struct Stop {
+      std::atomic<bool>& d;
+      ~Stop() { d = true; }
+    } stop{done};
+    for (int cycle = 0; cycle < kCycles; ++cycle) {
+      const std::int64_t last = get_int(join(*alice, "general"), "last_seq");
+      // Some live traffic in this membership window, then leave.
+      alice->expect(
+          [&](const json::object& o) { return has({{"type", "message"}})(o) && get_int(o, "seq") > last; },
+          "a live message after joined", 10s);
+      leave(*alice, "general");
+    }
+  }
+  ASSERT_GT(ids.size(), 0u);
+
+  // Walk alice's inbox: between each joined and the following left, the room's
+  // messages must be last_seq+1, last_seq+2, ...
+  std::optional<std::int64_t> expected;  // next seq due in the current window
+  int windows = 0;
+  for (const Received& r : alice->received()) {
+    const json::object& o = r.obj;
+    if (has({{"type", "joined"}, {"room", "general"}})(o)) {
+      expected = get_int(o, "last_seq") + 1;
+      ++windows;
+    } else if (has({{"type", "left"}, {"room", "general"}})(o)) {
+      expected.reset();
+    } else if (expected && has({{"type", "message"}, {"room", "general"}})(o)) {
+      const std::int64_t seq = get_int(o, "seq");
+      EXPECT_EQ(seq, *expected) << (seq < *expected ? "a message at or below joined.last_seq came live (duplicate)"
+                                                    : "a live message was skipped (gap)")
+                                << " in membership window " << windows;
+      *expected = seq + 1;
+    }
+  }
+  EXPECT_EQ(windows, kCycles);
 }
 
 }  // namespace
