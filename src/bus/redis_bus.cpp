@@ -169,18 +169,18 @@ void RedisBus::send_subscribe(Shard& shard, const std::string& channel) {
 void RedisBus::on_message(std::string_view channel, std::string_view payload) {
   if (!handler_) return;
   auto nl = payload.find('\n');
-  if (nl == std::string_view::npos || nl < 2) return;
-  auto header = split(payload.substr(2, nl - 2), '|');
+  if (nl == std::string_view::npos || nl < 3 || payload[2] != '|') return;
+  auto header = split(payload.substr(3, nl - 3), '|');  // the fields after "<R|U><kind>|"
   auto frame = std::make_shared<const std::string>(payload.substr(nl + 1));
   int kind = payload[1] - '0';
-  if (payload[0] == 'R' && channel.starts_with(kRoomPrefix) && header.size() == 3 && kind >= 0 && kind <= 3) {
-    RoomEvent e{std::string(channel.substr(kRoomPrefix.size())), static_cast<EventKind>(kind), std::string(header[2]), frame, 0};
-    if (!number(header[1], e.seq)) return;
+  if (payload[0] == 'R' && channel.starts_with(kRoomPrefix) && header.size() == 2 && kind >= 0 && kind <= 3) {
+    RoomEvent e{std::string(channel.substr(kRoomPrefix.size())), static_cast<EventKind>(kind), std::string(header[1]), frame, 0};
+    if (!number(header[0], e.seq)) return;
     handler_->on_room_event(e);
-  } else if (payload[0] == 'U' && channel.starts_with(kUserPrefix) && header.size() == 4 && kind >= 0 && kind <= 1) {
+  } else if (payload[0] == 'U' && channel.starts_with(kUserPrefix) && header.size() == 3 && kind >= 0 && kind <= 1) {
     UserEvent e{std::string(channel.substr(kUserPrefix.size())), static_cast<UserEventKind>(kind), std::string(header[0]),
                 frame, std::string(header[1]), 0};
-    if (!number(header[3], e.skip_conn)) return;
+    if (!number(header[2], e.skip_conn)) return;
     handler_->on_user_event(e);
   } else {
     spdlog::warn("redis bus: ignored a malformed event on {}", channel);

@@ -35,6 +35,9 @@ void Listener::do_accept() {
       // Out of descriptors and the like: log, keep accepting.
       spdlog::warn("accept failed: {}", ec.message());
     } else {
+      // Chat frames are small and latency matters: no Nagle delay.
+      boost::system::error_code opt_ec;
+      socket.set_option(tcp::no_delay(true), opt_ec);
       std::make_shared<HttpSession>(std::move(socket), self->ctx_)->run();
     }
     self->do_accept();

@@ -85,6 +85,11 @@ void WsSession::on_read(beast::error_code ec, std::size_t) {
     return finish(ec.message());
   }
   unanswered_pings_ = 0;  // any traffic proves the peer is alive
+  if (closing_) {
+    // Closing: commands are ignored, but reading goes on until the peer's close reply.
+    in_.consume(in_.size());
+    return do_read();
+  }
   if (!ws_.got_text()) {
     spdlog::info("conn {} user {}: error bad_request: binary frame", id_, user_);
     send(encode::error("bad_request", "binary frames are not supported; send JSON text", nullptr), Urgency::normal);
@@ -100,7 +105,7 @@ void WsSession::on_read(beast::error_code ec, std::size_t) {
     }
   }
   in_.consume(in_.size());
-  if (!closing_) do_read();
+  do_read();
 }
 
 void WsSession::send(Frame frame, Urgency urgency) {
