@@ -79,14 +79,25 @@ struct Node::Impl {
     wait_for_clients(std::chrono::steady_clock::now() + kDrainDeadline);
   }
 
+  // Waits (at most until the deadline) for the bus's last commands — presence updates of the
+  // connections just closed — to be answered, then stops. Whatever does not make it is
+  // cleaned up by the other nodes once this node's liveness expires.
+  void flush_bus(std::chrono::steady_clock::time_point deadline) {
+    if (!redis_bus || redis_bus->pending() == 0 || std::chrono::steady_clock::now() >= deadline) {
+      if (redis_bus) redis_bus->stop();
+      ioc.stop();
+      return;
+    }
+    auto t = std::make_shared<asio::steady_timer>(ioc, 10ms);
+    t->async_wait([this, t, deadline](boost::system::error_code) { flush_bus(deadline); });
+  }
+
   // Polls the connection count until every session has finished or the deadline passed.
   void wait_for_clients(std::chrono::steady_clock::time_point deadline) {
     if (hub->connection_count() == 0 || std::chrono::steady_clock::now() >= deadline) {
       tick.cancel();
       store->close();  // commits every accepted write
-      if (redis_presence) redis_presence->leave_cluster();
-      if (redis_bus) redis_bus->stop();
-      ioc.stop();
+      flush_bus(std::chrono::steady_clock::now() + 1s);
       return;
     }
     auto t = std::make_shared<asio::steady_timer>(ioc, 20ms);
@@ -145,6 +156,7 @@ Status Node::start() {
     }
     auto bus = std::make_unique<RedisBus>(impl_->ioc, std::move(endpoints));
     auto presence = std::make_unique<RedisPresence>(*bus, node_id, o.heartbeat_ms);
+    bus->on_reconnect([p = presence.get()] { p->reregister(); });
     impl_->redis_bus = bus.get();
     impl_->redis_presence = presence.get();
     impl_->bus = std::move(bus);

@@ -76,7 +76,10 @@ RedisBus::~RedisBus() = default;
 
 void RedisBus::start() {
   for (auto& shard : shards_) {
-    shard.pub->start({});
+    shard.pub->start([this, first = std::make_shared<bool>(true)] {
+      if (!*first && on_reconnect_) on_reconnect_();
+      *first = false;
+    });
     shard.sub->start([this, &shard] {
       // (Re)connected: subscribe everything this node holds on this instance.
       std::lock_guard lock(mu_);
@@ -113,6 +116,12 @@ void RedisBus::sweep(int64_t now_ms) {
       }
     }
   }
+}
+
+int RedisBus::pending() const {
+  int n = 0;
+  for (auto& s : shards_) n += s.pub->pending() + s.sub->pending();
+  return n;
 }
 
 std::shared_ptr<RedisClient> RedisBus::client_for(std::string_view key) const { return shards_[ring_.instance_for(key)].pub; }

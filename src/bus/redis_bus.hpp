@@ -9,6 +9,7 @@
 // re-subscribes everything it needs. A room's events reach the hub from one strand, in the
 // order Redis delivered them; the hub restores seq order across publishers.
 #include <boost/asio/io_context.hpp>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -51,6 +52,12 @@ class RedisBus final : public Bus {
   void subscribe_user(const std::string& user) override;
   void unsubscribe_user(const std::string& user) override;
 
+  // Commands sent and not yet answered, on every instance (drain waits for 0).
+  int pending() const;
+  // Called after a command connection reconnects (not on the first connect): state kept in
+  // Redis may be gone (a restarted Redis) and should be written again.
+  void on_reconnect(std::function<void()> fn) { on_reconnect_ = std::move(fn); }
+
   // The command connection of the instance that owns `key` (for presence and other state).
   std::shared_ptr<RedisClient> client_for(std::string_view key) const;
   std::size_t instance_for(std::string_view key) const { return ring_.instance_for(key); }
@@ -73,6 +80,7 @@ class RedisBus final : public Bus {
   HashRing ring_;
   std::vector<Shard> shards_;
   BusHandler* handler_ = nullptr;
+  std::function<void()> on_reconnect_;
   std::mutex mu_;  // guards every Shard::wanted, subscribed, idle_since
 };
 

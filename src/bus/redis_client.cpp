@@ -94,10 +94,19 @@ void RedisClient::on_disconnect(const redisAsyncContext* ctx, int status) {
 }
 
 void RedisClient::command(std::vector<std::string> args, ReplyFn fn, bool persistent) {
+  if (!persistent) ++pending_;
   asio::post(strand_, [self = shared_from_this(), args = std::move(args), fn = std::move(fn), persistent]() mutable {
     if (!self->ctx_ || !self->connected_) {
+      if (!persistent) --self->pending_;
       if (fn) fn(nullptr);
       return;
+    }
+    if (!persistent) {
+      // Count the reply when it comes (or when the link drops and hiredis fails it).
+      fn = [self, inner = std::move(fn)](redisReply* r) {
+        --self->pending_;
+        if (inner) inner(r);
+      };
     }
     std::vector<const char*> argv;
     std::vector<size_t> lens;

@@ -10,6 +10,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -35,6 +36,8 @@ class RedisClient : public std::enable_shared_from_this<RedisClient> {
   // one per message on the channel) until the channel is unsubscribed or the link drops.
   void command(std::vector<std::string> args, ReplyFn fn = {}, bool persistent = false);
   const std::string& name() const { return name_; }
+  // Commands issued whose reply (or failure) has not come back yet.
+  int pending() const { return pending_.load(); }
 
  private:
   struct Box;
@@ -63,6 +66,7 @@ class RedisClient : public std::enable_shared_from_this<RedisClient> {
   bool want_read_ = false, want_write_ = false, reading_ = false, writing_ = false;
   bool connected_ = false, stopping_ = false;
   int failures_ = 0;
+  std::atomic<int> pending_{0};
   boost::asio::steady_timer retry_;
 };
 

@@ -64,7 +64,7 @@ void RedisPresence::node_online(const std::string& user, const std::vector<std::
                                 std::function<void(bool)> done) {
   {
     std::lock_guard lock(mu_);
-    local_users_.insert(user);
+    local_users_[user].insert(rooms.begin(), rooms.end());
   }
   int64_t now = wall_ms();
   std::vector<std::string> args{"EVAL", kOnline, "2", presence_key(user), urooms_key(user), node_,
@@ -101,11 +101,19 @@ void RedisPresence::take_offline(const std::string& user, const std::string& nod
 }
 
 void RedisPresence::room_joined(const std::string& user, const std::string& room) {
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = local_users_.find(user); it != local_users_.end()) it->second.insert(room);
+  }
   bus_.client_for(user)->command({"SADD", urooms_key(user), room});
   bus_.client_for(room)->command({"SADD", online_key(room), user});
 }
 
 void RedisPresence::room_left(const std::string& user, const std::string& room) {
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = local_users_.find(user); it != local_users_.end()) it->second.erase(room);
+  }
   bus_.client_for(user)->command({"SREM", urooms_key(user), room});
   bus_.client_for(room)->command({"SREM", online_key(room), user});
 }
@@ -128,7 +136,7 @@ void RedisPresence::tick(int64_t) {
   std::vector<std::string> users;
   {
     std::lock_guard lock(mu_);
-    users.assign(local_users_.begin(), local_users_.end());
+    for (auto& [user, rooms] : local_users_) users.push_back(user);
   }
   std::string until = std::to_string(expiry(now));
   bus_.client_for(kNodes)->command({"ZADD", kNodes, until, node_});
@@ -162,8 +170,22 @@ void RedisPresence::claim_dead_node(const std::string& node) {
   });
 }
 
-void RedisPresence::leave_cluster() {
-  bus_.client_for(kNodes)->command({"ZREM", kNodes, node_});
+void RedisPresence::reregister() {
+  std::map<std::string, std::set<std::string>> users;
+  {
+    std::lock_guard lock(mu_);
+    users = local_users_;
+  }
+  spdlog::info("presence: writing {} local users to Redis again", users.size());
+  std::string until = std::to_string(expiry(wall_ms()));
+  for (auto& [user, rooms] : users) {
+    bus_.client_for(user)->command({"HSET", presence_key(user), node_, until});
+    bus_.client_for(node_)->command({"SADD", node_key(node_), user});
+    for (auto& room : rooms) {
+      bus_.client_for(user)->command({"SADD", urooms_key(user), room});
+      bus_.client_for(room)->command({"SADD", online_key(room), user});
+    }
+  }
 }
 
 }  // namespace parley

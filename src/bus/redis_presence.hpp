@@ -10,6 +10,7 @@
 // them), which takes the dead node's users offline and announces it to their rooms.
 // First/last decisions run as Lua scripts on the user's instance, so two nodes racing on one
 // user agree.
+#include <map>
 #include <mutex>
 #include <set>
 
@@ -31,8 +32,8 @@ class RedisPresence final : public Presence {
 
   // Refreshes this node's entries and sweeps dead nodes; call often, it paces itself.
   void tick(int64_t now_ms);
-  // Removes this node's entries (graceful shutdown).
-  void leave_cluster();
+  // Writes this node's users again (after Redis lost its data, e.g. a restart).
+  void reregister();
 
  private:
   // Takes `user` offline on `node`; `done(last, rooms)` tells whether no node holds it now.
@@ -46,7 +47,7 @@ class RedisPresence final : public Presence {
   const int64_t heartbeat_ms_;
   int64_t next_tick_ms_ = 0;
   std::mutex mu_;             // guards local_users_
-  std::set<std::string> local_users_;
+  std::map<std::string, std::set<std::string>> local_users_;  // user online here → rooms
 };
 
 }  // namespace parley

@@ -70,6 +70,13 @@ void Hub::on_join(const ClientPtr& c, const value& ref, JoinCmd cmd) {
   }
   store_.join(cmd.room, user, options_.max_rooms_per_user, [this, c, ref, added, now_online, room = cmd.room](Result<parley::RoomState> r) {
     if (r.ok()) {
+      {
+        std::lock_guard lock(mu_);
+        // Everything up to last_seq is in the store: live delivery continues after it.
+        if (auto rit = rooms_.find(room); rit != rooms_.end() && rit->second.delivered_seq == 0) {
+          rit->second.delivered_seq = r.value.last_seq;
+        }
+      }
       presence_.online_in(room, [this, c, ref, state = r.value](std::vector<std::string> online) {
         std::erase(online, c->user());
         finish_join(c, ref, state, std::move(online));
