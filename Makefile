@@ -4,7 +4,7 @@ JOBS  ?= 2
 PORT  ?= 8080
 DATA  ?= ./data
 
-.PHONY: all deps build run test unit integration bench clean web web-deps test-web test-sdk test-e2e
+.PHONY: all deps build run test unit integration cluster bench clean web web-deps test-web test-sdk test-e2e
 
 all: build
 
@@ -22,6 +22,7 @@ run: build web
 	$(BUILD)/parleyd --port $(PORT) --data-dir $(DATA)
 
 test: build web
+	@scripts/cluster-deps.sh
 	@cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 	@$(MAKE) --no-print-directory test-web
 
@@ -30,6 +31,10 @@ unit: build
 
 integration: build
 	@cd $(BUILD) && ctest --output-on-failure -L integration
+
+cluster: build
+	@scripts/cluster-deps.sh
+	@cd $(BUILD) && ctest --output-on-failure -L cluster
 
 bench: build
 	@$(BUILD)/parley-microbench
