@@ -80,8 +80,10 @@ TEST_F(CrossNode, TypingAndReadReceiptsCrossNodes) {
   auto bob2 = connect("bob", 2);  // bob's second device, on a third node
   join(*alice, "talk");
   join(*bob, "talk");
-  // bob's other device learns of the join (and its node subscribes to the room) first.
   bob2->expect(has({{"type", "joined"}, {"room", "talk"}}), "joined on bob's other device", 10s);
+  // Wait until node3 follows the room: a message from alice reaches bob2. (Whether the very
+  // first events after `joined` arrive is ClusterEdges' business, not this test's.)
+  ASSERT_TRUE(await_delivery(*alice, {bob.get(), bob2.get()}, "talk")) << "node3 never followed the room";
 
   alice->send_json({{"type", "typing"}, {"room", "talk"}, {"active", true}});
   bob->expect(typing("talk", "alice", true), "alice typing, on bob's node", 10s);
@@ -89,6 +91,7 @@ TEST_F(CrossNode, TypingAndReadReceiptsCrossNodes) {
 
   json::object ack = send_message(*alice, "talk", "are you there?");
   const std::int64_t seq = get_int(ack, "seq");
+  bob2->expect(message_with_id(get_str(ack, "id")), "message on bob's other device", 10s);
   // Sending clears typing for everyone.
   bob->expect(typing("talk", "alice", false), "typing cleared by the message", 10s);
   bob->expect(message_with_id(get_str(ack, "id")), "message", 10s);
@@ -100,6 +103,43 @@ TEST_F(CrossNode, TypingAndReadReceiptsCrossNodes) {
   // The read position is shared: a new connection on yet another node sees it.
   auto bob3 = connect("bob", kLb);
   EXPECT_EQ(get_int(welcome_of(*bob3).at("rooms").as_array().at(0).as_object(), "read_seq"), seq);
+}
+
+TEST_F(CrossNode, EventsRightAfterWelcomeOrJoinedReachANodeNewToTheRoom) {
+  // `welcome` and `joined` carry the room's last_seq: live delivery continues right after it.
+  // That holds also when the connection's node had no member of the room before (it only now
+  // subscribes to the room's channel): a message sent the moment the client holds its
+  // welcome/joined must still reach it live.
+  start_cluster();
+  auto alice = connect("alice", 0);
+  auto bob2 = connect("bob", 2);  // bob's tablet on node3, where no one is in any room yet
+  auto bob = connect("bob", 1);
+  for (int round = 0; round < 5; ++round) {
+    const std::string room = "fresh" + std::to_string(round);
+    join(*alice, room);
+    // joined, on a node new to the room.
+    join(*bob, room);
+    json::object joined = bob2->expect(has({{"type", "joined"}, {"room", room}}), "joined on the tablet", 10s);
+    json::object ack = send_message(*alice, room, "right after joined");
+    EXPECT_EQ(get_int(ack, "seq"), get_int(joined, "last_seq") + 1);
+    EXPECT_TRUE(bob2->wait_for(message_with_id(get_str(ack, "id")), 3s).has_value())
+        << "round " << round << ": the message sent right after `joined` (seq " << get_int(ack, "seq")
+        << ") never reached bob's device on node3";
+  }
+  for (int round = 0; round < 5; ++round) {
+    // welcome, on a node new to the room.
+    const std::string room = "welcome" + std::to_string(round);
+    const std::string user = "carol" + std::to_string(round);
+    join(*alice, room);
+    {
+      auto first = connect(user, 0);
+      join(*first, room);
+    }
+    auto carol = connect(user, 2 - round % 2);  // node3 or node2, neither follows the room
+    json::object ack = send_message(*alice, room, "right after welcome");
+    EXPECT_TRUE(carol->wait_for(message_with_id(get_str(ack, "id")), 3s).has_value())
+        << "round " << round << ": the message sent right after " << user << "'s welcome never reached it";
+  }
 }
 
 TEST_F(CrossNode, JoinedAndLeftReachTheUsersDevicesOnOtherNodes) {

@@ -244,6 +244,18 @@ void expect_messages(WsClient& c, const std::vector<std::string>& ids, std::chro
   }
 }
 
+bool await_delivery(WsClient& sender, const std::vector<WsClient*>& receivers, std::string_view room,
+                    std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    const std::string id = get_str(send_message(sender, room, "probe"), "id");
+    bool all = true;
+    for (WsClient* r : receivers) all = r->wait_for(message_with_id(id), 500ms).has_value() && all;
+    if (all) return true;
+  }
+  return false;
+}
+
 std::vector<std::string> missing_messages(WsClient& c, const std::vector<std::string>& ids,
                                           std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;

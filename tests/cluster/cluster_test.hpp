@@ -127,6 +127,11 @@ std::map<std::string, std::int64_t> acks_received(const WsClient& c);
 // Waits until the client holds message events for every id in `ids`; throws naming the
 // missing ones.
 void expect_messages(WsClient& c, const std::vector<std::string>& ids, std::chrono::milliseconds timeout);
+// Sends probe messages from `sender` in `room` until one reaches every receiver (each probe
+// waits up to 500 ms); false if none did within `timeout`. For when a node is still setting
+// up its subscription (after a Redis restart, or on its first member of a room).
+bool await_delivery(WsClient& sender, const std::vector<WsClient*>& receivers, std::string_view room,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(20));
 // Waits (up to `timeout` in all) until the client holds message events for `ids`; returns
 // those still missing at the deadline.
 std::vector<std::string> missing_messages(WsClient& c, const std::vector<std::string>& ids,

@@ -161,13 +161,8 @@ TEST_F(ClusterRedis, PresenceIsRightAgainAfterARestart) {
     redis(i).start();
   }
   // Delivery is back (the bus resubscribed) ...
-  const std::string probe_room = "pr";
-  bool delivered = false;
-  for (int attempt = 0; attempt < 40 && !delivered; ++attempt) {
-    json::object ack = send_message(*alice, probe_room, "probe");
-    delivered = bob->wait_for(message_with_id(get_str(ack, "id")), 500ms).has_value();
-  }
-  ASSERT_TRUE(delivered) << "no delivery between node1 and node2 within 20 s of the Redis restarts";
+  ASSERT_TRUE(await_delivery(*alice, {bob.get()}, "pr"))
+      << "no delivery between node1 and node2 within 20 s of the Redis restarts";
   // ... and a newcomer sees both online users, and they see it, across nodes.
   auto carol = connect("carol", 2);
   json::object j = join(*carol, "pr");
