@@ -75,6 +75,9 @@ void RedisPresence::node_online(const std::string& user, const std::vector<std::
     done(!r || r->type != REDIS_REPLY_INTEGER || r->integer == 0);
   });
   for (auto& room : rooms) bus_.client_for(room)->command({"SADD", online_key(room), user});
+  // The node's liveness goes in with its first user, not only on the next tick: a node that
+  // dies right after must still be found and its users taken offline.
+  bus_.client_for(kNodes)->command({"ZADD", kNodes, std::to_string(expiry(now)), node_});
   bus_.client_for(node_)->command({"SADD", node_key(node_), user});
 }
 

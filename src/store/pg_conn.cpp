@@ -15,6 +15,8 @@ Result<std::unique_ptr<PgConn>> PgConn::connect(const std::string& conninfo) {
   PGconn* c = PQconnectdb(conninfo.c_str());
   std::unique_ptr<PgConn> conn(new PgConn(c, conninfo));
   if (PQstatus(c) != CONNECTION_OK) return Status::unavailable(std::string("postgres: ") + PQerrorMessage(c));
+  // NOTICEs ("relation ... already exists, skipping") are expected on every start but the first.
+  PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);
   return conn;
 }
 
