@@ -1,10 +1,7 @@
-import type { BackoffOptions } from './backoff.js';
 import {
   Connection,
   browserNetworkMonitor,
   type ConnectionState,
-  type NetworkMonitor,
-  type OfflineReason,
   type WebSocketFactory,
 } from './connection.js';
 import { Emitter } from './emitter.js';
@@ -14,76 +11,15 @@ import { RoomStore, type ChatMessage } from './room.js';
 import { MemoryStorage, type StorageAdapter } from './storage.js';
 import { TypingSender, TypingTracker, typingText } from './typing.js';
 import { decodeJwt, uuid } from './util.js';
+import {
+  ParleyError,
+  type ParleyClientEvents,
+  type ParleyClientOptions,
+  type RoomSnapshot,
+} from './types.js';
 
-export interface ParleyClientOptions {
-  /** WebSocket endpoint, e.g. `wss://chat.example.com/ws`. The token is added as `?token=`. */
-  url: string;
-  /** A JWT from /api/login, /api/register or your own backend. */
-  token: string;
-  /** The user name; default: the token's `sub`. */
-  user?: string;
-  /**
-   * Asked for a fresh token when the current one is about to expire, was rejected (close code
-   * 4001) or keeps failing to connect. Return null to give up (the client emits `auth`).
-   */
-  refreshToken?: () => Promise<string | null | undefined> | string | null | undefined;
-  /** Where the outbox and receipts persist. Default: memory (use browserStorage() or AsyncStorage). */
-  storage?: StorageAdapter;
-  /** WebSocket constructor. Default: globalThis.WebSocket. */
-  WebSocket?: WebSocketFactory;
-  /** Network reachability; default: the browser's online/offline events where present. */
-  network?: NetworkMonitor | null;
-  backoff?: BackoffOptions;
-  random?: () => number;
-  /** Typing: re-send `active:true` at most every refreshMs (3000); idle after idleMs (3000); others' indicators expire after ttlMs (5000). */
-  typing?: { refreshMs?: number; idleMs?: number; ttlMs?: number };
-  /** Messages per `history` page. Default 50. */
-  pageSize?: number;
-  /** After each welcome, re-join every room to learn who is online. Default true. */
-  refreshPresence?: boolean;
-  /** Abandon a connection whose ack for a sent message takes longer. Default 20000 ms. */
-  ackTimeoutMs?: number;
-  /**
-   * Newest messages per room kept in storage, so that rooms and recent history show at once
-   * after a restart, even without a network. Default 100; 0 keeps nothing.
-   */
-  cacheSize?: number;
-}
-
-export interface RoomSnapshot {
-  name: string;
-  lastSeq: number;
-  readSeq: number;
-  /** last_seq − read_seq */
-  unread: number;
-  /** Online members other than the user, sorted. */
-  online: string[];
-  /** Other members typing now, in the order they started. */
-  typing: string[];
-  /** "alice is typing…" etc., or "". */
-  typingText: string;
-  /** Older messages exist before the first one held. */
-  hasMore: boolean;
-  loadingEarlier: boolean;
-  /** Held messages by seq, then the user's pending and failed ones. */
-  messages: ChatMessage[];
-}
-
-export interface ParleyClientEvents {
-  /** Anything shown changed (messages, rooms, typing, presence, outbox, state). */
-  change: () => void;
-  state: (state: ConnectionState, reason?: OfflineReason) => void;
-  /** A new message from the server (live or synced), not history pages. */
-  message: (message: ChatMessage) => void;
-  /** The token is rejected or expired and no fresh one could be had: log in again. */
-  auth: () => void;
-  /** An error frame not tied to a pending request. */
-  error: (error: ErrorFrame) => void;
-  /** The server refused one of the user's messages for good (forbidden, too_large, …). */
-  failed: (message: ChatMessage) => void;
-  /** A connection was established and its welcome processed; `rooms` are the user's rooms. */
-  welcome: (rooms: string[]) => void;
-}
+export { ParleyError };
+export type { ParleyClientEvents, ParleyClientOptions, RoomSnapshot };
 
 interface RoomExtra {
   store: RoomStore;
@@ -100,15 +36,6 @@ interface PendingRequest {
   reject: (e: Error) => void;
 }
 
-export class ParleyError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ParleyError';
-  }
-}
 
 const RETRYABLE = new Set(['rate_limited', 'unavailable']);
 /** Beyond this many missed messages, a room restarts its window instead of syncing them all. */

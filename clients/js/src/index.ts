@@ -1,5 +1,6 @@
-export { ParleyClient, ParleyError } from './client.js';
-export type { ParleyClientOptions, ParleyClientEvents, RoomSnapshot } from './client.js';
+export { ParleyClient } from './client.js';
+export { ParleyError } from './types.js';
+export type { ParleyClientOptions, ParleyClientEvents, RoomSnapshot } from './types.js';
 export { Connection, browserNetworkMonitor } from './connection.js';
 export type { ConnectionState, OfflineReason, NetworkMonitor, WebSocketLike, WebSocketFactory } from './connection.js';
 export { backoffDelay } from './backoff.js';
