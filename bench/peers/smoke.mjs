@@ -186,9 +186,15 @@ async function testPeer(name, proto, redisPort) {
       bad.close();
     }
   } finally {
-    for (const c of clients) c.close();
+    // Stop the peer while its clients are still connected: it must close them and exit 0.
+    const closed = clients.map((c) => new Promise((resolve) => {
+      if (c.ws.readyState === WebSocket.CLOSED) resolve(null); else c.ws.once('close', (code) => resolve(code));
+    }));
+    const t0 = Date.now();
     const code = await stop(peer);
-    check(code === 0, `SIGTERM: exited with ${code}`);
+    const codes = await Promise.all(closed);
+    check(code === 0, `SIGTERM with ${clients.length} clients connected: exited with ${code} in ${Date.now() - t0} ms, clients closed with ${[...new Set(codes)].join(',')}`);
+    for (const c of clients) c.close();
   }
 }
 
