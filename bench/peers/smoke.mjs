@@ -139,16 +139,22 @@ async function connect(proto, port, user) {
 
 async function testPeer(name, proto, redisPort) {
   console.log(`${name}:`);
-  const [peer, m] = await start(process.execPath,
-    [join(here, name, 'server.mjs'), '--port', '0', '--redis', `redis://127.0.0.1:${redisPort}`, '--jwt-secret', SECRET],
-    /peer listening on http:\/\/127\.0\.0\.1:(\d+)/);
-  const port = Number(m[1]);
-  check(port > 0, `listening on ephemeral port ${port}`);
+  // Two processes of the peer on the same Redis, as behind a balancer: alice and carol talk
+  // to the first, bob to the second, so bob's copy crosses processes through Redis pub/sub.
+  const procs = [];
+  for (let i = 0; i < 2; i++) {
+    const [proc, m] = await start(process.execPath,
+      [join(here, name, 'server.mjs'), '--port', '0', '--redis', `redis://127.0.0.1:${redisPort}`, '--jwt-secret', SECRET],
+      /peer listening on http:\/\/127\.0\.0\.1:(\d+)/);
+    procs.push({ proc, port: Number(m[1]) });
+    check(procs[i].port > 0, `process ${i + 1} listening on ephemeral port ${procs[i].port}`);
+  }
+  const port = procs[0].port;
   const room = `smoke-${name}`;
   const clients = [];
   try {
     const alice = await connect(proto, port, 'alice');
-    const bob = await connect(proto, port, 'bob');
+    const bob = await connect(proto, procs[1].port, 'bob');
     clients.push(alice, bob);
     for (const c of [alice, bob]) {
       proto.send(c, { type: 'join', room });
@@ -161,7 +167,7 @@ async function testPeer(name, proto, redisPort) {
     for (const [who, c] of [['alice', alice], ['bob', bob]]) {
       const msg = await c.next((f) => f.type === 'message', `message at ${who}`);
       check(msg.room === room && msg.id === 'm-1' && msg.seq === 1 && msg.user === 'alice' &&
-        msg.text === 'hello bench' && msg.ts === ack.ts, `${who} got message seq ${msg.seq} from ${msg.user}`);
+        msg.text === 'hello bench' && msg.ts === ack.ts, `${who} got message seq ${msg.seq} from ${msg.user}${who === 'bob' ? ' (via the other process)' : ''}`);
     }
     const stored = execFileSync('redis-cli', ['-p', String(redisPort), 'LRANGE', `room:${room}:messages`, '0', '-1']).toString().trim().split('\n');
     check(stored.length === 1 && JSON.parse(stored[0]).seq === 1, `persisted: LRANGE room:${room}:messages has 1 entry`);
@@ -191,9 +197,9 @@ async function testPeer(name, proto, redisPort) {
       if (c.ws.readyState === WebSocket.CLOSED) resolve(null); else c.ws.once('close', (code) => resolve(code));
     }));
     const t0 = Date.now();
-    const code = await stop(peer);
+    const exits = await Promise.all(procs.map((p) => stop(p.proc)));
     const codes = await Promise.all(closed);
-    check(code === 0, `SIGTERM with ${clients.length} clients connected: exited with ${code} in ${Date.now() - t0} ms, clients closed with ${[...new Set(codes)].join(',')}`);
+    check(exits.every((c) => c === 0), `SIGTERM with ${clients.length} clients connected: exited with ${exits.join(',')} in ${Date.now() - t0} ms, clients closed with ${[...new Set(codes)].join(',')}`);
     for (const c of clients) c.close();
   }
 }
