@@ -1,0 +1,835 @@
+// parley-bench: an event-driven WebSocket load generator for parleyd.
+//
+// One io_context per worker thread (default 1), every connection owned by one worker, so the
+// hot path takes no locks. Frames are built from pre-encoded templates; incoming `message`
+// events are scanned by hand (seq, send timestamp) instead of being parsed as JSON.
+// Latency = receipt time - the steady_clock timestamp the sender embedded in the text.
+#include <CLI/CLI.hpp>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/json.hpp>
+
+#include <netinet/in.h>
+
+#include <atomic>
+#include <bit>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <fstream>
+#include <future>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace json = boost::json;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+static int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+}
+
+// ---------------------------------------------------------------- histogram (log-linear, ~1.6 %)
+struct Histogram {
+  static constexpr int kSub = 64;  // linear sub-buckets per power of two
+  std::vector<uint64_t> counts = std::vector<uint64_t>(kSub * 2 + 64 * kSub, 0);
+  uint64_t total = 0, max = 0, min = UINT64_MAX;
+  long double sum = 0;
+
+  static size_t index(uint64_t v) {
+    if (v < 2 * kSub) return v;
+    int e = std::bit_width(v) - 1;  // >= 7
+    uint64_t top = v >> (e - 6);    // [64, 128)
+    return 2 * kSub + size_t(e - 7) * kSub + size_t(top - kSub);
+  }
+  static uint64_t upper(size_t i) {
+    if (i < 2 * kSub) return i;
+    size_t k = i - 2 * kSub;
+    int e = int(k / kSub) + 7;
+    uint64_t top = kSub + k % kSub;
+    return ((top + 1) << (e - 6)) - 1;
+  }
+  void record(int64_t v) {
+    uint64_t u = v < 0 ? 0 : uint64_t(v);
+    size_t i = index(u);
+    if (i >= counts.size()) i = counts.size() - 1;
+    ++counts[i];
+    ++total;
+    sum += u;
+    if (u > max) max = u;
+    if (u < min) min = u;
+  }
+  void merge(const Histogram& o) {
+    for (size_t i = 0; i < counts.size(); ++i) counts[i] += o.counts[i];
+    total += o.total;
+    sum += o.sum;
+    max = std::max(max, o.max);
+    min = std::min(min, o.min);
+  }
+  uint64_t percentile(double p) const {
+    if (total == 0) return 0;
+    uint64_t want = uint64_t(p / 100.0 * double(total));
+    if (want == 0) want = 1;
+    uint64_t seen = 0;
+    for (size_t i = 0; i < counts.size(); ++i) {
+      seen += counts[i];
+      if (seen >= want) return std::min(upper(i), max);
+    }
+    return max;
+  }
+};
+
+// ---------------------------------------------------------------- JWT (HS256)
+static std::string b64url(const unsigned char* d, size_t n) {
+  static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < n; i += 3) {
+    uint32_t v = (d[i] << 16) | (d[i + 1] << 8) | d[i + 2];
+    out += t[v >> 18], out += t[(v >> 12) & 63], out += t[(v >> 6) & 63], out += t[v & 63];
+  }
+  if (n - i == 1) {
+    uint32_t v = d[i] << 16;
+    out += t[v >> 18], out += t[(v >> 12) & 63];
+  } else if (n - i == 2) {
+    uint32_t v = (d[i] << 16) | (d[i + 1] << 8);
+    out += t[v >> 18], out += t[(v >> 12) & 63], out += t[(v >> 6) & 63];
+  }
+  return out;
+}
+static std::string b64url(const std::string& s) { return b64url((const unsigned char*)s.data(), s.size()); }
+
+static std::string mint_jwt(const std::string& secret, const std::string& user, int64_t ttl_s) {
+  int64_t exp = std::chrono::duration_cast<std::chrono::seconds>(
+                    std::chrono::system_clock::now().time_since_epoch()).count() + ttl_s;
+  std::string input = b64url(R"({"alg":"HS256","typ":"JWT"})") + "." +
+                      b64url("{\"sub\":\"" + user + "\",\"exp\":" + std::to_string(exp) + "}");
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), secret.data(), int(secret.size()), (const unsigned char*)input.data(), input.size(),
+       mac, &len);
+  return input + "." + b64url(mac, len);
+}
+
+// ---------------------------------------------------------------- configuration
+struct Config {
+  std::string target = "ws://127.0.0.1:8080/ws";
+  std::string host;
+  uint16_t port = 8080;
+  std::string path = "/ws";
+  std::string secret;
+  std::string scenario = "room200";
+  int clients = -1, room_size = -1, senders_per_room = -1;
+  double rate = -1, rate_multiplier = 1;
+  int text_bytes = 64;
+  double duration = 10, drain_timeout = 10, connect_timeout = 60;
+  int threads = 1, connect_concurrency = 200;
+  double history_rate = 0;  // history requests/s per client (scenario history)
+  int server_pid = 0;
+  std::string json_path;
+  int source_addrs = 2000;
+};
+
+// ---------------------------------------------------------------- shared state
+struct Worker;
+struct Client;
+
+struct Bench {
+  Config cfg;
+  std::string runid;
+  int nrooms = 0;
+  std::vector<std::string> room_names;
+  std::vector<std::shared_ptr<Client>> clients;
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::atomic<int> connected{0}, connect_failed{0}, joined{0};
+  std::atomic<bool> sending{false}, stop_sending{false};
+  std::atomic<int64_t> inflight{0};
+  std::atomic<uint64_t> expected_deliveries{0};
+  std::vector<int> room_members;  // joined clients per room, fixed before sending starts
+  std::atomic<int64_t> first_connect_ns{0}, last_connect_ns{0};
+};
+
+struct Stats {
+  Histogram latency, ack_latency, history_latency;
+  uint64_t deliveries = 0, duplicates = 0, sent = 0, acked = 0, rejected = 0, out_of_order = 0;
+  uint64_t history_sent = 0, history_replies = 0, closed_during_run = 0, proto_errors = 0;
+  std::map<std::string, uint64_t> errors;
+  std::vector<std::pair<int, uint64_t>> acked_seqs;  // (room, seq)
+};
+
+struct Worker {
+  net::io_context ioc{1};
+  std::thread thread;
+  Stats st;
+  std::atomic<uint64_t> deliveries{0};
+  std::vector<Client*> mine;
+  size_t next_connect = 0;
+  int connecting = 0;
+  int limit = 1;
+  void pump();
+};
+
+// ---------------------------------------------------------------- one connection
+struct Client : std::enable_shared_from_this<Client> {
+  Bench& b;
+  Worker& w;
+  int idx;
+  int room = -1;  // -1: no room (idle)
+  bool sender = false;
+  std::string user, token;
+  websocket::stream<beast::tcp_stream> ws;
+  beast::flat_buffer buf;
+  std::deque<std::string> outq;
+  bool writing = false, open = false, is_joined = false, failed = false;
+  net::steady_timer timer, htimer;
+  Clock::time_point next_send;
+  uint64_t next_id = 1;
+  std::string msg_prefix;                             // {"type":"message","room":"R","id":"<user>-
+  std::unordered_map<uint64_t, int64_t> pending;      // id counter -> send ns
+  std::unordered_map<int64_t, int64_t> pending_hist;  // ref -> send ns
+  int64_t next_ref = 100;
+  std::vector<bool> got;
+  uint64_t last_seq = 0;
+
+  Client(Bench& b, Worker& w, int idx)
+      : b(b), w(w), idx(idx), ws(w.ioc), timer(w.ioc), htimer(w.ioc) {}
+
+  void fail(const std::string& what) {
+    if (failed) return;
+    failed = true;
+    w.st.errors[what]++;
+    if (!open) {
+      b.connect_failed++;
+      w.connecting--;
+      w.pump();
+    } else if (b.sending) {
+      w.st.closed_during_run++;
+    }
+    open = false;
+    // Messages of ours still waiting for an ack will never get one.
+    b.inflight -= int64_t(pending.size());
+    pending.clear();
+    timer.cancel();
+    htimer.cancel();
+  }
+
+  void start() {
+    auto self = shared_from_this();
+    beast::error_code ec;
+    auto& sock = beast::get_lowest_layer(ws).socket();
+    sock.open(tcp::v4(), ec);
+    if (ec) return fail("socket: " + ec.message());
+    // Spread source addresses over 127.0.0.0/8 so ephemeral ports do not run out.
+    int h = idx % b.cfg.source_addrs;
+    std::string src = "127.0." + std::to_string(1 + (h / 250) % 250) + "." + std::to_string(1 + h % 250);
+#ifdef IP_BIND_ADDRESS_NO_PORT
+    sock.set_option(net::detail::socket_option::boolean<IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT>(true), ec);
+#endif
+    sock.bind(tcp::endpoint(net::ip::make_address_v4(src), 0), ec);
+    if (ec) return fail("bind: " + ec.message());
+    sock.set_option(tcp::no_delay(true), ec);
+    beast::get_lowest_layer(ws).expires_after(std::chrono::seconds(30));
+    tcp::endpoint ep(net::ip::make_address(b.cfg.host), b.cfg.port);
+    beast::get_lowest_layer(ws).async_connect(ep, [this, self](beast::error_code ec) {
+      if (ec) return fail("connect: " + ec.message());
+      ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
+      ws.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
+        req.set(beast::http::field::user_agent, "parley-bench");
+      }));
+      ws.auto_fragment(false);
+      std::string host = b.cfg.host + ":" + std::to_string(b.cfg.port);
+      ws.async_handshake(host, b.cfg.path + "?token=" + token, [this, self](beast::error_code ec) {
+        beast::get_lowest_layer(ws).expires_never();
+        if (ec) return fail("handshake: " + ec.message());
+        open = true;
+        int64_t t = now_ns();
+        int64_t z = 0;
+        b.first_connect_ns.compare_exchange_strong(z, t);
+        b.last_connect_ns = t;
+        b.connected++;
+        w.connecting--;
+        w.pump();
+        read();
+        if (room >= 0) send(std::string(R"({"type":"join","room":")") + b.room_names[room] + R"(","ref":1})");
+      });
+    });
+  }
+
+  void send(std::string frame) {
+    outq.push_back(std::move(frame));
+    if (!writing) write_next();
+  }
+  void write_next() {
+    if (outq.empty() || !open) {
+      writing = false;
+      return;
+    }
+    writing = true;
+    ws.async_write(net::buffer(outq.front()), [this, self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return fail("write: " + ec.message());
+      outq.pop_front();
+      write_next();
+    });
+  }
+
+  void read() {
+    ws.async_read(buf, [this, self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) {
+        if (failed) return;
+        if (ec == websocket::error::closed)
+          return fail("closed by server: " + std::to_string(ws.reason().code));
+        return fail("read: " + ec.message());
+      }
+      auto d = buf.cdata();
+      on_frame(std::string_view(static_cast<const char*>(d.data()), d.size()));
+      buf.consume(buf.size());
+      read();
+    });
+  }
+
+  static bool scan_uint(std::string_view s, std::string_view key, uint64_t& out) {
+    auto p = s.find(key);
+    if (p == std::string_view::npos) return false;
+    p += key.size();
+    uint64_t v = 0;
+    bool any = false;
+    while (p < s.size() && s[p] >= '0' && s[p] <= '9') v = v * 10 + uint64_t(s[p++] - '0'), any = true;
+    out = v;
+    return any;
+  }
+
+  void on_frame(std::string_view f) {
+    int64_t t = now_ns();
+    static constexpr std::string_view kMsg = R"({"type":"message",)";
+    if (f.substr(0, kMsg.size()) == kMsg) {
+      uint64_t seq = 0, sent_ns = 0;
+      if (!scan_uint(f, R"("seq":)", seq) || !scan_uint(f, R"("text":")", sent_ns)) {
+        w.st.proto_errors++;
+        return;
+      }
+      if (seq >= got.size()) got.resize(std::max<size_t>(seq + 1, got.size() * 2), false);
+      if (got[seq]) {
+        w.st.duplicates++;
+        return;
+      }
+      got[seq] = true;
+      if (seq < last_seq) w.st.out_of_order++;
+      last_seq = std::max(last_seq, seq);
+      w.st.deliveries++;
+      w.deliveries.fetch_add(1, std::memory_order_relaxed);
+      w.st.latency.record(t - int64_t(sent_ns));
+      return;
+    }
+    boost::system::error_code ec;
+    json::value v = json::parse(f, ec);
+    if (ec || !v.is_object()) {
+      w.st.proto_errors++;
+      return;
+    }
+    auto& o = v.as_object();
+    auto type = o.if_contains("type");
+    if (!type || !type->is_string()) return;
+    std::string_view ty = type->as_string();
+    if (ty == "ack") {
+      uint64_t n = id_counter(o);
+      auto it = pending.find(n);
+      if (it == pending.end()) return;
+      w.st.ack_latency.record(t - it->second);
+      pending.erase(it);
+      w.st.acked++;
+      uint64_t seq = o.at("seq").to_number<uint64_t>();
+      w.st.acked_seqs.emplace_back(room, seq);
+      b.expected_deliveries.fetch_add(uint64_t(b.room_members[room]), std::memory_order_relaxed);
+      b.inflight--;
+    } else if (ty == "joined") {
+      auto ref = o.if_contains("ref");
+      if (ref && ref->is_int64() && ref->as_int64() == 1 && !is_joined) {
+        is_joined = true;
+        b.joined++;
+      }
+    } else if (ty == "history") {
+      auto ref = o.if_contains("ref");
+      if (ref && ref->is_int64()) {
+        auto it = pending_hist.find(ref->as_int64());
+        if (it != pending_hist.end()) {
+          w.st.history_latency.record(t - it->second);
+          pending_hist.erase(it);
+          w.st.history_replies++;
+        }
+      }
+    } else if (ty == "error") {
+      std::string code = "server error: ";
+      if (auto c = o.if_contains("code"); c && c->is_string()) code += std::string(c->as_string());
+      w.st.errors[code]++;
+      if (o.if_contains("id")) {
+        uint64_t n = id_counter(o);
+        if (pending.erase(n)) {
+          w.st.rejected++;
+          b.inflight--;
+        }
+      }
+    }
+  }
+
+  uint64_t id_counter(const json::object& o) {
+    auto id = o.if_contains("id");
+    if (!id || !id->is_string()) return 0;
+    std::string_view s = id->as_string();
+    auto dash = s.rfind('-');
+    return dash == std::string_view::npos ? 0 : std::strtoull(std::string(s.substr(dash + 1)).c_str(), nullptr, 10);
+  }
+
+  // ---- sending (open loop: the schedule does not wait for acks)
+  void start_sending(double rate, std::mt19937_64& rng) {
+    if (!sender || !open || rate <= 0) return;
+    auto period = std::chrono::nanoseconds(int64_t(1e9 / rate));
+    std::uniform_int_distribution<int64_t> phase(0, period.count());
+    next_send = Clock::now() + std::chrono::nanoseconds(phase(rng));
+    msg_prefix = std::string(R"({"type":"message","room":")") + b.room_names[room] + R"(","id":")" + user + "-";
+    tick(period);
+  }
+  void tick(std::chrono::nanoseconds period) {
+    timer.expires_at(next_send);
+    timer.async_wait([this, self = shared_from_this(), period](beast::error_code ec) {
+      if (ec || !open || b.stop_sending) return;
+      send_message();
+      next_send += period;
+      tick(period);
+    });
+  }
+  void send_message() {
+    uint64_t n = next_id++;
+    int64_t t = now_ns();
+    std::string f;
+    f.reserve(msg_prefix.size() + 64 + size_t(b.cfg.text_bytes));
+    f += msg_prefix;
+    f += std::to_string(n);
+    f += R"(","text":")";
+    std::string ts = std::to_string(t);
+    f += ts;
+    f += ' ';
+    int pad = std::max(0, b.cfg.text_bytes - int(ts.size()) - 1);
+    f.append(size_t(pad), 'x');
+    f += R"("})";
+    pending.emplace(n, t);
+    b.inflight++;
+    w.st.sent++;
+    send(std::move(f));
+  }
+
+  void start_history(double rate, std::mt19937_64& rng) {
+    if (!open || rate <= 0 || room < 0) return;
+    auto period = std::chrono::nanoseconds(int64_t(1e9 / rate));
+    std::uniform_int_distribution<int64_t> phase(0, period.count());
+    htimer.expires_after(std::chrono::nanoseconds(phase(rng)));
+    hist_tick(period);
+  }
+  void hist_tick(std::chrono::nanoseconds period) {
+    htimer.async_wait([this, self = shared_from_this(), period](beast::error_code ec) {
+      if (ec || !open || b.stop_sending) return;
+      int64_t ref = next_ref++;
+      pending_hist.emplace(ref, now_ns());
+      w.st.history_sent++;
+      // Alternate: a history page before the newest, and a sync from the start.
+      if (ref % 2)
+        send(std::string(R"({"type":"history","room":")") + b.room_names[room] + R"(","limit":50,"ref":)" +
+             std::to_string(ref) + "}");
+      else
+        send(std::string(R"({"type":"sync","room":")") + b.room_names[room] + R"(","after":0,"limit":50,"ref":)" +
+             std::to_string(ref) + "}");
+      htimer.expires_at(htimer.expiry() + period);
+      hist_tick(period);
+    });
+  }
+
+  void close_now() {
+    open = false;
+    beast::error_code ec;
+    beast::get_lowest_layer(ws).socket().close(ec);
+    timer.cancel();
+    htimer.cancel();
+  }
+};
+
+void Worker::pump() {
+  while (connecting < limit && next_connect < mine.size()) {
+    connecting++;
+    mine[next_connect++]->start();
+  }
+}
+
+// ---------------------------------------------------------------- helpers
+static bool is_loopback(const std::string& host) {
+  boost::system::error_code ec;
+  auto a = net::ip::make_address(host, ec);
+  if (ec) return false;
+  return a.is_loopback();
+}
+
+static long read_rss_kib(int pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
+  return -1;
+}
+
+static double ms(uint64_t ns) { return double(ns) / 1e6; }
+
+template <class Pred>
+static bool wait_until(Pred p, double timeout_s, double poll_ms = 5) {
+  auto end = Clock::now() + std::chrono::duration<double>(timeout_s);
+  while (!p()) {
+    if (Clock::now() >= end) return false;
+    std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(poll_ms));
+  }
+  return true;
+}
+
+static const char* kHelpFooter = R"(
+Scenarios (--scenario; every default below can be overridden by the flags above):
+  room200    200 clients in one room, every client sends 1 msg/s x --rate-multiplier
+             (200 members at 1 msg/s = 40,000 deliveries/s).
+  broadcast  one room of --clients (default 1000) members, 4 of them broadcast at --rate
+             (default 5 msg/s each).
+  dm         --clients (default 2000) clients in two-member rooms, each sends 1 msg/s.
+  idle       --clients (default 10000) connections held for --duration, no traffic; with
+             --server-pid, reports the server's VmRSS growth per connection.
+  history    like room200 with 50 clients, each also asking a history or sync page of 50
+             at --history-rate (default 2/s); reports the page latency.
+  persist    --clients (default 50) clients, each in its own room, sending at --rate
+             (default 200 msg/s each): acked messages/s (store throughput).
+
+Rate limits: parleyd allows 10 msg/s per user with a burst of 20 by default. Every bench
+client is its own user, so any per-sender --rate above 10 (room200 with --rate-multiplier
+> 10, persist) needs the server started with e.g. --rate-per-sec 100000 --rate-burst 100000;
+otherwise rejected messages are reported as `server error: rate_limited`.
+Targets must be loopback addresses (127.0.0.0/8, ::1). Source addresses are spread over
+127.0.x.y (--source-addrs distinct ones), so the server must listen on 127.0.0.1 or 0.0.0.0.
+Lost = acked messages missing at a member connection; duplicates = same seq twice at one
+connection; expected deliveries = acked x members (the sender's own connection included).
+)";
+
+int main(int argc, char** argv) {
+  Bench b;
+  Config& c = b.cfg;
+  CLI::App app{"parley-bench: load generator for parleyd (WebSocket, loopback only)"};
+  app.footer(kHelpFooter);
+  app.add_option("--target", c.target, "ws://127.0.0.1:PORT/ws")->capture_default_str();
+  app.add_option("--jwt-secret", c.secret, "parleyd's HS256 secret (tokens are minted locally)")->required();
+  app.add_option("--scenario", c.scenario, "room200 | broadcast | dm | idle | history | persist")
+      ->capture_default_str();
+  app.add_option("--clients", c.clients, "number of connections (scenario default)");
+  app.add_option("--room-size", c.room_size, "members per room (scenario default)");
+  app.add_option("--senders-per-room", c.senders_per_room, "0 = every member sends (scenario default)");
+  app.add_option("--rate", c.rate, "messages/s per sender (scenario default)");
+  app.add_option("--rate-multiplier", c.rate_multiplier, "multiplies --rate")->capture_default_str();
+  app.add_option("--text-bytes", c.text_bytes, "message text size (timestamp + padding)")->capture_default_str();
+  app.add_option("--duration", c.duration, "seconds of sending (or holding, idle)")->capture_default_str();
+  app.add_option("--drain-timeout", c.drain_timeout, "seconds to wait for outstanding acks/deliveries")
+      ->capture_default_str();
+  app.add_option("--connect-timeout", c.connect_timeout, "seconds for the connect+join phase")
+      ->capture_default_str();
+  app.add_option("--threads", c.threads, "worker threads (one io_context each)")->capture_default_str();
+  app.add_option("--connect-concurrency", c.connect_concurrency, "connects in flight (total)")
+      ->capture_default_str();
+  app.add_option("--history-rate", c.history_rate, "history/sync requests/s per client");
+  app.add_option("--server-pid", c.server_pid, "parleyd's pid, to report its RSS per connection");
+  app.add_option("--source-addrs", c.source_addrs, "distinct 127.0.x.y source addresses")->capture_default_str();
+  app.add_option("--json", c.json_path, "write the results as JSON here");
+  CLI11_PARSE(app, argc, argv);
+
+  // ---- target
+  {
+    std::string t = c.target;
+    if (t.rfind("ws://", 0) == 0) t = t.substr(5);
+    else if (t.find("://") != std::string::npos) {
+      std::cerr << "only ws:// targets are supported\n";
+      return 2;
+    }
+    auto slash = t.find('/');
+    if (slash != std::string::npos) c.path = t.substr(slash), t = t.substr(0, slash);
+    auto colon = t.rfind(':');
+    if (colon == std::string::npos) {
+      std::cerr << "target needs a port: ws://127.0.0.1:PORT/ws\n";
+      return 2;
+    }
+    c.host = t.substr(0, colon);
+    c.port = uint16_t(std::stoi(t.substr(colon + 1)));
+    if (c.host == "localhost") c.host = "127.0.0.1";
+    if (!c.host.empty() && c.host.front() == '[') c.host = c.host.substr(1, c.host.size() - 2);
+    if (!is_loopback(c.host)) {
+      std::cerr << "refusing non-loopback target " << c.host << " (parley-bench is for loopback only)\n";
+      return 2;
+    }
+  }
+
+  // ---- scenario presets
+  auto dflt = [](auto& v, auto d) {
+    if (v < 0) v = d;
+  };
+  const std::string& s = c.scenario;
+  if (s == "room200") {
+    dflt(c.clients, 200), dflt(c.room_size, c.clients), dflt(c.senders_per_room, 0), dflt(c.rate, 1.0);
+  } else if (s == "broadcast") {
+    dflt(c.clients, 1000), dflt(c.room_size, c.clients), dflt(c.senders_per_room, 4), dflt(c.rate, 5.0);
+  } else if (s == "dm") {
+    dflt(c.clients, 2000), dflt(c.room_size, 2), dflt(c.senders_per_room, 0), dflt(c.rate, 1.0);
+  } else if (s == "idle") {
+    dflt(c.clients, 10000), dflt(c.room_size, 0), dflt(c.senders_per_room, 0), dflt(c.rate, 0.0);
+  } else if (s == "history") {
+    dflt(c.clients, 50), dflt(c.room_size, c.clients), dflt(c.senders_per_room, 0), dflt(c.rate, 1.0);
+    if (c.history_rate <= 0) c.history_rate = 2;
+  } else if (s == "persist") {
+    dflt(c.clients, 50), dflt(c.room_size, 1), dflt(c.senders_per_room, 0), dflt(c.rate, 200.0);
+  } else {
+    std::cerr << "unknown scenario " << s << "\n";
+    return 2;
+  }
+  double rate = c.rate * c.rate_multiplier;
+  if (c.threads < 1) c.threads = 1;
+  if (rate > 10)
+    std::cerr << "note: " << rate << " msg/s per sender is above parleyd's default limit (10/s, burst 20); "
+              << "start parleyd with --rate-per-sec/--rate-burst raised\n";
+
+  // ---- set up
+  std::random_device rd;
+  std::mt19937_64 rng(rd());
+  {
+    char id[16];
+    std::snprintf(id, sizeof id, "%08x", unsigned(rng()));
+    b.runid = id;
+  }
+  if (c.room_size > 0) {
+    b.nrooms = (c.clients + c.room_size - 1) / c.room_size;
+    for (int r = 0; r < b.nrooms; ++r) b.room_names.push_back("bench-" + b.runid + "-" + std::to_string(r));
+  }
+  b.room_members.assign(size_t(b.nrooms), 0);
+  for (int i = 0; i < c.threads; ++i) {
+    b.workers.push_back(std::make_unique<Worker>());
+    b.workers.back()->limit = std::max(1, c.connect_concurrency / c.threads);
+  }
+  for (int i = 0; i < c.clients; ++i) {
+    Worker& w = *b.workers[size_t(i % c.threads)];
+    auto cl = std::make_shared<Client>(b, w, i);
+    cl->user = "b" + b.runid + "_" + std::to_string(i);
+    cl->token = mint_jwt(c.secret, cl->user, 3600 + int64_t(c.duration) * 2);
+    if (c.room_size > 0) {
+      cl->room = i / c.room_size;
+      int pos = i % c.room_size;
+      cl->sender = c.senders_per_room == 0 || pos < c.senders_per_room;
+    }
+    w.mine.push_back(cl.get());
+    b.clients.push_back(cl);
+  }
+  long rss_before = c.server_pid ? read_rss_kib(c.server_pid) : -1;
+
+  // ---- connect + join
+  std::vector<std::unique_ptr<net::executor_work_guard<net::io_context::executor_type>>> guards;
+  int64_t t_connect0 = now_ns();
+  for (auto& w : b.workers) {
+    guards.push_back(std::make_unique<net::executor_work_guard<net::io_context::executor_type>>(w->ioc.get_executor()));
+    net::post(w->ioc, [wp = w.get()] { wp->pump(); });
+    w->thread = std::thread([wp = w.get()] { wp->ioc.run(); });
+  }
+  bool all_conn = wait_until([&] { return b.connected + b.connect_failed >= c.clients; }, c.connect_timeout);
+  int64_t t_connected = now_ns();
+  double connect_s = double((b.last_connect_ns ? b.last_connect_ns.load() : t_connected) - t_connect0) / 1e9;
+  int expect_join = (c.room_size > 0) ? b.connected.load() : 0;
+  bool all_joined = wait_until([&] { return b.joined >= expect_join; }, c.connect_timeout);
+  if (!all_conn || !all_joined)
+    std::cerr << "warning: connect/join phase timed out (" << b.connected << " connected, " << b.joined
+              << " joined of " << c.clients << ")\n";
+  std::cerr << "connected " << b.connected << "/" << c.clients << " in " << connect_s << " s, joined " << b.joined
+            << "\n";
+  // Room membership is final now (joined clients only); read from the workers' threads.
+  for (auto& w : b.workers) {
+    std::promise<void> done;
+    net::post(w->ioc, [&] {
+      for (Client* cl : w->mine)
+        if (cl->is_joined && cl->open) b.room_members[size_t(cl->room)]++;
+      done.set_value();
+    });
+    done.get_future().wait();
+  }
+  // Let the join burst (presence fan-out) settle before measuring.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  long rss_conn = c.server_pid ? read_rss_kib(c.server_pid) : -1;
+
+  // ---- send phase
+  b.sending = true;
+  int64_t t_send0 = now_ns();
+  for (auto& w : b.workers) {
+    uint64_t seed = rng();
+    net::post(w->ioc, [&b, wp = w.get(), seed, rate] {
+      std::mt19937_64 r(seed);
+      for (Client* cl : wp->mine) {
+        if (cl->is_joined) cl->start_sending(rate, r);
+        if (cl->is_joined && b.cfg.history_rate > 0) cl->start_history(b.cfg.history_rate, r);
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::duration<double>(c.duration));
+  b.stop_sending = true;
+  int64_t t_send1 = now_ns();
+  long rss_end = c.server_pid ? read_rss_kib(c.server_pid) : -1;
+  auto total_deliveries = [&] {
+    uint64_t n = 0;
+    for (auto& w : b.workers) n += w->deliveries.load(std::memory_order_relaxed);
+    return n;
+  };
+  bool drained = wait_until(
+      [&] { return b.inflight.load() <= 0 && total_deliveries() >= b.expected_deliveries.load(); }, c.drain_timeout);
+  int64_t t_drained = now_ns();
+  b.sending = false;
+
+  // ---- stop
+  for (auto& w : b.workers) {
+    net::post(w->ioc, [wp = w.get()] {
+      for (Client* cl : wp->mine) cl->close_now();
+      wp->ioc.stop();
+    });
+  }
+  for (auto& w : b.workers) w->thread.join();
+
+  // ---- tally
+  Stats t;
+  for (auto& w : b.workers) {
+    Stats& s2 = w->st;
+    t.latency.merge(s2.latency);
+    t.ack_latency.merge(s2.ack_latency);
+    t.history_latency.merge(s2.history_latency);
+    t.deliveries += s2.deliveries, t.duplicates += s2.duplicates, t.sent += s2.sent, t.acked += s2.acked;
+    t.rejected += s2.rejected, t.out_of_order += s2.out_of_order, t.history_sent += s2.history_sent;
+    t.history_replies += s2.history_replies, t.closed_during_run += s2.closed_during_run;
+    t.proto_errors += s2.proto_errors;
+    for (auto& [k, v] : s2.errors) t.errors[k] += v;
+    t.acked_seqs.insert(t.acked_seqs.end(), s2.acked_seqs.begin(), s2.acked_seqs.end());
+  }
+  std::vector<std::vector<uint64_t>> acked_by_room(size_t(b.nrooms));
+  for (auto& [r, seq] : t.acked_seqs) acked_by_room[size_t(r)].push_back(seq);
+  uint64_t lost = 0, expected = 0;
+  for (auto& cl : b.clients) {
+    if (!cl->is_joined || cl->room < 0) continue;
+    for (uint64_t seq : acked_by_room[size_t(cl->room)]) {
+      ++expected;
+      if (seq >= cl->got.size() || !cl->got[seq]) ++lost;
+    }
+  }
+  uint64_t errors_total = 0;
+  for (auto& [k, v] : t.errors) errors_total += v;
+  double send_s = double(t_send1 - t_send0) / 1e9;
+  double members_avg = b.nrooms ? double(b.joined) / b.nrooms : 0;
+
+  // ---- human table
+  auto row = [](const std::string& k, const std::string& v) {
+    std::printf("  %-28s %s\n", k.c_str(), v.c_str());
+  };
+  auto fmt = [](const char* f, auto... a) {
+    char out[128];
+    std::snprintf(out, sizeof out, f, a...);
+    return std::string(out);
+  };
+  std::printf("parley-bench %s -> %s:%u (run %s)\n", c.scenario.c_str(), c.host.c_str(), c.port, b.runid.c_str());
+  row("clients (connected/asked)", fmt("%d / %d", b.connected.load(), c.clients));
+  row("rooms x members", fmt("%d x %.1f", b.nrooms, members_avg));
+  row("senders rate", fmt("%.2f msg/s each", rate));
+  row("connect rate", fmt("%.0f conn/s (%.2f s)", connect_s > 0 ? b.connected / connect_s : 0.0, connect_s));
+  row("send phase", fmt("%.2f s (+%.2f s drain%s)", send_s, double(t_drained - t_send1) / 1e9,
+                        drained ? "" : ", TIMED OUT"));
+  row("messages sent / acked", fmt("%llu / %llu", (unsigned long long)t.sent, (unsigned long long)t.acked));
+  row("acked msg/s", fmt("%.0f", t.acked / send_s));
+  row("deliveries", fmt("%llu (expected %llu)", (unsigned long long)t.deliveries, (unsigned long long)expected));
+  row("deliveries/s", fmt("%.0f", t.deliveries / send_s));
+  row("latency p50/p95/p99 (ms)",
+      fmt("%.3f / %.3f / %.3f", ms(t.latency.percentile(50)), ms(t.latency.percentile(95)),
+          ms(t.latency.percentile(99))));
+  row("latency p99.9 / max (ms)", fmt("%.3f / %.3f", ms(t.latency.percentile(99.9)), ms(t.latency.max)));
+  row("ack latency p50/p99 (ms)", fmt("%.3f / %.3f", ms(t.ack_latency.percentile(50)), ms(t.ack_latency.percentile(99))));
+  if (t.history_sent)
+    row("history pages p50/p99 (ms)", fmt("%.3f / %.3f (%llu replies)", ms(t.history_latency.percentile(50)),
+                                          ms(t.history_latency.percentile(99)), (unsigned long long)t.history_replies));
+  row("lost / duplicates", fmt("%llu / %llu", (unsigned long long)lost, (unsigned long long)t.duplicates));
+  row("errors", fmt("%llu (rejected msgs %llu, closed mid-run %llu)", (unsigned long long)errors_total,
+                    (unsigned long long)t.rejected, (unsigned long long)t.closed_during_run));
+  for (auto& [k, v] : t.errors) row("  " + k, std::to_string(v));
+  double rss_per_conn = -1;
+  if (c.server_pid) {
+    if (b.connected > 0 && rss_before >= 0 && rss_conn >= 0)
+      rss_per_conn = double(rss_conn - rss_before) / b.connected;
+    row("server RSS before/conn/end", fmt("%ld / %ld / %ld KiB", rss_before, rss_conn, rss_end));
+    row("server RSS per connection", fmt("%.2f KiB", rss_per_conn));
+  }
+
+  // ---- JSON
+  if (!c.json_path.empty()) {
+    auto hist = [](const Histogram& h) {
+      return json::object{{"count", h.total},
+                          {"p50_ms", ms(h.percentile(50))},
+                          {"p95_ms", ms(h.percentile(95))},
+                          {"p99_ms", ms(h.percentile(99))},
+                          {"p999_ms", ms(h.percentile(99.9))},
+                          {"max_ms", ms(h.max)},
+                          {"mean_ms", h.total ? double(h.sum / h.total) / 1e6 : 0.0}};
+    };
+    json::object errs;
+    for (auto& [k, v] : t.errors) errs[k] = v;
+    json::object out{
+        {"scenario", c.scenario},
+        {"target", c.target},
+        {"run", b.runid},
+        {"clients", c.clients},
+        {"connected", b.connected.load()},
+        {"connect_failed", b.connect_failed.load()},
+        {"joined", b.joined.load()},
+        {"rooms", b.nrooms},
+        {"room_size", c.room_size},
+        {"rate_per_sender", rate},
+        {"text_bytes", c.text_bytes},
+        {"duration_s", send_s},
+        {"connect_s", connect_s},
+        {"connect_rate", connect_s > 0 ? b.connected / connect_s : 0.0},
+        {"sent", t.sent},
+        {"acked", t.acked},
+        {"acked_per_s", t.acked / send_s},
+        {"rejected", t.rejected},
+        {"deliveries", t.deliveries},
+        {"expected_deliveries", expected},
+        {"deliveries_per_s", t.deliveries / send_s},
+        {"lost", lost},
+        {"duplicates", t.duplicates},
+        {"out_of_order", t.out_of_order},
+        {"errors", errors_total},
+        {"error_counts", errs},
+        {"closed_during_run", t.closed_during_run},
+        {"drained", drained},
+        {"latency", hist(t.latency)},
+        {"ack_latency", hist(t.ack_latency)},
+        {"history_latency", hist(t.history_latency)},
+        {"history_replies", t.history_replies},
+        {"server_rss_kib_before", rss_before},
+        {"server_rss_kib_connected", rss_conn},
+        {"server_rss_kib_end", rss_end},
+        {"server_rss_kib_per_conn", rss_per_conn},
+    };
+    std::ofstream f(c.json_path);
+    f << json::serialize(out) << "\n";
+  }
+  bool ok = lost == 0 && t.duplicates == 0;
+  return ok ? 0 : 1;
+}
