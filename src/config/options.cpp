@@ -68,6 +68,8 @@ std::vector<Setting> settings() {
       text("data_dir", "directory of the SQLite database and the generated JWT secret", &O::data_dir),
       text("jwt_secret", "HS256 secret for tokens (default: generated, kept in data_dir)", &O::jwt_secret),
       number("token_ttl_s", "lifetime in seconds of tokens from /api/register and /api/login", &O::token_ttl_s),
+      number("reauth_before_ms", "send reauth this long before a connection's token expires", &O::reauth_before_ms),
+      number("reauth_grace_ms", "close with 4001 if no valid auth answers a reauth within this", &O::reauth_grace_ms),
       number("threads", "I/O threads; 0 = number of cores", &O::threads),
       number("heartbeat_ms", "ping interval; a connection missing two pongs is closed", &O::heartbeat_ms),
       number("handshake_timeout_ms", "time from TCP accept to a completed upgrade", &O::handshake_timeout_ms),

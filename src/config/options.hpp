@@ -15,6 +15,8 @@ struct Options {
   std::string data_dir = "./data";
   std::string jwt_secret;            // empty: generated once and kept in data_dir/jwt.secret
   int64_t token_ttl_s = 86400;       // lifetime of tokens minted by /api/register and /api/login
+  int64_t reauth_before_ms = 60000;  // ask a connection for a fresh token this long before expiry
+  int64_t reauth_grace_ms = 30000;   // then close it with 4001 if no valid token came within this
   int threads = 0;                   // I/O threads; 0 = number of cores
   int64_t heartbeat_ms = 30000;      // ping interval; two unanswered pings close the connection
   int64_t handshake_timeout_ms = 10000;

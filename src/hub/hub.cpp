@@ -119,6 +119,7 @@ void Hub::handle(const ClientPtr& c, Command command) {
         else if constexpr (std::is_same_v<T, ReadCmd>) on_read(c, ref, std::move(cmd));
         else if constexpr (std::is_same_v<T, SyncCmd>) on_sync(c, ref, std::move(cmd));
         else if constexpr (std::is_same_v<T, HistoryCmd>) on_history(c, ref, std::move(cmd));
+        // AuthCmd belongs to the connection (net/ws_session) and never reaches the hub.
       },
       std::move(command.body));
 }

@@ -102,7 +102,7 @@ void HttpSession::upgrade(Request req) {
   if (!claims.ok()) return refuse(401, claims.status.message());
   if (!ctx_.hub.reserve(claims.value.sub)) return refuse(429, "too many connections for this user");
   stream_.expires_never();
-  std::make_shared<WsSession>(std::move(stream_), ctx_, claims.value.sub)->run(std::move(req));
+  std::make_shared<WsSession>(std::move(stream_), ctx_, claims.value.sub, claims.value.exp)->run(std::move(req));
 }
 
 void HttpSession::respond(Response res) {

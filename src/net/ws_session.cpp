@@ -20,12 +20,14 @@ namespace {
 constexpr auto kCloseGrace = 3s;
 }  // namespace
 
-WsSession::WsSession(beast::tcp_stream&& stream, NetContext& ctx, std::string user)
+WsSession::WsSession(beast::tcp_stream&& stream, NetContext& ctx, std::string user, int64_t token_exp_s)
     : ws_(std::move(stream)),
       ctx_(ctx),
       user_(std::move(user)),
       id_(ctx.next_connection_id++),
+      token_exp_ms_(token_exp_s * 1000),
       heartbeat_(ws_.get_executor()),
+      auth_timer_(ws_.get_executor()),
       close_deadline_(ws_.get_executor()) {
   beast::error_code ec;
   auto ep = beast::get_lowest_layer(ws_).socket().remote_endpoint(ec);
@@ -68,6 +70,7 @@ void WsSession::on_accept(beast::error_code ec) {
       if (self->finished_) return;
       self->do_read();
       self->start_heartbeat();
+      self->schedule_reauth();
     });
   });
 }
@@ -101,7 +104,12 @@ void WsSession::on_read(beast::error_code ec, std::size_t) {
       spdlog::info("conn {} user {}: error {}: {}", id_, user_, err->code, err->message);
       send(encode::error(*err), Urgency::normal);
     } else {
-      ctx_.hub.handle(shared_from_this(), std::get<Command>(std::move(decoded)));
+      auto& cmd = std::get<Command>(decoded);
+      if (auto* auth = std::get_if<AuthCmd>(&cmd.body)) {
+        on_auth(*auth, cmd.ref);
+      } else {
+        ctx_.hub.handle(shared_from_this(), std::move(cmd));
+      }
     }
   }
   in_.consume(in_.size());
@@ -152,6 +160,7 @@ void WsSession::start_close(uint16_t code, std::string reason) {
   if (closing_ || finished_ || !accepted_) return;
   closing_ = true;
   heartbeat_.cancel();
+  auth_timer_.cancel();
   // Keep only the frame being written: its buffer must live until the write completes.
   while (queue_.size() > (writing_ ? 1u : 0u)) {
     queued_bytes_ -= queue_.back()->size();
@@ -185,11 +194,50 @@ void WsSession::on_heartbeat(beast::error_code ec) {
   start_heartbeat();
 }
 
+namespace {
+int64_t wall_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+void WsSession::schedule_reauth() {
+  // Ask reauth_before_ms ahead of expiry (at once if that moment has passed), then allow
+  // reauth_grace_ms for a valid answer. A refresh re-arms from the new expiry.
+  const int64_t ask_at = token_exp_ms_ - ctx_.options.reauth_before_ms;
+  auth_timer_.expires_after(std::chrono::milliseconds(std::max<int64_t>(0, ask_at - wall_ms())));
+  auth_timer_.async_wait([self = shared_from_this(), exp = token_exp_ms_](beast::error_code ec) {
+    if (ec || self->closing_ || self->finished_ || exp != self->token_exp_ms_) return;
+    self->send(encode::reauth(exp), Urgency::normal);
+    self->auth_timer_.expires_after(std::chrono::milliseconds(self->ctx_.options.reauth_grace_ms));
+    self->auth_timer_.async_wait([self, exp](beast::error_code ec2) {
+      if (ec2 || exp != self->token_exp_ms_) return;
+      spdlog::info("conn {} user {}: no fresh token after reauth, closing 4001", self->id_, self->user_);
+      self->start_close(4001, "token expired");
+    });
+  });
+}
+
+void WsSession::on_auth(const AuthCmd& cmd, const boost::json::value& ref) {
+  auto claims = ctx_.jwt.verify(cmd.token, wall_ms() / 1000);
+  if (!claims.ok() || claims.value.sub != user_) {
+    std::string why = claims.ok() ? "token is for another user" : claims.status.message();
+    spdlog::info("conn {} user {}: error unauthorized: {}", id_, user_, why);
+    send(encode::error("unauthorized", why, ref), Urgency::normal);
+    return;  // the grace timer still runs: a valid token may follow
+  }
+  token_exp_ms_ = claims.value.exp * 1000;
+  auth_timer_.cancel();
+  send(encode::authed(token_exp_ms_, ref), Urgency::normal);
+  schedule_reauth();
+}
+
 void WsSession::finish(std::string_view why) {
   if (finished_) return;
   finished_ = true;
   closing_ = true;
   heartbeat_.cancel();
+  auth_timer_.cancel();
   close_deadline_.cancel();
   beast::error_code ec;
   beast::get_lowest_layer(ws_).socket().close(ec);

@@ -14,13 +14,15 @@
 #include <memory>
 
 #include "hub/client.hpp"
+#include "protocol/command.hpp"
 #include "net/context.hpp"
 
 namespace parley {
 
 class WsSession final : public Client, public std::enable_shared_from_this<WsSession> {
  public:
-  WsSession(boost::beast::tcp_stream&& stream, NetContext& ctx, std::string user);
+  // `token_exp_s`: when the token the connection was opened with expires (seconds).
+  WsSession(boost::beast::tcp_stream&& stream, NetContext& ctx, std::string user, int64_t token_exp_s);
   ~WsSession() override;
 
   // Completes the upgrade for `req`. The hub slot for the user is already reserved.
@@ -41,6 +43,9 @@ class WsSession final : public Client, public std::enable_shared_from_this<WsSes
   void start_heartbeat();
   void on_heartbeat(boost::beast::error_code ec);
   void start_close(uint16_t code, std::string reason);
+  // Token lifetime: reauth before expiry, 4001 when no valid token came in time.
+  void schedule_reauth();
+  void on_auth(const AuthCmd& cmd, const boost::json::value& ref);
   void finish(std::string_view why);  // the connection is over: tell the hub, once
 
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
@@ -57,7 +62,9 @@ class WsSession final : public Client, public std::enable_shared_from_this<WsSes
   bool closing_ = false;
   bool finished_ = false;
   int unanswered_pings_ = 0;
+  int64_t token_exp_ms_;             // the current token's expiry
   boost::asio::steady_timer heartbeat_;
+  boost::asio::steady_timer auth_timer_;
   boost::asio::steady_timer close_deadline_;
 };
 

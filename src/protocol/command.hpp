@@ -16,9 +16,11 @@ struct TypingCmd { std::string room; bool active = false; };
 struct ReadCmd { std::string room; int64_t seq = 0; };
 struct SyncCmd { std::string room; int64_t after = 0; int limit = 50; };
 struct HistoryCmd { std::string room; std::optional<int64_t> before; int limit = 50; };
+// A fresh token for this connection (answers `reauth`); handled by the session, not the hub.
+struct AuthCmd { std::string token; };
 
 using CommandBody =
-    std::variant<JoinCmd, LeaveCmd, MessageCmd, TypingCmd, ReadCmd, SyncCmd, HistoryCmd>;
+    std::variant<JoinCmd, LeaveCmd, MessageCmd, TypingCmd, ReadCmd, SyncCmd, HistoryCmd, AuthCmd>;
 
 struct Command {
   CommandBody body;

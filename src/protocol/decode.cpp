@@ -129,6 +129,8 @@ std::variant<Command, ProtocolError> decode_command(std::string_view frame) {
     c.before = f.integer("before", 1, INT64_MAX, false);
     c.limit = f.limit();
     cmd.body = std::move(c);
+  } else if (t == "auth") {
+    cmd.body = AuthCmd{f.string("token", 8 * 1024)};
   } else {
     return bad_request("unknown type '" + std::string(t.substr(0, 64)) + "'", ref);
   }

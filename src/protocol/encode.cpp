@@ -80,6 +80,16 @@ Frame history(std::string_view room, const MessagePage& page, const json::value&
   return finish(o);
 }
 
+Frame reauth(int64_t expires_at_ms) {
+  return finish(json::object{{"type", "reauth"}, {"expires_at", expires_at_ms}});
+}
+
+Frame authed(int64_t expires_at_ms, const json::value& ref) {
+  json::object o{{"type", "authed"}, {"expires_at", expires_at_ms}};
+  put_ref(o, ref);
+  return finish(o);
+}
+
 Frame error(const ProtocolError& e) { return error(e.code, e.message, e.ref, e.id); }
 
 Frame error(std::string_view code, std::string_view message, const json::value& ref, std::string_view id) {

@@ -21,6 +21,10 @@ Frame typing(std::string_view room, std::string_view user, bool active);
 Frame read(std::string_view room, std::string_view user, int64_t seq);
 Frame presence(std::string_view room, std::string_view user, bool online);
 Frame history(std::string_view room, const MessagePage& page, const boost::json::value& ref);
+// Asks the client for a fresh token before `expires_at_ms`.
+Frame reauth(int64_t expires_at_ms);
+// The token was accepted: the connection now lasts until `expires_at_ms`.
+Frame authed(int64_t expires_at_ms, const boost::json::value& ref);
 Frame error(const ProtocolError& e);
 Frame error(std::string_view code, std::string_view message, const boost::json::value& ref,
             std::string_view id = {});

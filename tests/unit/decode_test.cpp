@@ -38,6 +38,8 @@ TEST(Decode, EveryCommandType) {
   EXPECT_EQ(h.before.value(), 100);
   EXPECT_EQ(h.limit, 50);
   EXPECT_FALSE(std::get<HistoryCmd>(command_of(R"({"type":"history","room":"a"})").body).before);
+  EXPECT_EQ(std::get<AuthCmd>(command_of(R"({"type":"auth","token":"a.b.c"})").body).token, "a.b.c");
+  EXPECT_EQ(error_of(R"({"type":"auth"})").code, "bad_request");
 }
 
 TEST(Decode, LimitIsClampedTo200) {
