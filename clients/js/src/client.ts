@@ -222,6 +222,19 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     return false;
   }
 
+  /** The server asks for a fresh token before this connection's expires (else it closes 4001). */
+  private async onReauth(): Promise<void> {
+    if (!this.opts.refreshToken) return;
+    try {
+      const t = await this.opts.refreshToken();
+      if (!t) return;
+      this.token = t;
+      this.conn.send({ type: 'auth', token: t });
+    } catch {
+      /* no token: the server closes with 4001 and onAuthFailure takes over */
+    }
+  }
+
   private async onAuthFailure(): Promise<void> {
     if (!this.refreshedSinceOpen && (await this.askForToken())) {
       this.conn.start();
@@ -580,6 +593,9 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
         }
         break;
       }
+      case 'reauth':
+        void this.onReauth();
+        break;
       case 'presence': {
         const r = this.roomsByName.get(f.room);
         if (!r || f.user === this.user) break;

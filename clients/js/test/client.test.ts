@@ -492,6 +492,17 @@ describe('tokens', () => {
     expect(FakeWebSocket.last.url).toContain(encodeURIComponent(await refreshToken.mock.results[0]!.value));
   });
 
+  it('answers a reauth on the open connection with a fresh token', async () => {
+    const fresh = fakeToken('alice', 7200);
+    const refreshToken = vi.fn(async () => fresh);
+    const { ws } = await connected({ refreshToken });
+    ws.receive({ type: 'reauth', expires_at: Date.now() + 30_000 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(refreshToken).toHaveBeenCalledOnce();
+    expect(ws.sentOf('auth')).toEqual([{ type: 'auth', token: fresh }]);
+    expect(FakeWebSocket.instances).toHaveLength(1);
+  });
+
   it('on 4001 refreshes once and reconnects; without a token, emits auth and stops', async () => {
     const tokens = [fakeToken('alice', 7200), null];
     const refreshToken = vi.fn(async () => tokens.shift() ?? null);
