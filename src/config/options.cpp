@@ -75,6 +75,8 @@ std::vector<Setting> settings() {
       number("handshake_timeout_ms", "time from TCP accept to a completed upgrade", &O::handshake_timeout_ms),
       number("max_frame_bytes", "largest WebSocket message; larger closes with 1009", &O::max_frame_bytes),
       number("max_text_chars", "longest message text in characters (error too_large)", &O::max_text_chars),
+      number("deflate_level", "permessage-deflate level 1-9 for clients that offer it; 0 disables it", &O::deflate_level),
+      number("deflate_min_bytes", "frames smaller than this are sent uncompressed", &O::deflate_min_bytes),
       number("rate_per_sec", "messages per second per user (token bucket refill)", &O::rate_per_sec),
       number("rate_burst", "message burst per user (token bucket size)", &O::rate_burst),
       number("queue_soft_bytes", "outbound queue size above which typing/presence are dropped", &O::queue_soft_bytes),
@@ -208,6 +210,11 @@ std::optional<Options> load_options(int argc, char** argv, int& exit_code) {
       exit_code = 2;
       return std::nullopt;
     }
+  }
+  if (opts.deflate_level > 9) {
+    std::cerr << "parleyd: deflate_level is 0 (off) to 9\n";
+    exit_code = 2;
+    return std::nullopt;
   }
   if (opts.store_sync != "full" && opts.store_sync != "normal") {
     std::cerr << "parleyd: store_sync must be full or normal\n";

@@ -47,6 +47,17 @@ void WsSession::run(beast::http::request<beast::http::string_body> req) {
     ws.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
       res.set(beast::http::field::server, "parley");
     }));
+    if (self->ctx_.options.deflate_level > 0) {
+      // Negotiated only with clients that offer it. Small windows keep each connection's zlib
+      // state small; frames under deflate_min_bytes (typing, acks, presence) go as they are.
+      websocket::permessage_deflate pmd;
+      pmd.server_enable = true;
+      pmd.compLevel = self->ctx_.options.deflate_level;
+      pmd.server_max_window_bits = 12;
+      pmd.memLevel = 4;
+      pmd.msg_size_threshold = self->ctx_.options.deflate_min_bytes;
+      ws.set_option(pmd);
+    }
     ws.read_message_max(self->ctx_.options.max_frame_bytes);
     ws.auto_fragment(false);
     ws.control_callback([raw = self.get()](websocket::frame_type kind, beast::string_view) {

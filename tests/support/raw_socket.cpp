@@ -119,6 +119,7 @@ int RawSocket::upgrade(std::string_view target, const std::vector<std::pair<std:
     if (fill(deadline) <= 0) return 0;
   }
   std::string head = in_.substr(0, end);
+  response_head_ = head;
   in_.erase(0, end + 4);
   // "HTTP/1.1 101 Switching Protocols"
   auto sp = head.find(' ');
@@ -196,6 +197,7 @@ RawFrame RawSocket::read_frame(std::chrono::milliseconds timeout) {
     }
     if (opcode != 0x0) {
       partial_kind_ = opcode == 0x1 ? RawFrame::text : RawFrame::binary;
+      partial_rsv1_ = (b0 & 0x40) != 0;
       partial_.clear();
     }
     partial_ += payload;
@@ -203,6 +205,7 @@ RawFrame RawSocket::read_frame(std::chrono::milliseconds timeout) {
       RawFrame msg;
       msg.kind = static_cast<RawFrame::Kind>(partial_kind_);
       msg.payload = std::move(partial_);
+      msg.compressed = partial_rsv1_;
       partial_.clear();
       partial_kind_ = -1;
       return msg;

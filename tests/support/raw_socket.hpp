@@ -19,6 +19,7 @@ struct RawFrame {
   enum Kind { text, binary, close, ping, pong, eof, timeout };
   Kind kind = timeout;
   std::string payload;
+  bool compressed = false;  // RSV1 on the message's first frame (permessage-deflate)
   // Close code of a close frame (0 if it has none).
   int close_code() const;
   const char* kind_name() const;
@@ -49,6 +50,8 @@ public:
 
   // One masked frame. opcode: 0x0 continuation, 0x1 text, 0x2 binary, 0x8 close, 0x9 ping, 0xA pong.
   void send_frame(std::uint8_t opcode, std::string_view payload, bool fin = true);
+  // The status line and headers of the last upgrade() response.
+  const std::string& response_head() const { return response_head_; }
 
   // The next complete message (continuation frames joined) or control frame; kind eof
   // when the peer closed the connection, timeout at the deadline.
@@ -69,6 +72,8 @@ private:
   std::string in_;
   std::string partial_;    // a fragmented message being joined
   int partial_kind_ = -1;  // its RawFrame::Kind, -1 when none
+  bool partial_rsv1_ = false;
+  std::string response_head_;
 };
 
 }  // namespace parley::test
