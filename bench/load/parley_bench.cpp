@@ -177,7 +177,7 @@ struct Worker {
   net::io_context ioc{1};
   std::thread thread;
   Stats st;
-  std::atomic<uint64_t> deliveries{0};
+  std::atomic<uint64_t> deliveries{0}, frames{0};
   std::vector<Client*> mine;
   size_t next_connect = 0;
   int connecting = 0;
@@ -316,6 +316,7 @@ struct Client : std::enable_shared_from_this<Client> {
 
   void on_frame(std::string_view f) {
     int64_t t = now_ns();
+    w.frames.fetch_add(1, std::memory_order_relaxed);
     static constexpr std::string_view kMsg = R"({"type":"message",)";
     if (f.substr(0, kMsg.size()) == kMsg) {
       uint64_t seq = 0, sent_ns = 0;
@@ -668,8 +669,25 @@ int main(int argc, char** argv) {
     });
     done.get_future().wait();
   }
-  // Let the join burst (presence fan-out) settle before measuring.
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Let the join burst (N^2 presence events) drain before measuring: wait until no frame
+  // arrived for 300 ms.
+  int64_t t_settle0 = now_ns();
+  {
+    auto frames = [&] {
+      uint64_t n = 0;
+      for (auto& w : b.workers) n += w->frames.load(std::memory_order_relaxed);
+      return n;
+    };
+    uint64_t last = frames();
+    wait_until([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      uint64_t n = frames();
+      bool quiet = n == last;
+      last = n;
+      return quiet;
+    }, c.connect_timeout, 0);
+  }
+  std::cerr << "join burst settled in " << double(now_ns() - t_settle0) / 1e9 << " s\n";
   long rss_conn = c.server_pid ? read_rss_kib(c.server_pid) : -1;
 
   // ---- send phase
