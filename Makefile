@@ -4,7 +4,7 @@ JOBS  ?= 2
 PORT  ?= 8080
 DATA  ?= ./data
 
-.PHONY: all deps build run test unit integration cluster bench clean web web-deps test-web test-sdk test-e2e
+.PHONY: all deps build run test unit integration cluster fuzz sanitize tsan bench clean web web-deps test-web test-sdk test-e2e
 
 all: build
 
@@ -21,9 +21,12 @@ run: build web
 	@mkdir -p $(DATA)
 	$(BUILD)/parleyd --port $(PORT) --data-dir $(DATA)
 
+FUZZ_SECONDS ?= 10
+
 test: build web
 	@scripts/cluster-deps.sh
 	@cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
 	@$(MAKE) --no-print-directory test-web
 
 unit: build
@@ -35,6 +38,22 @@ integration: build
 cluster: build
 	@scripts/cluster-deps.sh
 	@cd $(BUILD) && ctest --output-on-failure -L cluster
+
+# libFuzzer targets (clang, ASan+UBSan) on the seed corpus in fuzz/corpus; longer runs with
+# `make fuzz FUZZ_SECONDS=600`.
+fuzz: deps
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# Sanitizer builds of the unit and integration suites (their own build directories).
+sanitize: deps
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPARLEY_SANITIZE=address,undefined -DPARLEY_BUILD_BENCH=OFF >/dev/null
+	@cmake --build build-asan -j$(JOBS) --target parley_unit_tests parley_integration_tests parleyd
+	@cd build-asan && ctest --output-on-failure -j$(JOBS) -L 'unit|integration'
+
+tsan: deps
+	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPARLEY_SANITIZE=thread -DPARLEY_BUILD_BENCH=OFF >/dev/null
+	@cmake --build build-tsan -j$(JOBS) --target parley_unit_tests parley_integration_tests parleyd
+	@cd build-tsan && ctest --output-on-failure -j$(JOBS) -L 'unit|integration'
 
 bench: build
 	@$(BUILD)/parley-microbench

@@ -66,9 +66,10 @@ std::optional<RedisEndpoint> parse_redis_url(const std::string& url) {
 RedisBus::RedisBus(boost::asio::io_context& ioc, std::vector<RedisEndpoint> instances) : ring_(instances.size()) {
   for (std::size_t i = 0; i < instances.size(); ++i) {
     auto name = instances[i].host + ":" + std::to_string(instances[i].port);
-    shards_.push_back(Shard{std::make_shared<RedisClient>(ioc, instances[i].host, instances[i].port, name + " (pub)"),
-                            std::make_shared<RedisClient>(ioc, instances[i].host, instances[i].port, name + " (sub)"),
-                            {}});
+    Shard shard;
+    shard.pub = std::make_shared<RedisClient>(ioc, instances[i].host, instances[i].port, name + " (pub)");
+    shard.sub = std::make_shared<RedisClient>(ioc, instances[i].host, instances[i].port, name + " (sub)");
+    shards_.push_back(std::move(shard));
   }
 }
 

@@ -4,10 +4,10 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
-#include <boost/url/parse.hpp>
 
 #include "hub/hub.hpp"
 #include "net/http_api.hpp"
+#include "net/upgrade_check.hpp"
 #include "net/ws_session.hpp"
 
 namespace parley {
@@ -21,35 +21,6 @@ int64_t now_s() {
   using namespace std::chrono;
   return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
 }
-
-// The token from `?token=` or `Authorization: Bearer`.
-std::string token_of(const HttpSession::Request& req) {
-  auto auth = req[http::field::authorization];
-  constexpr std::string_view bearer = "Bearer ";
-  if (auth.size() > bearer.size() && auth.substr(0, bearer.size()) == bearer) {
-    return std::string(auth.substr(bearer.size()));
-  }
-  auto url = boost::urls::parse_origin_form(req.target());
-  if (!url) return {};
-  auto params = url->params();
-  auto it = params.find("token");
-  return it == params.end() ? std::string() : std::string((*it).value);
-}
-
-bool origin_allowed(const Options& options, const HttpSession::Request& req) {
-  auto origin = req[http::field::origin];
-  if (origin.empty()) return true;  // not a browser: Origin protects browsers against CSWSH
-  if (options.allowed_origins.empty()) {
-    auto host = req[http::field::host];
-    return origin == "http://" + std::string(host) || origin == "https://" + std::string(host);
-  }
-  for (auto& allowed : options.allowed_origins) {
-    if (allowed == "*" || allowed == origin) return true;
-  }
-  return false;
-}
-
-std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
 
 }  // namespace
 
@@ -94,15 +65,12 @@ void HttpSession::upgrade(Request req) {
     spdlog::info("upgrade refused ({}): {}", status, why);
     respond(std::move(res));
   };
-  if (path_of(req.target()) != "/ws") return refuse(404, "no WebSocket endpoint here; use /ws");
-  if (!origin_allowed(ctx_.options, req)) return refuse(403, "origin not allowed");
-  auto token = token_of(req);
-  if (token.empty()) return refuse(401, "missing token");
-  auto claims = ctx_.jwt.verify(token, now_s());
-  if (!claims.ok()) return refuse(401, claims.status.message());
-  if (!ctx_.hub.reserve(claims.value.sub)) return refuse(429, "too many connections for this user");
+  auto decision = check_upgrade(ctx_.options, ctx_.jwt, req, now_s());
+  if (decision.status != 101) return refuse(decision.status, decision.reason);
+  const TokenClaims& claims = decision.claims;
+  if (!ctx_.hub.reserve(claims.sub)) return refuse(429, "too many connections for this user");
   stream_.expires_never();
-  std::make_shared<WsSession>(std::move(stream_), ctx_, claims.value.sub, claims.value.exp)->run(std::move(req));
+  std::make_shared<WsSession>(std::move(stream_), ctx_, claims.sub, claims.exp)->run(std::move(req));
 }
 
 void HttpSession::respond(Response res) {
