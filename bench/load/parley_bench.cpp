@@ -5,8 +5,6 @@
 // events are scanned by hand (seq, send timestamp) instead of being parsed as JSON.
 // Latency = receipt time - the steady_clock timestamp the sender embedded in the text.
 #include <CLI/CLI.hpp>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -41,90 +39,10 @@ namespace json = boost::json;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
+#include "bench_util.hpp"
+
 static int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
-}
-
-// ---------------------------------------------------------------- histogram (log-linear, ~1.6 %)
-struct Histogram {
-  static constexpr int kSub = 64;  // linear sub-buckets per power of two
-  std::vector<uint64_t> counts = std::vector<uint64_t>(kSub * 2 + 64 * kSub, 0);
-  uint64_t total = 0, max = 0, min = UINT64_MAX;
-  long double sum = 0;
-
-  static size_t index(uint64_t v) {
-    if (v < 2 * kSub) return v;
-    int e = std::bit_width(v) - 1;  // >= 7
-    uint64_t top = v >> (e - 6);    // [64, 128)
-    return 2 * kSub + size_t(e - 7) * kSub + size_t(top - kSub);
-  }
-  static uint64_t upper(size_t i) {
-    if (i < 2 * kSub) return i;
-    size_t k = i - 2 * kSub;
-    int e = int(k / kSub) + 7;
-    uint64_t top = kSub + k % kSub;
-    return ((top + 1) << (e - 6)) - 1;
-  }
-  void record(int64_t v) {
-    uint64_t u = v < 0 ? 0 : uint64_t(v);
-    size_t i = index(u);
-    if (i >= counts.size()) i = counts.size() - 1;
-    ++counts[i];
-    ++total;
-    sum += u;
-    if (u > max) max = u;
-    if (u < min) min = u;
-  }
-  void merge(const Histogram& o) {
-    for (size_t i = 0; i < counts.size(); ++i) counts[i] += o.counts[i];
-    total += o.total;
-    sum += o.sum;
-    max = std::max(max, o.max);
-    min = std::min(min, o.min);
-  }
-  uint64_t percentile(double p) const {
-    if (total == 0) return 0;
-    uint64_t want = uint64_t(p / 100.0 * double(total));
-    if (want == 0) want = 1;
-    uint64_t seen = 0;
-    for (size_t i = 0; i < counts.size(); ++i) {
-      seen += counts[i];
-      if (seen >= want) return std::min(upper(i), max);
-    }
-    return max;
-  }
-};
-
-// ---------------------------------------------------------------- JWT (HS256)
-static std::string b64url(const unsigned char* d, size_t n) {
-  static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < n; i += 3) {
-    uint32_t v = (d[i] << 16) | (d[i + 1] << 8) | d[i + 2];
-    out += t[v >> 18], out += t[(v >> 12) & 63], out += t[(v >> 6) & 63], out += t[v & 63];
-  }
-  if (n - i == 1) {
-    uint32_t v = d[i] << 16;
-    out += t[v >> 18], out += t[(v >> 12) & 63];
-  } else if (n - i == 2) {
-    uint32_t v = (d[i] << 16) | (d[i + 1] << 8);
-    out += t[v >> 18], out += t[(v >> 12) & 63], out += t[(v >> 6) & 63];
-  }
-  return out;
-}
-static std::string b64url(const std::string& s) { return b64url((const unsigned char*)s.data(), s.size()); }
-
-static std::string mint_jwt(const std::string& secret, const std::string& user, int64_t ttl_s) {
-  int64_t exp = std::chrono::duration_cast<std::chrono::seconds>(
-                    std::chrono::system_clock::now().time_since_epoch()).count() + ttl_s;
-  std::string input = b64url(R"({"alg":"HS256","typ":"JWT"})") + "." +
-                      b64url("{\"sub\":\"" + user + "\",\"exp\":" + std::to_string(exp) + "}");
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), secret.data(), int(secret.size()), (const unsigned char*)input.data(), input.size(),
-       mac, &len);
-  return input + "." + b64url(mac, len);
 }
 
 // ---------------------------------------------------------------- configuration
@@ -476,21 +394,6 @@ void Worker::pump() {
 }
 
 // ---------------------------------------------------------------- helpers
-static bool is_loopback(const std::string& host) {
-  boost::system::error_code ec;
-  auto a = net::ip::make_address(host, ec);
-  if (ec) return false;
-  return a.is_loopback();
-}
-
-static long read_rss_kib(int pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(f, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
-  return -1;
-}
-
 static double ms(uint64_t ns) { return double(ns) / 1e6; }
 
 template <class Pred>
