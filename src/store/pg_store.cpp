@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "store/pg_conn.hpp"
-#include "store/worker.hpp"
+#include "store/sql_jobs.hpp"
 
 namespace parley {
 namespace {
@@ -112,43 +112,28 @@ MessagePage page_of(const PgResult& r, const std::string& room, std::size_t limi
   return page;
 }
 
-struct WriteOp {
-  virtual ~WriteOp() = default;
-  // Runs inside the batch transaction, within SAVEPOINT op. Retryable PgErrors propagate
-  // (the batch is retried); others become the operation's own failure.
-  virtual Status apply(PgConn& db) = 0;
-  virtual void complete(const Status& commit) = 0;
-};
-
-template <class T>
-struct TypedWriteOp final : WriteOp {
-  std::function<Result<T>(PgConn&)> run;
-  Store::Callback<T> done;
-  Result<T> result;
-
-  Status apply(PgConn& db) override {
+// Deadlocks, serialization failures and lost connections retry (rethrown); any other
+// failed statement fails its own operation.
+struct PgGuard {
+  Status operator()(std::exception_ptr e) const {
     try {
-      result = run(db);
-    } catch (const PgError& e) {
-      if (e.retryable()) throw;
-      result = Status::io_error(e.what());
+      std::rethrow_exception(e);
+    } catch (const PgError& x) {
+      if (x.retryable()) throw;
+      return Status::io_error(x.what());
     }
-    return result.status;
   }
-  void complete(const Status& commit) override { done(commit.is_ok() ? std::move(result) : Result<T>(commit)); }
 };
-
-using ReadJob = std::function<void(PgConn&)>;
 
 }  // namespace
 
 struct PgStore::Impl {
   std::unique_ptr<PgConn> write_db;
   std::unique_ptr<PgConn> read_db;
-  std::unique_ptr<Worker<std::unique_ptr<WriteOp>>> writer;
-  std::unique_ptr<Worker<ReadJob>> reader;
+  std::unique_ptr<WriteQueue<PgConn>> writer;
+  std::unique_ptr<ReadQueue<PgConn>> reader;
 
-  void commit_batch(std::vector<std::unique_ptr<WriteOp>>& batch) {
+  void commit_batch(std::vector<std::unique_ptr<WriteJob<PgConn>>>& batch) {
     Status commit;
     for (int attempt = 1;; ++attempt) {
       try {
@@ -182,31 +167,17 @@ struct PgStore::Impl {
 
   template <class T>
   void write(Store::Callback<T> done, std::function<Result<T>(PgConn&)> run) {
-    auto op = std::make_unique<TypedWriteOp<T>>();
-    op->run = std::move(run);
-    op->done = done;
-    if (!writer->push(std::move(op))) done(Status::unavailable("store is closed"));
+    queue_write<PgGuard>(*writer, std::move(done), std::move(run));
   }
 
   template <class T>
   void read(Store::Callback<T> done, std::function<Result<T>(PgConn&)> run) {
-    bool queued = reader->push([done, run = std::move(run)](PgConn& db) {
-      Result<T> r;
-      for (int attempt = 1;; ++attempt) {
-        try {
-          if (!db.ok() && !db.reconnect()) throw PgError("postgres connection lost", "08006");
-          r = run(db);
-          break;
-        } catch (const PgError& e) {
-          if (!e.retryable() || attempt == 3) {
-            r = Status::unavailable(e.what());
-            break;
-          }
-        }
-      }
-      done(std::move(r));
-    });
-    if (!queued) done(Status::unavailable("store is closed"));
+    queue_read<PgGuard>(*reader, std::move(done),
+                        std::function<Result<T>(PgConn&)>([run = std::move(run)](PgConn& db) -> Result<T> {
+                          if (!db.ok() && !db.reconnect()) throw PgError("postgres connection lost", "08006");
+                          return run(db);
+                        }),
+                        /*attempts=*/3);
   }
 };
 
@@ -226,9 +197,9 @@ Result<std::unique_ptr<PgStore>> PgStore::open(const PgStoreOptions& o) {
   impl->write_db = std::move(w.value);
   impl->read_db = std::move(r.value);
   Impl* p = impl.get();
-  impl->writer = std::make_unique<Worker<std::unique_ptr<WriteOp>>>(
+  impl->writer = std::make_unique<WriteQueue<PgConn>>(
       std::max<std::size_t>(1, o.commit_batch), [p](auto& batch) { p->commit_batch(batch); });
-  impl->reader = std::make_unique<Worker<ReadJob>>(64, [p](auto& batch) {
+  impl->reader = std::make_unique<ReadQueue<PgConn>>(64, [p](auto& batch) {
     for (auto& job : batch) job(*p->read_db);
   });
   return std::unique_ptr<PgStore>(new PgStore(std::move(impl)));

@@ -6,7 +6,7 @@
 #include <chrono>
 
 #include "store/sqlite_db.hpp"
-#include "store/worker.hpp"
+#include "store/sql_jobs.hpp"
 
 namespace parley {
 namespace {
@@ -16,34 +16,16 @@ int64_t now_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-// One write: `apply` runs inside the group transaction; `complete` runs after COMMIT with the
-// commit's status, delivering either the operation's own result or the commit failure.
-struct WriteOp {
-  virtual ~WriteOp() = default;
-  virtual Status apply(SqliteDb& db) = 0;
-  virtual void complete(const Status& commit) = 0;
-};
-
-template <class T>
-struct TypedWriteOp final : WriteOp {
-  std::function<Result<T>(SqliteDb&)> run;
-  Store::Callback<T> done;
-  Result<T> result;
-
-  Status apply(SqliteDb& db) override {
+// A failed SQLite statement fails its own operation only.
+struct SqliteGuard {
+  Status operator()(std::exception_ptr e) const {
     try {
-      result = run(db);
-    } catch (const SqliteError& e) {
-      result = Status::io_error(e.what());
+      std::rethrow_exception(e);
+    } catch (const SqliteError& x) {
+      return Status::io_error(x.what());
     }
-    return result.status;
-  }
-  void complete(const Status& commit) override {
-    done(commit.is_ok() ? std::move(result) : Result<T>(commit));
   }
 };
-
-using ReadJob = std::function<void(SqliteDb&)>;
 
 // Reads up to `limit` rows (the query asks for limit + 1 to learn has_more), stopping early
 // at kMaxPageTextBytes.
@@ -67,10 +49,10 @@ MessagePage read_page(Statement& st, std::size_t limit) {
 struct SqliteStore::Impl {
   std::unique_ptr<SqliteDb> write_db;
   std::unique_ptr<SqliteDb> read_db;
-  std::unique_ptr<Worker<std::unique_ptr<WriteOp>>> writer;
-  std::unique_ptr<Worker<ReadJob>> reader;
+  std::unique_ptr<WriteQueue<SqliteDb>> writer;
+  std::unique_ptr<ReadQueue<SqliteDb>> reader;
 
-  void commit_batch(std::vector<std::unique_ptr<WriteOp>>& batch) {
+  void commit_batch(std::vector<std::unique_ptr<WriteJob<SqliteDb>>>& batch) {
     Status commit;
     try {
       write_db->exec("BEGIN IMMEDIATE");
@@ -94,24 +76,12 @@ struct SqliteStore::Impl {
 
   template <class T>
   void write(Store::Callback<T> done, std::function<Result<T>(SqliteDb&)> run) {
-    auto op = std::make_unique<TypedWriteOp<T>>();
-    op->run = std::move(run);
-    op->done = done;
-    if (!writer->push(std::move(op))) done(Status::unavailable("store is closed"));
+    queue_write<SqliteGuard>(*writer, std::move(done), std::move(run));
   }
 
   template <class T>
   void read(Store::Callback<T> done, std::function<Result<T>(SqliteDb&)> run) {
-    bool queued = reader->push([done, run = std::move(run)](SqliteDb& db) {
-      Result<T> r;
-      try {
-        r = run(db);
-      } catch (const SqliteError& e) {
-        r = Status::io_error(e.what());
-      }
-      done(std::move(r));
-    });
-    if (!queued) done(Status::unavailable("store is closed"));
+    queue_read<SqliteGuard>(*reader, std::move(done), std::move(run));
   }
 };
 
@@ -124,9 +94,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteStoreOptions&
   impl->write_db = std::move(w.value);
   impl->read_db = std::move(r.value);
   Impl* p = impl.get();
-  impl->writer = std::make_unique<Worker<std::unique_ptr<WriteOp>>>(
+  impl->writer = std::make_unique<WriteQueue<SqliteDb>>(
       std::max<std::size_t>(1, o.commit_batch), [p](auto& batch) { p->commit_batch(batch); });
-  impl->reader = std::make_unique<Worker<ReadJob>>(64, [p](auto& batch) {
+  impl->reader = std::make_unique<ReadQueue<SqliteDb>>(64, [p](auto& batch) {
     for (auto& job : batch) job(*p->read_db);
   });
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl)));

@@ -1,0 +1,84 @@
+#pragma once
+// The jobs both SQL stores queue to their threads, and the helpers that queue them.
+//
+// `Db` is the store's connection type. A `Guard` judges an exception escaping an operation:
+// `Status Guard::operator()(std::exception_ptr)` returns the operation's own failure, or
+// rethrows when the whole batch (or read) should be tried again (a PostgreSQL deadlock or a
+// lost connection, say).
+#include <exception>
+#include <functional>
+#include <memory>
+
+#include "store/store.hpp"
+#include "store/worker.hpp"
+
+namespace parley {
+
+// One write: `apply` runs inside the batch transaction; `complete` runs after COMMIT with the
+// commit's status and delivers either the operation's own result or the commit failure.
+template <class Db>
+struct WriteJob {
+  virtual ~WriteJob() = default;
+  virtual Status apply(Db& db) = 0;
+  virtual void complete(const Status& commit) = 0;
+};
+
+template <class Db, class T, class Guard>
+struct TypedWriteJob final : WriteJob<Db> {
+  std::function<Result<T>(Db&)> run;
+  Store::Callback<T> done;
+  Result<T> result;
+
+  Status apply(Db& db) override {
+    try {
+      result = run(db);  // computed afresh on every attempt of the batch
+    } catch (...) {
+      result = Guard{}(std::current_exception());
+    }
+    return result.status;
+  }
+  void complete(const Status& commit) override { done(commit.is_ok() ? std::move(result) : Result<T>(commit)); }
+};
+
+template <class Db>
+using WriteQueue = Worker<std::unique_ptr<WriteJob<Db>>>;
+template <class Db>
+using ReadQueue = Worker<std::function<void(Db&)>>;
+
+// Queues a write; a closed store answers Status::unavailable at once.
+template <class Guard, class Db, class T>
+void queue_write(WriteQueue<Db>& writer, Store::Callback<T> done, std::function<Result<T>(Db&)> run) {
+  auto job = std::make_unique<TypedWriteJob<Db, T, Guard>>();
+  job->run = std::move(run);
+  job->done = done;
+  if (!writer.push(std::move(job))) done(Status::unavailable("store is closed"));
+}
+
+// Queues a read, tried up to `attempts` times while the guard rethrows; a closed store
+// answers Status::unavailable at once.
+template <class Guard, class Db, class T>
+void queue_read(ReadQueue<Db>& reader, Store::Callback<T> done, std::function<Result<T>(Db&)> run, int attempts = 1) {
+  bool queued = reader.push([done, run = std::move(run), attempts](Db& db) {
+    Result<T> r;
+    for (int attempt = 1;; ++attempt) {
+      try {
+        r = run(db);
+        break;
+      } catch (...) {
+        try {
+          r = Guard{}(std::current_exception());
+          break;
+        } catch (const std::exception& e) {
+          if (attempt >= attempts) {
+            r = Status::unavailable(e.what());
+            break;
+          }
+        }
+      }
+    }
+    done(std::move(r));
+  });
+  if (!queued) done(Status::unavailable("store is closed"));
+}
+
+}  // namespace parley
