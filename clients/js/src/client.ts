@@ -10,6 +10,8 @@ import { ROOM_NAME, type ErrorFrame, type Ref, type WireMessage } from './protoc
 import { RoomStore, type ChatMessage } from './room.js';
 import { MemoryStorage, type StorageAdapter } from './storage.js';
 import { TypingSender, TypingTracker, typingText } from './typing.js';
+import { Requests, type RequestKind } from './requests.js';
+import { ClientCache, type CachedReceipts, type CachedRooms } from './cache.js';
 import { decodeJwt, uuid } from './util.js';
 import {
   ParleyError,
@@ -29,13 +31,6 @@ interface RoomExtra {
   loading: Promise<boolean> | null;
 }
 
-interface PendingRequest {
-  kind: 'join' | 'leave' | 'sync' | 'history';
-  room: string;
-  resolve: (v: any) => void;
-  reject: (e: Error) => void;
-}
-
 
 const RETRYABLE = new Set(['rate_limited', 'unavailable']);
 /** Beyond this many missed messages, a room restarts its window instead of syncing them all. */
@@ -49,17 +44,15 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
   readonly user: string;
   private token: string;
   private readonly storage: StorageAdapter;
+  private readonly cache: ClientCache;
   private readonly conn: Connection;
   private readonly outbox: Outbox;
   private readonly roomsByName = new Map<string, RoomExtra>();
   private readonly sent = new Map<string, { room: string; seq: number; ts: number; text: string }>();
   private readonly failed = new Map<string, { entry: OutboxEntry; code: string }>();
-  private readonly pending = new Map<Ref, PendingRequest>();
+  private readonly requests = new Requests();
   private readonly wantRead = new Map<string, number>();
-  private storedReceipts: Record<string, Record<string, number>> = {};
-  private receiptsTimer: ReturnType<typeof setTimeout> | null = null;
-  private cacheTimer: ReturnType<typeof setTimeout> | null = null;
-  private nextRef = 1;
+  private storedReceipts: CachedReceipts = {};
   private welcomed = false;
   private inflight: string | null = null;
   private ackTimer: ReturnType<typeof setTimeout> | null = null;
@@ -77,6 +70,7 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     this.user = user;
     this.storage = opts.storage ?? new MemoryStorage();
     this.outbox = new Outbox(this.storage, `parley:v1:${user}:outbox`);
+    this.cache = new ClientCache(this.storage, user, opts.cacheSize ?? 100);
     const WS = opts.WebSocket ?? ((globalThis as any).WebSocket as WebSocketFactory | undefined);
     if (!WS) throw new Error('ParleyClient: no WebSocket implementation (pass `WebSocket`)');
     this.conn = new Connection({
@@ -103,12 +97,7 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     if (!this.started) {
       this.started = (async () => {
         await this.outbox.load();
-        try {
-          const raw = await this.storage.getItem(this.receiptsKey);
-          if (raw) this.storedReceipts = JSON.parse(raw) ?? {};
-        } catch {
-          this.storedReceipts = {};
-        }
+        this.storedReceipts = await this.cache.loadReceipts();
         await this.loadCache();
         this.changed();
         this.conn.start();
@@ -145,43 +134,21 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     return this.outbox.size;
   }
 
-  private get receiptsKey(): string {
-    return `parley:v1:${this.user}:receipts`;
-  }
-
-  private get cacheKey(): string {
-    return `parley:v1:${this.user}:rooms`;
-  }
-
-  private get cacheSize(): number {
-    return this.opts.cacheSize ?? 100;
-  }
-
   private async loadCache(): Promise<void> {
-    if (this.cacheSize <= 0) return;
-    try {
-      const raw = await this.storage.getItem(this.cacheKey);
-      if (!raw) return;
-      const rooms = JSON.parse(raw) as Record<string, { lastSeq: number; readSeq: number; messages: WireMessage[] }>;
-      for (const [name, c] of Object.entries(rooms)) {
-        if (this.roomsByName.has(name) || !ROOM_NAME.test(name)) continue;
-        this.ensureRoom(name).store.restore(c.messages ?? [], c.lastSeq ?? 0, c.readSeq ?? 0);
-      }
-    } catch {
-      /* a broken cache is only a cache */
+    for (const [name, c] of Object.entries(await this.cache.loadRooms())) {
+      if (this.roomsByName.has(name) || !ROOM_NAME.test(name)) continue;
+      this.ensureRoom(name).store.restore(c.messages ?? [], c.lastSeq ?? 0, c.readSeq ?? 0);
     }
   }
 
   private saveCache(): void {
-    if (this.cacheSize <= 0 || this.cacheTimer) return;
-    this.cacheTimer = setTimeout(() => {
-      this.cacheTimer = null;
-      const rooms: Record<string, { lastSeq: number; readSeq: number; messages: WireMessage[] }> = {};
+    this.cache.saveRoomsSoon(() => {
+      const rooms: CachedRooms = {};
       for (const [name, r] of this.roomsByName) {
-        rooms[name] = { lastSeq: r.store.lastSeq, readSeq: r.store.readSeq, messages: r.store.newest(this.cacheSize) };
+        rooms[name] = { lastSeq: r.store.lastSeq, readSeq: r.store.readSeq, messages: r.store.newest(this.cache.size) };
       }
-      void Promise.resolve(this.storage.setItem(this.cacheKey, JSON.stringify(rooms))).catch(() => {});
-    }, 300);
+      return rooms;
+    });
   }
 
   private changed(): void {
@@ -324,16 +291,10 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     return out;
   }
 
-  private request<T>(kind: PendingRequest['kind'], frame: Record<string, unknown>): Promise<T> {
-    const ref = this.nextRef++;
-    return new Promise<T>((resolve, reject) => {
-      if (!this.conn.send({ ...frame, ref })) {
-        reject(new ParleyError('offline', 'not connected'));
-        return;
-      }
-      this.pending.set(ref, { kind, room: String(frame.room), resolve, reject });
-    });
+  private request<T>(kind: RequestKind, frame: Record<string, unknown>): Promise<T> {
+    return this.requests.start<T>(kind, frame, (f) => this.conn.send(f));
   }
+
 
   /** Joins (or creates) a public room. Rejects when offline or refused. */
   join(room: string): Promise<void> {
@@ -488,10 +449,7 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     this.welcomed = false;
     this.inflight = null;
     this.clearTimers();
-    for (const [ref, p] of this.pending) {
-      this.pending.delete(ref);
-      p.reject(new ParleyError('offline', 'connection lost'));
-    }
+    this.requests.failAll();
     for (const r of this.roomsByName.values()) {
       r.syncing = false;
       r.typingOut.reset();
@@ -540,15 +498,14 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
   }
 
   private saveReceipts(): void {
-    if (this.receiptsTimer) return;
-    this.receiptsTimer = setTimeout(() => {
-      this.receiptsTimer = null;
-      const all: Record<string, Record<string, number>> = { ...this.storedReceipts };
+    this.cache.saveReceiptsSoon(() => {
+      const all: CachedReceipts = { ...this.storedReceipts };
       for (const [name, r] of this.roomsByName) all[name] = Object.fromEntries(r.store.receipts);
       this.storedReceipts = all;
-      void Promise.resolve(this.storage.setItem(this.receiptsKey, JSON.stringify(all))).catch(() => {});
-    }, 250);
+      return all;
+    });
   }
+
 
   private onFrame(f: any): void {
     switch (f.type) {
@@ -607,19 +564,19 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
         break;
       }
       case 'history': {
-        const p = f.ref !== undefined ? this.pending.get(f.ref) : undefined;
+        const kind = this.requests.kindOf(f.ref);
         const r = this.roomsByName.get(f.room);
         if (r) {
-          if (p?.kind === 'history') r.store.prepend(f.messages ?? []);
+          if (kind === 'history') r.store.prepend(f.messages ?? []);
           else for (const m of f.messages ?? []) this.ingestLive(f.room, m);
         }
-        this.settle(f.ref, p?.kind === 'history' ? (r?.store.hasMore ?? false) : f);
+        this.settle(f.ref, kind === 'history' ? (r?.store.hasMore ?? false) : f);
         break;
       }
       case 'error': {
         const e = f as ErrorFrame;
         if (e.id !== undefined && e.ref === undefined) this.onMessageError(e);
-        else if (e.ref !== undefined && this.pending.has(e.ref)) this.fail(e.ref, e);
+        else if (e.ref !== undefined && this.requests.has(e.ref)) this.requests.fail(e.ref, e);
         else this.emit('error', e);
         break;
       }
@@ -631,18 +588,9 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
   }
 
   private settle(ref: Ref | undefined, value: unknown): void {
-    if (ref === undefined) return;
-    const p = this.pending.get(ref);
-    if (!p) return;
-    this.pending.delete(ref);
-    p.resolve(value);
+    this.requests.settle(ref, value);
   }
 
-  private fail(ref: Ref, e: ErrorFrame): void {
-    const p = this.pending.get(ref)!;
-    this.pending.delete(ref);
-    p.reject(new ParleyError(e.code, e.message));
-  }
 
   private onWelcome(f: { user: string; rooms: { room: string; last_seq: number; read_seq: number }[] }): void {
     this.welcomed = true;
