@@ -184,7 +184,10 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.ws = null;
     this.generation++;
     if (!ws) return;
-    ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
+    ws.onopen = ws.onmessage = ws.onclose = null;
+    // Keep an error handler: Node's `ws` emits 'error' when a socket that is still connecting
+    // is closed, and an EventEmitter's 'error' without a listener throws (the process exits).
+    ws.onerror = () => {};
     try {
       ws.close(code, reason);
     } catch {
