@@ -14,11 +14,11 @@ struct Client : std::enable_shared_from_this<Client> {
   websocket::stream<beast::tcp_stream> ws;
   beast::flat_buffer buf;
   std::deque<std::string> outq;
-  bool writing = false, open = false, is_joined = false, failed = false;
+  bool writing = false, open = false, ready = false, is_joined = false, failed = false;
   net::steady_timer timer, htimer;
   Clock::time_point next_send;
   uint64_t next_id = 1;
-  std::string msg_prefix;                             // {"type":"message","room":"R","id":"<user>-
+  MessageTemplate msg;
   std::unordered_map<uint64_t, int64_t> pending;      // id counter -> send ns
   std::unordered_map<int64_t, int64_t> pending_hist;  // ref -> send ns
   int64_t next_ref = 100;
@@ -32,7 +32,7 @@ struct Client : std::enable_shared_from_this<Client> {
     if (failed) return;
     failed = true;
     w.st.errors[what]++;
-    if (!open) {
+    if (!ready) {
       b.connect_failed++;
       w.connecting--;
       w.pump();
@@ -63,30 +63,39 @@ struct Client : std::enable_shared_from_this<Client> {
     if (ec) return fail("bind: " + ec.message());
     sock.set_option(tcp::no_delay(true), ec);
     beast::get_lowest_layer(ws).expires_after(std::chrono::seconds(30));
-    tcp::endpoint ep(net::ip::make_address(b.cfg.host), b.cfg.port);
-    beast::get_lowest_layer(ws).async_connect(ep, [this, self](beast::error_code ec) {
+    const Target& tg = b.cfg.targets[size_t(idx) % b.cfg.targets.size()];
+    tcp::endpoint ep(net::ip::make_address(tg.host), tg.port);
+    beast::get_lowest_layer(ws).async_connect(ep, [this, self, &tg](beast::error_code ec) {
       if (ec) return fail("connect: " + ec.message());
       ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
       ws.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
         req.set(beast::http::field::user_agent, "parley-bench");
       }));
       ws.auto_fragment(false);
-      std::string host = b.cfg.host + ":" + std::to_string(b.cfg.port);
-      ws.async_handshake(host, b.cfg.path + "?token=" + token, [this, self](beast::error_code ec) {
+      std::string host = tg.host + ":" + std::to_string(tg.port);
+      ws.async_handshake(host, upgrade_target(b.cfg.protocol, tg, token), [this, self](beast::error_code ec) {
         beast::get_lowest_layer(ws).expires_never();
         if (ec) return fail("handshake: " + ec.message());
         open = true;
-        int64_t t = now_ns();
-        int64_t z = 0;
-        b.first_connect_ns.compare_exchange_strong(z, t);
-        b.last_connect_ns = t;
-        b.connected++;
-        w.connecting--;
-        w.pump();
         read();
-        if (room >= 0) send(std::string(R"({"type":"join","room":")") + b.room_names[room] + R"(","ref":1})");
+        // Socket.IO authenticates at its CONNECT packet, after the Engine.IO open.
+        if (b.cfg.protocol != Protocol::socketio) session_ready();
       });
     });
+  }
+
+  // Authenticated: count the connection, let the next one start, join the room.
+  void session_ready() {
+    if (ready) return;
+    ready = true;
+    int64_t t = now_ns();
+    int64_t z = 0;
+    b.first_connect_ns.compare_exchange_strong(z, t);
+    b.last_connect_ns = t;
+    b.connected++;
+    w.connecting--;
+    w.pump();
+    if (room >= 0) send(join_frame(b.cfg.protocol, b.room_names[room]));
   }
 
   void send(std::string frame) {
@@ -132,9 +141,19 @@ struct Client : std::enable_shared_from_this<Client> {
     return any;
   }
 
-  void on_frame(std::string_view f) {
+  void on_frame(std::string_view frame) {
     int64_t t = now_ns();
     w.frames.fetch_add(1, std::memory_order_relaxed);
+    auto [kind, f] = unwrap(b.cfg.protocol, frame);
+    switch (kind) {
+      case Packet::event: break;
+      case Packet::eio_open: return send("40");
+      case Packet::sio_connected: return session_ready();
+      case Packet::eio_ping: return send("3");
+      case Packet::sio_refused: return fail("socket.io connect refused: " + std::string(f));
+      case Packet::closed: return fail("closed by server (socket.io)");
+      case Packet::ignored: return;
+    }
     static constexpr std::string_view kMsg = R"({"type":"message",)";
     if (f.substr(0, kMsg.size()) == kMsg) {
       uint64_t seq = 0, sent_ns = 0;
@@ -155,6 +174,11 @@ struct Client : std::enable_shared_from_this<Client> {
       w.st.latency.record(t - int64_t(sent_ns));
       return;
     }
+    on_control(f, t);
+  }
+
+  // Everything but `message`: acks, joined, history pages, errors (parsed as JSON).
+  void on_control(std::string_view f, int64_t t) {
     boost::system::error_code ec;
     json::value v = json::parse(f, ec);
     if (ec || !v.is_object()) {
@@ -177,8 +201,15 @@ struct Client : std::enable_shared_from_this<Client> {
       b.expected_deliveries.fetch_add(uint64_t(b.room_members[room]), std::memory_order_relaxed);
       b.inflight--;
     } else if (ty == "joined") {
-      auto ref = o.if_contains("ref");
-      if (ref && ref->is_int64() && ref->as_int64() == 1 && !is_joined) {
+      // parley: our join carries ref 1; the peers echo no ref, but the room.
+      bool ours = false;
+      if (b.cfg.protocol == Protocol::parley) {
+        auto ref = o.if_contains("ref");
+        ours = ref && ref->is_int64() && ref->as_int64() == 1;
+      } else if (auto r = o.if_contains("room"); r && r->is_string() && room >= 0) {
+        ours = r->as_string() == b.room_names[room];
+      }
+      if (ours && !is_joined) {
         is_joined = true;
         b.joined++;
       }
@@ -220,7 +251,7 @@ struct Client : std::enable_shared_from_this<Client> {
     auto period = std::chrono::nanoseconds(int64_t(1e9 / rate));
     std::uniform_int_distribution<int64_t> phase(0, period.count());
     next_send = Clock::now() + std::chrono::nanoseconds(phase(rng));
-    msg_prefix = std::string(R"({"type":"message","room":")") + b.room_names[room] + R"(","id":")" + user + "-";
+    msg = message_template(b.cfg.protocol, b.room_names[room], user);
     tick(period);
   }
   void tick(std::chrono::nanoseconds period) {
@@ -236,16 +267,16 @@ struct Client : std::enable_shared_from_this<Client> {
     uint64_t n = next_id++;
     int64_t t = now_ns();
     std::string f;
-    f.reserve(msg_prefix.size() + 64 + size_t(b.cfg.text_bytes));
-    f += msg_prefix;
+    f.reserve(msg.prefix.size() + 64 + size_t(b.cfg.text_bytes));
+    f += msg.prefix;
     f += std::to_string(n);
-    f += R"(","text":")";
+    f += msg.text_open;
     std::string ts = std::to_string(t);
     f += ts;
     f += ' ';
     int pad = std::max(0, b.cfg.text_bytes - int(ts.size()) - 1);
     f.append(size_t(pad), 'x');
-    f += R"("})";
+    f += msg.suffix;
     pending.emplace(n, t);
     b.inflight++;
     w.st.sent++;
@@ -266,12 +297,7 @@ struct Client : std::enable_shared_from_this<Client> {
       pending_hist.emplace(ref, now_ns());
       w.st.history_sent++;
       // Alternate: a history page before the newest, and a sync from the start.
-      if (ref % 2)
-        send(std::string(R"({"type":"history","room":")") + b.room_names[room] + R"(","limit":50,"ref":)" +
-             std::to_string(ref) + "}");
-      else
-        send(std::string(R"({"type":"sync","room":")") + b.room_names[room] + R"(","after":0,"limit":50,"ref":)" +
-             std::to_string(ref) + "}");
+      send(history_frame(b.room_names[room], ref, ref % 2 == 0));
       htimer.expires_at(htimer.expiry() + period);
       hist_tick(period);
     });

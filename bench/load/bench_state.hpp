@@ -36,6 +36,7 @@ namespace json = boost::json;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
+#include "bench_proto.hpp"
 #include "bench_util.hpp"
 
 inline int64_t now_ns() {
@@ -44,10 +45,10 @@ inline int64_t now_ns() {
 
 // ---------------------------------------------------------------- configuration
 struct Config {
-  std::string target = "ws://127.0.0.1:8080/ws";
-  std::string host;
-  uint16_t port = 8080;
-  std::string path = "/ws";
+  std::vector<std::string> target_urls{"ws://127.0.0.1:8080/ws"};
+  std::vector<Target> targets;  // connection i goes to targets[i % size]
+  std::string protocol_name = "parley";
+  Protocol protocol = Protocol::parley;
   std::string secret;
   std::string scenario = "room200";
   int clients = -1, room_size = -1, senders_per_room = -1;
@@ -56,7 +57,7 @@ struct Config {
   double duration = 10, drain_timeout = 10, connect_timeout = 60;
   int threads = 1, connect_concurrency = 200;
   double history_rate = 0;  // history requests/s per client (scenario history)
-  int server_pid = 0;
+  std::vector<int> server_pids;  // RSS is summed over these
   std::string json_path;
   int source_addrs = 2000;
 };

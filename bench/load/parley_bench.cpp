@@ -1,4 +1,5 @@
-// parley-bench: an event-driven WebSocket load generator for parleyd.
+// parley-bench: an event-driven WebSocket load generator for parleyd, and for the Node peers
+// in bench/peers (--protocol ws-redis | socketio), so that all three run the same scenarios.
 //
 // One io_context per worker thread (default 1), every connection owned by one worker, so the
 // hot path takes no locks. Frames are built from pre-encoded templates; incoming `message`
@@ -34,6 +35,15 @@ Scenarios (--scenario; every default below can be overridden by the flags above)
   persist    --clients (default 50) clients, each in its own room, sending at --rate
              (default 200 msg/s each): acked messages/s (store throughput).
 
+Protocols (--protocol): parley (default); ws-redis and socketio speak the bench protocol of
+bench/peers (welcome, join -> joined, message -> message + ack), socketio inside Engine.IO v4 /
+Socket.IO v5 packets (upgrade to /socket.io/?EIO=4&transport=websocket&token=..., "40", events
+42["name",{...}], server pings "2" answered "3"). The peers have no sync/history: the history
+scenario is skipped for them (a message, exit status 0, "skipped": true in --json).
+
+Several --target values (e.g. the nodes of a cluster, or the processes of a peer behind one
+Redis) spread the connections round-robin: connection i goes to target i mod N.
+
 Rate limits: parleyd allows 10 msg/s per user with a burst of 20 by default. Every bench
 client is its own user, so any per-sender --rate above 10 (room200 with --rate-multiplier
 > 10, persist) needs the server started with e.g. --rate-per-sec 100000 --rate-burst 100000;
@@ -49,7 +59,11 @@ int main(int argc, char** argv) {
   Config& c = b.cfg;
   CLI::App app{"parley-bench: load generator for parleyd (WebSocket, loopback only)"};
   app.footer(kHelpFooter);
-  app.add_option("--target", c.target, "ws://127.0.0.1:PORT/ws")->capture_default_str();
+  app.add_option("--target", c.target_urls,
+                 "ws://127.0.0.1:PORT/ws; repeat it (or give several) to spread connections round-robin")
+      ->capture_default_str();
+  app.add_option("--protocol", c.protocol_name, "parley | ws-redis | socketio (the peers in bench/peers)")
+      ->capture_default_str();
   app.add_option("--jwt-secret", c.secret, "parleyd's HS256 secret (tokens are minted locally)")->required();
   app.add_option("--scenario", c.scenario, "room200 | broadcast | dm | idle | history | persist")
       ->capture_default_str();
@@ -68,34 +82,62 @@ int main(int argc, char** argv) {
   app.add_option("--connect-concurrency", c.connect_concurrency, "connects in flight (total)")
       ->capture_default_str();
   app.add_option("--history-rate", c.history_rate, "history/sync requests/s per client");
-  app.add_option("--server-pid", c.server_pid, "parleyd's pid, to report its RSS per connection");
+  app.add_option("--server-pid", c.server_pids,
+                 "the server's pid(s), to report its RSS per connection (summed over several)");
   app.add_option("--source-addrs", c.source_addrs, "distinct 127.0.x.y source addresses")->capture_default_str();
   app.add_option("--json", c.json_path, "write the results as JSON here");
   CLI11_PARSE(app, argc, argv);
 
-  // ---- target
-  {
-    std::string t = c.target;
+  // ---- protocol, targets
+  if (auto p = parse_protocol(c.protocol_name)) {
+    c.protocol = *p;
+  } else {
+    std::cerr << "unknown protocol " << c.protocol_name << " (parley, ws-redis or socketio)\n";
+    return 2;
+  }
+  for (const std::string& url : c.target_urls) {
+    Target tg;
+    tg.url = url;
+    tg.path = "/ws";
+    std::string t = url;
     if (t.rfind("ws://", 0) == 0) t = t.substr(5);
     else if (t.find("://") != std::string::npos) {
       std::cerr << "only ws:// targets are supported\n";
       return 2;
     }
     auto slash = t.find('/');
-    if (slash != std::string::npos) c.path = t.substr(slash), t = t.substr(0, slash);
+    if (slash != std::string::npos) tg.path = t.substr(slash), t = t.substr(0, slash);
     auto colon = t.rfind(':');
     if (colon == std::string::npos) {
       std::cerr << "target needs a port: ws://127.0.0.1:PORT/ws\n";
       return 2;
     }
-    c.host = t.substr(0, colon);
-    c.port = uint16_t(std::stoi(t.substr(colon + 1)));
-    if (c.host == "localhost") c.host = "127.0.0.1";
-    if (!c.host.empty() && c.host.front() == '[') c.host = c.host.substr(1, c.host.size() - 2);
-    if (!is_loopback(c.host)) {
-      std::cerr << "refusing non-loopback target " << c.host << " (parley-bench is for loopback only)\n";
+    tg.host = t.substr(0, colon);
+    tg.port = uint16_t(std::stoi(t.substr(colon + 1)));
+    if (tg.host == "localhost") tg.host = "127.0.0.1";
+    if (!tg.host.empty() && tg.host.front() == '[') tg.host = tg.host.substr(1, tg.host.size() - 2);
+    if (!is_loopback(tg.host)) {
+      std::cerr << "refusing non-loopback target " << tg.host << " (parley-bench is for loopback only)\n";
       return 2;
     }
+    c.targets.push_back(std::move(tg));
+  }
+  if (c.targets.empty()) {
+    std::cerr << "no --target\n";
+    return 2;
+  }
+  if (std::string why = unsupported_reason(c.protocol, c.scenario); !why.empty()) {
+    std::printf("parley-bench %s --protocol %s: skipped: %s\n", c.scenario.c_str(), protocol_name(c.protocol),
+                why.c_str());
+    if (!c.json_path.empty()) {
+      std::ofstream f(c.json_path);
+      f << json::serialize(json::object{{"scenario", c.scenario},
+                                        {"protocol", protocol_name(c.protocol)},
+                                        {"skipped", true},
+                                        {"reason", why}})
+        << "\n";
+    }
+    return 0;
   }
 
   // ---- scenario presets
@@ -122,7 +164,7 @@ int main(int argc, char** argv) {
   }
   double rate = c.rate * c.rate_multiplier;
   if (c.threads < 1) c.threads = 1;
-  if (rate > 10)
+  if (rate > 10 && c.protocol == Protocol::parley)
     std::cerr << "note: " << rate << " msg/s per sender is above parleyd's default limit (10/s, burst 20); "
               << "start parleyd with --rate-per-sec/--rate-burst raised\n";
 
@@ -156,7 +198,17 @@ int main(int argc, char** argv) {
     w.mine.push_back(cl.get());
     b.clients.push_back(cl);
   }
-  long rss_before = c.server_pid ? read_rss_kib(c.server_pid) : -1;
+  auto server_rss = [&]() -> long {
+    if (c.server_pids.empty()) return -1;
+    long sum = 0;
+    for (int pid : c.server_pids) {
+      long r = read_rss_kib(pid);
+      if (r < 0) return -1;
+      sum += r;
+    }
+    return sum;
+  };
+  long rss_before = server_rss();
 
   // ---- connect + join
   std::vector<std::unique_ptr<net::executor_work_guard<net::io_context::executor_type>>> guards;
@@ -205,7 +257,7 @@ int main(int argc, char** argv) {
     }, c.connect_timeout, 0);
   }
   std::cerr << "join burst settled in " << double(now_ns() - t_settle0) / 1e9 << " s\n";
-  long rss_conn = c.server_pid ? read_rss_kib(c.server_pid) : -1;
+  long rss_conn = server_rss();
 
   // ---- send phase
   b.sending = true;
@@ -223,7 +275,7 @@ int main(int argc, char** argv) {
   std::this_thread::sleep_for(std::chrono::duration<double>(c.duration));
   b.stop_sending = true;
   int64_t t_send1 = now_ns();
-  long rss_end = c.server_pid ? read_rss_kib(c.server_pid) : -1;
+  long rss_end = server_rss();
   auto total_deliveries = [&] {
     uint64_t n = 0;
     for (auto& w : b.workers) n += w->deliveries.load(std::memory_order_relaxed);
@@ -281,7 +333,10 @@ int main(int argc, char** argv) {
     std::snprintf(out, sizeof out, f, a...);
     return std::string(out);
   };
-  std::printf("parley-bench %s -> %s:%u (run %s)\n", c.scenario.c_str(), c.host.c_str(), c.port, b.runid.c_str());
+  std::string where;
+  for (auto& tg : c.targets) where += (where.empty() ? "" : ", ") + tg.host + ":" + std::to_string(tg.port);
+  std::printf("parley-bench %s (%s) -> %s (run %s)\n", c.scenario.c_str(), protocol_name(c.protocol), where.c_str(),
+              b.runid.c_str());
   row("clients (connected/asked)", fmt("%d / %d", b.connected.load(), c.clients));
   row("rooms x members", fmt("%d x %.1f", b.nrooms, members_avg));
   row("senders rate", fmt("%.2f msg/s each", rate));
@@ -305,7 +360,7 @@ int main(int argc, char** argv) {
                     (unsigned long long)t.rejected, (unsigned long long)t.closed_during_run));
   for (auto& [k, v] : t.errors) row("  " + k, std::to_string(v));
   double rss_per_conn = -1;
-  if (c.server_pid) {
+  if (!c.server_pids.empty()) {
     if (b.connected > 0 && rss_before >= 0 && rss_conn >= 0)
       rss_per_conn = double(rss_conn - rss_before) / b.connected;
     row("server RSS before/conn/end", fmt("%ld / %ld / %ld KiB", rss_before, rss_conn, rss_end));
@@ -327,7 +382,8 @@ int main(int argc, char** argv) {
     for (auto& [k, v] : t.errors) errs[k] = v;
     json::object out{
         {"scenario", c.scenario},
-        {"target", c.target},
+        {"protocol", protocol_name(c.protocol)},
+        {"targets", json::value_from(c.target_urls)},
         {"run", b.runid},
         {"clients", c.clients},
         {"connected", b.connected.load()},
