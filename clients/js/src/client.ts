@@ -13,6 +13,7 @@ import { TypingSender, TypingTracker, typingText } from './typing.js';
 import { Requests, type RequestKind } from './requests.js';
 import { ClientCache, type CachedReceipts, type CachedRooms } from './cache.js';
 import { decodeJwt, uuid } from './util.js';
+import { IdleProbe } from './liveness.js';
 import {
   ParleyError,
   type ParleyClientEvents,
@@ -47,6 +48,7 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
   private readonly cache: ClientCache;
   private readonly conn: Connection;
   private readonly outbox: Outbox;
+  private readonly probe: IdleProbe;
   private readonly roomsByName = new Map<string, RoomExtra>();
   private readonly sent = new Map<string, { room: string; seq: number; ts: number; text: string }>();
   private readonly failed = new Map<string, { entry: OutboxEntry; code: string }>();
@@ -85,7 +87,17 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
       this.emit('state', s, reason);
       this.changed();
     });
-    this.conn.on('frame', (f) => this.onFrame(f));
+    // An idle connection is probed with an `auth` (answered with `authed`) and replaced when no
+    // frame answers it: a half-open link would otherwise go unnoticed by a client that only reads.
+    this.probe = new IdleProbe(
+      () => this.probeLink(),
+      () => this.conn.reconnectNow(),
+      opts.ackTimeoutMs ?? 20000,
+    );
+    this.conn.on('frame', (f) => {
+      this.probe.seen();
+      this.onFrame(f);
+    });
     this.conn.on('close', () => this.onDisconnect());
     this.conn.on('auth', () => void this.onAuthFailure());
   }
@@ -157,6 +169,7 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
   }
 
   private clearTimers(): void {
+    this.probe.stop();
     if (this.ackTimer) clearTimeout(this.ackTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.ackTimer = this.retryTimer = null;
@@ -187,6 +200,13 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
       /* treated as no token */
     }
     return false;
+  }
+
+  /** Sends the idle probe; false (no probe) while the token is about to expire (4001 follows). */
+  private probeLink(): boolean {
+    const exp = decodeJwt(this.token)?.exp;
+    if (typeof exp === 'number' && exp * 1000 - Date.now() < 5000) return false;
+    return this.conn.send({ type: 'auth', token: this.token });
   }
 
   /** The server asks for a fresh token before this connection's expires (else it closes 4001). */
@@ -592,8 +612,14 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
   }
 
 
-  private onWelcome(f: { user: string; rooms: { room: string; last_seq: number; read_seq: number }[] }): void {
+  private onWelcome(f: {
+    user: string;
+    rooms: { room: string; last_seq: number; read_seq: number }[];
+    heartbeat_ms?: number;
+  }): void {
     this.welcomed = true;
+    const heartbeat = typeof f.heartbeat_ms === 'number' && f.heartbeat_ms > 0 ? f.heartbeat_ms : 30000;
+    this.probe.start(this.opts.probeIdleMs ?? 2 * heartbeat);
     const names = new Set(f.rooms.map((r) => r.room));
     for (const name of [...this.roomsByName.keys()]) if (!names.has(name)) this.dropRoom(name);
     for (const info of f.rooms) {

@@ -35,6 +35,12 @@ export interface ParleyClientOptions {
   /** Abandon a connection whose ack for a sent message takes longer. Default 20000 ms. */
   ackTimeoutMs?: number;
   /**
+   * Probe a connection that delivered no frame for this long (an `auth` with the current token,
+   * which the server answers) and replace it if nothing answers within ackTimeoutMs.
+   * Default: twice the server's heartbeat_ms (60 s). 0 turns probing off.
+   */
+  probeIdleMs?: number;
+  /**
    * Newest messages per room kept in storage, so that rooms and recent history show at once
    * after a restart, even without a network. Default 100; 0 keeps nothing.
    */
