@@ -4,7 +4,7 @@ JOBS  ?= 2
 PORT  ?= 8080
 DATA  ?= ./data
 
-.PHONY: all deps build run test unit integration cluster fuzz sanitize tsan bench clean web web-deps test-web test-sdk test-e2e
+.PHONY: all deps build run test unit integration cluster fuzz sanitize tsan bench clean web web-deps test-web test-sdk test-e2e chaos
 
 all: build
 
@@ -28,6 +28,7 @@ test: build web
 	@cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 	@scripts/fuzz.sh $(FUZZ_SECONDS)
 	@$(MAKE) --no-print-directory test-web
+	@$(MAKE) --no-print-directory chaos
 
 unit: build
 	@cd $(BUILD) && ctest --output-on-failure -L unit
@@ -96,3 +97,15 @@ test-e2e: build web tests/e2e/node_modules/.package-lock.json
 	@cd tests/e2e && node --test --test-concurrency=1 --test-timeout=120000 --test-reporter=spec
 
 test-web: test-sdk test-e2e
+
+# ---- chaos run (tests/chaos): SDK clients through a fault-injecting proxy, parleyd killed with
+# SIGKILL and restarted mid-run, then every store and view checked (docs/reliability.md). The
+# short form runs in make test; longer: `make chaos CHAOS_ARGS="--duration 300 --clients 200"`.
+CHAOS_ARGS ?=
+SDK_SRC := $(shell find clients/js/src -type f 2>/dev/null)
+
+clients/js/dist/index.js: clients/js/node_modules/.package-lock.json clients/js/tsconfig.build.json $(SDK_SRC)
+	@cd clients/js && npm run --silent build
+
+chaos: build clients/js/dist/index.js tests/chaos/node_modules/.package-lock.json
+	@node tests/chaos/chaos.mjs --quiet $(CHAOS_ARGS)

@@ -1,0 +1,414 @@
+#!/usr/bin/env node
+// parley's chaos run: many SDK clients, each through a fault-injecting proxy, send messages to
+// a parleyd (or a 3-node cluster) that is killed with SIGKILL and restarted mid-run; then every
+// outbox must drain and the store and every client's view must agree: nothing lost, nothing
+// duplicated, no gap, same order. See docs/reliability.md.
+//
+//   node tests/chaos/chaos.mjs [--seed S] [--clients N] [--duration S] [--kills K] [--cluster] …
+//   node tests/chaos/chaos.mjs --help
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { readStore } from './audit.mjs';
+import { check } from './check.mjs';
+import { ChaosClient } from './clients.mjs';
+import { Rng } from './prng.mjs';
+import { FaultProxy } from './proxy.mjs';
+import { ClusterBackend, SingleBackend } from './backends.mjs';
+import { mintToken } from './server.mjs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+const OPTIONS = {
+  seed: { type: 'string', default: '1', help: 'PRNG seed: the room layout, send and fault schedules' },
+  clients: { type: 'string', default: '60', help: 'SDK clients (one user each)' },
+  rooms: { type: 'string', default: '8', help: 'rooms' },
+  'rooms-per-client': { type: 'string', default: '2', help: 'rooms each user joins and writes to' },
+  duration: { type: 'string', default: '25', help: 'seconds of sending (faults and kills happen meanwhile)' },
+  rate: { type: 'string', default: '0.5', help: 'messages per second per client (mean; exponential gaps)' },
+  kills: { type: 'string', default: '1', help: 'SIGKILL + restart of parleyd (a random node in a cluster) during the send phase' },
+  'down-ms': { type: 'string', default: '300-1500', help: 'how long a killed server stays down (range)' },
+  'mean-fault-ms': { type: 'string', default: '8000', help: 'mean time to the next fault on each proxied connection' },
+  faults: { type: 'string', default: 'drop=3,stall=3,half-up=2,half-down=2', help: 'relative weights of the fault kinds' },
+  'stall-ms': { type: 'string', default: '300-3000', help: 'stall length (range)' },
+  'heartbeat-ms': { type: 'string', default: '2000', help: "parleyd's ping interval (two missed pongs close)" },
+  'ack-timeout-ms': { type: 'string', default: '6000', help: "the SDK's ackTimeoutMs" },
+  backoff: { type: 'string', default: '250-4000', help: "the SDK's reconnect backoff base-max (ms)" },
+  'drain-timeout': { type: 'string', default: '90', help: 'seconds for every outbox to drain after sending stops' },
+  'converge-timeout': { type: 'string', default: '20', help: 'seconds for live views to catch up before the final resync' },
+  cluster: { type: 'boolean', default: false, help: 'run against a cluster (scripts/cluster-up.sh): Redis, PostgreSQL, --nodes parleyd' },
+  nodes: { type: 'string', default: '3', help: 'cluster nodes' },
+  parleyd: { type: 'string', default: join(ROOT, 'build/parleyd'), help: 'the server binary' },
+  json: { type: 'string', help: 'write the figures and violations to this file' },
+  tamper: { type: 'string', help: 'self-test of the checks: drop-stored | dup-stored | swap-view | forget-emit (must fail)' },
+  keep: { type: 'boolean', default: false, help: 'keep the temporary directory (always kept when the run fails)' },
+  quiet: { type: 'boolean', default: false, help: 'only the summary' },
+  help: { type: 'boolean', default: false, help: 'this text' },
+};
+
+function usage() {
+  const lines = Object.entries(OPTIONS).map(([k, o]) => {
+    const d = o.type === 'boolean' ? '' : ` (default ${o.default ?? 'none'})`;
+    return `  --${k.padEnd(18)} ${o.help}${d}`;
+  });
+  return `usage: node tests/chaos/chaos.mjs [options]\n${lines.join('\n')}\n`;
+}
+
+const parsed = parseArgs({ options: Object.fromEntries(Object.entries(OPTIONS).map(([k, o]) => [k, { type: o.type, default: o.default }])) });
+const a = parsed.values;
+if (a.help) {
+  process.stdout.write(usage());
+  process.exit(0);
+}
+const num = (name) => {
+  const v = Number(a[name]);
+  if (!Number.isFinite(v) || v < 0) throw new Error(`--${name}: not a number: ${a[name]}`);
+  return v;
+};
+const range = (name) => {
+  const m = /^(\d+)-(\d+)$/.exec(a[name]);
+  if (!m || Number(m[1]) > Number(m[2])) throw new Error(`--${name}: expected LO-HI, got ${a[name]}`);
+  return [Number(m[1]), Number(m[2])];
+};
+const cfg = {
+  seed: a.seed,
+  clients: num('clients'),
+  rooms: num('rooms'),
+  roomsPerClient: Math.min(num('rooms-per-client'), num('rooms')),
+  durationMs: num('duration') * 1000,
+  rate: num('rate'),
+  kills: num('kills'),
+  downMs: range('down-ms'),
+  meanFaultMs: num('mean-fault-ms'),
+  weights: Object.fromEntries(
+    a.faults.split(',').filter(Boolean).map((kv) => {
+      const [k, v] = kv.split('=');
+      if (!['drop', 'stall', 'half-up', 'half-down'].includes(k) || !Number.isFinite(Number(v))) throw new Error(`--faults: bad entry ${kv}`);
+      return [k, Number(v)];
+    }),
+  ),
+  stallMs: range('stall-ms'),
+  heartbeatMs: num('heartbeat-ms'),
+  ackTimeoutMs: num('ack-timeout-ms'),
+  backoff: range('backoff'),
+  drainMs: num('drain-timeout') * 1000,
+  convergeMs: num('converge-timeout') * 1000,
+  cluster: a.cluster,
+  nodes: num('nodes'),
+  tamper: a.tamper ?? null,
+};
+if (cfg.tamper && !['drop-stored', 'dup-stored', 'swap-view', 'forget-emit'].includes(cfg.tamper)) throw new Error(`--tamper: unknown ${cfg.tamper}`);
+if (cfg.clients < 1 || cfg.rooms < 1) throw new Error('need at least one client and one room');
+
+const say = (...x) => {
+  if (!a.quiet) console.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s]`, ...x);
+};
+const t0 = Date.now();
+const rng = new Rng(cfg.seed);
+const dir = mkdtempSync(join(tmpdir(), 'parley-chaos-'));
+let backend = null;
+const proxies = [];
+const clients = [];
+let failedRun = false;
+
+// Whatever happens, the servers go down with us.
+let cleaning = null;
+async function cleanup() {
+  cleaning ??= (async () => {
+    for (const c of clients) c.close();
+    await Promise.all(proxies.map((p) => p.close().catch(() => {})));
+    if (backend) await backend.stop().catch((e) => console.error(`chaos: stopping the servers: ${e.message}`));
+  })();
+  return cleaning;
+}
+process.on('exit', () => backend?.killNow());
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    console.error(`chaos: ${sig}, stopping`);
+    cleanup().finally(() => process.exit(130));
+  });
+}
+
+// A hard limit on the whole run: setup, sending, drain, audit, resync, with margin.
+const limitMs = 60_000 + cfg.durationMs + cfg.drainMs + cfg.convergeMs + 120_000 + cfg.clients * 200;
+const hardLimit = setTimeout(() => {
+  console.error(`chaos: the run exceeded its ${Math.round(limitMs / 1000)} s limit; stopping (directory kept: ${dir})`);
+  cleanup().finally(() => process.exit(3));
+}, limitMs);
+
+const sdkOptions = {
+  backoff: { baseMs: cfg.backoff[0], maxMs: cfg.backoff[1], jitter: 0.3 },
+  ackTimeoutMs: cfg.ackTimeoutMs,
+};
+const serverArgs = ['--heartbeat-ms', String(cfg.heartbeatMs), '--log-level', 'info'];
+
+async function main() {
+  say(`seed ${cfg.seed}: ${cfg.clients} clients, ${cfg.rooms} rooms, ${cfg.durationMs / 1000} s of sending, ${cfg.kills} kill(s), ${cfg.cluster ? `${cfg.nodes}-node cluster` : 'single node'}; directory ${dir}`);
+  backend = cfg.cluster
+    ? new ClusterBackend({ root: ROOT, dir, nodes: cfg.nodes, parleyd: a.parleyd, args: serverArgs, say })
+    : new SingleBackend({ dir, parleyd: a.parleyd, args: serverArgs });
+  await backend.start();
+  for (let i = 0; i < backend.nodes.length; i++) {
+    const p = new FaultProxy({
+      name: `node${i + 1}`,
+      targetPort: backend.nodes[i].port,
+      rng: rng.fork(`proxy/${i}`),
+      meanFaultMs: cfg.meanFaultMs,
+      weights: cfg.weights,
+      stallMs: cfg.stallMs,
+    });
+    await p.listen();
+    proxies.push(p);
+  }
+  say(`servers on ${backend.nodes.map((n) => n.port).join(', ')}; proxies on ${proxies.map((p) => p.port).join(', ')}`);
+
+  // Users, rooms and who writes where: user i is in room i mod R and rooms-per-client − 1 others.
+  const roomNames = Array.from({ length: cfg.rooms }, (_, i) => `chaos-${String(i).padStart(2, '0')}`);
+  const layout = rng.fork('layout');
+  for (let i = 0; i < cfg.clients; i++) {
+    const user = `u${String(i + 1).padStart(3, '0')}`;
+    const own = roomNames[i % cfg.rooms];
+    const rooms = [own, ...layout.sample(roomNames.filter((r) => r !== own), cfg.roomsPerClient - 1)].sort();
+    const node = i % backend.nodes.length;
+    clients.push(
+      new ChaosClient({
+        user,
+        token: mintToken(backend.secret, user),
+        url: `ws://127.0.0.1:${proxies[node].port}/ws`,
+        rooms,
+        rng: rng.fork(`client/${user}`),
+        sdkOptions,
+      }),
+    );
+  }
+  // Connect and join before any fault: every room's window then starts at seq 1 for everyone.
+  await Promise.all(clients.map((c) => c.start(30_000)));
+  for (const c of clients) c.firstSeq = Object.fromEntries(c.rooms.map((r) => [r, 1]));
+  say(`${clients.length} clients connected and joined`);
+
+  // ---- send phase: faults on, kills scheduled, every client sending at `rate`.
+  for (const p of proxies) p.calmed = false;
+  for (const p of proxies) for (const pair of p.pairs) p.scheduleFault(pair);
+  const kills = [];
+  const killRng = rng.fork('kills');
+  for (let k = 0; k < cfg.kills; k++) {
+    const slot = cfg.durationMs / cfg.kills;
+    kills.push({ at: slot * k + killRng.range(0.25, 0.75) * slot, node: killRng.int(0, backend.nodes.length - 1), downMs: killRng.range(...cfg.downMs) });
+  }
+  const tSend = Date.now();
+  let sending = true;
+  const killsDone = (async () => {
+    for (const k of kills) {
+      const wait = tSend + k.at - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      say(`SIGKILL node ${k.node + 1} (down for ${Math.round(k.downMs)} ms)`);
+      await backend.kill9(k.node);
+      await new Promise((r) => setTimeout(r, k.downMs));
+      await backend.restart(k.node);
+      say(`node ${k.node + 1} restarted on port ${backend.nodes[k.node].port}`);
+    }
+  })();
+  let seqNo = 0;
+  // Each client's next send is a timer; stopping clears them all at once.
+  const sleeping = new Map();
+  const nap = (c, ms) =>
+    new Promise((res) => {
+      sleeping.set(c, { res, timer: setTimeout(res, ms) });
+    });
+  const loops = clients.map(async (c) => {
+    const r = c.rng.fork('send');
+    let n = 0;
+    for (;;) {
+      await nap(c, Math.max(20, r.exp(1000 / cfg.rate)));
+      if (!sending) return;
+      const room = r.pick(c.rooms);
+      const long = r.next() < 0.05; // a few over 1 KiB, which the server compresses
+      const filler = 'x'.repeat(long ? r.int(1100, 3000) : r.int(0, 60));
+      n++;
+      seqNo++;
+      void c.send(room, `${c.user} #${n} in ${room} ${filler}`);
+    }
+  });
+  const progress = setInterval(() => {
+    const queued = clients.reduce((s, c) => s + c.queued, 0);
+    const open = clients.filter((c) => c.client.state === 'open').length;
+    say(`sent ${seqNo}, queued ${queued}, open ${open}/${clients.length}, faults ${faultSummary()}`);
+  }, 5000);
+  await new Promise((r) => setTimeout(r, cfg.durationMs));
+  sending = false;
+  for (const { res, timer } of sleeping.values()) {
+    clearTimeout(timer);
+    res();
+  }
+  await Promise.all(loops);
+  await Promise.all(clients.flatMap((c) => [...c.sending]));
+  await killsDone;
+  for (const p of proxies) p.calm();
+  const sendMs = Date.now() - tSend;
+  say(`sending stopped: ${seqNo} messages; faults off; draining`);
+
+  // ---- drain: every outbox empties (each client's change events, bounded).
+  const tDrain = Date.now();
+  const drainFailures = [];
+  await Promise.all(
+    clients.map((c) => c.until(() => c.queued === 0, Math.max(1, cfg.drainMs - (Date.now() - tDrain)), 'empty outbox').catch((e) => drainFailures.push(e.message))),
+  );
+  const drainMs = Date.now() - tDrain;
+  clearInterval(progress);
+  const reconnects = clients.reduce((s, c) => s + c.welcomes - 1, 0);
+  say(`drained in ${(drainMs / 1000).toFixed(1)} s${drainFailures.length ? ` — ${drainFailures.length} outbox(es) did not drain` : ''}`);
+
+  // ---- the store, read straight from a server (no proxy, no SDK).
+  const stored = await readStore({ url: backend.auditUrl, token: mintToken(backend.secret, 'auditor'), rooms: roomNames });
+  const lastSeq = Object.fromEntries(roomNames.map((r) => [r, stored[r].messages.length]));
+  say(`store: ${Object.values(lastSeq).reduce((s, n) => s + n, 0)} messages in ${roomNames.length} rooms`);
+
+  // ---- live views: how many clients caught up on their own (the rest sit on a dead link).
+  const tConv = Date.now();
+  const stale = [];
+  await Promise.all(clients.map((c) => c.until(() => c.caughtUp(lastSeq), Math.max(1, cfg.convergeMs - (Date.now() - tConv)), 'live view').catch(() => stale.push(c.user))));
+  say(`live views: ${clients.length - stale.length}/${clients.length} caught up${stale.length ? ` (behind: ${stale.slice(0, 10).join(', ')}${stale.length > 10 ? ', …' : ''})` : ''}`);
+
+  // ---- final resync of every client, then its view.
+  const resyncFailures = [];
+  await Promise.all(clients.map((c) => c.resync(lastSeq, 30_000).catch((e) => resyncFailures.push(e.message))));
+  for (const c of clients) {
+    c.finalView = {};
+    for (const r of c.rooms) {
+      const v = c.view(r);
+      if (v) c.finalView[r] = v;
+    }
+  }
+
+  tamper(stored, clients);
+  const result = check({ stored, clients });
+  for (const m of drainFailures) result.violations.push({ check: 'e: outbox drained', detail: m });
+  for (const m of resyncFailures) result.violations.push({ check: 'd: final view equals the store', detail: m });
+  for (const u of stale)
+    result.violations.push({ check: 'd: live view catches up on its own', user: u, detail: `not caught up ${cfg.convergeMs / 1000} s after the store was read (a dead connection not detected?)` });
+
+  const faults = {};
+  for (const k of ['drop', 'stall', 'half-up', 'half-down']) faults[k] = proxies.reduce((s, p) => s + p.counts[k], 0);
+  const errors = {};
+  for (const c of clients) for (const [k, v] of Object.entries(c.errors)) errors[k] = (errors[k] ?? 0) + v;
+  const figures = {
+    seed: cfg.seed,
+    mode: cfg.cluster ? `cluster of ${cfg.nodes}` : 'single node',
+    clients: clients.length,
+    rooms: roomNames.length,
+    sent: result.figures.sent,
+    acked: result.figures.acked,
+    settledByEcho: result.figures.settledByEcho,
+    resent: clients.reduce((s, c) => s + [...c.wireSends.values()].filter((n) => n > 1).length, 0),
+    wireSends: clients.reduce((s, c) => s + [...c.wireSends.values()].reduce((x, n) => x + n, 0), 0),
+    stored: result.figures.stored,
+    lost: result.figures.lost,
+    duplicated: result.figures.duplicated,
+    unackedAfterDrain: clients.reduce((s, c) => s + c.queued, 0),
+    reconnects,
+    proxiedConnections: proxies.reduce((s, p) => s + p.counts.connections, 0),
+    refusedWhileDown: proxies.reduce((s, p) => s + p.counts.refused, 0),
+    faults,
+    faultsTotal: Object.values(faults).reduce((s, n) => s + n, 0),
+    serverKills: kills.length,
+    serverErrors: errors,
+    maxOutboxDepth: Math.max(...clients.map((c) => c.maxQueued)),
+    staleLiveViews: stale.length,
+    sendSeconds: +(sendMs / 1000).toFixed(1),
+    drainSeconds: +(drainMs / 1000).toFixed(1),
+    durationSeconds: +((Date.now() - t0) / 1000).toFixed(1),
+    violations: result.violations.length,
+    tamper: cfg.tamper,
+  };
+  report(figures, result.violations);
+  if (a.json) writeFileSync(a.json, JSON.stringify({ figures, violations: result.violations }, null, 2) + '\n');
+  failedRun = result.violations.length > 0;
+}
+
+function faultSummary() {
+  const f = {};
+  for (const k of ['drop', 'stall', 'half-up', 'half-down']) f[k] = proxies.reduce((s, p) => s + p.counts[k], 0);
+  return Object.entries(f).map(([k, v]) => `${k} ${v}`).join(', ');
+}
+
+/** --tamper: break the observations on purpose, to show that the checks catch it. */
+function tamper(stored, clients) {
+  if (!cfg.tamper) return;
+  const rooms = Object.keys(stored).filter((r) => stored[r].messages.length > 2);
+  const room = rooms[0];
+  if (!room) throw new Error('--tamper: no room with messages');
+  const msgs = stored[room].messages;
+  const victim = msgs[Math.floor(msgs.length / 2)];
+  switch (cfg.tamper) {
+    case 'drop-stored': // as if the server had lost one acked message
+      msgs.splice(msgs.indexOf(victim), 1);
+      break;
+    case 'dup-stored': // as if a resend had been stored a second time
+      msgs.push({ ...victim, seq: msgs.length + 1 });
+      stored[room].lastSeq++;
+      break;
+    case 'swap-view': { // as if one client showed two messages out of order
+      const c = clients.find((x) => x.finalView[room]?.length > 2);
+      const v = c.finalView[room];
+      [v[0], v[1]] = [v[1], v[0]];
+      break;
+    }
+    case 'forget-emit': { // as if one client had never told the app about one message
+      const c = clients.find((x) => x.emitted[room]?.length > 2);
+      c.emitted[room].splice(1, 1);
+      break;
+    }
+  }
+  say(`tampered (${cfg.tamper}) with room ${room}`);
+}
+
+function report(f, violations) {
+  const rows = [
+    ['mode', f.mode],
+    ['seed', f.seed],
+    ['clients / rooms', `${f.clients} / ${f.rooms}`],
+    ['messages sent', f.sent],
+    ['acked (ack frame seen)', f.acked],
+    ['settled by own echo only', f.settledByEcho],
+    ['sent again after a fault', `${f.resent} messages (${f.wireSends} message frames written in all)`],
+    ['stored', f.stored],
+    ['lost', f.lost],
+    ['duplicated', f.duplicated],
+    ['unacked after drain', f.unackedAfterDrain],
+    ['reconnects', f.reconnects],
+    ['proxied connections', `${f.proxiedConnections} (${f.refusedWhileDown} refused while a server was down)`],
+    ['faults injected', `${f.faultsTotal}: ${Object.entries(f.faults).map(([k, v]) => `${k} ${v}`).join(', ')}`],
+    ['server kills (SIGKILL)', f.serverKills],
+    ['server errors', Object.entries(f.serverErrors).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'],
+    ['deepest outbox', f.maxOutboxDepth],
+    ['live views behind at the end', f.staleLiveViews],
+    ['send / drain / total', `${f.sendSeconds} s / ${f.drainSeconds} s / ${f.durationSeconds} s`],
+  ];
+  console.log('\nparley chaos run');
+  for (const [k, v] of rows) console.log(`  ${k.padEnd(30)} ${v}`);
+  if (violations.length) {
+    console.log(`\nFAILED: ${violations.length} violation(s)`);
+    const byCheck = new Map();
+    for (const v of violations) byCheck.set(v.check, (byCheck.get(v.check) ?? 0) + 1);
+    for (const [k, n] of byCheck) console.log(`  ${n} × ${k}`);
+    for (const v of violations.slice(0, 30)) console.log(`  - [${v.check}]${v.room ? ` ${v.room}` : ''}${v.user ? ` ${v.user}` : ''}: ${v.detail}`);
+    if (violations.length > 30) console.log(`  … ${violations.length - 30} more`);
+  } else {
+    console.log('\nOK: every acked message stored exactly once, seqs gap-free, every view equal to the store');
+  }
+}
+
+main()
+  .catch((e) => {
+    failedRun = true;
+    console.error(`chaos: ${e.stack ?? e}`);
+  })
+  .finally(async () => {
+    clearTimeout(hardLimit);
+    await cleanup();
+    if (failedRun || a.keep) console.error(`chaos: directory kept: ${dir} (server logs: ${backend?.logs?.join(', ') ?? 'none'})`);
+    else rmSync(dir, { recursive: true, force: true });
+    process.exit(failedRun ? 1 : 0);
+  });
