@@ -21,7 +21,9 @@
 #include "bus/redis_presence.hpp"
 #include "store/pg_store.hpp"
 #include "hub/hub.hpp"
+#include "net/ip_limit.hpp"
 #include "net/listener.hpp"
+#include "net/tls.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace parley {
@@ -47,9 +49,12 @@ struct Node::Impl {
   std::unique_ptr<Hub> hub;
   std::unique_ptr<JwtCodec> jwt;
   std::unique_ptr<NetContext> net;
+  std::unique_ptr<TlsConfig> tls;
+  std::unique_ptr<IpLimiter> ip_limiter;
   std::shared_ptr<Listener> listener;
   asio::steady_timer tick{ioc};
   asio::signal_set signals{ioc, SIGINT, SIGTERM};
+  asio::signal_set reload_signal{ioc, SIGHUP};
   bool draining = false;
 
   explicit Impl(Options o) : options(std::move(o)) {}
@@ -66,6 +71,21 @@ struct Node::Impl {
         redis_presence->tick(mono);
       }
       schedule_tick();
+    });
+  }
+
+  // SIGHUP: read the TLS certificate and key again (after a renewal).
+  void wait_reload() {
+    reload_signal.async_wait([this](boost::system::error_code ec, int) {
+      if (ec) return;
+      if (!tls) {
+        spdlog::info("SIGHUP: nothing to reload (TLS is off)");
+      } else if (auto st = tls->reload(); st.is_ok()) {
+        spdlog::info("SIGHUP: TLS certificate reloaded from {}", options.tls_cert);
+      } else {
+        spdlog::error("SIGHUP: {}; the previous certificate stays in use", st.message());
+      }
+      wait_reload();
     });
   }
 
@@ -179,6 +199,13 @@ Status Node::start() {
   Impl* p = impl_.get();
   impl_->net.reset(new NetContext{o, *impl_->hub, *impl_->store, *impl_->jwt,
                                   [p](std::function<void()> job) { asio::post(p->blocking, std::move(job)); }});
+  if (!o.tls_cert.empty()) {
+    impl_->tls = std::make_unique<TlsConfig>(o.tls_cert, o.tls_key);
+    if (auto st = impl_->tls->reload(); !st.is_ok()) return st;
+    impl_->net->tls = impl_->tls.get();
+  }
+  impl_->ip_limiter = std::make_unique<IpLimiter>(static_cast<std::size_t>(std::max(0, o.max_conns_per_ip)));
+  impl_->net->ip_limiter = impl_->ip_limiter.get();
   boost::system::error_code ec;
   auto address = asio::ip::make_address(o.host, ec);
   if (ec) return Status::invalid("bad host " + o.host);
@@ -189,9 +216,10 @@ Status Node::start() {
   }
   auto bound = impl_->listener->local_endpoint();
   std::string shown = bound.address().is_v6() ? "[" + bound.address().to_string() + "]" : bound.address().to_string();
-  std::printf("parleyd listening on http://%s:%u\n", shown.c_str(), static_cast<unsigned>(bound.port()));
+  const char* scheme = impl_->tls ? "https" : "http";
+  std::printf("parleyd listening on %s://%s:%u\n", scheme, shown.c_str(), static_cast<unsigned>(bound.port()));
   std::fflush(stdout);
-  spdlog::info("listening on {}:{}, node {}, store {}, bus {}", shown, bound.port(), h.node_id,
+  spdlog::info("listening on {}://{}:{}, node {}, store {}, bus {}", scheme, shown, bound.port(), h.node_id,
                o.store.empty() ? "sqlite in " + o.data_dir : "postgres", o.redis.empty() ? "local" : "redis");
   return Status::ok();
 }
@@ -200,6 +228,7 @@ void Node::run() {
   auto& i = *impl_;
   i.listener->run();
   i.schedule_tick();
+  i.wait_reload();
   i.signals.async_wait([&i](boost::system::error_code ec, int sig) {
     if (ec) return;
     spdlog::info("signal {} received", sig);

@@ -82,9 +82,15 @@ std::vector<Setting> settings() {
       number("queue_soft_bytes", "outbound queue size above which typing/presence are dropped", &O::queue_soft_bytes),
       number("queue_hard_bytes", "outbound queue size above which the connection closes with 1013", &O::queue_hard_bytes),
       number("max_conns_per_user", "concurrent connections per user; more get HTTP 429", &O::max_conns_per_user),
+      number("max_conns_per_ip", "concurrent connections per client address; more get HTTP 429; 0 = no limit", &O::max_conns_per_ip),
+      list("trusted_proxies", "comma-separated proxy addresses whose X-Forwarded-For gives the client address", &O::trusted_proxies),
+      number("ping_rate_per_sec", "client pings per second per connection (refill)", &O::ping_rate_per_sec),
+      number("ping_burst", "client ping burst; beyond it the connection is closed with 1008", &O::ping_burst),
       number("max_rooms_per_user", "rooms a user may be a member of (error limit_exceeded)", &O::max_rooms_per_user),
       number("typing_timeout_ms", "typing indicator cleared by the server after this without refresh", &O::typing_timeout_ms),
       list("allowed_origins", "comma-separated Origin allow-list; empty = own origin; * = any", &O::allowed_origins),
+      text("tls_cert", "PEM certificate chain; with tls_key the port serves https and wss only", &O::tls_cert),
+      text("tls_key", "PEM private key of tls_cert; both are reloaded on SIGHUP", &O::tls_key),
       text("web_root", "directory of static files served at /", &O::web_root),
       text("store_sync", "SQLite durability: full (fsync per group commit) or normal", &O::store_sync),
       number("commit_batch", "most writes committed in one transaction", &O::commit_batch),
@@ -218,6 +224,11 @@ std::optional<Options> load_options(int argc, char** argv, int& exit_code) {
   }
   if (opts.store_sync != "full" && opts.store_sync != "normal") {
     std::cerr << "parleyd: store_sync must be full or normal\n";
+    exit_code = 2;
+    return std::nullopt;
+  }
+  if (opts.tls_cert.empty() != opts.tls_key.empty()) {
+    std::cerr << "parleyd: tls_cert and tls_key go together: set both or neither\n";
     exit_code = 2;
     return std::nullopt;
   }

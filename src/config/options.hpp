@@ -29,9 +29,15 @@ struct Options {
   std::size_t queue_soft_bytes = 64 * 1024;    // above: typing/presence dropped
   std::size_t queue_hard_bytes = 1024 * 1024;  // above: close 1013
   int max_conns_per_user = 16;
+  int max_conns_per_ip = 256;        // concurrent TCP connections per client address; 0 = no limit
+  std::vector<std::string> trusted_proxies;  // peers whose X-Forwarded-For names the client address
+  double ping_rate_per_sec = 10;     // client pings (and unsolicited pongs) per connection per second
+  double ping_burst = 50;            // over this burst: close 1008
   int max_rooms_per_user = 500;
   int64_t typing_timeout_ms = 5000;
   std::vector<std::string> allowed_origins;  // empty: the server's own origin; "*": any
+  std::string tls_cert;              // PEM certificate chain: set with tls_key to serve https/wss only
+  std::string tls_key;               // PEM private key; both files are read again on SIGHUP
   std::string web_root = "./web/dist";
   std::string store_sync = "full";   // SQLite synchronous mode: full or normal
   std::size_t commit_batch = 1024;   // most writes in one group commit

@@ -11,7 +11,9 @@
 namespace parley {
 
 class Hub;
+class IpLimiter;
 class Store;
+class TlsConfig;
 
 struct NetContext {
   const Options& options;
@@ -22,6 +24,8 @@ struct NetContext {
   std::function<void(std::function<void()>)> run_blocking;
   std::atomic<uint64_t> next_connection_id{1};
   std::atomic<bool> draining{false};  // set on shutdown: refuse new upgrades and requests
+  TlsConfig* tls = nullptr;           // set: every connection is TLS (https, wss)
+  IpLimiter* ip_limiter = nullptr;    // connections per client address
 };
 
 }  // namespace parley

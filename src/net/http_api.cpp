@@ -12,8 +12,8 @@
 namespace parley {
 namespace http = boost::beast::http;
 namespace json = boost::json;
-using Request = HttpSession::Request;
-using Response = HttpSession::Response;
+using Request = HttpRequest;
+using Response = HttpResponse;
 
 namespace {
 

@@ -4,20 +4,20 @@
 #include <functional>
 
 #include "net/context.hpp"
-#include "net/http_session.hpp"
+#include "net/http_types.hpp"
 
 namespace parley {
 
-using Responder = std::function<void(HttpSession::Response)>;
+using Responder = std::function<void(HttpResponse)>;
 
-void handle_http(NetContext& ctx, const HttpSession::Request& req, Responder respond);
+void handle_http(NetContext& ctx, const HttpRequest& req, Responder respond);
 
 // A response with a JSON body (or a {"error":...} one) that keeps the request's version
 // and keep-alive.
-HttpSession::Response json_response(const HttpSession::Request& req, unsigned status, std::string body);
-HttpSession::Response error_response(const HttpSession::Request& req, unsigned status, std::string_view message);
+HttpResponse json_response(const HttpRequest& req, unsigned status, std::string body);
+HttpResponse error_response(const HttpRequest& req, unsigned status, std::string_view message);
 
 // The static file under ctx.options.web_root for the request target, or 404.
-HttpSession::Response static_file(const NetContext& ctx, const HttpSession::Request& req);
+HttpResponse static_file(const NetContext& ctx, const HttpRequest& req);
 
 }  // namespace parley

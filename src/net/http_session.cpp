@@ -3,6 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "hub/hub.hpp"
@@ -22,31 +25,64 @@ int64_t now_s() {
   return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
 }
 
+template <class Stream>
+Stream make_stream(asio::ip::tcp::socket socket, const std::shared_ptr<asio::ssl::context>& tls) {
+  if constexpr (kIsTls<Stream>) {
+    return Stream(beast::tcp_stream(std::move(socket)), *tls);
+  } else {
+    return Stream(std::move(socket));
+  }
+}
+
 }  // namespace
 
-HttpSession::HttpSession(asio::ip::tcp::socket socket, NetContext& ctx) : stream_(std::move(socket)), ctx_(ctx) {}
+template <class Stream>
+HttpSession<Stream>::HttpSession(asio::ip::tcp::socket socket, NetContext& ctx, IpSlot slot,
+                                 std::shared_ptr<asio::ssl::context> tls)
+    : tls_(std::move(tls)),
+      stream_(make_stream<Stream>(std::move(socket), tls_)),
+      ctx_(ctx),
+      slot_(std::move(slot)) {}
 
-void HttpSession::run() {
-  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
-    self->stream_.expires_after(std::chrono::milliseconds(self->ctx_.options.handshake_timeout_ms));
-    self->do_read();
+template <class Stream>
+void HttpSession<Stream>::run() {
+  asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+    beast::get_lowest_layer(self->stream_).expires_after(std::chrono::milliseconds(self->ctx_.options.handshake_timeout_ms));
+    if constexpr (kIsTls<Stream>) {
+      self->stream_.async_handshake(asio::ssl::stream_base::server,
+                                    beast::bind_front_handler(&HttpSession::on_handshake, self));
+    } else {
+      self->do_read();
+    }
   });
 }
 
-void HttpSession::do_read() {
+template <class Stream>
+void HttpSession<Stream>::on_handshake(beast::error_code ec) {
+  if (ec) {
+    // Plain HTTP on the TLS port, a bad client certificate store, a scanner: nothing to answer.
+    spdlog::debug("tls handshake: {}", ec.message());
+    beast::get_lowest_layer(stream_).close();
+    return;
+  }
+  do_read();
+}
+
+template <class Stream>
+void HttpSession<Stream>::do_read() {
   parser_.emplace();
   parser_->header_limit(16 * 1024);
   parser_->body_limit(64 * 1024);
-  http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+  http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, this->shared_from_this()));
 }
 
-void HttpSession::on_read(beast::error_code ec, std::size_t) {
+template <class Stream>
+void HttpSession<Stream>::on_read(beast::error_code ec, std::size_t) {
   if (ec) {
     if (ec != http::error::end_of_stream && ec != beast::error::timeout) {
       spdlog::debug("http read: {}", ec.message());
     }
-    stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-    return;
+    return shut_down();
   }
   Request req = parser_->release();
   if (ctx_.draining) {
@@ -55,10 +91,11 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
     return respond(std::move(res));
   }
   if (beast::websocket::is_upgrade(req)) return upgrade(std::move(req));
-  handle_http(ctx_, req, [self = shared_from_this()](Response res) { self->respond(std::move(res)); });
+  handle_http(ctx_, req, [self = this->shared_from_this()](Response res) { self->respond(std::move(res)); });
 }
 
-void HttpSession::upgrade(Request req) {
+template <class Stream>
+void HttpSession<Stream>::upgrade(Request req) {
   auto refuse = [&](unsigned status, std::string_view why) {
     auto res = error_response(req, status, why);
     res.keep_alive(false);
@@ -67,30 +104,55 @@ void HttpSession::upgrade(Request req) {
   };
   auto decision = check_upgrade(ctx_.options, ctx_.jwt, req, now_s());
   if (decision.status != 101) return refuse(decision.status, decision.reason);
+  if (!slot_.held() && ctx_.ip_limiter) {
+    // The peer is a trusted proxy: limit by the address it forwards for.
+    auto xff = req["X-Forwarded-For"];
+    std::string client = forwarded_client(std::string_view(xff.data(), xff.size()), ctx_.options.trusted_proxies);
+    if (!client.empty()) {
+      slot_ = ctx_.ip_limiter->acquire(client);
+      if (!slot_.held()) return refuse(429, "too many connections from this address");
+    }
+  }
   const TokenClaims& claims = decision.claims;
   if (!ctx_.hub.reserve(claims.sub)) return refuse(429, "too many connections for this user");
-  stream_.expires_never();
-  std::make_shared<WsSession>(std::move(stream_), ctx_, claims.sub, claims.exp)->run(std::move(req));
+  beast::get_lowest_layer(stream_).expires_never();
+  std::make_shared<WsSession<Stream>>(std::move(stream_), ctx_, claims.sub, claims.exp, std::move(slot_), tls_)
+      ->run(std::move(req));
 }
 
-void HttpSession::respond(Response res) {
-  asio::dispatch(stream_.get_executor(), [self = shared_from_this(), res = std::move(res)]() mutable {
+template <class Stream>
+void HttpSession<Stream>::respond(Response res) {
+  asio::dispatch(stream_.get_executor(), [self = this->shared_from_this(), res = std::move(res)]() mutable {
     res.prepare_payload();
     bool close = !res.keep_alive();
     self->pending_ = std::make_shared<Response>(std::move(res));
-    http::async_write(self->stream_, *self->pending_,
-                      beast::bind_front_handler(&HttpSession::on_write, self, close));
+    http::async_write(self->stream_, *self->pending_, beast::bind_front_handler(&HttpSession::on_write, self, close));
   });
 }
 
-void HttpSession::on_write(bool close, beast::error_code ec, std::size_t) {
+template <class Stream>
+void HttpSession<Stream>::on_write(bool close, beast::error_code ec, std::size_t) {
   pending_.reset();
-  if (ec || close) {
-    stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-    return;
-  }
-  stream_.expires_after(std::chrono::milliseconds(ctx_.options.handshake_timeout_ms));
+  if (ec || close) return shut_down();
+  beast::get_lowest_layer(stream_).expires_after(std::chrono::milliseconds(ctx_.options.handshake_timeout_ms));
   do_read();
 }
+
+template <class Stream>
+void HttpSession<Stream>::shut_down() {
+  beast::error_code ec;
+  if constexpr (kIsTls<Stream>) {
+    // close_notify, bounded: a peer that vanished does not hold the session.
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
+    stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
+      beast::get_lowest_layer(self->stream_).close();
+    });
+  } else {
+    stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  }
+}
+
+template class HttpSession<PlainStream>;
+template class HttpSession<TlsStream>;
 
 }  // namespace parley

@@ -1,5 +1,6 @@
 #pragma once
-// Accepts TCP connections and hands each to an HttpSession.
+// Accepts TCP connections, enforces the per-address connection limit, and hands each to an
+// HttpSession, plain or TLS.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <memory>
@@ -18,9 +19,11 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
  private:
   void do_accept();
+  void on_accept(boost::asio::ip::tcp::socket socket);
   boost::asio::io_context& ioc_;
   NetContext& ctx_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  uint64_t refused_ = 0;  // connections over the per-address limit (acceptor strand only)
 };
 
 }  // namespace parley

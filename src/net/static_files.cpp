@@ -27,7 +27,7 @@ std::string_view mime_of(const fs::path& p) {
 
 }  // namespace
 
-HttpSession::Response static_file(const NetContext& ctx, const HttpSession::Request& req) {
+HttpResponse static_file(const NetContext& ctx, const HttpRequest& req) {
   std::string_view target = req.target();
   std::string path(target.substr(0, target.find('?')));
   if (path.empty() || path[0] != '/' || path.find("..") != std::string::npos || path.find('\0') != std::string::npos) {

@@ -4,6 +4,8 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include "hub/hub.hpp"
 #include "protocol/decode.hpp"
@@ -18,26 +20,37 @@ using namespace std::chrono_literals;
 namespace {
 // How long a close handshake may take before the socket is simply closed.
 constexpr auto kCloseGrace = 3s;
+
+int64_t mono_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
 }  // namespace
 
-WsSession::WsSession(beast::tcp_stream&& stream, NetContext& ctx, std::string user, int64_t token_exp_s)
-    : ws_(std::move(stream)),
+template <class Stream>
+WsSession<Stream>::WsSession(Stream&& stream, NetContext& ctx, std::string user, int64_t token_exp_s, IpSlot slot,
+                             std::shared_ptr<asio::ssl::context> tls)
+    : tls_(std::move(tls)),
+      ws_(std::move(stream)),
       ctx_(ctx),
       user_(std::move(user)),
       id_(ctx.next_connection_id++),
+      pings_(ctx.options.ping_rate_per_sec, ctx.options.ping_burst, mono_ms()),
       token_exp_ms_(token_exp_s * 1000),
       heartbeat_(ws_.get_executor()),
       auth_timer_(ws_.get_executor()),
-      close_deadline_(ws_.get_executor()) {
+      close_deadline_(ws_.get_executor()),
+      slot_(std::move(slot)) {
   beast::error_code ec;
   auto ep = beast::get_lowest_layer(ws_).socket().remote_endpoint(ec);
   if (!ec) peer_ = ep.address().to_string() + ":" + std::to_string(ep.port());
 }
 
-WsSession::~WsSession() = default;
+template <class Stream>
+WsSession<Stream>::~WsSession() = default;
 
-void WsSession::run(beast::http::request<beast::http::string_body> req) {
-  asio::dispatch(ws_.get_executor(), [self = shared_from_this(), req = std::move(req)]() mutable {
+template <class Stream>
+void WsSession<Stream>::run(HttpRequest req) {
+  asio::dispatch(ws_.get_executor(), [self = this->shared_from_this(), req = std::move(req)]() mutable {
     auto& ws = self->ws_;
     websocket::stream_base::timeout t{};
     t.handshake_timeout = std::chrono::milliseconds(self->ctx_.options.handshake_timeout_ms);
@@ -60,14 +73,13 @@ void WsSession::run(beast::http::request<beast::http::string_body> req) {
     }
     ws.read_message_max(self->ctx_.options.max_frame_bytes);
     ws.auto_fragment(false);
-    ws.control_callback([raw = self.get()](websocket::frame_type kind, beast::string_view) {
-      if (kind == websocket::frame_type::pong) raw->unanswered_pings_ = 0;
-    });
+    ws.control_callback([raw = self.get()](websocket::frame_type kind, beast::string_view) { raw->on_control(kind); });
     ws.async_accept(req, beast::bind_front_handler(&WsSession::on_accept, self));
   });
 }
 
-void WsSession::on_accept(beast::error_code ec) {
+template <class Stream>
+void WsSession<Stream>::on_accept(beast::error_code ec) {
   if (ec) {
     spdlog::info("conn {} user {}: upgrade failed: {}", id_, user_, ec.message());
     ctx_.hub.release(user_);
@@ -76,7 +88,7 @@ void WsSession::on_accept(beast::error_code ec) {
   accepted_ = true;
   spdlog::info("conn {} user {} open from {}", id_, user_, peer_);
   ws_.text(true);
-  ctx_.hub.connect(shared_from_this(), [self = shared_from_this()] {
+  ctx_.hub.connect(this->shared_from_this(), [self = this->shared_from_this()] {
     asio::dispatch(self->ws_.get_executor(), [self] {
       if (self->finished_) return;
       self->do_read();
@@ -86,12 +98,14 @@ void WsSession::on_accept(beast::error_code ec) {
   });
 }
 
-void WsSession::do_read() {
+template <class Stream>
+void WsSession<Stream>::do_read() {
   reading_ = true;
-  ws_.async_read(in_, beast::bind_front_handler(&WsSession::on_read, shared_from_this()));
+  ws_.async_read(in_, beast::bind_front_handler(&WsSession::on_read, this->shared_from_this()));
 }
 
-void WsSession::on_read(beast::error_code ec, std::size_t) {
+template <class Stream>
+void WsSession<Stream>::on_read(beast::error_code ec, std::size_t) {
   if (ec) {
     if (ec == websocket::error::closed) return finish("closed by client (" + std::to_string(ws_.reason().code) + ")");
     if (ec == websocket::error::message_too_big) return finish("frame over the limit (1009)");
@@ -119,7 +133,7 @@ void WsSession::on_read(beast::error_code ec, std::size_t) {
       if (auto* auth = std::get_if<AuthCmd>(&cmd.body)) {
         on_auth(*auth, cmd.ref);
       } else {
-        ctx_.hub.handle(shared_from_this(), std::move(cmd));
+        ctx_.hub.handle(this->shared_from_this(), std::move(cmd));
       }
     }
   }
@@ -127,13 +141,15 @@ void WsSession::on_read(beast::error_code ec, std::size_t) {
   do_read();
 }
 
-void WsSession::send(Frame frame, Urgency urgency) {
-  asio::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame), urgency]() mutable {
+template <class Stream>
+void WsSession<Stream>::send(Frame frame, Urgency urgency) {
+  asio::post(ws_.get_executor(), [self = this->shared_from_this(), frame = std::move(frame), urgency]() mutable {
     self->enqueue(std::move(frame), urgency);
   });
 }
 
-void WsSession::enqueue(Frame frame, Urgency urgency) {
+template <class Stream>
+void WsSession<Stream>::enqueue(Frame frame, Urgency urgency) {
   if (closing_ || finished_) return;
   if (urgency == Urgency::droppable && queued_bytes_ > ctx_.options.queue_soft_bytes) return;
   // The cap bounds the backlog, not one frame: a reply bigger than the cap still goes out to
@@ -147,12 +163,14 @@ void WsSession::enqueue(Frame frame, Urgency urgency) {
   if (!writing_) do_write();
 }
 
-void WsSession::do_write() {
+template <class Stream>
+void WsSession<Stream>::do_write() {
   writing_ = true;
-  ws_.async_write(asio::buffer(*queue_.front()), beast::bind_front_handler(&WsSession::on_write, shared_from_this()));
+  ws_.async_write(asio::buffer(*queue_.front()), beast::bind_front_handler(&WsSession::on_write, this->shared_from_this()));
 }
 
-void WsSession::on_write(beast::error_code ec, std::size_t) {
+template <class Stream>
+void WsSession<Stream>::on_write(beast::error_code ec, std::size_t) {
   writing_ = false;
   if (queue_.empty()) return;  // cleared by a close
   queued_bytes_ -= queue_.front()->size();
@@ -161,13 +179,15 @@ void WsSession::on_write(beast::error_code ec, std::size_t) {
   if (!queue_.empty() && !closing_) do_write();
 }
 
-void WsSession::close(uint16_t code, std::string reason) {
-  asio::post(ws_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
+template <class Stream>
+void WsSession<Stream>::close(uint16_t code, std::string reason) {
+  asio::post(ws_.get_executor(), [self = this->shared_from_this(), code, reason = std::move(reason)]() mutable {
     self->start_close(code, std::move(reason));
   });
 }
 
-void WsSession::start_close(uint16_t code, std::string reason) {
+template <class Stream>
+void WsSession<Stream>::start_close(uint16_t code, std::string reason) {
   if (closing_ || finished_ || !accepted_) return;
   closing_ = true;
   heartbeat_.cancel();
@@ -178,10 +198,10 @@ void WsSession::start_close(uint16_t code, std::string reason) {
     queue_.pop_back();
   }
   close_deadline_.expires_after(kCloseGrace);
-  close_deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
+  close_deadline_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
     if (!ec) beast::get_lowest_layer(self->ws_).socket().close(ec);
   });
-  ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason), [self = shared_from_this(), code](beast::error_code ec) {
+  ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason), [self = this->shared_from_this(), code](beast::error_code ec) {
     // With a read loop running, it sees the peer's close reply (or the socket error) and
     // finishes; closing the socket before that could reset the connection under the close frame.
     if (ec) return self->finish("close " + std::to_string(code) + " failed: " + ec.message());
@@ -189,12 +209,28 @@ void WsSession::start_close(uint16_t code, std::string reason) {
   });
 }
 
-void WsSession::start_heartbeat() {
-  heartbeat_.expires_after(std::chrono::milliseconds(ctx_.options.heartbeat_ms));
-  heartbeat_.async_wait(beast::bind_front_handler(&WsSession::on_heartbeat, shared_from_this()));
+template <class Stream>
+void WsSession<Stream>::on_control(websocket::frame_type kind) {
+  // Runs inside the read operation: no stream call from here, the close is posted.
+  if (kind == websocket::frame_type::close) return;
+  if (kind == websocket::frame_type::pong) unanswered_pings_ = 0;
+  // Pings and pongs alike count: an answer to our ping every heartbeat_ms costs nothing.
+  if (flooded_ || pings_.take(mono_ms())) return;
+  flooded_ = true;
+  spdlog::warn("conn {} user {}: control frame flood, closing 1008", id_, user_);
+  asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
+    self->start_close(static_cast<uint16_t>(websocket::close_code::policy_error), "ping flood");
+  });
 }
 
-void WsSession::on_heartbeat(beast::error_code ec) {
+template <class Stream>
+void WsSession<Stream>::start_heartbeat() {
+  heartbeat_.expires_after(std::chrono::milliseconds(ctx_.options.heartbeat_ms));
+  heartbeat_.async_wait(beast::bind_front_handler(&WsSession::on_heartbeat, this->shared_from_this()));
+}
+
+template <class Stream>
+void WsSession<Stream>::on_heartbeat(beast::error_code ec) {
   if (ec || closing_ || finished_) return;
   if (unanswered_pings_ >= 2) {
     beast::get_lowest_layer(ws_).socket().close(ec);
@@ -212,12 +248,13 @@ int64_t wall_ms() {
 }
 }  // namespace
 
-void WsSession::schedule_reauth() {
+template <class Stream>
+void WsSession<Stream>::schedule_reauth() {
   // Ask reauth_before_ms ahead of expiry (at once if that moment has passed), then allow
   // reauth_grace_ms for a valid answer. A refresh re-arms from the new expiry.
   const int64_t ask_at = token_exp_ms_ - ctx_.options.reauth_before_ms;
   auth_timer_.expires_after(std::chrono::milliseconds(std::max<int64_t>(0, ask_at - wall_ms())));
-  auth_timer_.async_wait([self = shared_from_this(), exp = token_exp_ms_](beast::error_code ec) {
+  auth_timer_.async_wait([self = this->shared_from_this(), exp = token_exp_ms_](beast::error_code ec) {
     if (ec || self->closing_ || self->finished_ || exp != self->token_exp_ms_) return;
     self->send(encode::reauth(exp), Urgency::normal);
     self->auth_timer_.expires_after(std::chrono::milliseconds(self->ctx_.options.reauth_grace_ms));
@@ -229,7 +266,8 @@ void WsSession::schedule_reauth() {
   });
 }
 
-void WsSession::on_auth(const AuthCmd& cmd, const boost::json::value& ref) {
+template <class Stream>
+void WsSession<Stream>::on_auth(const AuthCmd& cmd, const boost::json::value& ref) {
   auto claims = ctx_.jwt.verify(cmd.token, wall_ms() / 1000);
   if (!claims.ok() || claims.value.sub != user_) {
     std::string why = claims.ok() ? "token is for another user" : claims.status.message();
@@ -243,7 +281,8 @@ void WsSession::on_auth(const AuthCmd& cmd, const boost::json::value& ref) {
   schedule_reauth();
 }
 
-void WsSession::finish(std::string_view why) {
+template <class Stream>
+void WsSession<Stream>::finish(std::string_view why) {
   if (finished_) return;
   finished_ = true;
   closing_ = true;
@@ -253,7 +292,10 @@ void WsSession::finish(std::string_view why) {
   beast::error_code ec;
   beast::get_lowest_layer(ws_).socket().close(ec);
   spdlog::info("conn {} user {} closed: {}", id_, user_, why);
-  ctx_.hub.disconnect(shared_from_this());
+  ctx_.hub.disconnect(this->shared_from_this());
 }
+
+template class WsSession<PlainStream>;
+template class WsSession<TlsStream>;
 
 }  // namespace parley

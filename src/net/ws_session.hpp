@@ -1,32 +1,42 @@
 #pragma once
-// One WebSocket connection: the hub's Client.
+// One WebSocket connection, over plain TCP or TLS (see net/streams.hpp): the hub's Client.
 //
 // All state lives on the connection's strand (the executor of its socket); send() and close()
 // post to it, so there is no mutex here. One write is in flight at a time; frames wait in a
 // queue bounded in bytes: over queue_soft_bytes droppable frames (typing, presence) are
 // discarded, over queue_hard_bytes the connection is closed with 1013 (the client resyncs by
 // seq). Heartbeat: a ping every heartbeat_ms; two unanswered pings in a row close the socket.
+// The client's own pings are rate limited (ping_rate_per_sec, ping_burst): a flood closes 1008.
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <deque>
 #include <memory>
 
 #include "hub/client.hpp"
-#include "protocol/command.hpp"
+#include "hub/rate_limiter.hpp"
 #include "net/context.hpp"
+#include "net/ip_limit.hpp"
+#include "net/streams.hpp"
+#include "protocol/command.hpp"
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace parley {
 
-class WsSession final : public Client, public std::enable_shared_from_this<WsSession> {
+template <class Stream>
+class WsSession final : public Client, public std::enable_shared_from_this<WsSession<Stream>> {
  public:
-  // `token_exp_s`: when the token the connection was opened with expires (seconds).
-  WsSession(boost::beast::tcp_stream&& stream, NetContext& ctx, std::string user, int64_t token_exp_s);
+  // `token_exp_s`: when the token the connection was opened with expires (seconds). `slot`
+  // holds the client address's place; `tls` keeps a TLS stream's context alive (null for plain).
+  WsSession(Stream&& stream, NetContext& ctx, std::string user, int64_t token_exp_s, IpSlot slot,
+            std::shared_ptr<boost::asio::ssl::context> tls);
   ~WsSession() override;
 
   // Completes the upgrade for `req`. The hub slot for the user is already reserved.
-  void run(boost::beast::http::request<boost::beast::http::string_body> req);
+  void run(HttpRequest req);
 
   void send(Frame frame, Urgency urgency) override;
   void close(uint16_t code, std::string reason) override;
@@ -47,8 +57,10 @@ class WsSession final : public Client, public std::enable_shared_from_this<WsSes
   void schedule_reauth();
   void on_auth(const AuthCmd& cmd, const boost::json::value& ref);
   void finish(std::string_view why);  // the connection is over: tell the hub, once
+  void on_control(boost::beast::websocket::frame_type kind);
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;  // outlives ws_, which refers to it
+  boost::beast::websocket::stream<Stream> ws_;
   NetContext& ctx_;
   const std::string user_;
   const uint64_t id_;
@@ -61,11 +73,17 @@ class WsSession final : public Client, public std::enable_shared_from_this<WsSes
   bool reading_ = false;            // the read loop has started
   bool closing_ = false;
   bool finished_ = false;
+  bool flooded_ = false;             // a ping flood close is on its way
   int unanswered_pings_ = 0;
+  TokenBucket pings_;                // the client's pings
   int64_t token_exp_ms_;             // the current token's expiry
   boost::asio::steady_timer heartbeat_;
   boost::asio::steady_timer auth_timer_;
   boost::asio::steady_timer close_deadline_;
+  IpSlot slot_;
 };
+
+extern template class WsSession<PlainStream>;
+extern template class WsSession<TlsStream>;
 
 }  // namespace parley

@@ -14,16 +14,6 @@ std::string message_of_bytes(std::size_t total) {
   return head + std::string(total - head.size() - tail.size(), 'x') + tail;
 }
 
-// Reads frames on a raw connection until a close frame or EOF.
-RawFrame read_until_close(RawSocket& s, std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    RawFrame f = s.read_frame(left.count() > 0 ? left : 0ms);
-    if (f.kind == RawFrame::close || f.kind == RawFrame::eof || f.kind == RawFrame::timeout) return f;
-  }
-}
-
 class CloseCodes : public ParleyTest {};
 
 TEST_F(CloseCodes, FrameOverDefault64KiBCloses1009) {
@@ -75,7 +65,7 @@ TEST_F(CloseCodes, InvalidUtf8TextFrameCloses1007) {
   EXPECT_NE(welcome.payload.find("welcome"), std::string::npos) << welcome.payload;
   raw.send_frame(0x1, R"({"type":"join","room":"general"})");
   raw.send_frame(0x1, "{\"type\":\"message\",\"room\":\"general\",\"id\":\"u\",\"text\":\"\xc3\x28\xff\"}");
-  RawFrame f = read_until_close(raw, 5s);
+  RawFrame f = raw.read_until_close(5s);
   ASSERT_EQ(f.kind, RawFrame::close) << "got " << f.kind_name() << " instead of a close frame";
   EXPECT_EQ(f.close_code(), 1007);
   // Complete the close handshake like a browser would; the server then drops the TCP connection.
@@ -95,7 +85,7 @@ TEST_F(CloseCodes, InvalidUtf8AcrossFragmentsCloses1007) {
   // A valid lead byte at the end of one fragment, an invalid continuation in the next.
   raw.send_frame(0x1, "{\"type\":\"join\",\"room\":\"\xc3", false);
   raw.send_frame(0x0, "\x41\"}", true);
-  RawFrame f = read_until_close(raw, 5s);
+  RawFrame f = raw.read_until_close(5s);
   ASSERT_EQ(f.kind, RawFrame::close) << "got " << f.kind_name();
   EXPECT_EQ(f.close_code(), 1007);
 }

@@ -1,5 +1,6 @@
 #include "raw_socket.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <random>
@@ -40,10 +41,20 @@ const char* RawFrame::kind_name() const {
   return "?";
 }
 
-RawSocket::RawSocket(std::uint16_t port, int rcvbuf) : port_(port) {
+RawSocket::RawSocket(std::uint16_t port, int rcvbuf, const char* source) : port_(port) {
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "socket");
   if (rcvbuf > 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  if (source) {
+    sockaddr_in src{};
+    src.sin_family = AF_INET;
+    if (::inet_pton(AF_INET, source, &src.sin_addr) != 1 || ::bind(fd_, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0) {
+      int e = errno;
+      ::close(fd_);
+      fd_ = -1;
+      throw std::system_error(e, std::generic_category(), std::string("bind to source ") + source);
+    }
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
@@ -147,6 +158,15 @@ void RawSocket::send_frame(std::uint8_t opcode, std::string_view payload, bool f
   f.append(reinterpret_cast<const char*>(key), 4);
   for (std::size_t i = 0; i < n; ++i) f.push_back(static_cast<char>(payload[i] ^ key[i % 4]));
   send_all(f);
+}
+
+RawFrame RawSocket::read_until_close(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    RawFrame f = read_frame(std::max(left, std::chrono::milliseconds(0)));
+    if (f.kind == RawFrame::close || f.kind == RawFrame::eof || f.kind == RawFrame::timeout) return f;
+  }
 }
 
 RawFrame RawSocket::read_frame(std::chrono::milliseconds timeout) {

@@ -28,8 +28,9 @@ struct RawFrame {
 class RawSocket {
 public:
   // Connects to 127.0.0.1:port. A non-zero `rcvbuf` sets SO_RCVBUF before connecting,
-  // which keeps the advertised TCP window small.
-  explicit RawSocket(std::uint16_t port, int rcvbuf = 0);
+  // which keeps the advertised TCP window small. `source` binds the local end to that
+  // loopback address first (e.g. "127.0.0.2": another client address).
+  explicit RawSocket(std::uint16_t port, int rcvbuf = 0, const char* source = nullptr);
   ~RawSocket();
   RawSocket(const RawSocket&) = delete;
   RawSocket& operator=(const RawSocket&) = delete;
@@ -56,6 +57,9 @@ public:
   // The next complete message (continuation frames joined) or control frame; kind eof
   // when the peer closed the connection, timeout at the deadline.
   RawFrame read_frame(std::chrono::milliseconds timeout);
+
+  // Skips frames until a close frame, EOF or the deadline, and returns that one.
+  RawFrame read_until_close(std::chrono::milliseconds timeout);
 
   // Changes SO_RCVBUF on the connected socket (e.g. to read a backlog quickly).
   void set_rcvbuf(int bytes);

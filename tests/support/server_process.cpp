@@ -271,7 +271,10 @@ ServerProcess::ServerProcess(Options opts) : opts_(std::move(opts)) {
       failure = "parleyd closed stdout without a listening line";
     } else {
       line_ = out_.substr(0, out_.find('\n'));
-      static constexpr std::string_view prefix = "parleyd listening on http://";
+      // http:// or, with TLS configured, https://
+      const std::string_view prefix = line_.starts_with("parleyd listening on https://")
+                                          ? "parleyd listening on https://"
+                                          : "parleyd listening on http://";
       const auto colon = line_.rfind(':');
       if (!line_.starts_with(prefix) || colon == std::string::npos || colon < prefix.size()) {
         failure = "unexpected first stdout line: '" + line_ + "'";
