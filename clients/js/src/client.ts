@@ -123,7 +123,8 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
   /** Closes for good (until start()); the outbox stays persisted. */
   close(): void {
     this.conn.close();
-    this.clearTimers();
+    // As for a lost connection: a message in flight is sent again after start().
+    this.onDisconnect();
   }
 
   /** Replaces the token (e.g. after a new login) and reconnects if the client had given up. */

@@ -237,6 +237,19 @@ describe('outbox', () => {
     expect(FakeWebSocket.last.sentOf('message')).toHaveLength(1);
   });
 
+  it('sends a message that was in flight at close() again after start()', async () => {
+    const { client, ws } = await connected();
+    await client.send('general', 'hi');
+    expect(ws.sentOf('message')).toHaveLength(1);
+    client.close();
+    await client.start();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(FakeWebSocket.instances).toHaveLength(2);
+    FakeWebSocket.last.welcome([{ room: 'general', last_seq: 0, read_seq: 0 }]);
+    expect(FakeWebSocket.last.sentOf('message')).toEqual([ws.sentOf('message')[0]]);
+    expect(client.queued).toBe(1);
+  });
+
   it('writes the outbox with LoggingStorage before any send', async () => {
     const storage = new LoggingStorage();
     const { client, ws } = await connected({ storage });
