@@ -36,6 +36,7 @@ const OPTIONS = {
   'heartbeat-ms': { type: 'string', default: '2000', help: "parleyd's ping interval (two missed pongs close)" },
   'ack-timeout-ms': { type: 'string', default: '6000', help: "the SDK's ackTimeoutMs" },
   backoff: { type: 'string', default: '250-4000', help: "the SDK's reconnect backoff base-max (ms)" },
+  'lifecycle-ms': { type: 'string', default: '30000', help: "mean time between an app's restarts (close+start) and reloads (new client, same storage); 0: none" },
   'drain-timeout': { type: 'string', default: '90', help: 'seconds for every outbox to drain after sending stops' },
   'converge-timeout': { type: 'string', default: '20', help: 'seconds for live views to catch up before the final resync' },
   cluster: { type: 'boolean', default: false, help: 'run against a cluster (scripts/cluster-up.sh): Redis, PostgreSQL, --nodes parleyd' },
@@ -93,6 +94,7 @@ const cfg = {
   heartbeatMs: num('heartbeat-ms'),
   ackTimeoutMs: num('ack-timeout-ms'),
   backoff: range('backoff'),
+  lifecycleMs: num('lifecycle-ms'),
   drainMs: num('drain-timeout') * 1000,
   convergeMs: num('converge-timeout') * 1000,
   cluster: a.cluster,
@@ -185,7 +187,6 @@ async function main() {
   }
   // Connect and join before any fault: every room's window then starts at seq 1 for everyone.
   await Promise.all(clients.map((c) => c.start(30_000)));
-  for (const c of clients) c.firstSeq = Object.fromEntries(c.rooms.map((r) => [r, 1]));
   say(`${clients.length} clients connected and joined`);
 
   // ---- send phase: faults on, kills scheduled, every client sending at `rate`.
@@ -223,6 +224,7 @@ async function main() {
     for (;;) {
       await nap(c, Math.max(20, r.exp(1000 / cfg.rate)));
       if (!sending) return;
+      if (c.busy) continue; // the app is restarting or reloading
       const room = r.pick(c.rooms);
       const long = r.next() < 0.05; // a few over 1 KiB, which the server compresses
       const filler = 'x'.repeat(long ? r.int(1100, 3000) : r.int(0, 60));
@@ -231,6 +233,18 @@ async function main() {
       void c.send(room, `${c.user} #${n} in ${room} ${filler}`);
     }
   });
+  // The apps' own life cycle: restarts and reloads at random.
+  const lifecycles = cfg.lifecycleMs > 0
+    ? clients.map(async (c) => {
+        const r = c.rng.fork('lifecycle');
+        for (;;) {
+          await new Promise((res) => setTimeout(res, r.exp(cfg.lifecycleMs)));
+          if (!sending) return;
+          if (r.next() < 0.5) await c.restart(r.range(0, 1500));
+          else await c.reload(r.range(0, 1500));
+        }
+      })
+    : [];
   const progress = setInterval(() => {
     const queued = clients.reduce((s, c) => s + c.queued, 0);
     const open = clients.filter((c) => c.client.state === 'open').length;
@@ -244,6 +258,7 @@ async function main() {
   }
   await Promise.all(loops);
   await Promise.all(clients.flatMap((c) => [...c.sending]));
+  await Promise.all(clients.map((c) => c.busy));
   await killsDone;
   for (const p of proxies) p.calm();
   const sendMs = Date.now() - tSend;
@@ -257,11 +272,20 @@ async function main() {
   );
   const drainMs = Date.now() - tDrain;
   clearInterval(progress);
-  const reconnects = clients.reduce((s, c) => s + c.welcomes - 1, 0);
+  const reconnects = clients.reduce((s, c) => s + c.reconnects, 0);
   say(`drained in ${(drainMs / 1000).toFixed(1)} s${drainFailures.length ? ` — ${drainFailures.length} outbox(es) did not drain` : ''}`);
 
   // ---- the store, read straight from a server (no proxy, no SDK).
-  const stored = await readStore({ url: backend.auditUrl, token: mintToken(backend.secret, 'auditor'), rooms: roomNames });
+  const auditToken = mintToken(backend.secret, 'auditor');
+  const stored = await readStore({ url: backend.auditUrl, token: auditToken, rooms: roomNames });
+  // In a cluster, every node must return the same history.
+  const nodeDisagreements = [];
+  for (let i = 1; i < backend.nodes.length; i++) {
+    const other = await readStore({ url: `ws://127.0.0.1:${backend.nodes[i].port}/ws`, token: auditToken, rooms: roomNames });
+    for (const r of roomNames)
+      if (JSON.stringify(other[r].messages) !== JSON.stringify(stored[r].messages))
+        nodeDisagreements.push({ check: 'h: every node returns the same history', room: r, detail: `node ${i + 1}: ${other[r].messages.length} messages, node 1: ${stored[r].messages.length}` });
+  }
   const lastSeq = Object.fromEntries(roomNames.map((r) => [r, stored[r].messages.length]));
   say(`store: ${Object.values(lastSeq).reduce((s, n) => s + n, 0)} messages in ${roomNames.length} rooms`);
 
@@ -284,6 +308,7 @@ async function main() {
 
   tamper(stored, clients);
   const result = check({ stored, clients });
+  result.violations.push(...nodeDisagreements);
   for (const m of drainFailures) result.violations.push({ check: 'e: outbox drained', detail: m });
   for (const m of resyncFailures) result.violations.push({ check: 'd: final view equals the store', detail: m });
   for (const u of stale)
@@ -313,6 +338,8 @@ async function main() {
     faults,
     faultsTotal: Object.values(faults).reduce((s, n) => s + n, 0),
     serverKills: kills.length,
+    appRestarts: clients.reduce((s, c) => s + c.restarts, 0),
+    appReloads: clients.reduce((s, c) => s + c.reloads, 0),
     serverErrors: errors,
     maxOutboxDepth: Math.max(...clients.map((c) => c.maxQueued)),
     staleLiveViews: stale.length,
@@ -356,8 +383,9 @@ function tamper(stored, clients) {
       break;
     }
     case 'forget-emit': { // as if one client had never told the app about one message
-      const c = clients.find((x) => x.emitted[room]?.length > 2);
-      c.emitted[room].splice(1, 1);
+      const c = clients.find((x) => x.rooms.includes(room) && x.instances.length === 1);
+      if (!c) throw new Error('--tamper forget-emit: every client of the room reloaded');
+      c.instances[0].emitted[room].splice(1, 1);
       break;
     }
   }
@@ -381,6 +409,7 @@ function report(f, violations) {
     ['proxied connections', `${f.proxiedConnections} (${f.refusedWhileDown} refused while a server was down)`],
     ['faults injected', `${f.faultsTotal}: ${Object.entries(f.faults).map(([k, v]) => `${k} ${v}`).join(', ')}`],
     ['server kills (SIGKILL)', f.serverKills],
+    ['app restarts / reloads', `${f.appRestarts} / ${f.appReloads}`],
     ['server errors', Object.entries(f.serverErrors).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'],
     ['deepest outbox', f.maxOutboxDepth],
     ['live views behind at the end', f.staleLiveViews],

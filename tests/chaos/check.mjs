@@ -3,8 +3,8 @@
 //
 //   stored     { room: { lastSeq, messages: [{id, seq, ts, user, text}] } }
 //   clients    [{ user, rooms, sent: [{id, room, text}], acks: Map(id -> [{room, seq}]),
-//                 emitted: { room: [{seq, id, user, text}] }, finalView: { room: [..] },
-//                 queued, failed }]
+//                 instances: [{ emitted: { room: [{seq, id, user, text}] } }],
+//                 finalView: { room: [..] }, queued, failed }]
 //
 // Each violation is { check, room?, user?, detail }; the run fails on any.
 
@@ -102,21 +102,25 @@ export function check({ stored, clients }) {
         const diff = firstDifference(view, truth);
         if (diff) add({ check: 'd: final view equals the store', room, user: c.user, detail: diff });
       }
-      const emitted = c.emitted[room] ?? [];
-      const seen = new Map();
-      for (const m of emitted) {
-        const t = truth[m.seq - 1];
-        if (seen.has(m.seq)) {
-          add({ check: 'd: each message emitted once', room, user: c.user, detail: `seq ${m.seq} emitted twice` });
-          continue;
+      // Each SDK instance (a reload builds a new one) emits a message at most once; over all
+      // instances, every message was emitted.
+      const seen = new Set();
+      c.instances.forEach((inst, n) => {
+        const once = new Set();
+        for (const m of inst.emitted[room] ?? []) {
+          const t = truth[m.seq - 1];
+          if (once.has(m.seq)) {
+            add({ check: 'd: each message emitted once', room, user: c.user, detail: `seq ${m.seq} emitted twice by instance ${n + 1}` });
+            continue;
+          }
+          once.add(m.seq);
+          seen.add(m.seq);
+          if (!t || t.id !== m.id || t.user !== m.user || t.text !== m.text)
+            add({ check: 'd: emitted as stored', room, user: c.user, detail: `seq ${m.seq} emitted as ${m.user}/${m.id}, stored as ${t ? `${t.user}/${t.id}` : 'nothing'}` });
         }
-        seen.set(m.seq, m);
-        if (!t || t.id !== m.id || t.user !== m.user || t.text !== m.text)
-          add({ check: 'd: emitted as stored', room, user: c.user, detail: `seq ${m.seq} emitted as ${m.user}/${m.id}, stored as ${t ? `${t.user}/${t.id}` : 'nothing'}` });
-      }
-      const from = c.firstSeq?.[room] ?? 1;
+      });
       const missing = [];
-      for (const t of truth) if (t.seq >= from && !seen.has(t.seq)) missing.push(t.seq);
+      for (const t of truth) if (!seen.has(t.seq)) missing.push(t.seq);
       if (missing.length)
         add({ check: 'd: every message emitted', room, user: c.user, detail: `${missing.length} never emitted: ${listSeqs(missing)}` });
     }

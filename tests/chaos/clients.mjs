@@ -2,6 +2,11 @@
 // in-memory storage, and what the run needs to check it afterwards: every message it sent, every
 // ack the server sent it (read off the socket, not from the SDK), every message the SDK emitted
 // to the application, and how often it reconnected.
+//
+// The app's own life cycle is part of the chaos: `restart()` closes the client and starts it
+// again (an app sent to the background and back, a logout and login), `reload()` throws the
+// client away and builds a new one on the same storage (a page reload: the outbox and the room
+// cache survive in storage, nothing else does).
 import WebSocket from 'ws';
 import { MemoryStorage, ParleyClient } from '../../clients/js/dist/index.js';
 
@@ -27,39 +32,60 @@ function tappedWebSocket(tap, sent) {
 
 const ACK = Buffer.from('{"type":"ack"');
 const ERROR = Buffer.from('{"type":"error"');
+const startsWith = (data, prefix) => data.length >= prefix.length && data.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
 
 export class ChaosClient {
   constructor({ user, token, url, rooms, rng, sdkOptions }) {
     this.user = user;
+    this.token = token;
+    this.url = url;
     this.rooms = rooms;
     this.rng = rng;
+    this.sdkOptions = sdkOptions;
+    this.storage = new MemoryStorage(); // outlives reloads, like localStorage
     this.sent = [];
     this.acks = new Map(); // id -> [{room, seq}]
-    this.wireSends = new Map(); // id -> times the SDK wrote it to a socket
+    this.wireSends = new Map(); // id -> times an SDK instance wrote it to a socket
     this.errors = {}; // code -> count
-    this.emitted = Object.fromEntries(rooms.map((r) => [r, []]));
-    this.emittedSeqs = Object.fromEntries(rooms.map((r) => [r, new Set()]));
+    this.instances = []; // one per ParleyClient built: { emitted: {room: [...]} }
+    this.emittedSeqs = Object.fromEntries(rooms.map((r) => [r, new Set()])); // over all instances
     this.contiguous = Object.fromEntries(rooms.map((r) => [r, 0]));
     this.welcomes = 0;
+    this.reconnects = 0;
+    this.restarts = 0;
+    this.reloads = 0;
     this.failed = 0;
     this.maxQueued = 0;
+    this.busy = null; // a restart or reload under way
     this.sending = new Set(); // send() promises not settled yet
-    this.client = new ParleyClient({
-      url,
-      token,
-      storage: new MemoryStorage(),
+    this.build();
+  }
+
+  /** A new ParleyClient on this user's storage. */
+  build() {
+    const inst = { emitted: Object.fromEntries(this.rooms.map((r) => [r, []])) };
+    this.instances.push(inst);
+    const client = new ParleyClient({
+      url: this.url,
+      token: this.token,
+      storage: this.storage,
       WebSocket: tappedWebSocket(
         (data) => this.onWire(data),
         (id) => this.wireSends.set(id, (this.wireSends.get(id) ?? 0) + 1),
       ),
       network: null,
-      random: () => rng.next(),
-      ...sdkOptions,
+      random: () => this.rng.next(),
+      ...this.sdkOptions,
     });
-    this.client.on('welcome', () => this.welcomes++);
-    this.client.on('failed', () => this.failed++);
-    this.client.on('message', (m) => {
-      const list = this.emitted[m.room];
+    this.fresh = true;
+    client.on('welcome', () => {
+      this.welcomes++;
+      if (this.fresh) this.fresh = false;
+      else this.reconnects++;
+    });
+    client.on('failed', () => this.failed++);
+    client.on('message', (m) => {
+      const list = inst.emitted[m.room];
       if (!list) return;
       list.push({ seq: m.seq, id: m.id, user: m.user, text: m.text });
       const seqs = this.emittedSeqs[m.room];
@@ -68,42 +94,42 @@ export class ChaosClient {
       while (seqs.has(top + 1)) top++;
       this.contiguous[m.room] = top;
     });
+    this.client = client;
   }
 
   onWire(data) {
-    if (data.length >= ACK.length && data.compare(ACK, 0, ACK.length, 0, ACK.length) === 0) {
+    if (startsWith(data, ACK)) {
       const f = JSON.parse(data.toString());
       if (!this.acks.has(f.id)) this.acks.set(f.id, []);
       this.acks.get(f.id).push({ room: f.room, seq: f.seq });
-    } else if (data.length >= ERROR.length && data.compare(ERROR, 0, ERROR.length, 0, ERROR.length) === 0) {
+    } else if (startsWith(data, ERROR)) {
       const f = JSON.parse(data.toString());
       this.errors[f.code] = (this.errors[f.code] ?? 0) + 1;
     }
   }
 
-  /** Resolves on the next event `name` for which `pred()` holds (checked at once, too). */
+  /** Resolves once `pred()` holds, checked now and after the client's change events. */
   until(pred, timeoutMs, what) {
+    const client = this.client;
     return new Promise((resolve, reject) => {
       if (pred()) return resolve();
       let scheduled = false;
-      const off = this.client.on('change', () => {
-        // Coalesce bursts of changes into one check.
-        if (scheduled) return;
-        scheduled = true;
-        setImmediate(() => {
-          scheduled = false;
-          if (pred()) done();
-        });
-      });
       const timer = setTimeout(() => {
         off();
         reject(new Error(`${this.user}: ${what} not reached within ${timeoutMs} ms`));
       }, timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        off();
-        resolve();
-      };
+      const off = client.on('change', () => {
+        // Coalesce a burst of changes into one check.
+        if (scheduled) return;
+        scheduled = true;
+        setImmediate(() => {
+          scheduled = false;
+          if (!pred()) return;
+          clearTimeout(timer);
+          off();
+          resolve();
+        });
+      });
     });
   }
 
@@ -125,13 +151,50 @@ export class ChaosClient {
     return p;
   }
 
+  /** close(), a pause, start() on the same client. */
+  restart(pauseMs) {
+    this.busy = (async () => {
+      this.restarts++;
+      this.client.close();
+      await new Promise((r) => setTimeout(r, pauseMs));
+      this.fresh = true;
+      await this.client.start();
+    })().finally(() => (this.busy = null));
+    return this.busy;
+  }
+
+  /**
+   * The page goes away (close(); its storage writes, which are all in memory, finish) and a new
+   * one starts on the same storage after a pause.
+   */
+  reload(pauseMs) {
+    this.busy = (async () => {
+      this.reloads++;
+      await Promise.all([...this.sending]);
+      this.client.close();
+      await new Promise((r) => setTimeout(r, pauseMs));
+      this.build();
+      await this.client.start();
+    })().finally(() => (this.busy = null));
+    return this.busy;
+  }
+
   get queued() {
     return this.client.queued;
   }
 
-  /** True once the app has been given every message up to `lastSeq[room]` in each room. */
+  /**
+   * True once, in every room, the app has been given every message up to `lastSeq[room]` and
+   * the current SDK instance holds them without a gap.
+   */
   caughtUp(lastSeq) {
-    return this.rooms.every((r) => this.contiguous[r] >= (lastSeq[r] ?? 0));
+    return this.rooms.every((r) => {
+      const n = lastSeq[r] ?? 0;
+      if (n === 0) return true;
+      if (this.contiguous[r] < n) return false;
+      const v = this.view(r);
+      return !!v && v.length > 0 && v[v.length - 1].seq >= n && v[v.length - 1].seq - v[0].seq + 1 === v.length;
+    });
   }
 
   /** The room as the SDK holds it now: its messages with a seq (pending ones excluded). */
@@ -145,12 +208,13 @@ export class ChaosClient {
 
   /**
    * Final resync: drops the connection and starts again (what an app does when it comes back
-   * to the foreground), then waits until the SDK has caught up with `lastSeq` in every room and
-   * paged in anything older it does not hold.
+   * to the foreground), waits until the SDK has caught up with `lastSeq` in every room, then
+   * pages in older history it does not hold (a reloaded client only restored its cache).
    */
   async resync(lastSeq, timeoutMs) {
     const before = this.welcomes;
     this.client.close();
+    this.fresh = true;
     await this.client.start();
     await this.until(() => this.welcomes > before && this.caughtUp(lastSeq), timeoutMs, 'final resync');
     for (const r of this.rooms) {
