@@ -220,7 +220,9 @@ export class Connection extends Emitter<ConnectionEvents> {
     let welcomed = false;
     this.openTimer = setTimeout(() => {
       if (this.ws !== ws || welcomed) return;
-      this.dropSocket(1006, 'connect timeout');
+      // 1000: browsers and `ws` throw on any other code below 3000 (1006 included), and the
+      // socket would stay open, unseen, holding one of the user's connections on the server.
+      this.dropSocket(CloseCode.Normal, 'connect timeout');
       this.handleLoss(1006, 'connect timeout');
     }, this.opts.connectTimeoutMs ?? 15000);
     ws.onmessage = (ev) => {

@@ -4,11 +4,13 @@ import { FakeWebSocket } from './helpers.js';
 
 /**
  * Behaves like Node's `ws` package: close() on a socket that is still connecting dispatches an
- * 'error' event on the next tick; without a handler, Node's EventEmitter would throw it.
+ * 'error' event on the next tick; without a handler, Node's EventEmitter would throw it. Like
+ * `ws` and browsers, close() throws (and closes nothing) for a code other than 1000 or 3000–4999.
  */
 class NodeLikeWebSocket extends FakeWebSocket {
   static unhandled = 0;
   override close(code?: number, reason?: string): void {
+    if (code !== undefined && code !== 1000 && (code < 3000 || code > 4999)) throw new TypeError(`invalid close code ${code}`);
     const connecting = this.readyState === 0;
     super.close(code, reason);
     if (connecting)
@@ -45,9 +47,23 @@ describe('abandoning a socket that is still connecting (Node ws)', () => {
     const first = FakeWebSocket.last;
     await vi.advanceTimersByTimeAsync(1000); // no upgrade answer: abandoned
     expect(first.closedByClient).not.toBeNull();
+    expect(first.readyState).toBe(3);
     await vi.advanceTimersByTimeAsync(100); // backoff, then a new attempt
     expect(FakeWebSocket.instances.length).toBe(2);
     expect(NodeLikeWebSocket.unhandled).toBe(0);
+    c.close();
+  });
+
+  it('the connect timeout closes a socket that opened but sent no welcome', async () => {
+    const c = connection(1000);
+    c.start();
+    await vi.advanceTimersByTimeAsync(0);
+    const first = FakeWebSocket.last;
+    first.open(); // upgraded, but no welcome follows
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(first.closedByClient).toEqual({ code: 1000, reason: 'connect timeout' });
+    await vi.advanceTimersByTimeAsync(100);
+    expect(FakeWebSocket.instances.length).toBe(2);
     c.close();
   });
 
