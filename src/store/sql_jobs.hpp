@@ -16,11 +16,15 @@ namespace parley {
 
 // One write: `apply` runs inside the batch transaction; `complete` runs after COMMIT with the
 // commit's status and delivers either the operation's own result or the commit failure.
+// Contract of every operation: when it returns an error Status it has written nothing; only
+// an exception (`broke()`) can leave a half-done write behind, to be rolled back.
 template <class Db>
 struct WriteJob {
   virtual ~WriteJob() = default;
   virtual Status apply(Db& db) = 0;
   virtual void complete(const Status& commit) = 0;
+  // The last apply() ended in an exception, possibly after some of its writes.
+  virtual bool broke() const = 0;
 };
 
 template <class Db, class T, class Guard>
@@ -28,15 +32,19 @@ struct TypedWriteJob final : WriteJob<Db> {
   std::function<Result<T>(Db&)> run;
   Store::Callback<T> done;
   Result<T> result;
+  bool threw = false;
 
   Status apply(Db& db) override {
+    threw = false;
     try {
       result = run(db);  // computed afresh on every attempt of the batch
     } catch (...) {
+      threw = true;
       result = Guard{}(std::current_exception());
     }
     return result.status;
   }
+  bool broke() const override { return threw; }
   void complete(const Status& commit) override { done(commit.is_ok() ? std::move(result) : Result<T>(commit)); }
 };
 

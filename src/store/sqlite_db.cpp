@@ -101,6 +101,13 @@ Statement& SqliteDb::prepare(const char* sql) {
   return *slot;
 }
 
+void SqliteDb::run(const char* sql) {
+  auto& st = prepare(sql);
+  st.bind();
+  while (st.step()) {
+  }
+}
+
 void SqliteDb::exec(const char* sql) {
   char* err = nullptr;
   if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {

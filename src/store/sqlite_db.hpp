@@ -61,6 +61,9 @@ class SqliteDb {
 
   // The cached prepared statement for `sql` (a string literal: cached by address).
   Statement& prepare(const char* sql);
+  // Runs one statement without results through the cache (BEGIN, SAVEPOINT, COMMIT…):
+  // no parsing on every call, unlike exec().
+  void run(const char* sql);
   void exec(const char* sql);
   int changes() const;
 

@@ -52,26 +52,51 @@ struct SqliteStore::Impl {
   std::unique_ptr<WriteQueue<SqliteDb>> writer;
   std::unique_ptr<ReadQueue<SqliteDb>> reader;
 
+  // One transaction for the whole batch, without a savepoint per operation: an operation
+  // that fails cleanly has written nothing (see WriteJob), and a savepoint would copy every
+  // page the next operation touches into the statement journal. Only when an operation
+  // breaks midway is the batch rolled back and run again one transaction per operation, so
+  // that the broken one fails alone.
   void commit_batch(std::vector<std::unique_ptr<WriteJob<SqliteDb>>>& batch) {
     Status commit;
+    bool broken = false;
     try {
-      write_db->exec("BEGIN IMMEDIATE");
+      write_db->run("BEGIN IMMEDIATE");
       for (auto& op : batch) {
-        write_db->exec("SAVEPOINT op");
-        if (op->apply(*write_db).is_ok()) {
-          write_db->exec("RELEASE op");
-        } else {
-          write_db->exec("ROLLBACK TO op");
-          write_db->exec("RELEASE op");
+        op->apply(*write_db);
+        if (op->broke()) {
+          broken = true;
+          break;
         }
       }
-      write_db->exec("COMMIT");
+      if (broken) {
+        write_db->run("ROLLBACK");
+      } else {
+        write_db->run("COMMIT");
+      }
     } catch (const SqliteError& e) {
       spdlog::error("store: commit of {} writes failed: {}", batch.size(), e.what());
       commit = Status::io_error(e.what());
       try { write_db->exec("ROLLBACK"); } catch (const SqliteError&) {}
     }
-    for (auto& op : batch) op->complete(commit);
+    if (!broken) {
+      for (auto& op : batch) op->complete(commit);
+      return;
+    }
+    for (auto& op : batch) op->complete(commit_alone(*op));
+  }
+
+  // The slow path: `op` in a transaction of its own; rolled back if it breaks.
+  Status commit_alone(WriteJob<SqliteDb>& op) {
+    try {
+      write_db->run("BEGIN IMMEDIATE");
+      op.apply(*write_db);
+      write_db->run(op.broke() ? "ROLLBACK" : "COMMIT");
+      return Status::ok();  // a broken op reports its own error through its result
+    } catch (const SqliteError& e) {
+      try { write_db->exec("ROLLBACK"); } catch (const SqliteError&) {}
+      return Status::io_error(e.what());
+    }
   }
 
   template <class T>

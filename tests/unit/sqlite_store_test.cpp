@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <future>
+#include <sqlite3.h>
 
 using namespace parley;
 
@@ -146,3 +147,44 @@ TEST_F(SqliteStoreTest, CloseCommitsQueuedWritesThenRefuses) {
 }
 
 }  // namespace
+
+// An operation that breaks midway (here: its INSERT is aborted by a trigger after its UPDATE
+// of the room's seq) fails alone and leaves nothing behind, while the operations batched with
+// it commit: no seq is burnt, no half-written message.
+TEST_F(SqliteStoreTest, AnOperationBrokenMidwayFailsAloneWithoutAGap) {
+  ASSERT_TRUE(join("a", "alice").ok());
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_ / "t.db").c_str(), &raw), SQLITE_OK);
+    char* err = nullptr;
+    ASSERT_EQ(sqlite3_exec(raw,
+                           "CREATE TRIGGER boom BEFORE INSERT ON messages WHEN NEW.client_id = 'boom' "
+                           "BEGIN SELECT RAISE(ABORT, 'refused by the test trigger'); END",
+                           nullptr, nullptr, &err),
+              SQLITE_OK)
+        << (err ? err : "");
+    sqlite3_close(raw);
+  }
+  reopen();  // the writer's prepared statements see the new schema
+  std::vector<std::future<Result<Appended>>> results;
+  for (const char* id : {"one", "boom", "two", "three"}) {
+    auto p = std::make_shared<std::promise<Result<Appended>>>();
+    results.push_back(p->get_future());
+    store_->append({"a", "alice", id, std::string("text ") + id, 1000}, [p](Result<Appended> r) { p->set_value(std::move(r)); });
+  }
+  std::vector<Result<Appended>> r;
+  for (auto& f : results) r.push_back(f.get());
+  ASSERT_TRUE(r[0].ok()) << r[0].status.message();
+  EXPECT_FALSE(r[1].ok());
+  EXPECT_NE(r[1].status.message().find("refused by the test trigger"), std::string::npos) << r[1].status.message();
+  ASSERT_TRUE(r[2].ok()) << r[2].status.message();
+  ASSERT_TRUE(r[3].ok()) << r[3].status.message();
+  EXPECT_EQ(r[0].value.message.seq, 1);
+  EXPECT_EQ(r[2].value.message.seq, 2) << "the broken operation's seq was rolled back";
+  EXPECT_EQ(r[3].value.message.seq, 3);
+  auto page = call<MessagePage>([&](auto cb) { store_->after("a", 0, 50, cb); });
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page.value.messages.size(), 3u);
+  EXPECT_EQ(page.value.messages[1].id, "two");
+  EXPECT_EQ(join("a", "alice").value.last_seq, 3);
+}
