@@ -4,12 +4,21 @@
 // to read the store from directly.
 import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { Parleyd } from './server.mjs';
 
 const run = promisify(execFile);
+
+function countLines(paths, re) {
+  let n = 0;
+  for (const p of paths) {
+    if (!existsSync(p)) continue;
+    for (const line of readFileSync(p, 'utf8').split('\n')) if (re.test(line)) n++;
+  }
+  return n;
+}
 
 export class SingleBackend {
   constructor({ dir, parleyd, args }) {
@@ -39,6 +48,11 @@ export class SingleBackend {
 
   stop() {
     return this.server.stop();
+  }
+
+  /** Lines of the server log(s) matching `re`. */
+  countLog(re) {
+    return countLines(this.logs, re);
   }
 
   /** Synchronous last resort (process exit): SIGKILL. */
@@ -80,6 +94,8 @@ export class ClusterBackend {
   }
 
   async start() {
+    // As root, PostgreSQL runs as the postgres user: it must be able to traverse our directory.
+    chmodSync(dirname(this.dir), 0o711);
     this.started = true;
     await this.cmd('start', this.dir, '--nodes', String(this.count), '--parleyd', this.parleyd, '--jwt-secret', this.secret, ...this.args);
     const env = this.env();
@@ -103,6 +119,10 @@ export class ClusterBackend {
   async stop() {
     if (this.started) await this.cmd('stop', this.dir);
     this.started = false;
+  }
+
+  countLog(re) {
+    return countLines(this.logs, re);
   }
 
   killNow() {

@@ -190,8 +190,7 @@ async function main() {
   say(`${clients.length} clients connected and joined`);
 
   // ---- send phase: faults on, kills scheduled, every client sending at `rate`.
-  for (const p of proxies) p.calmed = false;
-  for (const p of proxies) for (const pair of p.pairs) p.scheduleFault(pair);
+  for (const p of proxies) p.storm();
   const kills = [];
   const killRng = rng.fork('kills');
   for (let k = 0; k < cfg.kills; k++) {
@@ -338,6 +337,11 @@ async function main() {
     faults,
     faultsTotal: Object.values(faults).reduce((s, n) => s + n, 0),
     serverKills: kills.length,
+    // Dead links noticed by the SDK: no ack or no answer to its idle probe ('reconnect'), no
+    // welcome ('connect timeout'); and by parleyd's heartbeat (from its log).
+    sdkDetections: sumCloses('reconnect'),
+    sdkConnectTimeouts: sumCloses('connect timeout'),
+    serverHeartbeatCloses: backend.countLog(/closed: heartbeat/),
     appRestarts: clients.reduce((s, c) => s + c.restarts, 0),
     appReloads: clients.reduce((s, c) => s + c.reloads, 0),
     serverErrors: errors,
@@ -352,6 +356,10 @@ async function main() {
   report(figures, result.violations);
   if (a.json) writeFileSync(a.json, JSON.stringify({ figures, violations: result.violations }, null, 2) + '\n');
   failedRun = result.violations.length > 0;
+}
+
+function sumCloses(reason) {
+  return clients.reduce((s, c) => s + (c.closes[reason] ?? 0), 0);
 }
 
 function faultSummary() {
@@ -408,6 +416,7 @@ function report(f, violations) {
     ['reconnects', f.reconnects],
     ['proxied connections', `${f.proxiedConnections} (${f.refusedWhileDown} refused while a server was down)`],
     ['faults injected', `${f.faultsTotal}: ${Object.entries(f.faults).map(([k, v]) => `${k} ${v}`).join(', ')}`],
+    ['dead links detected', `SDK ${f.sdkDetections} (ack timeout or idle probe) + ${f.sdkConnectTimeouts} (no welcome); parleyd heartbeat ${f.serverHeartbeatCloses}`],
     ['server kills (SIGKILL)', f.serverKills],
     ['app restarts / reloads', `${f.appRestarts} / ${f.appReloads}`],
     ['server errors', Object.entries(f.serverErrors).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'],

@@ -12,10 +12,10 @@ import { MemoryStorage, ParleyClient } from '../../clients/js/dist/index.js';
 
 /**
  * A `ws` WebSocket that also reports every text frame it receives to `tap` (for the acks and
- * errors) and every `message` command it sends to `sent` (to count resends). The SDK installs
- * its own onmessage/onerror handlers as usual.
+ * errors), every `message` command it sends to `sent` (to count resends) and the reason of every
+ * close() the SDK makes to `closed`. The SDK installs its own handlers as usual.
  */
-function tappedWebSocket(tap, sent) {
+function tappedWebSocket(tap, sent, closed) {
   return class TappedWebSocket extends WebSocket {
     constructor(url) {
       super(url);
@@ -26,6 +26,10 @@ function tappedWebSocket(tap, sent) {
     send(data, ...rest) {
       if (typeof data === 'string' && data.startsWith('{"type":"message"')) sent(JSON.parse(data).id);
       return super.send(data, ...rest);
+    }
+    close(code, reason) {
+      closed(reason);
+      return super.close(code, reason);
     }
   };
 }
@@ -47,6 +51,7 @@ export class ChaosClient {
     this.acks = new Map(); // id -> [{room, seq}]
     this.wireSends = new Map(); // id -> times an SDK instance wrote it to a socket
     this.errors = {}; // code -> count
+    this.closes = {}; // reason the SDK gave for closing a socket -> count
     this.instances = []; // one per ParleyClient built: { emitted: {room: [...]} }
     this.emittedSeqs = Object.fromEntries(rooms.map((r) => [r, new Set()])); // over all instances
     this.contiguous = Object.fromEntries(rooms.map((r) => [r, 0]));
@@ -72,6 +77,7 @@ export class ChaosClient {
       WebSocket: tappedWebSocket(
         (data) => this.onWire(data),
         (id) => this.wireSends.set(id, (this.wireSends.get(id) ?? 0) + 1),
+        (reason) => (this.closes[reason] = (this.closes[reason] ?? 0) + 1),
       ),
       network: null,
       random: () => this.rng.next(),

@@ -1,7 +1,7 @@
 // A fault-injecting TCP proxy on loopback (node:net), between the SDK clients and one parleyd.
 //
-// Every accepted connection is forwarded byte for byte to the target port. While the proxy is
-// not calm, each connection draws, from its own seeded stream, a time to its next fault and the
+// Every accepted connection is forwarded byte for byte to the target port. Between storm() and
+// calm(), each connection draws, from its own seeded stream, a time to its next fault and the
 // fault's kind:
 //   drop       both sockets are destroyed at once (half of the time with a TCP RST)
 //   stall      neither direction is forwarded for a while (reads paused, so the kernel buffers
@@ -33,7 +33,7 @@ export class FaultProxy {
     this.weights = o.weights;
     this.stallMs = o.stallMs;
     this.name = o.name ?? 'proxy';
-    this.calmed = false;
+    this.calmed = true; // until storm()
     this.nextId = 0;
     this.pairs = new Set();
     this.counts = { connections: 0, refused: 0, drop: 0, stall: 0, 'half-up': 0, 'half-down': 0 };
@@ -50,6 +50,12 @@ export class FaultProxy {
         resolve(this.port);
       });
     });
+  }
+
+  /** Faults from now on, on the open connections and on every new one. */
+  storm() {
+    this.calmed = false;
+    for (const p of this.pairs) if (p.connected && !p.faultTimer) this.scheduleFault(p);
   }
 
   /** No new faults from now on: pending fault timers are cancelled (stalls under way end). */
