@@ -18,14 +18,23 @@ class CloseCodes : public ParleyTest {};
 
 TEST_F(CloseCodes, FrameOverDefault64KiBCloses1009) {
   start_server();
-  auto alice = connect("alice");
   auto bob = connect("bob");
-  join(*alice, "general");
   join(*bob, "general");
-  alice->send_text(message_of_bytes(64 * 1024 + 100));
-  CloseInfo ci = alice->wait_closed();
-  EXPECT_TRUE(ci.close_frame) << ci.describe();
-  EXPECT_EQ(ci.code, 1009) << ci.describe();
+  // A raw client: it writes the whole oversized frame, then reads. (A library client may fail
+  // its own write once the server has answered, and drop the close frame it was sent.)
+  RawSocket raw(port());
+  ASSERT_EQ(raw.upgrade("/ws?token=" + token("alice")), 101);
+  ASSERT_EQ(raw.read_frame(5s).kind, RawFrame::text);  // welcome
+  raw.send_frame(0x1, R"({"type":"join","room":"general"})");
+  bob->expect(presence("general", "alice", "online"), "alice online");
+  try {
+    raw.send_frame(0x1, message_of_bytes(64 * 1024 + 100));
+  } catch (const std::exception&) {
+    // the server may close before the last bytes are written; the close frame is still read
+  }
+  RawFrame f = raw.read_until_close(5s);
+  ASSERT_EQ(f.kind, RawFrame::close) << "got " << f.kind_name() << " instead of a close frame";
+  EXPECT_EQ(f.close_code(), 1009);
   // bob is unaffected and sees alice go offline.
   bob->expect(presence("general", "alice", "offline"), "alice offline");
   send_message(*bob, "general", "bob still here");
