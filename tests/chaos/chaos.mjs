@@ -35,6 +35,7 @@ const OPTIONS = {
   'stall-ms': { type: 'string', default: '300-3000', help: 'stall length (range)' },
   'heartbeat-ms': { type: 'string', default: '2000', help: "parleyd's ping interval (two missed pongs close)" },
   'ack-timeout-ms': { type: 'string', default: '6000', help: "the SDK's ackTimeoutMs" },
+  'probe-idle-ms': { type: 'string', help: "the SDK's probeIdleMs (default: the SDK's, 2 × heartbeat-ms); 0 turns the idle probe off" },
   backoff: { type: 'string', default: '250-4000', help: "the SDK's reconnect backoff base-max (ms)" },
   'lifecycle-ms': { type: 'string', default: '30000', help: "mean time between an app's restarts (close+start) and reloads (new client, same storage); 0: none" },
   'drain-timeout': { type: 'string', default: '90', help: 'seconds for every outbox to drain after sending stops' },
@@ -93,6 +94,7 @@ const cfg = {
   stallMs: range('stall-ms'),
   heartbeatMs: num('heartbeat-ms'),
   ackTimeoutMs: num('ack-timeout-ms'),
+  probeIdleMs: a['probe-idle-ms'] === undefined ? undefined : num('probe-idle-ms'),
   backoff: range('backoff'),
   lifecycleMs: num('lifecycle-ms'),
   drainMs: num('drain-timeout') * 1000,
@@ -143,6 +145,7 @@ const hardLimit = setTimeout(() => {
 const sdkOptions = {
   backoff: { baseMs: cfg.backoff[0], maxMs: cfg.backoff[1], jitter: 0.3 },
   ackTimeoutMs: cfg.ackTimeoutMs,
+  ...(cfg.probeIdleMs === undefined ? {} : { probeIdleMs: cfg.probeIdleMs }),
 };
 const serverArgs = ['--heartbeat-ms', String(cfg.heartbeatMs), '--log-level', 'info'];
 
