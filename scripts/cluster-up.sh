@@ -146,6 +146,8 @@ start_postgres() {
     id postgres >/dev/null 2>&1 || die "running as root and there is no postgres user (scripts/cluster-deps.sh)"
     chmod o+x "$dir"
     chown postgres: "$dir/pg"
+    runuser -u postgres -- test -x "$dir/pg" \
+      || die "the postgres user cannot reach $dir: give its parent directories o+x (or use a DIR under /tmp)"
   fi
   touch "$dir/postgres.log"
   [[ $(id -u) -eq 0 ]] && chown postgres: "$dir/postgres.log"
