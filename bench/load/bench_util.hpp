@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 // ---------------------------------------------------------------- histogram (log-linear, ~1.6 %)
 struct Histogram {
   static constexpr int kSub = 64;  // linear sub-buckets per power of two
@@ -111,3 +113,27 @@ inline long read_rss_kib(int pid) {
   return -1;
 }
 
+
+// CPU time (user + system) a process has used so far, in seconds; -1 if it is gone.
+// pid 0 = this process.
+inline double read_cpu_s(int pid) {
+  std::ifstream f(pid ? "/proc/" + std::to_string(pid) + "/stat" : std::string("/proc/self/stat"));
+  std::string s;
+  if (!std::getline(f, s)) return -1;
+  auto rp = s.rfind(')');  // the command name may hold spaces
+  if (rp == std::string::npos) return -1;
+  const char* p = s.c_str() + rp + 2;  // field 3 (state)
+  char* end = nullptr;
+  unsigned long long v[13] = {};
+  for (int field = 3; field <= 15; ++field) {
+    while (*p == ' ') ++p;
+    if (field == 3) {
+      ++p;
+      continue;
+    }
+    v[field - 3] = std::strtoull(p, &end, 10);
+    p = end;
+  }
+  static const long hz = ::sysconf(_SC_CLK_TCK);
+  return double(v[11] + v[12]) / double(hz);  // utime (14) + stime (15)
+}

@@ -209,6 +209,11 @@ int main(int argc, char** argv) {
     return sum;
   };
   long rss_before = server_rss();
+  auto server_cpu = [&]() -> double {
+    double sum = 0;
+    for (int pid : c.server_pids) sum += std::max(0.0, read_cpu_s(pid));
+    return sum;
+  };
 
   // ---- connect + join
   std::vector<std::unique_ptr<net::executor_work_guard<net::io_context::executor_type>>> guards;
@@ -261,6 +266,7 @@ int main(int argc, char** argv) {
 
   // ---- send phase
   b.sending = true;
+  double cpu_bench0 = read_cpu_s(0), cpu_server0 = server_cpu();
   int64_t t_send0 = now_ns();
   for (auto& w : b.workers) {
     uint64_t seed = rng();
@@ -275,6 +281,7 @@ int main(int argc, char** argv) {
   std::this_thread::sleep_for(std::chrono::duration<double>(c.duration));
   b.stop_sending = true;
   int64_t t_send1 = now_ns();
+  double cpu_bench1 = read_cpu_s(0), cpu_server1 = server_cpu();
   long rss_end = server_rss();
   auto total_deliveries = [&] {
     uint64_t n = 0;
@@ -322,6 +329,10 @@ int main(int argc, char** argv) {
   uint64_t errors_total = 0;
   for (auto& [k, v] : t.errors) errors_total += v;
   double send_s = double(t_send1 - t_send0) / 1e9;
+  double drain_s = double(t_drained - t_send1) / 1e9;
+  // CPU used during the send phase, in % of one core (so 200 = two cores busy).
+  double bench_cpu_pct = 100 * (cpu_bench1 - cpu_bench0) / send_s;
+  double server_cpu_pct = c.server_pids.empty() ? -1 : 100 * (cpu_server1 - cpu_server0) / send_s;
   double members_avg = b.nrooms ? double(b.joined) / b.nrooms : 0;
 
   // ---- human table
@@ -341,7 +352,7 @@ int main(int argc, char** argv) {
   row("rooms x members", fmt("%d x %.1f", b.nrooms, members_avg));
   row("senders rate", fmt("%.2f msg/s each", rate));
   row("connect rate", fmt("%.0f conn/s (%.2f s)", connect_s > 0 ? b.connected / connect_s : 0.0, connect_s));
-  row("send phase", fmt("%.2f s (+%.2f s drain%s)", send_s, double(t_drained - t_send1) / 1e9,
+  row("send phase", fmt("%.2f s (+%.2f s drain%s)", send_s, drain_s,
                         drained ? "" : ", TIMED OUT"));
   row("messages sent / acked", fmt("%llu / %llu", (unsigned long long)t.sent, (unsigned long long)t.acked));
   row("acked msg/s", fmt("%.0f", t.acked / send_s));
@@ -359,6 +370,9 @@ int main(int argc, char** argv) {
   row("errors", fmt("%llu (rejected msgs %llu, closed mid-run %llu)", (unsigned long long)errors_total,
                     (unsigned long long)t.rejected, (unsigned long long)t.closed_during_run));
   for (auto& [k, v] : t.errors) row("  " + k, std::to_string(v));
+  row("CPU while sending", c.server_pids.empty() ? fmt("bench %.0f %% of a core", bench_cpu_pct)
+                                                  : fmt("bench %.0f %%, server %.0f %% of a core", bench_cpu_pct,
+                                                        server_cpu_pct));
   double rss_per_conn = -1;
   if (!c.server_pids.empty()) {
     if (b.connected > 0 && rss_before >= 0 && rss_conn >= 0)
@@ -394,6 +408,9 @@ int main(int argc, char** argv) {
         {"rate_per_sender", rate},
         {"text_bytes", c.text_bytes},
         {"duration_s", send_s},
+        {"drain_s", drain_s},
+        {"bench_cpu_pct", bench_cpu_pct},
+        {"server_cpu_pct", server_cpu_pct},
         {"connect_s", connect_s},
         {"connect_rate", connect_s > 0 ? b.connected / connect_s : 0.0},
         {"sent", t.sent},
