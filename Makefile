@@ -4,7 +4,7 @@ JOBS  ?= 2
 PORT  ?= 8080
 DATA  ?= ./data
 
-.PHONY: all deps build run test unit integration cluster fuzz sanitize tsan bench clean web web-deps test-web test-sdk test-e2e chaos
+.PHONY: all deps build run test unit integration cluster fuzz sanitize tsan bench compare clean web web-deps test-web test-sdk test-e2e chaos
 
 all: build
 
@@ -58,6 +58,11 @@ tsan: deps
 
 bench: build
 	@$(BUILD)/parley-microbench
+
+# parley against the Node peers and a 3-node cluster (about an hour; COMPARE_ARGS=--quick for
+# a few minutes); writes the report section of docs/benchmarks.md and docs/bench/*.svg.
+compare:
+	@JOBS=$(JOBS) bench/compare $(COMPARE_ARGS)
 
 clean:
 	rm -rf $(BUILD) web/dist
