@@ -102,12 +102,15 @@ test-web: test-sdk test-e2e
 
 # ---- chaos run (tests/chaos): SDK clients through a fault-injecting proxy, parleyd killed with
 # SIGKILL and restarted mid-run, then every store and view checked (docs/reliability.md). The
-# short form runs in make test; longer: `make chaos CHAOS_ARGS="--duration 300 --clients 200"`.
-CHAOS_ARGS ?=
+# short form (one node, then a 3-node cluster) runs in make test; longer:
+# `make chaos CHAOS_ARGS="--duration 300 --clients 200"`, one mode: `CHAOS_MODES=cluster`.
+CHAOS_ARGS  ?=
+CHAOS_MODES ?= single cluster
 SDK_SRC := $(shell find clients/js/src -type f 2>/dev/null)
 
 clients/js/dist/index.js: clients/js/node_modules/.package-lock.json clients/js/tsconfig.build.json $(SDK_SRC)
 	@cd clients/js && npm run --silent build
 
 chaos: build clients/js/dist/index.js tests/chaos/node_modules/.package-lock.json
-	@node tests/chaos/chaos.mjs --quiet $(CHAOS_ARGS)
+	@scripts/cluster-deps.sh
+	@for mode in $(CHAOS_MODES); do node tests/chaos/chaos.mjs --quiet --mode $$mode $(CHAOS_ARGS) || exit 1; done

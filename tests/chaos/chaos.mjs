@@ -40,7 +40,8 @@ const OPTIONS = {
   'lifecycle-ms': { type: 'string', default: '30000', help: "mean time between an app's restarts (close+start) and reloads (new client, same storage); 0: none" },
   'drain-timeout': { type: 'string', default: '90', help: 'seconds for every outbox to drain after sending stops' },
   'converge-timeout': { type: 'string', default: '20', help: 'seconds for live views to catch up before the final resync' },
-  cluster: { type: 'boolean', default: false, help: 'run against a cluster (scripts/cluster-up.sh): Redis, PostgreSQL, --nodes parleyd' },
+  mode: { type: 'string', default: 'single', help: 'single: one parleyd on SQLite; cluster: --nodes parleyd on Redis and PostgreSQL (scripts/cluster-up.sh)' },
+  cluster: { type: 'boolean', default: false, help: 'the same as --mode cluster' },
   nodes: { type: 'string', default: '3', help: 'cluster nodes' },
   parleyd: { type: 'string', default: join(ROOT, 'build/parleyd'), help: 'the server binary' },
   json: { type: 'string', help: 'write the figures and violations to this file' },
@@ -99,10 +100,11 @@ const cfg = {
   lifecycleMs: num('lifecycle-ms'),
   drainMs: num('drain-timeout') * 1000,
   convergeMs: num('converge-timeout') * 1000,
-  cluster: a.cluster,
+  cluster: a.cluster || a.mode === 'cluster',
   nodes: num('nodes'),
   tamper: a.tamper ?? null,
 };
+if (!['single', 'cluster'].includes(a.mode)) throw new Error(`--mode: single or cluster, not ${a.mode}`);
 if (cfg.tamper && !['drop-stored', 'dup-stored', 'swap-view', 'forget-emit'].includes(cfg.tamper)) throw new Error(`--tamper: unknown ${cfg.tamper}`);
 if (cfg.clients < 1 || cfg.rooms < 1) throw new Error('need at least one client and one room');
 
