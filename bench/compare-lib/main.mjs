@@ -63,7 +63,8 @@ function versions() {
     redis_server: (sh('redis-server', ['--version']).match(/v=(\S+)/) ?? [])[1] ?? '?',
     postgres: pgBin ? firstLine(sh(join(pgBin, 'postgres'), ['--version'])) : '?',
     gnuplot: firstLine(sh('gnuplot', ['--version'])),
-    parley_commit: sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']),
+    parley_commit: sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']) +
+      (sh('git', ['-C', ROOT, 'status', '--porcelain', '--', 'src']) ? ' with uncommitted changes in src/' : ''),
   };
 }
 

@@ -23,7 +23,7 @@ export function plan({ quick, fdCap }) {
   } : {
     duration: 10,
     knee: { ladder: [0.25, 0.5, 1, 2, 4, 8, 16, 32, 64], bisect: 2 },
-    broadcast: { ladder: [500, 1000, 2000, 4000, 8000, 12000, 16000, fdCap], bisect: 1, connectTimeout: 180 },
+    broadcast: { ladder: [1000, 2000, 4000, 8000, 16000, fdCap], bisect: 1, connectTimeout: 120 },
     dm: { clients: even(fdCap) },
     idle: { clients: fdCap, duration: 5 },
     history: { clients: 50, historyRate: 2 },

@@ -113,7 +113,8 @@ export function parleyServer({ secret, tmp, threads }) {
       return {
         targets: [`ws://127.0.0.1:${m[1]}/ws`],
         pids: [child.pid],
-        async stop() { await stopProcess(child); rmSync(dir, { recursive: true, force: true }); },
+        // SIGTERM drains within 10 s; SIGKILL after 12 s.
+        async stop() { await stopProcess(child, 12_000); rmSync(dir, { recursive: true, force: true }); },
       };
     },
   };
