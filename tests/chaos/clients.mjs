@@ -203,6 +203,18 @@ export class ChaosClient {
     });
   }
 
+  /** Where each room lags `lastSeq`: what the app was told and what the SDK holds, and its state. */
+  lagReport(lastSeq) {
+    const parts = [];
+    for (const r of this.rooms) {
+      const n = lastSeq[r] ?? 0;
+      const v = this.view(r) ?? [];
+      const held = v.length ? v[v.length - 1].seq : 0;
+      if (this.contiguous[r] < n || held < n) parts.push(`${r}: emitted up to #${this.contiguous[r]}, holds up to #${held}, stored ${n}`);
+    }
+    return `${parts.join('; ')} (connection ${this.client.state})`;
+  }
+
   /** The room as the SDK holds it now: its messages with a seq (pending ones excluded). */
   view(room) {
     const snap = this.client.room(room);
