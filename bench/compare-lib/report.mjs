@@ -220,7 +220,7 @@ export function renderSection(results, plots) {
     if (kp == null || kq == null) continue;
     const r = kq > 0 ? kp / kq : Infinity;
     p(`| room200 knee: parley ≥ ${want}× ${LABEL[peer]} | ${int(kp)} vs ${int(kq)} deliveries/s = ${Number.isFinite(r) ? r.toFixed(1) + '×' : '∞ (the peer never met p99 ≤ 50 ms in the ladder)'} | ` +
-      (r >= want ? '**met**' : `**missed** by ${(want - r).toFixed(1)}× (${Math.round((1 - r / want) * 100)} % short; parley would need ${int(want * kq)} deliveries/s)`) + ' |');
+      (r >= want ? '**met**' : `**missed**: ${r.toFixed(1)}× instead of ${want}×, ${Math.round((1 - r / want) * 100)} % short (parley would need ${int(want * kq)} deliveries/s at p99 ≤ 50 ms)`) + ' |');
   }
   const hs = sum.history?.parley?.run;
   if (hs) {
