@@ -3,12 +3,12 @@
 // scenarios, one after another on this machine, then the report section of
 // docs/benchmarks.md and its plots (report.mjs).
 import { parseArgs } from 'node:util';
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, chmodSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, chmodSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir, cpus, totalmem, loadavg, release } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ROOT, killAll, startRedis, parleyServer, peerServer, clusterServer } from './servers.mjs';
+import { ROOT, killAll, startRedis, parleyServer, peerServer, clusterServer, binsFrom } from './servers.mjs';
 import { plan, knee, broadcastLimit, persistMax, fixed } from './scenarios.mjs';
 import { writeReport } from './report.mjs';
 
@@ -82,6 +82,8 @@ async function main() {
   const tmp = mkdtempSync(join(tmpdir(), 'parley-compare-'));
   chmodSync(tmp, 0o711);  // as root, the cluster's PostgreSQL runs as `postgres` and must reach its dir
   const resultsDir = join(tmp, 'results');
+  const builtAt = statSync(join(ROOT, 'build/parleyd')).mtime.toISOString();
+  binsFrom(join(tmp, 'bin'));
   mkdirSync(resultsDir);
   const secret = randomBytes(24).toString('hex');
   const log = (line) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -90,7 +92,7 @@ async function main() {
   const results = {
     mode: quick ? 'quick' : 'full', repeat, fdCap, fdHard: sh('bash', ['-c', 'ulimit -Hn']), plan: ctx.plan, started: started.toISOString(),
     commandLine: o['command-line'], machine: machine(), versions: versions(), load_start: loadavg(),
-    peerProcs: Number(o['peer-procs']), clusterNodes: Number(o['cluster-nodes']),
+    parleydBuilt: builtAt, peerProcs: Number(o['peer-procs']), clusterNodes: Number(o['cluster-nodes']),
     servers: {}, single: {}, cluster: {}, runs: ctx.runs,
   };
   log(`bench/compare (${results.mode}, ${repeat} repetition${repeat > 1 ? 's' : ''}); raw results in ${resultsDir}`);

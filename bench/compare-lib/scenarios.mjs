@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from './servers.mjs';
+import { BIN } from './servers.mjs';
 
 export const KNEE_P99_MS = 50;
 export const BROADCAST_P95_MS = 250;
@@ -52,7 +52,7 @@ export async function benchRun(ctx, server, args, label) {
     '--jwt-secret $SECRET', ...args].join(' ');
   const code = await new Promise((resolve) => {
     const out = [];
-    const child = spawn(join(ROOT, 'build/parley-bench'), argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(BIN.bench, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.on('data', (d) => out.push(d));
     child.stderr.on('data', (d) => out.push(d));
     child.on('exit', (c) => {

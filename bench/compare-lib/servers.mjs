@@ -2,11 +2,23 @@
 // parleyd on SQLite, a parley cluster (scripts/cluster-up.sh), and the Node peers of
 // bench/peers (several processes on one throwaway redis-server, flushed between runs).
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, readFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync, mkdirSync, copyFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import net from 'node:net';
 
 export const ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
+// The binaries every run uses: copies of build/parleyd and build/parley-bench taken when the
+// compare run starts (binsFrom), so that a rebuild during the run cannot mix two versions.
+export const BIN = { parleyd: join(ROOT, 'build/parleyd'), bench: join(ROOT, 'build/parley-bench') };
+export function binsFrom(dir) {
+  mkdirSync(dir, { recursive: true });
+  for (const [k, name] of [['parleyd', 'parleyd'], ['bench', 'parley-bench']]) {
+    const to = join(dir, name);
+    copyFileSync(join(ROOT, 'build', name), to);
+    chmodSync(to, 0o755);
+    BIN[k] = to;
+  }
+}
 const children = new Set();
 
 // Every process started here is stopped when the compare run ends, however it ends.
@@ -108,7 +120,7 @@ export function parleyServer({ secret, tmp, threads }) {
       const args = ['--host', '127.0.0.1', '--port', '0', '--data-dir', dir, '--jwt-secret', secret,
         '--rate-per-sec', '1000000', '--rate-burst', '1000000', '--log-level', 'warn', '--web-root', dir];
       if (threads) args.push('--threads', String(threads));
-      const [child, m] = await startProcess(join(ROOT, 'build/parleyd'), args,
+      const [child, m] = await startProcess(BIN.parleyd, args,
         /parleyd listening on http:\/\/127\.0\.0\.1:(\d+)/);
       return {
         targets: [`ws://127.0.0.1:${m[1]}/ws`],
@@ -154,7 +166,7 @@ export function clusterServer({ secret, tmp, nodes }) {
     async start() {
       const dir = mkdtempSync(join(tmp, 'cluster-'));
       try {
-        execFileSync(up, ['start', dir, '--nodes', String(nodes), '--parleyd', join(ROOT, 'build/parleyd'),
+        execFileSync(up, ['start', dir, '--nodes', String(nodes), '--parleyd', BIN.parleyd,
           '--jwt-secret', secret, '--rate-per-sec', '1000000', '--rate-burst', '1000000', '--log-level', 'warn'],
         { stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 });
       } catch (e) {
