@@ -13,6 +13,7 @@
 #include "bus/local_bus.hpp"
 #include "bus/local_presence.hpp"
 #include "hub/hub.hpp"
+#include "metrics/metrics.hpp"
 #include "protocol/decode.hpp"
 #include "protocol/encode.hpp"
 #include "store/memory_store.hpp"
@@ -72,13 +73,14 @@ class StrandClient final : public Client, public std::enable_shared_from_this<St
 };
 
 struct Room {
+  Metrics metrics;
   MemoryStore store;
   LocalBus bus;
   LocalPresence presence;
   Hub hub;
   std::vector<std::shared_ptr<CountingClient>> clients;
 
-  explicit Room(int members) : hub(options(members), store, bus, presence) {
+  explicit Room(int members) : hub(options(members), store, bus, presence, metrics) {
     bus.set_handler(&hub);
     for (int i = 0; i < members; ++i) {
       auto c = std::make_shared<CountingClient>(i + 1, "user" + std::to_string(i));
@@ -141,7 +143,8 @@ void BM_FanOutPosted(benchmark::State& state) {
   MemoryStore store;
   LocalBus bus;
   LocalPresence presence;
-  Hub hub(Room::options(0), store, bus, presence);
+  Metrics metrics;
+  Hub hub(Room::options(0), store, bus, presence, metrics);
   bus.set_handler(&hub);
   for (int i = 0; i < state.range(0); ++i) {
     auto c = std::make_shared<StrandClient>(ioc, i + 1, "user" + std::to_string(i));

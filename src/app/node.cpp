@@ -12,15 +12,17 @@
 #include <filesystem>
 #include <thread>
 
-#include "auth/secret.hpp"
 #include <sodium.h>
 
+#include "auth/api_keys.hpp"
+#include "auth/secret.hpp"
 #include "bus/local_bus.hpp"
 #include "bus/local_presence.hpp"
 #include "bus/redis_bus.hpp"
 #include "bus/redis_presence.hpp"
 #include "store/pg_store.hpp"
 #include "hub/hub.hpp"
+#include "metrics/metrics.hpp"
 #include "net/ip_limit.hpp"
 #include "net/listener.hpp"
 #include "net/tls.hpp"
@@ -36,11 +38,17 @@ constexpr auto kDrainDeadline = 6s;     // wait for clients to finish the close 
 }  // namespace
 
 struct Node::Impl {
+  // These two outlive the sessions, also those the io_context destroys last (a connection
+  // still open when the drain deadline passed): a session counts into `metrics` and gives
+  // its address slot back to `ip_limiter` in its destructor.
+  Metrics metrics;
+  std::unique_ptr<IpLimiter> ip_limiter;
   // Declared first, destroyed last: everything below may hold sockets, timers or handlers
   // of these executors.
   asio::io_context ioc;
   asio::thread_pool blocking{1};
   Options options;
+  std::unique_ptr<ApiKeys> api_keys;
   std::unique_ptr<Store> store;
   std::unique_ptr<Bus> bus;
   std::unique_ptr<Presence> presence;
@@ -50,7 +58,6 @@ struct Node::Impl {
   std::unique_ptr<JwtCodec> jwt;
   std::unique_ptr<NetContext> net;
   std::unique_ptr<TlsConfig> tls;
-  std::unique_ptr<IpLimiter> ip_limiter;
   std::shared_ptr<Listener> listener;
   asio::steady_timer tick{ioc};
   asio::signal_set signals{ioc, SIGINT, SIGTERM};
@@ -92,9 +99,9 @@ struct Node::Impl {
   void drain() {
     if (draining) return;
     draining = true;
-    spdlog::info("shutting down: closing {} connections", hub->connection_count());
     net->draining = true;
     listener->stop();
+    spdlog::info("shutting down: closing {} connections", hub->connection_count());
     for (auto& c : hub->clients()) c->close(1012, "server restarting");
     wait_for_clients(std::chrono::steady_clock::now() + kDrainDeadline);
   }
@@ -134,6 +141,7 @@ Node::~Node() {
 
 Status Node::start() {
   auto& o = impl_->options;
+  if (sodium_init() < 0) return Status::io_error("libsodium cannot initialise");
   std::error_code fec;
   std::filesystem::create_directories(o.data_dir, fec);
   if (fec) return Status::io_error("cannot create data dir " + o.data_dir + ": " + fec.message());
@@ -147,11 +155,12 @@ Status Node::start() {
   impl_->jwt = std::make_unique<JwtCodec>(secret);
 
   if (o.store.empty()) {
-    auto store = SqliteStore::open({(std::filesystem::path(o.data_dir) / "parley.db").string(), o.store_sync, o.commit_batch});
+    auto store = SqliteStore::open({(std::filesystem::path(o.data_dir) / "parley.db").string(), o.store_sync, o.commit_batch,
+                                    &impl_->metrics});
     if (!store.ok()) return store.status;
     impl_->store = std::move(store.value);
   } else {
-    auto store = PgStore::open({o.store, o.commit_batch});
+    auto store = PgStore::open({o.store, o.commit_batch, &impl_->metrics});
     if (!store.ok()) return store.status;
     impl_->store = std::move(store.value);
   }
@@ -174,7 +183,7 @@ Status Node::start() {
       if (!e) return Status::invalid("bad redis address " + url + " (want redis://host:port)");
       endpoints.push_back(*e);
     }
-    auto bus = std::make_unique<RedisBus>(impl_->ioc, std::move(endpoints));
+    auto bus = std::make_unique<RedisBus>(impl_->ioc, std::move(endpoints), impl_->metrics);
     auto presence = std::make_unique<RedisPresence>(*bus, node_id, o.heartbeat_ms);
     bus->on_reconnect([p = presence.get()] { p->reregister(); });
     impl_->redis_bus = bus.get();
@@ -192,13 +201,23 @@ Status Node::start() {
   h.max_conns_per_user = o.max_conns_per_user;
   h.max_rooms_per_user = o.max_rooms_per_user;
   h.typing_timeout_ms = o.typing_timeout_ms;
-  impl_->hub = std::make_unique<Hub>(h, *impl_->store, *impl_->bus, *impl_->presence);
+  impl_->hub = std::make_unique<Hub>(h, *impl_->store, *impl_->bus, *impl_->presence, impl_->metrics);
   impl_->bus->set_handler(impl_->hub.get());
   if (impl_->redis_bus) impl_->redis_bus->start();
 
   Impl* p = impl_.get();
-  impl_->net.reset(new NetContext{o, *impl_->hub, *impl_->store, *impl_->jwt,
-                                  [p](std::function<void()> job) { asio::post(p->blocking, std::move(job)); }});
+  impl_->net.reset(new NetContext{
+      o, *impl_->hub, *impl_->store, *impl_->jwt, impl_->metrics,
+      [p](std::function<void()> job) { asio::post(p->blocking, std::move(job)); },
+      [p](std::chrono::milliseconds delay, std::function<void()> fn) {
+        auto t = std::make_shared<asio::steady_timer>(p->ioc, delay);
+        t->async_wait([t, fn = std::move(fn)](boost::system::error_code ec) {
+          if (!ec) fn();
+        });
+      },
+      [p]() -> std::string { return p->redis_bus ? p->redis_bus->unavailable() : std::string(); }});
+  impl_->api_keys = std::make_unique<ApiKeys>(o.api_keys);
+  impl_->net->api_keys = impl_->api_keys.get();
   if (!o.tls_cert.empty()) {
     impl_->tls = std::make_unique<TlsConfig>(o.tls_cert, o.tls_key);
     if (auto st = impl_->tls->reload(); !st.is_ok()) return st;

@@ -25,18 +25,23 @@ enum class EventKind : uint8_t {
 // One event for the members of a room. `frame` is the encoded wire text, shared by every
 // recipient. `skip_user`'s own connections do not receive it (empty: everyone does). `seq` is
 // the message's seq for EventKind::message (receivers restore per-room order with it), else 0.
+// `received_us`: when the server that took the message in received it (wall clock, µs since
+// the epoch; 0 for other events), for the delivery-latency metric of every receiving node.
 struct RoomEvent {
   std::string room;
   EventKind kind = EventKind::message;
   std::string skip_user;
   Frame frame;
   int64_t seq = 0;
+  int64_t received_us = 0;
 };
 
 enum class UserEventKind : uint8_t { joined, left };
 
 // A change of one user's membership, for every connection of that user on every node. The
 // connection `skip_conn` of node `origin` (the one that asked, already answered) is skipped.
+// The origin node applied the change to its own state when the command came; an empty
+// `origin` (a change made through the server API) is applied by every node, its own included.
 struct UserEvent {
   std::string user;
   UserEventKind kind = UserEventKind::joined;

@@ -32,21 +32,30 @@ void LocalPresence::node_offline(const std::string& user, std::function<void(boo
   done(true);
 }
 
-void LocalPresence::room_joined(const std::string& user, const std::string& room) {
-  std::lock_guard lock(mu_);
-  auto it = rooms_of_online_user_.find(user);
-  if (it == rooms_of_online_user_.end()) return;
-  it->second.insert(room);
-  online_in_room_[room].insert(user);
+void LocalPresence::room_joined(const std::string& user, const std::string& room, ChangedFn done) {
+  bool changed = false;
+  {
+    std::lock_guard lock(mu_);
+    auto it = rooms_of_online_user_.find(user);
+    if (it != rooms_of_online_user_.end()) {
+      it->second.insert(room);
+      changed = online_in_room_[room].insert(user).second;
+    }
+  }
+  if (done) done(changed);
 }
 
-void LocalPresence::room_left(const std::string& user, const std::string& room) {
-  std::lock_guard lock(mu_);
-  if (auto it = rooms_of_online_user_.find(user); it != rooms_of_online_user_.end()) it->second.erase(room);
-  if (auto it = online_in_room_.find(room); it != online_in_room_.end()) {
-    it->second.erase(user);
-    if (it->second.empty()) online_in_room_.erase(it);
+void LocalPresence::room_left(const std::string& user, const std::string& room, ChangedFn done) {
+  bool changed = false;
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = rooms_of_online_user_.find(user); it != rooms_of_online_user_.end()) it->second.erase(room);
+    if (auto it = online_in_room_.find(room); it != online_in_room_.end()) {
+      changed = it->second.erase(user) > 0;
+      if (it->second.empty()) online_in_room_.erase(it);
+    }
   }
+  if (done) done(changed);
 }
 
 void LocalPresence::online_in(const std::string& room, std::function<void(std::vector<std::string>)> done) {

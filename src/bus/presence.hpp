@@ -29,9 +29,12 @@ class Presence {
   // online any more: the caller announces it.
   virtual void node_offline(const std::string& user, std::function<void(bool last_anywhere)> done) = 0;
 
-  // An online user joined or left a room.
-  virtual void room_joined(const std::string& user, const std::string& room) = 0;
-  virtual void room_left(const std::string& user, const std::string& room) = 0;
+  // An online user joined or left a room. `done` (optional) tells whether this call changed
+  // the room's online set: when several nodes apply one change (a membership changed through
+  // the server API reaches every node holding the user), exactly one of them gets true.
+  using ChangedFn = std::function<void(bool changed)>;
+  virtual void room_joined(const std::string& user, const std::string& room, ChangedFn done = {}) = 0;
+  virtual void room_left(const std::string& user, const std::string& room, ChangedFn done = {}) = 0;
 
   // The users online in `room` on any node, sorted.
   virtual void online_in(const std::string& room, std::function<void(std::vector<std::string>)> done) = 0;

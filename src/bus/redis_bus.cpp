@@ -7,6 +7,7 @@
 #include <charconv>
 
 #include "bus/redis_client.hpp"
+#include "metrics/metrics.hpp"
 
 namespace parley {
 namespace {
@@ -16,7 +17,8 @@ constexpr std::string_view kUserPrefix = "parley:user:";
 
 // Wire form of an event on a channel: one header line, then the frame exactly as clients get
 // it (so no node re-encodes). Names in the header are validated names: no '|' or newline.
-//   room channel: R<kind>|<seq>|<skip_user>\n<frame>
+//   room channel: R<kind>|<seq>|<skip_user>|<received_us>\n<frame>
+// (nodes before the delivery-latency metric sent no |<received_us>: still accepted).
 //   user channel: U<kind>|<room>|<origin node>|<skip_conn>\n<frame>
 std::string encode_room_event(const RoomEvent& e) {
   std::string out;
@@ -27,6 +29,8 @@ std::string encode_room_event(const RoomEvent& e) {
   out += std::to_string(e.seq);
   out += '|';
   out += e.skip_user;
+  out += '|';
+  out += std::to_string(e.received_us);
   out += '\n';
   out += *e.frame;
   return out;
@@ -63,7 +67,8 @@ std::optional<RedisEndpoint> parse_redis_url(const std::string& url) {
   return e;
 }
 
-RedisBus::RedisBus(boost::asio::io_context& ioc, std::vector<RedisEndpoint> instances) : ring_(instances.size()) {
+RedisBus::RedisBus(boost::asio::io_context& ioc, std::vector<RedisEndpoint> instances, Metrics& metrics)
+    : ring_(instances.size()), metrics_(metrics) {
   for (std::size_t i = 0; i < instances.size(); ++i) {
     auto name = instances[i].host + ":" + std::to_string(instances[i].port);
     Shard shard;
@@ -125,16 +130,34 @@ int RedisBus::pending() const {
   return n;
 }
 
+std::string RedisBus::unavailable() const {
+  std::string down;
+  for (auto& s : shards_) {
+    for (auto* c : {s.pub.get(), s.sub.get()}) {
+      if (!c->connected()) down += (down.empty() ? "redis " : ", ") + c->name();
+    }
+  }
+  return down.empty() ? down : down + " not connected";
+}
+
 std::shared_ptr<RedisClient> RedisBus::client_for(std::string_view key) const { return shards_[ring_.instance_for(key)].pub; }
 
 void RedisBus::publish(RoomEvent event) {
-  std::string channel = std::string(kRoomPrefix) + event.room;
-  client_for(event.room)->command({"PUBLISH", channel, encode_room_event(event)});
+  publish_timed(event.room, std::string(kRoomPrefix) + event.room, encode_room_event(event));
 }
 
 void RedisBus::publish(UserEvent event) {
-  std::string channel = std::string(kUserPrefix) + event.user;
-  client_for(event.user)->command({"PUBLISH", channel, encode_user_event(event)});
+  publish_timed(event.user, std::string(kUserPrefix) + event.user, encode_user_event(event));
+}
+
+void RedisBus::publish_timed(std::string_view key, std::string channel, std::string payload) {
+  using namespace std::chrono;
+  client_for(key)->command({"PUBLISH", std::move(channel), std::move(payload)},
+                           [m = &metrics_, start = steady_clock::now()](redisReply* r) {
+                             if (!r) return;  // not sent: the link is down
+                             m->bus_publish_latency.observe(static_cast<uint64_t>(
+                                 duration_cast<microseconds>(steady_clock::now() - start).count()));
+                           });
 }
 
 void RedisBus::subscribe_room(const std::string& room) { want(std::string(kRoomPrefix) + room, room); }
@@ -183,9 +206,11 @@ void RedisBus::on_message(std::string_view channel, std::string_view payload) {
   auto header = split(payload.substr(3, nl - 3), '|');  // the fields after "<R|U><kind>|"
   auto frame = std::make_shared<const std::string>(payload.substr(nl + 1));
   int kind = payload[1] - '0';
-  if (payload[0] == 'R' && channel.starts_with(kRoomPrefix) && header.size() == 2 && kind >= 0 && kind <= 3) {
+  if (payload[0] == 'R' && channel.starts_with(kRoomPrefix) && (header.size() == 2 || header.size() == 3) && kind >= 0 &&
+      kind <= 3) {
     RoomEvent e{std::string(channel.substr(kRoomPrefix.size())), static_cast<EventKind>(kind), std::string(header[1]), frame, 0};
     if (!number(header[0], e.seq)) return;
+    if (header.size() == 3 && !number(header[2], e.received_us)) return;
     handler_->on_room_event(e);
   } else if (payload[0] == 'U' && channel.starts_with(kUserPrefix) && header.size() == 3 && kind >= 0 && kind <= 1) {
     UserEvent e{std::string(channel.substr(kUserPrefix.size())), static_cast<UserEventKind>(kind), std::string(header[0]),

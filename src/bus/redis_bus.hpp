@@ -23,6 +23,7 @@
 namespace parley {
 
 class RedisClient;
+struct Metrics;
 
 struct RedisEndpoint {
   std::string host;
@@ -34,7 +35,8 @@ std::optional<RedisEndpoint> parse_redis_url(const std::string& url);
 
 class RedisBus final : public Bus {
  public:
-  RedisBus(boost::asio::io_context& ioc, std::vector<RedisEndpoint> instances);
+  // `metrics` (PUBLISH round trips) outlives the bus.
+  RedisBus(boost::asio::io_context& ioc, std::vector<RedisEndpoint> instances, Metrics& metrics);
   ~RedisBus() override;
 
   void start();
@@ -54,6 +56,9 @@ class RedisBus final : public Bus {
 
   // Commands sent and not yet answered, on every instance (drain waits for 0).
   int pending() const;
+  // Empty when every connection (commands and subscriptions, on every instance) is up;
+  // otherwise names the ones that are down. Any thread (readiness probe).
+  std::string unavailable() const;
   // Called after a command connection reconnects (not on the first connect): state kept in
   // Redis may be gone (a restarted Redis) and should be written again.
   void on_reconnect(std::function<void()> fn) { on_reconnect_ = std::move(fn); }
@@ -76,10 +81,13 @@ class RedisBus final : public Bus {
   void unwant(const std::string& channel, std::string_view key);
   void send_subscribe(Shard& shard, const std::string& channel);
   void on_message(std::string_view channel, std::string_view payload);
+  // PUBLISH, timing the round trip.
+  void publish_timed(std::string_view key, std::string channel, std::string payload);
 
   HashRing ring_;
   std::vector<Shard> shards_;
   BusHandler* handler_ = nullptr;
+  Metrics& metrics_;
   std::function<void()> on_reconnect_;
   std::mutex mu_;  // guards every Shard::wanted, subscribed, idle_since
 };

@@ -38,6 +38,8 @@ class RedisClient : public std::enable_shared_from_this<RedisClient> {
   const std::string& name() const { return name_; }
   // Commands issued whose reply (or failure) has not come back yet.
   int pending() const { return pending_.load(); }
+  // The link is up (connected, not lost since). Any thread.
+  bool connected() const { return connected_.load(std::memory_order_relaxed); }
 
  private:
   struct Box;
@@ -64,7 +66,8 @@ class RedisClient : public std::enable_shared_from_this<RedisClient> {
   std::unique_ptr<boost::asio::posix::stream_descriptor> socket_;
   uint64_t generation_ = 0;   // bumps on every new context: stale waits ignore themselves
   bool want_read_ = false, want_write_ = false, reading_ = false, writing_ = false;
-  bool connected_ = false, stopping_ = false;
+  std::atomic<bool> connected_{false};  // written on the strand only
+  bool stopping_ = false;
   int failures_ = 0;
   std::atomic<int> pending_{0};
   boost::asio::steady_timer retry_;

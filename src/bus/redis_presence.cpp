@@ -103,22 +103,31 @@ void RedisPresence::take_offline(const std::string& user, const std::string& nod
       });
 }
 
-void RedisPresence::room_joined(const std::string& user, const std::string& room) {
+namespace {
+// SADD/SREM answer how many members they added/removed: 1 to exactly one of several nodes
+// racing on one change.
+RedisClient::ReplyFn changed_reply(Presence::ChangedFn done) {
+  if (!done) return {};
+  return [done = std::move(done)](redisReply* r) { done(r && r->type == REDIS_REPLY_INTEGER && r->integer > 0); };
+}
+}  // namespace
+
+void RedisPresence::room_joined(const std::string& user, const std::string& room, ChangedFn done) {
   {
     std::lock_guard lock(mu_);
     if (auto it = local_users_.find(user); it != local_users_.end()) it->second.insert(room);
   }
   bus_.client_for(user)->command({"SADD", urooms_key(user), room});
-  bus_.client_for(room)->command({"SADD", online_key(room), user});
+  bus_.client_for(room)->command({"SADD", online_key(room), user}, changed_reply(std::move(done)));
 }
 
-void RedisPresence::room_left(const std::string& user, const std::string& room) {
+void RedisPresence::room_left(const std::string& user, const std::string& room, ChangedFn done) {
   {
     std::lock_guard lock(mu_);
     if (auto it = local_users_.find(user); it != local_users_.end()) it->second.erase(room);
   }
   bus_.client_for(user)->command({"SREM", urooms_key(user), room});
-  bus_.client_for(room)->command({"SREM", online_key(room), user});
+  bus_.client_for(room)->command({"SREM", online_key(room), user}, changed_reply(std::move(done)));
 }
 
 void RedisPresence::online_in(const std::string& room, std::function<void(std::vector<std::string>)> done) {

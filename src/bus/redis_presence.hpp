@@ -26,8 +26,8 @@ class RedisPresence final : public Presence {
   void node_online(const std::string& user, const std::vector<std::string>& rooms,
                    std::function<void(bool)> done) override;
   void node_offline(const std::string& user, std::function<void(bool)> done) override;
-  void room_joined(const std::string& user, const std::string& room) override;
-  void room_left(const std::string& user, const std::string& room) override;
+  void room_joined(const std::string& user, const std::string& room, ChangedFn done = {}) override;
+  void room_left(const std::string& user, const std::string& room, ChangedFn done = {}) override;
   void online_in(const std::string& room, std::function<void(std::vector<std::string>)> done) override;
 
   // Refreshes this node's entries and sweeps dead nodes; call often, it paces itself.

@@ -7,7 +7,7 @@ namespace parley {
 
 class Status {
  public:
-  enum class Code { ok, not_found, conflict, limit_exceeded, invalid, unavailable, io_error };
+  enum class Code { ok, not_found, conflict, limit_exceeded, invalid, forbidden, too_large, unavailable, io_error };
 
   Status() = default;
   static Status ok() { return {}; }
@@ -15,6 +15,8 @@ class Status {
   static Status conflict(std::string m) { return {Code::conflict, std::move(m)}; }
   static Status limit_exceeded(std::string m) { return {Code::limit_exceeded, std::move(m)}; }
   static Status invalid(std::string m) { return {Code::invalid, std::move(m)}; }
+  static Status forbidden(std::string m) { return {Code::forbidden, std::move(m)}; }
+  static Status too_large(std::string m) { return {Code::too_large, std::move(m)}; }
   static Status unavailable(std::string m) { return {Code::unavailable, std::move(m)}; }
   static Status io_error(std::string m) { return {Code::io_error, std::move(m)}; }
 

@@ -10,6 +10,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "auth/api_keys.hpp"
+
 namespace parley {
 namespace {
 
@@ -98,6 +100,7 @@ std::vector<Setting> settings() {
       text("store", "message store: empty = SQLite in data_dir; postgres://user@host:port/db = PostgreSQL", &O::store),
       list("redis", "comma-separated redis://host:port instances for a cluster; empty = single node", &O::redis),
       text("node_id", "this node's name in a cluster, [A-Za-z0-9_.-]{1,64} (default: random)", &O::node_id),
+      list("api_keys", "comma-separated keys of the server API (/api/v1, header X-Parley-Api-Key), 16+ characters each; empty = API off", &O::api_keys),
   };
 }
 
@@ -226,6 +229,13 @@ std::optional<Options> load_options(int argc, char** argv, int& exit_code) {
     std::cerr << "parleyd: store_sync must be full or normal\n";
     exit_code = 2;
     return std::nullopt;
+  }
+  for (auto& key : opts.api_keys) {
+    if (key.size() < ApiKeys::kMinLength) {
+      std::cerr << "parleyd: every api_keys entry must have at least " << ApiKeys::kMinLength << " characters\n";
+      exit_code = 2;
+      return std::nullopt;
+    }
   }
   if (opts.tls_cert.empty() != opts.tls_key.empty()) {
     std::cerr << "parleyd: tls_cert and tls_key go together: set both or neither\n";

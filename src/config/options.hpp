@@ -46,6 +46,8 @@ struct Options {
   std::string store;                 // postgres://user@host:port/db
   std::vector<std::string> redis;    // redis://host:port, several: rooms spread by consistent hashing
   std::string node_id;               // unique per node; empty: random
+  // Server API (docs/api.md): keys the application backend presents; empty = API off.
+  std::vector<std::string> api_keys;
 };
 
 // Parses argv, the environment and the config file. Returns the options, or nullopt after

@@ -20,6 +20,9 @@ class Client {
   virtual ~Client() = default;
   // Queues one frame. The frame is shared: the client must not modify it.
   virtual void send(Frame frame, Urgency urgency = Urgency::normal) = 0;
+  // Queues a chat message event that the server received at `received_us` (wall clock, µs
+  // since the epoch): the connection counts it and its delivery latency once it is written.
+  virtual void send_message(Frame frame, int64_t received_us) { send(std::move(frame), Urgency::normal); }
   // Starts a close handshake with `code`; frames queued after this are discarded.
   virtual void close(uint16_t code, std::string reason) = 0;
   virtual uint64_t id() const = 0;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "metrics/metrics.hpp"
 #include "protocol/encode.hpp"
 
 namespace parley {
@@ -16,8 +17,13 @@ HubClock HubClock::system() {
       [] { return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count(); }};
 }
 
-Hub::Hub(HubOptions options, Store& store, Bus& bus, Presence& presence, HubClock clock)
-    : options_(std::move(options)), store_(store), bus_(bus), presence_(presence), clock_(std::move(clock)) {}
+Hub::Hub(HubOptions options, Store& store, Bus& bus, Presence& presence, Metrics& metrics, HubClock clock)
+    : options_(std::move(options)),
+      store_(store),
+      bus_(bus),
+      presence_(presence),
+      metrics_(metrics),
+      clock_(std::move(clock)) {}
 
 bool Hub::reserve(const std::string& user) {
   std::lock_guard lock(mu_);
@@ -167,6 +173,10 @@ void Hub::take_in_order(LocalRoom& room, const RoomEvent& event, std::vector<Roo
 }
 
 void Hub::fan_out(const std::vector<ClientPtr>& recipients, const RoomEvent& event) {
+  if (event.kind == EventKind::message) {
+    for (const auto& c : recipients) c->send_message(event.frame, event.received_us);
+    return;
+  }
   const Urgency urgency =
       event.kind == EventKind::typing || event.kind == EventKind::presence ? Urgency::droppable : Urgency::normal;
   for (const auto& c : recipients) {
@@ -177,6 +187,7 @@ void Hub::fan_out(const std::vector<ClientPtr>& recipients, const RoomEvent& eve
 
 void Hub::on_user_event(const UserEvent& event) {
   std::vector<RoomEvent> events;
+  bool online_changed = false;  // the user came online in the room here, or went offline
   {
     std::lock_guard lock(mu_);
     auto uit = users_.find(event.user);
@@ -188,10 +199,10 @@ void Hub::on_user_event(const UserEvent& event) {
       // nothing to apply
     } else if (event.kind == UserEventKind::joined) {
       u.rooms.insert(event.room);
-      if (u.online) add_online_member(event.room, event.user);
+      online_changed = u.online && add_online_member(event.room, event.user);
     } else {
       u.rooms.erase(event.room);
-      remove_online_member(event.room, event.user, events);
+      online_changed = remove_online_member(event.room, event.user, events);
     }
     for (auto& conn : u.conns) {
       if (event.origin == options_.node_id && conn->id() == event.skip_conn) continue;
@@ -199,6 +210,20 @@ void Hub::on_user_event(const UserEvent& event) {
     }
   }
   publish_all(events);
+  // A change made through the server API has no node that announced it: every node holding
+  // the user applies it, and the one whose presence update changed the room's online set
+  // announces it to the room.
+  if (event.origin.empty() && online_changed) {
+    const bool joined = event.kind == UserEventKind::joined;
+    auto announce = [this, user = event.user, room = event.room, joined](bool changed) {
+      if (changed) announce_presence(user, {room}, joined);
+    };
+    if (joined) {
+      presence_.room_joined(event.user, event.room, announce);
+    } else {
+      presence_.room_left(event.user, event.room, announce);
+    }
+  }
 }
 
 void Hub::tick() {

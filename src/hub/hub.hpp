@@ -26,6 +26,8 @@
 
 namespace parley {
 
+struct Metrics;
+
 struct HubOptions {
   int64_t heartbeat_ms = 30000;       // announced in welcome
   std::size_t max_text_chars = 4000;
@@ -47,9 +49,30 @@ struct HubClock {
   static HubClock system();
 };
 
+// A message published through the server API (hub_api.cpp).
+struct PublishRequest {
+  std::string room;
+  std::string user;  // empty: a system message
+  std::string id;    // 1–128 bytes, unique per author (the caller generates one when none was given)
+  std::string text;
+};
+
+// A page of history through the server API: `after` (like sync) or `before` (like history,
+// newest page when neither is set).
+struct HistoryQuery {
+  std::optional<int64_t> after;
+  std::optional<int64_t> before;
+  int limit = kDefaultPageLimit;
+};
+
 class Hub final : public BusHandler {
  public:
-  Hub(HubOptions options, Store& store, Bus& bus, Presence& presence, HubClock clock = HubClock::system());
+  template <class T>
+  using Done = std::function<void(Result<T>)>;
+
+  // `metrics` outlives the hub.
+  Hub(HubOptions options, Store& store, Bus& bus, Presence& presence, Metrics& metrics,
+      HubClock clock = HubClock::system());
   Hub(const Hub&) = delete;
   Hub& operator=(const Hub&) = delete;
 
@@ -74,6 +97,32 @@ class Hub final : public BusHandler {
   void on_room_event(const RoomEvent& event) override;
   // Membership changes of a user, possibly made on another node.
   void on_user_event(const UserEvent& event) override;
+
+  // ---- The server API (hub_api.cpp): the application backend's operations, under the same
+  // rules, ordering and cluster fan-out as the commands. `done` runs once, on any thread,
+  // with the result or a Status: invalid (a bad name or field), not_found (no such room, not
+  // a member), forbidden, too_large, limit_exceeded, unavailable / io_error (the store).
+
+  // Creates an empty room; true if created, false if it existed already.
+  void create_room(const std::string& room, Done<bool> done);
+  // The existing room's last_seq.
+  void room(const std::string& room, Done<RoomState> done);
+  // Makes `user` a member of the existing `room`. Every connection of the user, on every
+  // node, gets `joined` (again, if a member already), and the room's members see the user
+  // come online if it is.
+  void add_member(const std::string& room, const std::string& user, Done<RoomState> done);
+  // Ends the membership (not_found if there was none): the user's connections get `left` and
+  // the room's members see the user go offline.
+  void remove_member(const std::string& room, const std::string& user, Done<bool> done);
+  // Stores and fans out a message exactly like a `message` command of `user`, who must be a
+  // member; a system message when `user` is empty. A repeated id answers the original
+  // (duplicate=true) and sends nothing. The per-user rate limit does not apply: the backend
+  // is trusted.
+  void publish(PublishRequest req, Done<Appended> done);
+  // The members of the existing `room` online anywhere, sorted.
+  void online(const std::string& room, Done<std::vector<std::string>> done);
+  // A page of the existing `room`'s history.
+  void history(const std::string& room, HistoryQuery query, Done<MessagePage> done);
 
   // Periodic work: expires typing indicators, releases messages held past the reorder
   // window, forgets idle rate-limit buckets. Call every few hundred ms.
@@ -112,6 +161,11 @@ class Hub final : public BusHandler {
   void on_sync(const ClientPtr& c, const boost::json::value& ref, SyncCmd cmd);
   void on_history(const ClientPtr& c, const boost::json::value& ref, HistoryCmd cmd);
 
+  // Every protocol error goes out through these: counted, one log line, then the frame.
+  void reply_error(const ClientPtr& c, std::string_view code, const std::string& message, const boost::json::value& ref,
+                   const std::string& id = {});
+  void reply_store_error(const ClientPtr& c, const Status& s, const boost::json::value& ref, const std::string& id = {});
+
   // Replies forbidden and returns false unless the name is valid and the user a member.
   bool check_member(const ClientPtr& c, const std::string& room, const boost::json::value& ref,
                     const std::string& id = {});
@@ -135,6 +189,7 @@ class Hub final : public BusHandler {
   Store& store_;
   Bus& bus_;
   Presence& presence_;
+  Metrics& metrics_;
   const HubClock clock_;
 
   // Serializes the fan-out of message events, so that seq order holds per connection even

@@ -2,27 +2,26 @@
 #include <spdlog/spdlog.h>
 
 #include "hub/hub.hpp"
+#include "metrics/metrics.hpp"
 #include "protocol/encode.hpp"
 #include "protocol/names.hpp"
 
 namespace parley {
-namespace {
 
 using boost::json::value;
 
-// Every protocol error goes out through here: one log line, then the error frame.
-void reply_error(const ClientPtr& c, std::string_view code, const std::string& message, const value& ref,
-                 const std::string& id = {}) {
+void Hub::reply_error(const ClientPtr& c, std::string_view code, const std::string& message, const value& ref,
+                      const std::string& id) {
+  metrics_.errors.add(code);
   spdlog::info("conn {} user {}: error {}: {}", c->id(), c->user(), code, message);
   c->send(encode::error(code, message, ref, id));
 }
 
-void reply_store_error(const ClientPtr& c, const Status& s, const value& ref, const std::string& id = {}) {
+void Hub::reply_store_error(const ClientPtr& c, const Status& s, const value& ref, const std::string& id) {
+  metrics_.errors.add("unavailable");
   spdlog::error("conn {} user {}: store error: {}", c->id(), c->user(), s.message());
   c->send(encode::error("unavailable", "the message store is unavailable, retry later", ref, id));
 }
-
-}  // namespace
 
 bool Hub::check_member(const ClientPtr& c, const std::string& room, const value& ref, const std::string& id) {
   if (!valid_room_name(room)) {
@@ -70,6 +69,7 @@ void Hub::on_join(const ClientPtr& c, const value& ref, JoinCmd cmd) {
   }
   store_.join(cmd.room, user, options_.max_rooms_per_user, [this, c, ref, added, now_online, room = cmd.room](Result<parley::RoomState> r) {
     if (r.ok()) {
+      metrics_.joins.add();
       {
         std::lock_guard lock(mu_);
         // Everything up to last_seq is in the store: live delivery continues after it.
@@ -151,6 +151,8 @@ void Hub::on_leave(const ClientPtr& c, const value& ref, LeaveCmd cmd) {
 }
 
 void Hub::on_message(const ClientPtr& c, const value& ref, MessageCmd cmd) {
+  metrics_.messages_in.add();
+  const int64_t received_us = wall_clock_us();
   if (!check_member(c, cmd.room, ref, cmd.id)) return;
   if (utf8_length(cmd.text) > options_.max_text_chars) {
     reply_error(c, "too_large", "text is longer than " + std::to_string(options_.max_text_chars) + " characters", ref, cmd.id);
@@ -170,12 +172,15 @@ void Hub::on_message(const ClientPtr& c, const value& ref, MessageCmd cmd) {
   publish_all(events);
 
   AppendRequest req{cmd.room, c->user(), cmd.id, std::move(cmd.text), clock_.wall_ms()};
-  store_.append(std::move(req), [this, c, ref, id = cmd.id](Result<Appended> r) {
+  store_.append(std::move(req), [this, c, ref, id = cmd.id, received_us](Result<Appended> r) {
     if (!r.ok()) return reply_store_error(c, r.status, ref, id);
     const ChatMessage& m = r.value.message;
     // Fan out first, ack second: once the sender holds its ack, every member at commit time
     // has the message queued (the sender's own copy arrives before the ack).
-    if (!r.value.duplicate) bus_.publish(RoomEvent{m.room, EventKind::message, {}, encode::message(m), m.seq});
+    if (!r.value.duplicate) {
+      bus_.publish(RoomEvent{m.room, EventKind::message, {}, encode::message(m), m.seq, received_us});
+    }
+    metrics_.acks.add();
     c->send(encode::ack(m.room, m.id, m.seq, m.ts, ref));
   });
 }
@@ -215,8 +220,9 @@ void Hub::on_read(const ClientPtr& c, const value& ref, ReadCmd cmd) {
 }
 
 void Hub::on_sync(const ClientPtr& c, const value& ref, SyncCmd cmd) {
+  metrics_.resumes.add();
   if (!check_member(c, cmd.room, ref)) return;
-  store_.after(cmd.room, cmd.after, cmd.limit, [c, ref, room = cmd.room](Result<MessagePage> r) {
+  store_.after(cmd.room, cmd.after, cmd.limit, [this, c, ref, room = cmd.room](Result<MessagePage> r) {
     if (!r.ok()) return reply_store_error(c, r.status, ref);
     c->send(encode::history(room, r.value, ref));
   });
@@ -224,7 +230,7 @@ void Hub::on_sync(const ClientPtr& c, const value& ref, SyncCmd cmd) {
 
 void Hub::on_history(const ClientPtr& c, const value& ref, HistoryCmd cmd) {
   if (!check_member(c, cmd.room, ref)) return;
-  store_.before(cmd.room, cmd.before, cmd.limit, [c, ref, room = cmd.room](Result<MessagePage> r) {
+  store_.before(cmd.room, cmd.before, cmd.limit, [this, c, ref, room = cmd.room](Result<MessagePage> r) {
     if (!r.ok()) return reply_store_error(c, r.status, ref);
     c->send(encode::history(room, r.value, ref));
   });

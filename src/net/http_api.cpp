@@ -6,6 +6,8 @@
 #include <chrono>
 
 #include "auth/passwords.hpp"
+#include "net/ops_routes.hpp"
+#include "net/server_api.hpp"
 #include "protocol/names.hpp"
 #include "store/store.hpp"
 
@@ -105,21 +107,21 @@ Response error_response(const Request& req, unsigned status, std::string_view me
 void handle_http(NetContext& ctx, const Request& req, Responder respond) {
   std::string_view target = req.target();
   std::string_view path = target.substr(0, target.find('?'));
-  if (path == "/healthz") {
-    if (req.method() != http::verb::get && req.method() != http::verb::head) {
-      return respond(error_response(req, 405, "use GET"));
-    }
+  const bool get = req.method() == http::verb::get || req.method() == http::verb::head;
+  if (path == "/healthz" || path == "/readyz" || path == "/metrics") {
+    if (!get) return respond(error_response(req, 405, "use GET"));
+    if (path == "/readyz") return handle_readyz(ctx, req, std::move(respond));
+    if (path == "/metrics") return handle_metrics(ctx, req, std::move(respond));
     return respond(json_response(req, 200, R"({"status":"ok"})"));
   }
+  if (path.starts_with(kServerApiPrefix)) return handle_server_api(ctx, req, std::move(respond));
   if (path == "/api/register" || path == "/api/login") {
     if (req.method() != http::verb::post) return respond(error_response(req, 405, "use POST"));
     return path == "/api/register" ? do_register(ctx, req, respond) : do_login(ctx, req, respond);
   }
   if (path.starts_with("/api/")) return respond(error_response(req, 404, "no such endpoint"));
   if (path == "/ws") return respond(error_response(req, 426, "WebSocket upgrade required"));
-  if (req.method() != http::verb::get && req.method() != http::verb::head) {
-    return respond(error_response(req, 405, "use GET"));
-  }
+  if (!get) return respond(error_response(req, 405, "use GET"));
   respond(static_file(ctx, req));
 }
 

@@ -1,6 +1,7 @@
 #pragma once
-// The REST routes: POST /api/register, POST /api/login, GET /healthz, and static files.
-// `respond` may be called from any thread, exactly once.
+// The HTTP routes: POST /api/register, POST /api/login, GET /healthz, the operations routes
+// (/metrics, /readyz: net/ops_routes), the server API (/api/v1: net/server_api), and static
+// files. `respond` may be called from any thread, exactly once.
 #include <functional>
 
 #include "net/context.hpp"

@@ -85,7 +85,8 @@ void HttpSession<Stream>::on_read(beast::error_code ec, std::size_t) {
     return shut_down();
   }
   Request req = parser_->release();
-  if (ctx_.draining) {
+  // Draining refuses everything but the readiness probe, which answers for itself.
+  if (ctx_.draining && std::string_view(req.target()).substr(0, req.target().find('?')) != "/readyz") {
     auto res = error_response(req, 503, "server is shutting down");
     res.keep_alive(false);
     return respond(std::move(res));

@@ -8,6 +8,7 @@
 #include <boost/beast/websocket/ssl.hpp>
 
 #include "hub/hub.hpp"
+#include "metrics/metrics.hpp"
 #include "protocol/decode.hpp"
 #include "protocol/encode.hpp"
 
@@ -24,6 +25,16 @@ constexpr auto kCloseGrace = 3s;
 int64_t mono_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
+
+// The close code Beast sent when a read failed with `ec` (it fails the connection itself on
+// a protocol violation), or 0 when it sent none.
+uint16_t close_code_of_read_error(const beast::error_code& ec) {
+  if (ec.category() != websocket::make_error_code(websocket::error::closed).category()) return 0;
+  if (ec == websocket::error::closed) return 0;  // the peer closed
+  if (ec == websocket::error::message_too_big) return static_cast<uint16_t>(websocket::close_code::too_big);
+  if (ec == websocket::error::bad_frame_payload) return static_cast<uint16_t>(websocket::close_code::bad_payload);
+  return static_cast<uint16_t>(websocket::close_code::protocol_error);
+}
 }  // namespace
 
 template <class Stream>
@@ -32,6 +43,7 @@ WsSession<Stream>::WsSession(Stream&& stream, NetContext& ctx, std::string user,
     : tls_(std::move(tls)),
       ws_(std::move(stream)),
       ctx_(ctx),
+      metrics_(ctx.metrics),
       user_(std::move(user)),
       id_(ctx.next_connection_id++),
       pings_(ctx.options.ping_rate_per_sec, ctx.options.ping_burst, mono_ms()),
@@ -46,7 +58,10 @@ WsSession<Stream>::WsSession(Stream&& stream, NetContext& ctx, std::string user,
 }
 
 template <class Stream>
-WsSession<Stream>::~WsSession() = default;
+WsSession<Stream>::~WsSession() {
+  // Frames still queued when the connection ended leave the gauge with it.
+  metrics_.queue_bytes.add(-static_cast<int64_t>(queued_bytes_));
+}
 
 template <class Stream>
 void WsSession<Stream>::run(HttpRequest req) {
@@ -86,6 +101,8 @@ void WsSession<Stream>::on_accept(beast::error_code ec) {
     return;
   }
   accepted_ = true;
+  metrics_.connections.add(1);
+  metrics_.connections_opened.add();
   spdlog::info("conn {} user {} open from {}", id_, user_, peer_);
   ws_.text(true);
   ctx_.hub.connect(this->shared_from_this(), [self = this->shared_from_this()] {
@@ -107,6 +124,7 @@ void WsSession<Stream>::do_read() {
 template <class Stream>
 void WsSession<Stream>::on_read(beast::error_code ec, std::size_t) {
   if (ec) {
+    if (uint16_t code = close_code_of_read_error(ec)) metrics_.closes.add(close_code_label(code));
     if (ec == websocket::error::closed) return finish("closed by client (" + std::to_string(ws_.reason().code) + ")");
     if (ec == websocket::error::message_too_big) return finish("frame over the limit (1009)");
     if (ec == beast::error::timeout) return finish("close handshake timed out");
@@ -119,13 +137,13 @@ void WsSession<Stream>::on_read(beast::error_code ec, std::size_t) {
     return do_read();
   }
   if (!ws_.got_text()) {
-    spdlog::info("conn {} user {}: error bad_request: binary frame", id_, user_);
-    send(encode::error("bad_request", "binary frames are not supported; send JSON text", nullptr), Urgency::normal);
+    send_error("bad_request", "binary frames are not supported; send JSON text", nullptr);
   } else {
     auto data = in_.cdata();
     std::string_view frame(static_cast<const char*>(data.data()), data.size());
     auto decoded = decode_command(frame);
     if (auto* err = std::get_if<ProtocolError>(&decoded)) {
+      metrics_.errors.add(err->code);
       spdlog::info("conn {} user {}: error {}: {}", id_, user_, err->code, err->message);
       send(encode::error(*err), Urgency::normal);
     } else {
@@ -144,36 +162,76 @@ void WsSession<Stream>::on_read(beast::error_code ec, std::size_t) {
 template <class Stream>
 void WsSession<Stream>::send(Frame frame, Urgency urgency) {
   asio::post(ws_.get_executor(), [self = this->shared_from_this(), frame = std::move(frame), urgency]() mutable {
-    self->enqueue(std::move(frame), urgency);
+    self->enqueue(Outgoing{std::move(frame)}, urgency);
   });
 }
 
 template <class Stream>
-void WsSession<Stream>::enqueue(Frame frame, Urgency urgency) {
+void WsSession<Stream>::send_message(Frame frame, int64_t received_us) {
+  asio::post(ws_.get_executor(), [self = this->shared_from_this(), frame = std::move(frame), received_us]() mutable {
+    self->enqueue(Outgoing{std::move(frame), received_us}, Urgency::normal);
+  });
+}
+
+template <class Stream>
+void WsSession<Stream>::send_error(std::string_view code, std::string_view message, const boost::json::value& ref) {
+  metrics_.errors.add(code);
+  spdlog::info("conn {} user {}: error {}: {}", id_, user_, code, message);
+  send(encode::error(code, message, ref), Urgency::normal);
+}
+
+template <class Stream>
+void WsSession<Stream>::enqueue(Outgoing out, Urgency urgency) {
   if (closing_ || finished_) return;
-  if (urgency == Urgency::droppable && queued_bytes_ > ctx_.options.queue_soft_bytes) return;
+  if (urgency == Urgency::droppable && queued_bytes_ > ctx_.options.queue_soft_bytes) {
+    metrics_.ephemeral_dropped.add();
+    return;
+  }
   // The cap bounds the backlog, not one frame: a reply bigger than the cap still goes out to
   // a client that keeps up. Memory stays below the cap plus one frame.
   if (queued_bytes_ > ctx_.options.queue_hard_bytes) {
     spdlog::warn("conn {} user {}: slow consumer, {} bytes queued", id_, user_, queued_bytes_);
+    metrics_.slow_consumer_closes.add();
     return start_close(static_cast<uint16_t>(websocket::close_code::try_again_later), "slow consumer");
   }
-  queued_bytes_ += frame->size();
-  queue_.push_back(std::move(frame));
+  queued_bytes_ += out.frame->size();
+  metrics_.queue_bytes.add(static_cast<int64_t>(out.frame->size()));
+  queue_.push_back(std::move(out));
   if (!writing_) do_write();
+}
+
+template <class Stream>
+void WsSession<Stream>::drop_back() {
+  const std::size_t size = queue_.back().frame->size();
+  queued_bytes_ -= size;
+  metrics_.queue_bytes.add(-static_cast<int64_t>(size));
+  queue_.pop_back();
 }
 
 template <class Stream>
 void WsSession<Stream>::do_write() {
   writing_ = true;
-  ws_.async_write(asio::buffer(*queue_.front()), beast::bind_front_handler(&WsSession::on_write, this->shared_from_this()));
+  ws_.async_write(asio::buffer(*queue_.front().frame), beast::bind_front_handler(&WsSession::on_write, this->shared_from_this()));
 }
 
 template <class Stream>
 void WsSession<Stream>::on_write(beast::error_code ec, std::size_t) {
   writing_ = false;
   if (queue_.empty()) return;  // cleared by a close
-  queued_bytes_ -= queue_.front()->size();
+  const Outgoing& sent = queue_.front();
+  const std::size_t size = sent.frame->size();
+  if (!ec) {
+    auto& m = metrics_;
+    m.frames_out.add();
+    if (sent.received_us != kNotAMessage) {
+      m.messages_out.add();
+      if (sent.received_us > 0) {
+        m.delivery_latency.observe(static_cast<uint64_t>(std::max<int64_t>(0, wall_clock_us() - sent.received_us)));
+      }
+    }
+  }
+  queued_bytes_ -= size;
+  metrics_.queue_bytes.add(-static_cast<int64_t>(size));
   queue_.pop_front();
   if (ec) return finish("write failed: " + ec.message());
   if (!queue_.empty() && !closing_) do_write();
@@ -190,13 +248,11 @@ template <class Stream>
 void WsSession<Stream>::start_close(uint16_t code, std::string reason) {
   if (closing_ || finished_ || !accepted_) return;
   closing_ = true;
+  metrics_.closes.add(close_code_label(code));
   heartbeat_.cancel();
   auth_timer_.cancel();
   // Keep only the frame being written: its buffer must live until the write completes.
-  while (queue_.size() > (writing_ ? 1u : 0u)) {
-    queued_bytes_ -= queue_.back()->size();
-    queue_.pop_back();
-  }
+  while (queue_.size() > (writing_ ? 1u : 0u)) drop_back();
   close_deadline_.expires_after(kCloseGrace);
   close_deadline_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
     if (!ec) beast::get_lowest_layer(self->ws_).socket().close(ec);
@@ -270,9 +326,7 @@ template <class Stream>
 void WsSession<Stream>::on_auth(const AuthCmd& cmd, const boost::json::value& ref) {
   auto claims = ctx_.jwt.verify(cmd.token, wall_ms() / 1000);
   if (!claims.ok() || claims.value.sub != user_) {
-    std::string why = claims.ok() ? "token is for another user" : claims.status.message();
-    spdlog::info("conn {} user {}: error unauthorized: {}", id_, user_, why);
-    send(encode::error("unauthorized", why, ref), Urgency::normal);
+    send_error("unauthorized", claims.ok() ? "token is for another user" : claims.status.message(), ref);
     return;  // the grace timer still runs: a valid token may follow
   }
   token_exp_ms_ = claims.value.exp * 1000;
@@ -286,6 +340,7 @@ void WsSession<Stream>::finish(std::string_view why) {
   if (finished_) return;
   finished_ = true;
   closing_ = true;
+  if (accepted_) metrics_.connections.add(-1);
   heartbeat_.cancel();
   auth_timer_.cancel();
   close_deadline_.cancel();

@@ -39,6 +39,7 @@ class WsSession final : public Client, public std::enable_shared_from_this<WsSes
   void run(HttpRequest req);
 
   void send(Frame frame, Urgency urgency) override;
+  void send_message(Frame frame, int64_t received_us) override;
   void close(uint16_t code, std::string reason) override;
   uint64_t id() const override { return id_; }
   const std::string& user() const override { return user_; }
@@ -47,7 +48,16 @@ class WsSession final : public Client, public std::enable_shared_from_this<WsSes
   void on_accept(boost::beast::error_code ec);
   void do_read();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
-  void enqueue(Frame frame, Urgency urgency);
+  // One frame waiting to be written. A chat message event carries when the server received
+  // it, for the delivery metrics; other frames carry kNotAMessage.
+  static constexpr int64_t kNotAMessage = -1;
+  struct Outgoing {
+    Frame frame;
+    int64_t received_us = kNotAMessage;
+  };
+  void enqueue(Outgoing out, Urgency urgency);
+  void drop_back();  // removes the newest queued frame
+  void send_error(std::string_view code, std::string_view message, const boost::json::value& ref);
   void do_write();
   void on_write(boost::beast::error_code ec, std::size_t bytes);
   void start_heartbeat();
@@ -62,11 +72,12 @@ class WsSession final : public Client, public std::enable_shared_from_this<WsSes
   std::shared_ptr<boost::asio::ssl::context> tls_;  // outlives ws_, which refers to it
   boost::beast::websocket::stream<Stream> ws_;
   NetContext& ctx_;
+  Metrics& metrics_;                // ctx_.metrics, which outlives the session (the context may not)
   const std::string user_;
   const uint64_t id_;
   std::string peer_;
   boost::beast::flat_buffer in_;
-  std::deque<Frame> queue_;         // front is being written while writing_
+  std::deque<Outgoing> queue_;      // front is being written while writing_
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;
   bool accepted_ = false;

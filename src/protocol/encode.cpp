@@ -12,9 +12,21 @@ void put_ref(json::object& o, const json::value& ref) {
   if (!ref.is_null()) o["ref"] = ref;
 }
 
+// The author: `user`, or `system:true` for a system message (stored with an empty user,
+// which no user name can be).
+void put_author(json::object& o, const ChatMessage& m) {
+  if (m.user.empty()) {
+    o["system"] = true;
+  } else {
+    o["user"] = m.user;
+  }
+}
+
 json::object message_object(const ChatMessage& m) {
-  return json::object{{"type", "message"}, {"room", m.room}, {"id", m.id},   {"seq", m.seq},
-                      {"ts", m.ts},        {"user", m.user}, {"text", m.text}};
+  json::object o{{"type", "message"}, {"room", m.room}, {"id", m.id}, {"seq", m.seq}, {"ts", m.ts}};
+  put_author(o, m);
+  o["text"] = m.text;
+  return o;
 }
 
 }  // namespace
@@ -71,13 +83,17 @@ Frame presence(std::string_view room, std::string_view user, bool online) {
 Frame history(std::string_view room, const MessagePage& page, const json::value& ref) {
   json::array list;
   list.reserve(page.messages.size());
-  for (auto& m : page.messages) {
-    list.push_back(json::object{
-        {"id", m.id}, {"seq", m.seq}, {"ts", m.ts}, {"user", m.user}, {"text", m.text}});
-  }
+  for (auto& m : page.messages) list.push_back(history_entry(m));
   json::object o{{"type", "history"}, {"room", room}, {"messages", std::move(list)}, {"has_more", page.has_more}};
   put_ref(o, ref);
   return finish(o);
+}
+
+json::object history_entry(const ChatMessage& m) {
+  json::object o{{"id", m.id}, {"seq", m.seq}, {"ts", m.ts}};
+  put_author(o, m);
+  o["text"] = m.text;
+  return o;
 }
 
 Frame reauth(int64_t expires_at_ms) {

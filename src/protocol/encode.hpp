@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
 #include "common/types.hpp"
@@ -21,6 +22,9 @@ Frame typing(std::string_view room, std::string_view user, bool active);
 Frame read(std::string_view room, std::string_view user, int64_t seq);
 Frame presence(std::string_view room, std::string_view user, bool online);
 Frame history(std::string_view room, const MessagePage& page, const boost::json::value& ref);
+// One message as listed in `history` (and by the server API): id, seq, ts, user or
+// system:true, text.
+boost::json::object history_entry(const ChatMessage& m);
 // Asks the client for a fresh token before `expires_at_ms`.
 Frame reauth(int64_t expires_at_ms);
 // The token was accepted: the connection now lasts until `expires_at_ms`.

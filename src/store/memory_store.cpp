@@ -23,12 +23,41 @@ void MemoryStore::append(AppendRequest req, Callback<Appended> done) {
     lock.unlock();
     return done(Status::not_found("no room " + req.room));
   }
+  if (req.require_member && !r->second.readers.count(req.user)) {
+    lock.unlock();
+    return done(Status::forbidden(req.user + " is not a member of " + req.room));
+  }
   int64_t seq = static_cast<int64_t>(r->second.messages.size()) + 1;
   ChatMessage m{req.room, seq, req.ts, req.user, req.id, req.text};
   r->second.messages.push_back(m);
   dedup_[{req.user, req.id}] = {req.room, seq};
   lock.unlock();
   done(Appended{std::move(m), false});
+}
+
+void MemoryStore::create_room(std::string room, Callback<bool> done) {
+  PARLEY_MEMORY_STORE_OPEN(done);
+  bool created = rooms_.try_emplace(room).second;
+  lock.unlock();
+  done(created);
+}
+
+void MemoryStore::room(std::string room, Callback<RoomState> done) {
+  PARLEY_MEMORY_STORE_OPEN(done);
+  auto r = rooms_.find(room);
+  if (r == rooms_.end()) {
+    lock.unlock();
+    return done(Status::not_found("no room " + room));
+  }
+  RoomState s{room, static_cast<int64_t>(r->second.messages.size()), 0};
+  lock.unlock();
+  done(s);
+}
+
+void MemoryStore::ping(Callback<bool> done) {
+  PARLEY_MEMORY_STORE_OPEN(done);
+  lock.unlock();
+  done(true);
 }
 
 void MemoryStore::join(std::string room, std::string user, int max_rooms, Callback<RoomState> done) {

@@ -13,6 +13,8 @@ namespace parley {
 class MemoryStore final : public Store {
  public:
   void append(AppendRequest req, Callback<Appended> done) override;
+  void create_room(std::string room, Callback<bool> done) override;
+  void room(std::string room, Callback<RoomState> done) override;
   void join(std::string room, std::string user, int max_rooms, Callback<RoomState> done) override;
   void leave(std::string room, std::string user, Callback<bool> done) override;
   void set_read(std::string room, std::string user, int64_t seq, Callback<bool> done) override;
@@ -22,6 +24,7 @@ class MemoryStore final : public Store {
               Callback<MessagePage> done) override;
   void create_user(std::string name, std::string password_hash, Callback<bool> done) override;
   void password_hash(std::string name, Callback<std::string> done) override;
+  void ping(Callback<bool> done) override;
   void close() override;
 
  private:

@@ -86,6 +86,9 @@ void prepare_statements(PgConn& db) {
   db.prepare("ensure_room", "INSERT INTO rooms(name, last_seq, created_ms) VALUES($1, 0, $2) ON CONFLICT DO NOTHING");
   db.prepare("add_member", R"(INSERT INTO members(room, "user", read_seq, joined_ms) VALUES($1,$2,0,$3) ON CONFLICT DO NOTHING)");
   db.prepare("last_seq", "SELECT last_seq FROM rooms WHERE name=$1");
+  db.prepare("is_member", R"(SELECT 1 FROM members WHERE room=$1 AND "user"=$2)");
+  db.prepare("create_room", "INSERT INTO rooms(name, last_seq, created_ms) VALUES($1, 0, $2) ON CONFLICT DO NOTHING RETURNING 1");
+  db.prepare("ping", "SELECT 1");
   db.prepare("del_member", R"(DELETE FROM members WHERE room=$1 AND "user"=$2 RETURNING 1)");
   db.prepare("set_read", R"(UPDATE members SET read_seq=$3 WHERE room=$1 AND "user"=$2 AND read_seq < $3 RETURNING 1)");
   db.prepare("rooms_of",
@@ -132,8 +135,10 @@ struct PgStore::Impl {
   std::unique_ptr<PgConn> read_db;
   std::unique_ptr<WriteQueue<PgConn>> writer;
   std::unique_ptr<ReadQueue<PgConn>> reader;
+  Metrics* metrics = nullptr;
 
   void commit_batch(std::vector<std::unique_ptr<WriteJob<PgConn>>>& batch) {
+    CommitTimer timer(metrics, batch.size());
     Status commit;
     for (int attempt = 1;; ++attempt) {
       try {
@@ -162,6 +167,7 @@ struct PgStore::Impl {
         std::this_thread::sleep_for(std::chrono::milliseconds(20 * attempt));
       }
     }
+    timer.stop();
     for (auto& op : batch) op->complete(commit);
   }
 
@@ -196,6 +202,7 @@ Result<std::unique_ptr<PgStore>> PgStore::open(const PgStoreOptions& o) {
   }
   impl->write_db = std::move(w.value);
   impl->read_db = std::move(r.value);
+  impl->metrics = o.metrics;
   Impl* p = impl.get();
   impl->writer = std::make_unique<WriteQueue<PgConn>>(
       std::max<std::size_t>(1, o.commit_batch), [p](auto& batch) { p->commit_batch(batch); });
@@ -221,6 +228,10 @@ void PgStore::append(AppendRequest req, Callback<Appended> done) {
       return Appended{ChatMessage{d.text(0, 0), d.int64(0, 1), d.int64(0, 2), req.user, req.id, d.text(0, 3)}, true};
     };
     if (auto dup = original()) return *dup;
+    if (req.require_member && db.run("is_member", {req.room, req.user}).empty()) {
+      if (db.run("last_seq", {req.room}).empty()) return Status::not_found("no room " + req.room);
+      return Status::forbidden(req.user + " is not a member of " + req.room);
+    }
     auto next = db.run("next_seq", {req.room});
     if (next.empty()) return Status::not_found("no room " + req.room);
     int64_t seq = next.int64(0, 0);
@@ -232,6 +243,27 @@ void PgStore::append(AppendRequest req, Callback<Appended> done) {
       return Status::io_error("message id conflict without a stored original");
     }
     return Appended{ChatMessage{req.room, seq, req.ts, req.user, req.id, req.text}, false};
+  });
+}
+
+void PgStore::create_room(std::string room, Callback<bool> done) {
+  impl_->write<bool>(std::move(done), [=](PgConn& db) -> Result<bool> {
+    return !db.run("create_room", {room, now_ms()}).empty();
+  });
+}
+
+void PgStore::room(std::string room, Callback<RoomState> done) {
+  impl_->read<RoomState>(std::move(done), [=](PgConn& db) -> Result<RoomState> {
+    auto r = db.run("last_seq", {room});
+    if (r.empty()) return Status::not_found("no room " + room);
+    return RoomState{room, r.int64(0, 0), 0};
+  });
+}
+
+void PgStore::ping(Callback<bool> done) {
+  impl_->read<bool>(std::move(done), [](PgConn& db) -> Result<bool> {
+    db.run("ping");
+    return true;
   });
 }
 

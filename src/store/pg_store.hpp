@@ -17,9 +17,12 @@
 
 namespace parley {
 
+struct Metrics;
+
 struct PgStoreOptions {
   std::string conninfo;            // libpq URI, e.g. postgres://parley@127.0.0.1:5432/parley
   std::size_t commit_batch = 1024;
+  Metrics* metrics = nullptr;  // batch sizes and commit latency, when set
 };
 
 class PgStore final : public Store {
@@ -29,6 +32,8 @@ class PgStore final : public Store {
   ~PgStore() override;
 
   void append(AppendRequest req, Callback<Appended> done) override;
+  void create_room(std::string room, Callback<bool> done) override;
+  void room(std::string room, Callback<RoomState> done) override;
   void join(std::string room, std::string user, int max_rooms, Callback<RoomState> done) override;
   void leave(std::string room, std::string user, Callback<bool> done) override;
   void set_read(std::string room, std::string user, int64_t seq, Callback<bool> done) override;
@@ -38,6 +43,7 @@ class PgStore final : public Store {
               Callback<MessagePage> done) override;
   void create_user(std::string name, std::string password_hash, Callback<bool> done) override;
   void password_hash(std::string name, Callback<std::string> done) override;
+  void ping(Callback<bool> done) override;
   void close() override;
 
  private:

@@ -5,10 +5,12 @@
 // `Status Guard::operator()(std::exception_ptr)` returns the operation's own failure, or
 // rethrows when the whole batch (or read) should be tried again (a PostgreSQL deadlock or a
 // lost connection, say).
+#include <chrono>
 #include <exception>
 #include <functional>
 #include <memory>
 
+#include "metrics/metrics.hpp"
 #include "store/store.hpp"
 #include "store/worker.hpp"
 
@@ -46,6 +48,29 @@ struct TypedWriteJob final : WriteJob<Db> {
   }
   bool broke() const override { return threw; }
   void complete(const Status& commit) override { done(commit.is_ok() ? std::move(result) : Result<T>(commit)); }
+};
+
+// Records one group commit in `metrics` (if set): its number of writes and the time from
+// construction to stop() — BEGIN to COMMIT, retries included, callbacks not.
+class CommitTimer {
+ public:
+  CommitTimer(Metrics* metrics, std::size_t writes)
+      : metrics_(metrics), writes_(writes), start_(std::chrono::steady_clock::now()) {}
+  ~CommitTimer() { stop(); }
+  void stop() {
+    if (!metrics_) return;
+    metrics_->store_batch_size.observe(writes_);
+    metrics_->store_commit_latency.observe(static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start_).count()));
+    metrics_ = nullptr;
+  }
+  CommitTimer(const CommitTimer&) = delete;
+  CommitTimer& operator=(const CommitTimer&) = delete;
+
+ private:
+  Metrics* metrics_;
+  std::size_t writes_;
+  std::chrono::steady_clock::time_point start_;
 };
 
 template <class Db>

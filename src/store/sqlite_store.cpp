@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "metrics/metrics.hpp"
 #include "store/sqlite_db.hpp"
 #include "store/sql_jobs.hpp"
 
@@ -51,6 +52,7 @@ struct SqliteStore::Impl {
   std::unique_ptr<SqliteDb> read_db;
   std::unique_ptr<WriteQueue<SqliteDb>> writer;
   std::unique_ptr<ReadQueue<SqliteDb>> reader;
+  Metrics* metrics = nullptr;
 
   // One transaction for the whole batch, without a savepoint per operation: an operation
   // that fails cleanly has written nothing (see WriteJob), and a savepoint would copy every
@@ -58,6 +60,7 @@ struct SqliteStore::Impl {
   // breaks midway is the batch rolled back and run again one transaction per operation, so
   // that the broken one fails alone.
   void commit_batch(std::vector<std::unique_ptr<WriteJob<SqliteDb>>>& batch) {
+    CommitTimer timer(metrics, batch.size());
     Status commit;
     bool broken = false;
     try {
@@ -80,6 +83,7 @@ struct SqliteStore::Impl {
       try { write_db->exec("ROLLBACK"); } catch (const SqliteError&) {}
     }
     if (!broken) {
+      timer.stop();
       for (auto& op : batch) op->complete(commit);
       return;
     }
@@ -118,6 +122,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteStoreOptions&
   if (!r.ok()) return r.status;
   impl->write_db = std::move(w.value);
   impl->read_db = std::move(r.value);
+  impl->metrics = o.metrics;
   Impl* p = impl.get();
   impl->writer = std::make_unique<WriteQueue<SqliteDb>>(
       std::max<std::size_t>(1, o.commit_batch), [p](auto& batch) { p->commit_batch(batch); });
@@ -145,6 +150,20 @@ void SqliteStore::append(AppendRequest req, Callback<Appended> done) {
       dup.bind();
       return a;
     }
+    if (req.require_member) {
+      auto& member = db.prepare("SELECT 1 FROM members WHERE room=?1 AND user=?2");
+      member.bind(req.room, req.user);
+      bool is_member = member.step();
+      member.bind();
+      if (!is_member) {
+        auto& exists = db.prepare("SELECT 1 FROM rooms WHERE name=?1");
+        exists.bind(req.room);
+        bool room_exists = exists.step();
+        exists.bind();
+        if (!room_exists) return Status::not_found("no room " + req.room);
+        return Status::forbidden(req.user + " is not a member of " + req.room);
+      }
+    }
     auto& next = db.prepare("UPDATE rooms SET last_seq = last_seq + 1 WHERE name=?1 RETURNING last_seq");
     next.bind(req.room);
     if (!next.step()) return Status::not_found("no room " + req.room);
@@ -154,6 +173,35 @@ void SqliteStore::append(AppendRequest req, Callback<Appended> done) {
         .bind(req.room, seq, req.ts, req.user, req.id, req.text)
         .step();
     return Appended{ChatMessage{req.room, seq, req.ts, req.user, req.id, req.text}, false};
+  });
+}
+
+void SqliteStore::create_room(std::string room, Callback<bool> done) {
+  impl_->write<bool>(std::move(done), [=](SqliteDb& db) -> Result<bool> {
+    db.prepare("INSERT OR IGNORE INTO rooms(name, last_seq, created_ms) VALUES(?1, 0, ?2)").bind(room, now_ms()).step();
+    return db.changes() > 0;
+  });
+}
+
+void SqliteStore::room(std::string room, Callback<RoomState> done) {
+  impl_->read<RoomState>(std::move(done), [=](SqliteDb& db) -> Result<RoomState> {
+    auto& st = db.prepare("SELECT last_seq FROM rooms WHERE name=?1");
+    st.bind(room);
+    if (!st.step()) return Status::not_found("no room " + room);
+    RoomState s{room, st.int64(0), 0};
+    st.bind();
+    return s;
+  });
+}
+
+void SqliteStore::ping(Callback<bool> done) {
+  // Reads a page of the database (not just "SELECT 1"): the file must still be readable.
+  impl_->read<bool>(std::move(done), [](SqliteDb& db) -> Result<bool> {
+    auto& st = db.prepare("SELECT count(*) FROM (SELECT 1 FROM rooms LIMIT 1)");
+    st.bind();
+    st.step();
+    st.bind();
+    return true;
   });
 }
 

@@ -12,10 +12,13 @@
 
 namespace parley {
 
+struct Metrics;
+
 struct SqliteStoreOptions {
   std::string path;            // database file
   std::string sync = "full";   // "full": fsync per commit; "normal": durable against crashes only
   std::size_t commit_batch = 1024;
+  Metrics* metrics = nullptr;  // batch sizes and commit latency, when set
 };
 
 class SqliteStore final : public Store {
@@ -25,6 +28,8 @@ class SqliteStore final : public Store {
   ~SqliteStore() override;
 
   void append(AppendRequest req, Callback<Appended> done) override;
+  void create_room(std::string room, Callback<bool> done) override;
+  void room(std::string room, Callback<RoomState> done) override;
   void join(std::string room, std::string user, int max_rooms, Callback<RoomState> done) override;
   void leave(std::string room, std::string user, Callback<bool> done) override;
   void set_read(std::string room, std::string user, int64_t seq, Callback<bool> done) override;
@@ -34,6 +39,7 @@ class SqliteStore final : public Store {
               Callback<MessagePage> done) override;
   void create_user(std::string name, std::string password_hash, Callback<bool> done) override;
   void password_hash(std::string name, Callback<std::string> done) override;
+  void ping(Callback<bool> done) override;
   void close() override;
 
  private:

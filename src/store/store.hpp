@@ -20,10 +20,13 @@ namespace parley {
 
 struct AppendRequest {
   std::string room;
-  std::string user;
+  std::string user;  // empty for a system message (server API): no user name is empty
   std::string id;    // client id; (user, id) is unique across the store
   std::string text;
   int64_t ts = 0;    // server receipt time, ms
+  // Checked inside the write, so that no removal can slip in between: the user must be a
+  // member of the room (the hub checks WebSocket senders itself; the server API relies on this).
+  bool require_member = false;
 };
 
 struct Appended {
@@ -43,8 +46,15 @@ class Store {
   virtual ~Store() = default;
 
   // Stores a message as the room's next seq. A (user, id) pair stored before returns the
-  // original message with duplicate=true and writes nothing. The room must exist.
+  // original message with duplicate=true and writes nothing. The room must exist
+  // (Status::not_found); with require_member, the user must be a member (Status::forbidden).
   virtual void append(AppendRequest req, Callback<Appended> done) = 0;
+
+  // Creates an empty room. Returns true if it was created, false if it existed already.
+  virtual void create_room(std::string room, Callback<bool> done) = 0;
+
+  // The room's last_seq (read_seq is 0). Unknown room: Status::not_found.
+  virtual void room(std::string room, Callback<RoomState> done) = 0;
 
   // Makes `user` a member of `room`, creating the room if needed. Already a member: ok, no
   // change. Would exceed `max_rooms` memberships: Status::limit_exceeded.
@@ -74,6 +84,9 @@ class Store {
 
   // The user's encoded password hash. Unknown user: Status::not_found.
   virtual void password_hash(std::string name, Callback<std::string> done) = 0;
+
+  // Answers once the store has run a trivial query (readiness probe): ok, or why it cannot.
+  virtual void ping(Callback<bool> done) = 0;
 
   // Finishes every write accepted so far (their callbacks have run when this returns) and
   // stops the store's threads. Calls after close() fail with Status::unavailable.

@@ -15,8 +15,10 @@
 
 #include <gtest/gtest.h>
 
+#include "api_client.hpp"
 #include "http_client.hpp"
 #include "jwt.hpp"
+#include "metrics_scrape.hpp"
 #include "protocol.hpp"
 #include "raw_socket.hpp"
 #include "server_process.hpp"

@@ -138,6 +138,30 @@ int RawSocket::upgrade(std::string_view target, const std::vector<std::pair<std:
   return std::atoi(head.c_str() + sp + 1);
 }
 
+int RawSocket::http_exchange(std::string_view request, std::string& body, std::chrono::milliseconds timeout) {
+  send_all(request);
+  const auto deadline = Clock::now() + timeout;
+  std::size_t end;
+  while ((end = in_.find("\r\n\r\n")) == std::string::npos) {
+    if (fill(deadline) <= 0) return 0;
+  }
+  response_head_ = in_.substr(0, end);
+  in_.erase(0, end + 4);
+  std::string lower = response_head_;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::size_t length = 0;
+  if (auto at = lower.find("\r\ncontent-length:"); at != std::string::npos) {
+    length = static_cast<std::size_t>(std::atoll(lower.c_str() + at + 17));
+  }
+  while (in_.size() < length) {
+    if (fill(deadline) <= 0) return 0;
+  }
+  body = in_.substr(0, length);
+  in_.erase(0, length);
+  auto sp = response_head_.find(' ');
+  return sp == std::string::npos ? 0 : std::atoi(response_head_.c_str() + sp + 1);
+}
+
 void RawSocket::send_frame(std::uint8_t opcode, std::string_view payload, bool fin) {
   std::string f;
   f.push_back(static_cast<char>((fin ? 0x80 : 0x00) | (opcode & 0x0F)));

@@ -49,6 +49,12 @@ public:
   int upgrade(std::string_view target, const std::vector<std::pair<std::string, std::string>>& headers = {},
               std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
+  // Sends `request` (a whole HTTP/1.1 request, as is) and reads one response with a
+  // Content-Length body into `body`; returns the status (0 if the connection closed or the
+  // deadline passed first). The connection stays open when the server keeps it alive.
+  int http_exchange(std::string_view request, std::string& body,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
   // One masked frame. opcode: 0x0 continuation, 0x1 text, 0x2 binary, 0x8 close, 0x9 ping, 0xA pong.
   void send_frame(std::uint8_t opcode, std::string_view payload, bool fin = true);
   // The status line and headers of the last upgrade() response.

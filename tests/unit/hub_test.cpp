@@ -6,6 +6,7 @@
 #include "bus/local_bus.hpp"
 #include "bus/local_presence.hpp"
 #include "fake_client.hpp"
+#include "metrics/metrics.hpp"
 #include "protocol/decode.hpp"
 #include "protocol/encode.hpp"
 #include "store/memory_store.hpp"
@@ -20,7 +21,7 @@ class HubTest : public ::testing::Test {
   HubTest() { make_hub(HubOptions{}); }
 
   void make_hub(HubOptions o) {
-    hub_ = std::make_unique<Hub>(o, store_, bus_, presence_, HubClock{[this] { return wall_; }, [this] { return mono_; }});
+    hub_ = std::make_unique<Hub>(o, store_, bus_, presence_, metrics_, HubClock{[this] { return wall_; }, [this] { return mono_; }});
     bus_.set_handler(hub_.get());
   }
 
@@ -49,6 +50,7 @@ class HubTest : public ::testing::Test {
     return errors.empty() ? "" : std::string(errors.back().at("code").as_string());
   }
 
+  Metrics metrics_;
   MemoryStore store_;
   LocalBus bus_;
   LocalPresence presence_;
@@ -357,8 +359,11 @@ class DeferredStore final : public Store {
   void before(std::string room, std::optional<int64_t> before, int limit, Callback<MessagePage> d) override {
     defer([=, this] { inner_.before(room, before, limit, d); });
   }
+  void create_room(std::string room, Callback<bool> d) override { defer([=, this] { inner_.create_room(room, d); }); }
+  void room(std::string room, Callback<parley::RoomState> d) override { defer([=, this] { inner_.room(room, d); }); }
   void create_user(std::string n, std::string h, Callback<bool> d) override { inner_.create_user(n, h, d); }
   void password_hash(std::string n, Callback<std::string> d) override { inner_.password_hash(n, d); }
+  void ping(Callback<bool> d) override { inner_.ping(d); }
   void close() override {}
 
  private:
@@ -371,7 +376,8 @@ TEST(HubPipelining, CommandsAfterAnUncommittedJoinSeeTheMembership) {
   DeferredStore store;
   LocalBus bus;
   LocalPresence presence;
-  Hub hub(HubOptions{}, store, bus, presence);
+  Metrics metrics;
+  Hub hub(HubOptions{}, store, bus, presence, metrics);
   bus.set_handler(&hub);
   auto a = std::make_shared<FakeClient>(1, "alice");
   hub.reserve("alice");

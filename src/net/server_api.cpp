@@ -1,0 +1,218 @@
+#include "net/server_api.hpp"
+
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+#include <charconv>
+#include <optional>
+#include <vector>
+
+#include "auth/api_keys.hpp"
+#include "hub/hub.hpp"
+#include "protocol/encode.hpp"
+
+namespace parley {
+namespace http = boost::beast::http;
+namespace json = boost::json;
+
+namespace {
+
+using Request = HttpRequest;
+using Response = HttpResponse;
+
+// {"error": message, "code": code}: the code names the rule, as the protocol's error codes do.
+Response api_error(const Request& req, unsigned status, std::string_view code, std::string_view message) {
+  return json_response(req, status, json::serialize(json::object{{"error", message}, {"code", code}}));
+}
+
+Response status_error(const Request& req, const Status& s) {
+  switch (s.code()) {
+    case Status::Code::invalid: return api_error(req, 400, "bad_request", s.message());
+    case Status::Code::not_found: return api_error(req, 404, "not_found", s.message());
+    case Status::Code::forbidden: return api_error(req, 403, "forbidden", s.message());
+    case Status::Code::too_large: return api_error(req, 413, "too_large", s.message());
+    case Status::Code::limit_exceeded: return api_error(req, 409, "limit_exceeded", s.message());
+    case Status::Code::conflict: return api_error(req, 409, "conflict", s.message());
+    default:
+      spdlog::error("api: store error: {}", s.message());
+      return api_error(req, 503, "unavailable", "the message store is unavailable, retry later");
+  }
+}
+
+Response not_allowed(const Request& req, std::string_view allow) {
+  auto res = api_error(req, 405, "method_not_allowed", "allowed: " + std::string(allow));
+  res.set(http::field::allow, allow);
+  return res;
+}
+
+// The body as a JSON object, or the message of a 400.
+std::variant<json::object, std::string> body_object(const Request& req) {
+  boost::system::error_code ec;
+  auto v = json::parse(req.body(), ec);
+  if (ec) return "invalid JSON: " + ec.message();
+  if (!v.is_object()) return std::string("the body must be a JSON object");
+  return std::move(v.as_object());
+}
+
+// A fresh message id for a publish that brought none: "api-" and 32 hex digits.
+std::string new_message_id() {
+  unsigned char raw[16];
+  randombytes_buf(raw, sizeof raw);
+  char hex[sizeof raw * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, raw, sizeof raw);
+  return std::string("api-") + hex;
+}
+
+void create_room(NetContext& ctx, const Request& req, Responder respond) {
+  auto body = body_object(req);
+  if (auto* why = std::get_if<std::string>(&body)) return respond(api_error(req, 400, "bad_request", *why));
+  auto* room = std::get<json::object>(body).if_contains("room");
+  if (!room || !room->is_string()) return respond(api_error(req, 400, "bad_request", "field 'room' must be a string"));
+  std::string name(room->as_string());
+  ctx.hub.create_room(name, [req, respond, name](Result<bool> r) {
+    if (!r.ok()) return respond(status_error(req, r.status));
+    respond(json_response(req, r.value ? 201 : 200, json::serialize(json::object{{"room", name}, {"created", r.value}})));
+  });
+}
+
+void room_info(NetContext& ctx, const std::string& room, const Request& req, Responder respond) {
+  ctx.hub.room(room, [req, respond](Result<RoomState> r) {
+    if (!r.ok()) return respond(status_error(req, r.status));
+    respond(json_response(req, 200, json::serialize(json::object{{"room", r.value.room}, {"last_seq", r.value.last_seq}})));
+  });
+}
+
+void add_member(NetContext& ctx, const std::string& room, const std::string& user, const Request& req, Responder respond) {
+  ctx.hub.add_member(room, user, [req, respond, user](Result<RoomState> r) {
+    if (!r.ok()) return respond(status_error(req, r.status));
+    respond(json_response(req, 200, json::serialize(json::object{{"room", r.value.room},
+                                                                  {"user", user},
+                                                                  {"last_seq", r.value.last_seq},
+                                                                  {"read_seq", r.value.read_seq}})));
+  });
+}
+
+void remove_member(NetContext& ctx, const std::string& room, const std::string& user, const Request& req,
+                   Responder respond) {
+  ctx.hub.remove_member(room, user, [req, respond, room, user](Result<bool> r) {
+    if (!r.ok()) return respond(status_error(req, r.status));
+    respond(json_response(req, 200, json::serialize(json::object{{"room", room}, {"user", user}, {"removed", true}})));
+  });
+}
+
+void publish(NetContext& ctx, const std::string& room, const Request& req, Responder respond) {
+  auto body = body_object(req);
+  if (auto* why = std::get_if<std::string>(&body)) return respond(api_error(req, 400, "bad_request", *why));
+  const auto& o = std::get<json::object>(body);
+  auto bad = [&](std::string_view why) { respond(api_error(req, 400, "bad_request", why)); };
+  const auto* text = o.if_contains("text");
+  const auto* user = o.if_contains("user");
+  const auto* system = o.if_contains("system");
+  const auto* id = o.if_contains("id");
+  if (!text || !text->is_string()) return bad("field 'text' must be a string");
+  if (id && !id->is_string()) return bad("field 'id' must be a string");
+  if (system && !system->is_bool()) return bad("field 'system' must be a boolean");
+  const bool as_system = system && system->as_bool();
+  if (as_system == (user != nullptr)) return bad("give either 'user' or \"system\":true");
+  if (user && !user->is_string()) return bad("field 'user' must be a string");
+  PublishRequest p{room, as_system ? std::string() : std::string(user->as_string()),
+                   id ? std::string(id->as_string()) : new_message_id(), std::string(text->as_string())};
+  ctx.hub.publish(std::move(p), [req, respond](Result<Appended> r) {
+    if (!r.ok()) return respond(status_error(req, r.status));
+    const ChatMessage& m = r.value.message;
+    respond(json_response(req, r.value.duplicate ? 200 : 201,
+                          json::serialize(json::object{{"room", m.room},
+                                                       {"id", m.id},
+                                                       {"seq", m.seq},
+                                                       {"ts", m.ts},
+                                                       {"duplicate", r.value.duplicate}})));
+  });
+}
+
+// A query parameter as an integer: nullopt when absent; false in `ok` when not an integer.
+std::optional<int64_t> int_param(const boost::urls::url_view& url, std::string_view name, bool& ok) {
+  auto it = url.params().find(name);
+  if (it == url.params().end()) return std::nullopt;
+  const std::string v = (*it).value;
+  int64_t out = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc{} || end != v.data() + v.size()) ok = false;
+  return out;
+}
+
+void history(NetContext& ctx, const std::string& room, const boost::urls::url_view& url, const Request& req,
+             Responder respond) {
+  bool ok = true;
+  HistoryQuery q;
+  q.after = int_param(url, "after", ok);
+  q.before = int_param(url, "before", ok);
+  auto limit = int_param(url, "limit", ok);
+  if (!ok) return respond(api_error(req, 400, "bad_request", "after, before and limit must be integers"));
+  if (limit) q.limit = static_cast<int>(std::clamp<int64_t>(*limit, 0, kMaxPageLimit));
+  ctx.hub.history(room, q, [req, respond, room](Result<MessagePage> r) {
+    if (!r.ok()) return respond(status_error(req, r.status));
+    json::array messages;
+    for (auto& m : r.value.messages) messages.push_back(encode::history_entry(m));
+    respond(json_response(req, 200, json::serialize(json::object{
+                                        {"room", room}, {"messages", std::move(messages)}, {"has_more", r.value.has_more}})));
+  });
+}
+
+void online(NetContext& ctx, const std::string& room, const Request& req, Responder respond) {
+  ctx.hub.online(room, [req, respond, room](Result<std::vector<std::string>> r) {
+    if (!r.ok()) return respond(status_error(req, r.status));
+    json::array users;
+    for (auto& u : r.value) users.push_back(json::string(u));
+    respond(json_response(req, 200, json::serialize(json::object{{"room", room}, {"online", std::move(users)}})));
+  });
+}
+
+}  // namespace
+
+void handle_server_api(NetContext& ctx, const Request& req, Responder respond) {
+  if (!ctx.api_keys || ctx.api_keys->empty()) return respond(error_response(req, 404, "no such endpoint"));
+  auto key = req[kApiKeyHeader];
+  if (!ctx.api_keys->check(std::string_view(key.data(), key.size()))) {
+    spdlog::info("api: {} {} refused: missing or wrong API key", std::string(req.method_string()), std::string(req.target()));
+    return respond(api_error(req, 401, "unauthorized", "missing or wrong X-Parley-Api-Key header"));
+  }
+  auto url = boost::urls::parse_origin_form(std::string_view(req.target().data(), req.target().size()));
+  if (!url) return respond(api_error(req, 400, "bad_request", "malformed request target"));
+  // The path after /api/v1: {"rooms"}, {"rooms", room}, {"rooms", room, "members", user}, ...
+  std::vector<std::string> path;
+  for (auto seg : url->segments()) path.push_back(seg);
+  if (path.size() < 2 || path[0] != "api" || path[1] != "v1") return respond(error_response(req, 404, "no such endpoint"));
+  path.erase(path.begin(), path.begin() + 2);
+
+  const auto method = req.method();
+  const bool get = method == http::verb::get || method == http::verb::head;
+  if (path.empty() || path[0] != "rooms") return respond(api_error(req, 404, "not_found", "no such endpoint"));
+  if (path.size() == 1) {
+    if (method != http::verb::post) return respond(not_allowed(req, "POST"));
+    return create_room(ctx, req, respond);
+  }
+  const std::string& room = path[1];
+  if (path.size() == 2) {
+    if (!get) return respond(not_allowed(req, "GET"));
+    return room_info(ctx, room, req, respond);
+  }
+  if (path.size() == 3 && path[2] == "messages") {
+    if (method == http::verb::post) return publish(ctx, room, req, respond);
+    if (!get) return respond(not_allowed(req, "GET, POST"));
+    return history(ctx, room, *url, req, respond);
+  }
+  if (path.size() == 3 && path[2] == "online") {
+    if (!get) return respond(not_allowed(req, "GET"));
+    return online(ctx, room, req, respond);
+  }
+  if (path.size() == 4 && path[2] == "members") {
+    if (method == http::verb::put) return add_member(ctx, room, path[3], req, respond);
+    if (method == http::verb::delete_) return remove_member(ctx, room, path[3], req, respond);
+    return respond(not_allowed(req, "PUT, DELETE"));
+  }
+  respond(api_error(req, 404, "not_found", "no such endpoint"));
+}
+
+}  // namespace parley
