@@ -3,6 +3,8 @@
 // connections, errors by code, resumes, the delivery-latency and store histograms, queue
 // bytes, dropped typing/presence and the close codes the server sent (1007, 1009, 1013).
 #include <fstream>
+#include <regex>
+#include <set>
 
 #include <boost/json/parse.hpp>
 
@@ -78,6 +80,28 @@ TEST_F(Metrics, PageIsPrometheusTextWithEveryFamily) {
   EXPECT_EQ(page.at("parley_delivery_latency_seconds_bucket{le=\"0.0001\"}"), 0);
   EXPECT_EQ(page.at("parley_delivery_latency_seconds_bucket{le=\"+Inf\"}"), page.at(kLatencyCount));
   EXPECT_EQ(http_request(port(), "POST", "/metrics").status, 405);
+}
+
+TEST_F(Metrics, DashboardQueriesOnlyServedMetrics) {
+  // deploy/grafana-dashboard.json: every parley_* name in its queries is a series of the page.
+  start_server();
+  const MetricsPage page = scrape_metrics(port());
+  std::set<std::string> served;
+  for (const auto& [s, v] : page.samples) served.insert(s.substr(0, s.find('{')));
+  const std::string dashboard = read_file(std::filesystem::path(PARLEY_SOURCE_DIR) / "deploy" / "grafana-dashboard.json");
+  ASSERT_FALSE(dashboard.empty());
+  const json::value d = json::parse(dashboard);
+  std::set<std::string> queried;
+  const std::regex name("parley_[a-z_]+");
+  for (const auto& panel : d.at("panels").as_array()) {
+    if (!panel.as_object().contains("targets")) continue;
+    for (const auto& t : panel.at("targets").as_array()) {
+      const std::string expr(t.at("expr").as_string());
+      for (std::sregex_iterator it(expr.begin(), expr.end(), name), end; it != end; ++it) queried.insert(it->str());
+    }
+  }
+  EXPECT_GE(queried.size(), 10u);
+  for (const auto& q : queried) EXPECT_TRUE(served.count(q)) << "the dashboard queries " << q << ", which /metrics lacks";
 }
 
 TEST_F(Metrics, ScriptedRunMovesEachCounterByItsShare) {
