@@ -81,6 +81,7 @@ std::vector<Setting> settings() {
       number("deflate_min_bytes", "frames smaller than this are sent uncompressed", &O::deflate_min_bytes),
       number("rate_per_sec", "messages per second per user (token bucket refill)", &O::rate_per_sec),
       number("rate_burst", "message burst per user (token bucket size)", &O::rate_burst),
+      number("cork_frames", "when frames wait for a connection, write up to this many under one TCP_CORK; 0 = off", &O::cork_frames),
       number("queue_soft_bytes", "outbound queue size above which typing/presence are dropped", &O::queue_soft_bytes),
       number("queue_hard_bytes", "outbound queue size above which the connection closes with 1013", &O::queue_hard_bytes),
       number("max_conns_per_user", "concurrent connections per user; more get HTTP 429", &O::max_conns_per_user),

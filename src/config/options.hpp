@@ -26,6 +26,7 @@ struct Options {
   std::size_t deflate_min_bytes = 1024;  // frames below this go uncompressed
   double rate_per_sec = 10;          // message token bucket refill per user
   double rate_burst = 20;            // bucket capacity
+  int cork_frames = 64;              // frames written under one TCP_CORK when several wait; 0 = off
   std::size_t queue_soft_bytes = 64 * 1024;    // above: typing/presence dropped
   std::size_t queue_hard_bytes = 1024 * 1024;  // above: close 1013
   int max_conns_per_user = 16;

@@ -1,5 +1,7 @@
 #include "net/ws_session.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/dispatch.hpp>
@@ -211,6 +213,15 @@ void WsSession<Stream>::drop_back() {
 template <class Stream>
 void WsSession<Stream>::do_write() {
   writing_ = true;
+  // Several frames waiting: cork the socket so that they leave in as few segments as the
+  // kernel can make, instead of one loopback/NIC transmit per frame. Uncorked when the queue
+  // runs dry, and at least every cork_frames frames so nothing waits on a long backlog.
+  const int max_corked = ctx_.options.cork_frames;
+  if (max_corked > 0 && !corked_ && queue_.size() > 1) set_cork(true);
+  if (corked_ && ++corked_frames_ > max_corked) {
+    set_cork(false);
+    if (queue_.size() > 1) set_cork(true);
+  }
   ws_.async_write(asio::buffer(*queue_.front().frame), beast::bind_front_handler(&WsSession::on_write, this->shared_from_this()));
 }
 
@@ -234,7 +245,17 @@ void WsSession<Stream>::on_write(beast::error_code ec, std::size_t) {
   metrics_.queue_bytes.add(-static_cast<int64_t>(size));
   queue_.pop_front();
   if (ec) return finish("write failed: " + ec.message());
-  if (!queue_.empty() && !closing_) do_write();
+  if (!queue_.empty() && !closing_) return do_write();
+  if (corked_) set_cork(false);
+}
+
+template <class Stream>
+void WsSession<Stream>::set_cork(bool on) {
+  int v = on ? 1 : 0;
+  auto& sock = beast::get_lowest_layer(ws_).socket();
+  ::setsockopt(sock.native_handle(), IPPROTO_TCP, TCP_CORK, &v, sizeof v);
+  corked_ = on;
+  corked_frames_ = 0;
 }
 
 template <class Stream>
@@ -251,6 +272,7 @@ void WsSession<Stream>::start_close(uint16_t code, std::string reason) {
   metrics_.closes.add(close_code_label(code));
   heartbeat_.cancel();
   auth_timer_.cancel();
+  if (corked_) set_cork(false);  // the close frame must not wait
   // Keep only the frame being written: its buffer must live until the write completes.
   while (queue_.size() > (writing_ ? 1u : 0u)) drop_back();
   close_deadline_.expires_after(kCloseGrace);

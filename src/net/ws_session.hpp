@@ -60,6 +60,7 @@ class WsSession final : public Client, public std::enable_shared_from_this<WsSes
   void send_error(std::string_view code, std::string_view message, const boost::json::value& ref);
   void do_write();
   void on_write(boost::beast::error_code ec, std::size_t bytes);
+  void set_cork(bool on);
   void start_heartbeat();
   void on_heartbeat(boost::beast::error_code ec);
   void start_close(uint16_t code, std::string reason);
@@ -80,6 +81,8 @@ class WsSession final : public Client, public std::enable_shared_from_this<WsSes
   std::deque<Outgoing> queue_;      // front is being written while writing_
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;
+  bool corked_ = false;              // TCP_CORK is on: a batch of frames is being written
+  int corked_frames_ = 0;
   bool accepted_ = false;
   bool reading_ = false;            // the read loop has started
   bool closing_ = false;
