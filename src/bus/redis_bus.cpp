@@ -19,6 +19,8 @@ constexpr std::string_view kUserPrefix = "parley:user:";
 // it (so no node re-encodes). Names in the header are validated names: no '|' or newline.
 //   room channel: R<kind>|<seq>|<skip_user>|<received_us>\n<frame>
 // (nodes before the delivery-latency metric sent no |<received_us>: still accepted).
+// Fields a later version appends after these are ignored, so that adding one does not make
+// nodes of this version drop the events of newer ones during a rolling upgrade.
 //   user channel: U<kind>|<room>|<origin node>|<skip_conn>\n<frame>
 std::string encode_room_event(const RoomEvent& e) {
   std::string out;
@@ -206,13 +208,13 @@ void RedisBus::on_message(std::string_view channel, std::string_view payload) {
   auto header = split(payload.substr(3, nl - 3), '|');  // the fields after "<R|U><kind>|"
   auto frame = std::make_shared<const std::string>(payload.substr(nl + 1));
   int kind = payload[1] - '0';
-  if (payload[0] == 'R' && channel.starts_with(kRoomPrefix) && (header.size() == 2 || header.size() == 3) && kind >= 0 &&
+  if (payload[0] == 'R' && channel.starts_with(kRoomPrefix) && header.size() >= 2 && kind >= 0 &&
       kind <= 3) {
     RoomEvent e{std::string(channel.substr(kRoomPrefix.size())), static_cast<EventKind>(kind), std::string(header[1]), frame, 0};
     if (!number(header[0], e.seq)) return;
-    if (header.size() == 3 && !number(header[2], e.received_us)) return;
+    if (header.size() >= 3 && !number(header[2], e.received_us)) return;
     handler_->on_room_event(e);
-  } else if (payload[0] == 'U' && channel.starts_with(kUserPrefix) && header.size() == 3 && kind >= 0 && kind <= 1) {
+  } else if (payload[0] == 'U' && channel.starts_with(kUserPrefix) && header.size() >= 3 && kind >= 0 && kind <= 1) {
     UserEvent e{std::string(channel.substr(kUserPrefix.size())), static_cast<UserEventKind>(kind), std::string(header[0]),
                 frame, std::string(header[1]), 0};
     if (!number(header[2], e.skip_conn)) return;

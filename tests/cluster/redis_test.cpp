@@ -178,3 +178,32 @@ TEST_F(ClusterRedis, PresenceIsRightAgainAfterARestart) {
 
 }  // namespace
 }  // namespace parley::test::cluster
+
+namespace parley::test::cluster {
+namespace {
+
+// A room event whose header carries a field this release does not know (as a later release
+// may add) is delivered, not dropped as malformed: nodes of different releases keep talking
+// during a rolling upgrade.
+TEST_F(ClusterRedis, EventsWithUnknownHeaderFieldsAreDelivered) {
+  start_cluster();
+  auto alice = connect("alice", 0);
+  auto bob = connect("bob", 1);
+  join(*alice, "future");
+  join(*bob, "future");
+  json::object ack = send_message(*alice, "future", "from this release");
+  bob->expect(message_with_id(get_str(ack, "id")), "the first message", 10s);
+  const int inst = instances_of("future").at(0);
+  const std::string frame =
+      R"({"type":"message","room":"future","seq":2,"ts":1,"user":"carol","id":"from-later","text":"from a later release"})";
+  // Kind 0 (message), seq 2, no connection's user skipped, receipt time, then a new field.
+  RedisReply r = redis_command(redis(inst).port(),
+                               {"PUBLISH", channel_of("future", inst), "R0|2||1|some-later-field\n" + frame});
+  EXPECT_EQ(r.num, 2) << "both nodes subscribed";
+  json::object m = bob->expect(message_with_id("from-later"), "the event with an extra header field", 10s);
+  EXPECT_EQ(m.at("seq"), 2);
+  alice->expect(message_with_id("from-later"), "on the other node too", 10s);
+}
+
+}  // namespace
+}  // namespace parley::test::cluster
