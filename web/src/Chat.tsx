@@ -321,7 +321,7 @@ function MessageList({ client, snap }: { client: ParleyClient; snap: RoomSnapsho
     items.push(
       <li
         key={m.id}
-        className={`msg ${m.mine ? 'mine' : 'theirs'} ${m.state ?? ''}`}
+        className={`msg ${m.system ? 'system' : m.mine ? 'mine' : 'theirs'} ${m.state ?? ''}`}
         data-testid="message"
         data-id={m.id}
         data-seq={m.seq ?? undefined}
@@ -329,7 +329,7 @@ function MessageList({ client, snap }: { client: ParleyClient; snap: RoomSnapsho
         data-state={m.state}
       >
         <div className="bubble">
-          {!m.mine && <div className="author">{m.user}</div>}
+          {!m.mine && !m.system && <div className="author">{m.user}</div>}
           <div className="text">{m.text}</div>
           <div className="meta">
             <time dateTime={new Date(m.ts).toISOString()}>{timeLabel(m.ts)}</time>

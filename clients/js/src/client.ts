@@ -6,7 +6,7 @@ import {
 } from './connection.js';
 import { Emitter } from './emitter.js';
 import { Outbox, type OutboxEntry } from './outbox.js';
-import { ROOM_NAME, type ErrorFrame, type Ref, type WireMessage } from './protocol.js';
+import { ROOM_NAME, normalizeMessage, type ErrorFrame, type Ref, type WireMessage } from './protocol.js';
 import { RoomStore, type ChatMessage } from './room.js';
 import { MemoryStorage, type StorageAdapter } from './storage.js';
 import { TypingSender, TypingTracker, typingText } from './typing.js';
@@ -289,6 +289,7 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     const toChat = (m: WireMessage): ChatMessage => {
       const mine = m.user === this.user;
       const c: ChatMessage = { id: m.id, room: name, seq: m.seq, ts: m.ts, user: m.user, text: m.text, mine };
+      if (m.system) c.system = true;
       if (mine) c.state = othersRead >= m.seq ? 'read' : 'sent';
       return c;
     };
@@ -495,7 +496,8 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     );
   }
 
-  private ingestLive(room: string, m: WireMessage): void {
+  private ingestLive(room: string, wire: WireMessage): void {
+    const m = normalizeMessage(wire);
     const r = this.roomsByName.get(room) ?? this.ensureRoom(room);
     const res = r.store.ingest(m);
     if (m.user === this.user) {
@@ -506,7 +508,7 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
         void this.outbox.remove(m.id);
         this.pump();
       }
-    } else {
+    } else if (!m.system) {
       r.typingIn.set(m.user, false);
     }
     if (res === 'gap') this.requestSync(r);
@@ -588,7 +590,7 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
         const kind = this.requests.kindOf(f.ref);
         const r = this.roomsByName.get(f.room);
         if (r) {
-          if (kind === 'history') r.store.prepend(f.messages ?? []);
+          if (kind === 'history') r.store.prepend((f.messages ?? []).map(normalizeMessage));
           else for (const m of f.messages ?? []) this.ingestLive(f.room, m);
         }
         this.settle(f.ref, kind === 'history' ? (r?.store.hasMore ?? false) : f);

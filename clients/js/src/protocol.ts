@@ -4,8 +4,16 @@ export interface WireMessage {
   id: string;
   seq: number;
   ts: number;
+  /** The sender; '' for a system message (the server sends none). */
   user: string;
   text: string;
+  /** Posted by the application's backend as the system, not by a user. */
+  system?: boolean;
+}
+
+/** A message as the SDK keeps it: a system message (no `user` on the wire) gets user ''. */
+export function normalizeMessage<M extends { user?: string; system?: boolean }>(m: M): M & { user: string } {
+  return m.user === undefined ? { ...m, user: '' } : (m as M & { user: string });
 }
 
 export interface WelcomeFrame {

@@ -9,8 +9,11 @@ export interface ChatMessage {
   seq: number | null;
   /** Server time (ms since the epoch); local time while pending. */
   ts: number;
+  /** The sender; '' for a system message. */
   user: string;
   text: string;
+  /** Posted by the application's backend as the system (show it as a notice). */
+  system?: boolean;
   /** True for the current user's messages. */
   mine: boolean;
   /**

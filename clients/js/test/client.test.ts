@@ -542,3 +542,34 @@ describe('tokens', () => {
     expect(auth).toHaveBeenCalledOnce();
   });
 });
+
+describe('system messages', () => {
+  it('come without a user: kept with user "" and system true, never mine, in order with the rest', async () => {
+    const { client, ws } = await connected();
+    ws.receive({ type: 'joined', room: 'general', last_seq: 0, read_seq: 0, online: [] });
+    const seen: unknown[] = [];
+    client.on('message', (m) => seen.push(m));
+    ws.receive({ type: 'message', room: 'general', ...msg(1) });
+    const { user: _omitted, ...notice } = msg(2, 'x', 'Maintenance tonight', 'notice-1');
+    ws.receive({ type: 'message', room: 'general', ...notice, system: true });
+    ws.receive({ type: 'message', room: 'general', ...msg(3) });
+    const shown = client.room('general')!.messages;
+    expect(shown.map((m) => m.seq)).toEqual([1, 2, 3]);
+    expect(shown[1]).toMatchObject({ id: 'notice-1', user: '', system: true, mine: false, text: 'Maintenance tonight' });
+    expect(shown[0]!.system).toBeUndefined();
+    expect(seen).toHaveLength(3);
+    expect(seen[1]).toMatchObject({ system: true, user: '' });
+  });
+
+  it('in a sync reply are kept the same way', async () => {
+    const { client, ws } = await connected({}, [{ room: 'general', last_seq: 0, read_seq: 0 }]);
+    ws.receive({ type: 'message', room: 'general', ...msg(1) });
+    ws.receive({ type: 'message', room: 'general', ...msg(3) });
+    const sync = ws.sentOf('sync')[0];
+    const { user: _omitted, ...notice } = msg(2, 'x', 'Welcome', 'notice-2');
+    ws.receive({ type: 'history', room: 'general', has_more: false, ref: sync.ref, messages: [{ ...notice, system: true }, msg(3)] });
+    await flush();
+    const shown = client.room('general')!.messages;
+    expect(shown.map((m) => [m.seq, m.user, m.system ?? false])).toEqual([[1, 'bob', false], [2, '', true], [3, 'bob', false]]);
+  });
+});
