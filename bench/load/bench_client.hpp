@@ -72,6 +72,12 @@ struct Client : std::enable_shared_from_this<Client> {
         req.set(beast::http::field::user_agent, "parley-bench");
       }));
       ws.auto_fragment(false);
+      if (b.cfg.deflate) {
+        websocket::permessage_deflate pmd;
+        pmd.client_enable = true;
+        pmd.compLevel = 3;
+        ws.set_option(pmd);
+      }
       std::string host = tg.host + ":" + std::to_string(tg.port);
       ws.async_handshake(host, upgrade_target(b.cfg.protocol, tg, token), [this, self](beast::error_code ec) {
         beast::get_lowest_layer(ws).expires_never();
@@ -272,6 +278,27 @@ struct Client : std::enable_shared_from_this<Client> {
       tick(period);
     });
   }
+  // Pads with words picked pseudo-randomly (seeded by the message number): text that
+  // compresses like chat text, not like a run of one letter.
+  static void append_words(std::string& f, int bytes, uint64_t seed) {
+    static constexpr const char* kWords[32] = {
+        "the", "meeting", "is", "moved", "to", "three", "tomorrow", "and", "please", "check",
+        "deploy", "logs", "before", "lunch", "we", "shipped", "a", "fix", "for", "login",
+        "can", "you", "review", "my", "change", "thanks", "great", "idea", "room", "later",
+        "coffee", "ok"};
+    uint64_t x = seed * 0x9E3779B97F4A7C15ull + 0x2545F4914F6CDD1Dull;
+    while (bytes > 0) {
+      x ^= x >> 12;
+      x ^= x << 25;
+      x ^= x >> 27;
+      std::string_view w = kWords[(x * 0x2545F4914F6CDD1Dull) >> 59];
+      const int take = std::min<int>(bytes, int(w.size()) + 1);
+      f.append(w.data(), size_t(std::min<int>(take, int(w.size()))));
+      if (take > int(w.size())) f += ' ';
+      bytes -= take;
+    }
+  }
+
   void send_message() {
     uint64_t n = next_id++;
     int64_t t = now_ns();
@@ -283,8 +310,7 @@ struct Client : std::enable_shared_from_this<Client> {
     std::string ts = std::to_string(t);
     f += ts;
     f += ' ';
-    int pad = std::max(0, b.cfg.text_bytes - int(ts.size()) - 1);
-    f.append(size_t(pad), 'x');
+    append_words(f, std::max(0, b.cfg.text_bytes - int(ts.size()) - 1), n);
     f += msg.suffix;
     pending.emplace(n, t);
     b.inflight++;

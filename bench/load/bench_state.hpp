@@ -54,6 +54,7 @@ struct Config {
   int clients = -1, room_size = -1, senders_per_room = -1;
   double rate = -1, rate_multiplier = 1;
   int text_bytes = 64;
+  bool deflate = false;  // offer permessage-deflate (parley: compressed frames of ≥ deflate_min_bytes)
   double duration = 10, drain_timeout = 10, connect_timeout = 60;
   int threads = 1, connect_concurrency = 200;
   double history_rate = 0;  // history requests/s per client (scenario history)

@@ -72,7 +72,8 @@ int main(int argc, char** argv) {
   app.add_option("--senders-per-room", c.senders_per_room, "0 = every member sends (scenario default)");
   app.add_option("--rate", c.rate, "messages/s per sender (scenario default)");
   app.add_option("--rate-multiplier", c.rate_multiplier, "multiplies --rate")->capture_default_str();
-  app.add_option("--text-bytes", c.text_bytes, "message text size (timestamp + padding)")->capture_default_str();
+  app.add_option("--text-bytes", c.text_bytes, "message text size (timestamp + padding of words)")->capture_default_str();
+  app.add_flag("--deflate", c.deflate, "offer permessage-deflate in the upgrade (the server decides)");
   app.add_option("--duration", c.duration, "seconds of sending (or holding, idle)")->capture_default_str();
   app.add_option("--drain-timeout", c.drain_timeout, "seconds to wait for outstanding acks/deliveries")
       ->capture_default_str();
@@ -407,6 +408,7 @@ int main(int argc, char** argv) {
         {"room_size", c.room_size},
         {"rate_per_sender", rate},
         {"text_bytes", c.text_bytes},
+        {"deflate", c.deflate},
         {"duration_s", send_s},
         {"drain_s", drain_s},
         {"bench_cpu_pct", bench_cpu_pct},
