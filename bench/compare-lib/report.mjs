@@ -184,7 +184,9 @@ export function renderSection(results, plots) {
   p(`| CPU | ${m.nproc} × ${m.cpu}${m.mhz ? ` (${m.mhz} MHz)` : ''} |`);
   p(`| RAM | ${m.ram_gib} GiB |`);
   p(`| OS, kernel | ${m.os}, Linux ${m.kernel} |`);
-  p(`| load average (1, 5, 15 min) | at start ${results.load_start.map((x) => x.toFixed(2)).join(', ')}; at end ${results.load_end.map((x) => x.toFixed(2)).join(', ')} |`);
+  const loads = results.runs.map((r) => r.load1).filter((x) => typeof x === 'number');
+  p(`| load average (1, 5, 15 min) | at start ${results.load_start.map((x) => x.toFixed(2)).join(', ')}; at end ${results.load_end.map((x) => x.toFixed(2)).join(', ')}` +
+    (loads.length ? `; 1-min load before each point: median ${median(loads).toFixed(2)}, max ${Math.max(...loads).toFixed(2)} (the machine is shared; this includes the previous point's own load)` : '') + ' |');
   p(`| file descriptors | hard limit ${results.fdHard ?? '?'} per process: at most ${int(results.fdCap)} connections per run (the generator holds one fd per connection, and so does the server) |`);
   p();
   p('| software | version |');

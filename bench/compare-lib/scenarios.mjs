@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN } from './servers.mjs';
+import { loadavg } from 'node:os';
 
 export const KNEE_P99_MS = 50;
 export const BROADCAST_P95_MS = 250;
@@ -39,6 +40,7 @@ export async function benchRun(ctx, server, args, label) {
   const n = ++runCounter;
   const jsonPath = join(ctx.resultsDir, `run-${String(n).padStart(4, '0')}.json`);
   const logPath = jsonPath.replace(/\.json$/, '.log');
+  const load1 = loadavg()[0];  // the machine is shared: kept with every point, shown in the report
   let inst;
   try {
     inst = await server.start();
@@ -66,7 +68,7 @@ export async function benchRun(ctx, server, args, label) {
     return { failed: `parley-bench exit ${code}`, server: server.name, label };
   }
   const r = JSON.parse(readFileSync(jsonPath, 'utf8'));
-  Object.assign(r, { cmd: `build/parley-bench ${cmdArgs}`, server: server.name, label, log: logPath });
+  Object.assign(r, { cmd: `build/parley-bench ${cmdArgs}`, server: server.name, label, log: logPath, load1 });
   ctx.runs.push(r);
   return r;
 }
