@@ -67,8 +67,9 @@ function summarize(reps, scenario) {
 }
 
 const col = (runs, f) => runs.map(f);
-const firstBadText = (reps) => {
-  const bad = reps.map((rep) => rep.points?.find((p) => p.verdict)).filter(Boolean)[0];
+// The first failing point of the median repetition (or of the first one that has one).
+const firstBadText = (reps, medRep) => {
+  const bad = [medRep, ...reps].filter(Boolean).map((rep) => rep.points?.find((p) => p.verdict)).filter(Boolean)[0];
   return bad ? `${bad.value}: ${bad.verdict}` : 'none in the ladder';
 };
 
@@ -256,7 +257,7 @@ export function renderSection(results, plots) {
       const lowest = Math.min(...S.knee[s].map((rep) => rep.lowest ?? Infinity));
       p(`| ${LABEL[s]} | ${spread(x.values, int)}${x.main === 0 ? ` (p99 > 50 ms even at × ${lowest})` : ''} | ${r ? r.rate_per_sender : '–'} | ` +
         `${msf(r?.latency.p50_ms)} | ${msf(r?.latency.p99_ms)} | ${msf(r?.ack_latency.p99_ms)} | ${r ? Math.round(r.server_cpu_pct) + ' %' : '–'} | ` +
-        `${r ? Math.round(r.bench_cpu_pct) + ' %' : '–'} | × ${firstBadText(S.knee[s])} |`);
+        `${r ? Math.round(r.bench_cpu_pct) + ' %' : '–'} | × ${firstBadText(S.knee[s], x.rep)} |`);
     }
     p();
     for (const peer of PEERS) if (sum.knee[peer] && kp != null) p(`- parley / ${LABEL[peer]}: **${ratio(kp, sum.knee[peer].main)}**`);
@@ -279,7 +280,7 @@ export function renderSection(results, plots) {
       if (!x) continue;
       const r = x.run;
       p(`| ${LABEL[s]} | ${spread(x.values, int)} | ${int(r?.deliveries_per_s)} | ${msf(r?.latency.p50_ms)} | ${msf(r?.latency.p95_ms)} | ` +
-        `${msf(r?.latency.p99_ms)} | ${r ? r.connect_s.toFixed(1) + ' s' : '–'} | ${firstBadText(S.broadcast[s])} |`);
+        `${msf(r?.latency.p99_ms)} | ${r ? r.connect_s.toFixed(1) + ' s' : '–'} | ${firstBadText(S.broadcast[s], x.rep)} |`);
     }
     p();
     const bp = sum.broadcast.parley?.main;
@@ -293,15 +294,16 @@ export function renderSection(results, plots) {
     p('### dm');
     p();
     const any = Object.values(sum.dm).find((x) => x?.run)?.run;
-    p(`${any ? int(any.clients) : '?'} connections in ${any ? int(any.rooms) : '?'} two-member rooms (the largest even count under the fd limit), each sending 1 msg/s.`);
+    p(`${any ? int(any.clients) : '?'} connections in ${any ? int(any.rooms) : '?'} two-member rooms (the largest even count under the fd limit), each sending 1 msg/s. ` +
+      `Rates are over the send phase plus the drain (the time until the last ack and delivery arrived, at most 10 s more).`);
     p();
-    p('| server | connected | deliveries/s | p50 | p95 | p99 | p99.9 | ack p99 | server CPU | lost / errors |');
-    p('|---|---|---|---|---|---|---|---|---|---|');
+    p('| server | connected | messages acked/s (offered) | deliveries/s | p50 | p95 | p99 | p99.9 | ack p99 | server CPU | acked, not delivered by the end / errors |');
+    p('|---|---|---|---|---|---|---|---|---|---|---|');
     for (const s of servers) {
       const x = sum.dm[s];
       if (!x?.runs?.length) continue;
       const rs = x.runs;
-      p(`| ${LABEL[s]} | ${spread(col(rs, (r) => r.connected), int)} | ${spread(col(rs, (r) => r.deliveries_per_s), int)} | ` +
+      p(`| ${LABEL[s]} | ${spread(col(rs, (r) => r.connected), int)} | ${spread(col(rs, (r) => r.acked / (r.duration_s + r.drain_s)), int)} (${int(x.run.rate_per_sender * x.run.connected)}) | ${spread(col(rs, (r) => r.deliveries / (r.duration_s + r.drain_s)), int)} | ` +
         `${spread(col(rs, (r) => r.latency.p50_ms), msf)} | ${spread(col(rs, (r) => r.latency.p95_ms), msf)} | ${spread(col(rs, (r) => r.latency.p99_ms), msf)} | ` +
         `${spread(col(rs, (r) => r.latency.p999_ms), msf)} | ${spread(col(rs, (r) => r.ack_latency.p99_ms), msf)} | ` +
         `${spread(col(rs, (r) => r.server_cpu_pct), (c) => Math.round(c) + ' %')} | ${median(col(rs, (r) => r.lost))} / ${median(col(rs, (r) => r.errors))} |`);
@@ -313,6 +315,7 @@ export function renderSection(results, plots) {
       if (a && b) p(`- p99: ${LABEL[peer]} / parley = **${ratio(b.latency.p99_ms, a.latency.p99_ms)}**; server CPU: ${LABEL[peer]} / parley = **${ratio(b.server_cpu_pct, a.server_cpu_pct)}**`);
     }
     p();
+    p('"Acked, not delivered by the end": acked messages a member had not received when the drain timeout (10 s after the send phase) expired: late or lost, parley-bench cannot tell which.\n');
     img('dm', 'dm: latency percentiles per server');
   }
 
@@ -409,12 +412,15 @@ export function renderSection(results, plots) {
     };
     row('room200 knee (p99 ≤ 50 ms)', 'knee', (x) => x.main, 'deliveries/s');
     row('broadcast limit (p95 ≤ 250 ms)', 'broadcast', (x) => x.main, 'clients');
-    row('dm deliveries/s', 'dm', (x) => x.run?.deliveries_per_s, 'deliveries/s');
+    row('dm: messages acked/s (send phase + drain)', 'dm', (x) => x.run ? x.run.acked / (x.run.duration_s + x.run.drain_s) : null, 'msg/s');
     row('persist', 'persist', (x) => x.main, 'acked msg/s');
     p();
     const cdm = csum.dm?.['parley-cluster']?.run;
-    if (cdm) p(`dm on the cluster: p50 ${msf(cdm.latency.p50_ms)}, p99 ${msf(cdm.latency.p99_ms)}, ack p99 ${msf(cdm.ack_latency.p99_ms)} ` +
-      `(single parleyd: p99 ${msf(sum.dm?.parley?.run?.latency.p99_ms)}). Persist on the cluster is PostgreSQL (fsync off in this throwaway instance, see scripts/cluster-up.sh).`);
+    const cdmRuns = csum.dm?.['parley-cluster']?.runs ?? [];
+    if (cdm) p(`dm on the cluster: ${cdmRuns.map((r) => int(r.acked)).join(', ')} of ${cdmRuns.map((r) => int(r.sent)).join(', ')} messages acked, ` +
+      `${cdmRuns.map((r) => int(r.errors)).join(', ')} errors (${[...new Set(cdmRuns.flatMap((r) => Object.keys(r.error_counts ?? {})))].join(', ') || 'none'}); ` +
+      `p50 ${msf(cdm.latency.p50_ms)}, p99 ${msf(cdm.latency.p99_ms)}, ack p99 ${msf(cdm.ack_latency.p99_ms)} ` +
+      `(single parleyd: p99 ${msf(sum.dm?.parley?.run?.latency.p99_ms)}). The cluster's store is PostgreSQL (fsync off in this throwaway instance, see scripts/cluster-up.sh).`);
     p();
   }
 
