@@ -6,7 +6,8 @@
 #
 #   scripts/cluster-up.sh start DIR [--nodes N] [--parleyd PATH] [--jwt-secret S] [parleyd flags…]
 #       Creates DIR if needed (it must not hold a running cluster), starts everything and returns
-#       once every node answers GET /healthz. Writes DIR/env, a file for `source`:
+#       once every node answers GET /readyz with 200 (store and Redis reachable; /healthz for a
+#       parleyd that has no /readyz). Writes DIR/env, a file for `source`:
 #         CLUSTER_DIR  NODES  JWT_SECRET  REDIS_URL  REDIS_PORT  REDIS_PID  PG_URL  PG_PORT  PG_PID
 #         NODE<i>_PORT  NODE<i>_PID  NODE<i>_URL (ws://127.0.0.1:port/ws)   for i = 1..N
 #         TARGETS      the N WebSocket URLs, space-separated
@@ -18,7 +19,7 @@
 #       15 s). Safe to call twice, and on a DIR whose start failed half-way.
 #   scripts/cluster-up.sh kill-node DIR I     SIGKILL node I and wait until it is gone.
 #   scripts/cluster-up.sh start-node DIR I    start node I again on its port (same flags, same
-#                                             node id); returns once it answers /healthz.
+#                                             node id); returns once it is ready (/readyz).
 #   scripts/cluster-up.sh stop-node DIR I     SIGTERM node I (graceful drain) and wait.
 #   scripts/cluster-up.sh status DIR          one line per server: running or not.
 #
@@ -61,14 +62,24 @@ pick_port() {
   die "no free port found"
 }
 
-# 0 when GET /healthz on 127.0.0.1:$1 answers 200 (bash's /dev/tcp: no curl needed).
-healthz() {
-  local line
-  { exec 9<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
-  printf 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' >&9 || { exec 9<&-; return 1; }
-  IFS= read -r -t 2 line <&9 || line=""
+# The HTTP status of GET $2 on 127.0.0.1:$1 (bash's /dev/tcp: no curl needed); empty if none.
+http_status() {
+  local line=""
+  { exec 9<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 0
+  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$2" >&9 || { exec 9<&-; return 0; }
+  IFS= read -r -t 3 line <&9 || true
   exec 9<&-
-  [[ "$line" == HTTP/1.1\ 200* ]]
+  line=${line#HTTP/1.1 }
+  echo "${line%% *}"
+}
+
+# 0 when the node on port $1 is ready: /readyz (store and bus reachable) answers 200, or, for
+# a parleyd without /readyz (404), /healthz does.
+healthz() {
+  local st
+  st=$(http_status "$1" /readyz)
+  [[ "$st" == 200 ]] && return 0
+  [[ "$st" == 404 && "$(http_status "$1" /healthz)" == 200 ]]
 }
 
 alive() { [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null; }
@@ -211,7 +222,7 @@ start_node() {
   tail -20 "$dir/node$i.log" >&2
   alive "$pid" && stop_pid "$pid" KILL 2
   printf -v "$dv" '%s' ""
-  die "node$i did not answer /healthz within ${READY_TIMEOUT_S}s (log: $dir/node$i.log)"
+  die "node$i was not ready (/readyz) within ${READY_TIMEOUT_S}s (log: $dir/node$i.log)"
 }
 
 cmd_start() {
