@@ -1,14 +1,19 @@
-// What the client keeps in storage besides its outbox: the rooms it knows (last/read seq and
-// the newest messages, so a reload shows them before the server answers) and other members'
+// What the client keeps in storage besides its outbox: the rooms it knows (last/read seq, kind
+// and the newest messages, so a reload shows them before the server answers) and other members'
 // read positions (so ✓✓ survive a reload). Writes are debounced; a broken entry is ignored,
 // since it is only a cache.
-import type { WireMessage } from './protocol.js';
+import type { Role, RoomKind, WireEntry } from './protocol.js';
 import type { StorageAdapter } from './storage.js';
 
 export interface CachedRoom {
   lastSeq: number;
   readSeq: number;
-  messages: WireMessage[];
+  /** Messages and events, contiguous by seq. */
+  messages: WireEntry[];
+  kind?: RoomKind;
+  role?: Role;
+  /** Direct rooms: the other user. */
+  with?: string;
 }
 export type CachedRooms = Record<string, CachedRoom>;
 /** room → user → read seq */

@@ -6,9 +6,10 @@ export type { ConnectionState, OfflineReason, NetworkMonitor, WebSocketLike, Web
 export { backoffDelay } from './backoff.js';
 export type { BackoffOptions } from './backoff.js';
 export { Outbox } from './outbox.js';
-export type { OutboxEntry } from './outbox.js';
+export type { OutboxEntry, PendingAction, ActionKind } from './outbox.js';
 export { RoomStore } from './room.js';
-export type { ChatMessage, IngestResult } from './room.js';
+export type { ChatMessage, Reaction, IngestResult } from './room.js';
+export { applyEvent } from './events.js';
 export { MemoryStorage, LocalStorageAdapter, IndexedDBStorage, browserStorage } from './storage.js';
 export type { StorageAdapter } from './storage.js';
 export { TypingSender, TypingTracker, typingText } from './typing.js';

@@ -4,13 +4,47 @@ export interface OutboxEntry {
   /** Client id: a UUID, unique per user; the server dedups on it. */
   id: string;
   room: string;
+  /** The message's text, or an edit's new text ('' for a delete or a reaction). */
   text: string;
   /** Local time the user pressed send, ms since the epoch. */
   createdAt: number;
+  /** Absent for a message; otherwise an action on the message with seq `target`. */
+  kind?: ActionKind;
+  target?: number;
+  /** `react`: the emoji, and whether it is taken back. */
+  emoji?: string;
+  remove?: boolean;
+}
+
+export type ActionKind = 'edit' | 'delete' | 'react';
+
+/** An edit, deletion or reaction waiting in the outbox. */
+export type PendingAction = OutboxEntry & { kind: ActionKind; target: number };
+
+export function isAction(e: OutboxEntry): e is PendingAction {
+  return e.kind !== undefined;
 }
 
 /**
- * Unacked outgoing messages, in the order they were sent, persisted under one key.
+ * The frame that sends an entry. An action also carries its id as `ref`: the protocol puts the
+ * client `id` on errors about a `message`, and the `ref` ties an error to the action as well.
+ */
+export function outboxFrame(e: OutboxEntry): Record<string, unknown> {
+  const { id, room } = e;
+  switch (e.kind) {
+    case undefined:
+      return { type: 'message', room, id, text: e.text };
+    case 'edit':
+      return { type: 'edit', room, id, seq: e.target, text: e.text, ref: id };
+    case 'delete':
+      return { type: 'delete', room, id, seq: e.target, ref: id };
+    case 'react':
+      return { type: 'react', room, id, seq: e.target, emoji: e.emoji, remove: !!e.remove, ref: id };
+  }
+}
+
+/**
+ * Unacked outgoing messages and actions, in the order they were made, persisted under one key.
  * Writes are serialised: each write stores the queue as it is when the write runs, and
  * `add` resolves only once a write containing the entry has completed.
  */

@@ -1,5 +1,11 @@
 // Wire frames of parley protocol v1 (docs/protocol.md is authoritative).
 
+export interface WireReaction {
+  emoji: string;
+  count: number;
+  users: string[];
+}
+
 export interface WireMessage {
   id: string;
   seq: number;
@@ -9,6 +15,36 @@ export interface WireMessage {
   text: string;
   /** Posted by the application's backend as the system, not by a user. */
   system?: boolean;
+  /** Its state in `history`: the time of the last edit, a tombstone (text ''), the reactions. */
+  edited_ts?: number;
+  deleted?: boolean;
+  reactions?: WireReaction[];
+  kind?: undefined;
+}
+
+/** An edit, deletion or reaction: it takes a seq in the room's stream like a message. */
+export type EventKind = 'edited' | 'deleted' | 'reaction';
+export interface WireEvent {
+  kind: EventKind;
+  id: string;
+  seq: number;
+  ts: number;
+  /** Who acted (for `deleted`: the author or a moderator). */
+  user: string;
+  /** The seq of the message acted on. */
+  target: number;
+  /** `edited`: the new text ('' once the message was deleted). */
+  text?: string;
+  /** `reaction` */
+  emoji?: string;
+  op?: 'add' | 'remove';
+}
+
+/** What a room's seq stream holds: messages and the events acting on them. */
+export type WireEntry = WireMessage | WireEvent;
+
+export function isEvent(e: WireEntry): e is WireEvent {
+  return e.kind !== undefined;
 }
 
 /** A message as the SDK keeps it: a system message (no `user` on the wire) gets user ''. */
@@ -16,21 +52,76 @@ export function normalizeMessage<M extends { user?: string; system?: boolean }>(
   return m.user === undefined ? { ...m, user: '' } : (m as M & { user: string });
 }
 
-export interface WelcomeFrame {
-  type: 'welcome';
-  user: string;
-  rooms: { room: string; last_seq: number; read_seq: number }[];
-  heartbeat_ms: number;
+const EVENT_TYPES: ReadonlySet<string> = new Set<EventKind>(['edited', 'deleted', 'reaction']);
+
+/**
+ * A live `message`/`edited`/`deleted`/`reaction` frame or a `history` entry as the store keeps
+ * it: events get their `kind` (live frames carry it as `type`); frame fields are dropped.
+ */
+export function toEntry(f: any): WireEntry {
+  const { type, room: _room, ref: _ref, ...rest } = f;
+  const kind = rest.kind ?? (EVENT_TYPES.has(type) ? type : undefined);
+  if (kind === undefined) {
+    const { kind: _k, ...m } = rest;
+    return normalizeMessage(m) as WireMessage;
+  }
+  return normalizeMessage({ ...rest, kind }) as WireEvent;
 }
-export interface JoinedFrame {
-  type: 'joined';
+
+export type RoomKind = 'public' | 'private' | 'direct';
+export type Role = 'owner' | 'moderator' | 'member';
+
+/** A room as `welcome` lists it and `joined` describes it. */
+export interface RoomInfo {
   room: string;
   last_seq: number;
   read_seq: number;
+  kind?: RoomKind;
+  role?: Role;
+  /** Direct rooms: the other user. */
+  with?: string;
+  /** While muted: until when (ms since the epoch). */
+  muted_until?: number;
+}
+
+export interface WelcomeFrame {
+  type: 'welcome';
+  user: string;
+  rooms: RoomInfo[];
+  blocked?: string[];
+  heartbeat_ms: number;
+}
+export interface JoinedFrame extends RoomInfo {
+  type: 'joined';
   online: string[];
   ref?: Ref;
 }
-export interface LeftFrame { type: 'left'; room: string; ref?: Ref }
+export type LeftReason = 'kicked' | 'banned' | 'removed';
+export interface LeftFrame { type: 'left'; room: string; reason?: LeftReason; ref?: Ref }
+export type MemberAction = 'invited' | 'kicked' | 'banned' | 'unbanned' | 'muted' | 'unmuted' | 'role';
+export interface MemberFrame {
+  type: 'member';
+  room: string;
+  user: string;
+  action: MemberAction;
+  /** The acting user; absent when the server API acted (`system: true`). */
+  by?: string;
+  system?: boolean;
+  /** `muted`: until when (ms since the epoch). */
+  until?: number;
+  /** `role`: the new role. */
+  role?: Role;
+}
+export interface EditedFrame extends Omit<WireEvent, 'kind'> { type: 'edited'; room: string }
+export interface DeletedFrame extends Omit<WireEvent, 'kind'> { type: 'deleted'; room: string }
+export interface ReactionFrame extends Omit<WireEvent, 'kind'> { type: 'reaction'; room: string }
+export interface BlocksFrame { type: 'blocks'; blocked: string[]; ref?: Ref }
+/** A message found by `search`, in its current state. */
+export interface SearchResult extends Pick<WireMessage, 'id' | 'seq' | 'ts' | 'user' | 'text' | 'system'> {
+  room: string;
+}
+export interface ResultsFrame { type: 'results'; query: string; messages: SearchResult[]; ref?: Ref }
+export interface OkFrame { type: 'ok'; ref?: Ref }
 export interface MessageFrame extends WireMessage { type: 'message'; room: string }
 export interface AckFrame { type: 'ack'; id: string; room: string; seq: number; ts: number; ref?: Ref }
 export interface TypingFrame { type: 'typing'; room: string; user: string; active: boolean }
@@ -39,7 +130,8 @@ export interface PresenceFrame { type: 'presence'; room: string; user: string; s
 export interface HistoryFrame {
   type: 'history';
   room: string;
-  messages: WireMessage[];
+  /** Messages in their current state and, in seq order among them, events (`kind`). */
+  messages: WireEntry[];
   has_more: boolean;
   ref?: Ref;
 }
@@ -50,8 +142,21 @@ export type ErrorCode =
   | 'rate_limited'
   | 'limit_exceeded'
   | 'unavailable'
+  | 'not_found'
+  | 'conflict'
+  | 'muted'
+  | 'filtered'
+  | 'unauthorized'
   | (string & {});
-export interface ErrorFrame { type: 'error'; code: ErrorCode; message: string; id?: string; ref?: Ref }
+export interface ErrorFrame {
+  type: 'error';
+  code: ErrorCode;
+  message: string;
+  id?: string;
+  ref?: Ref;
+  /** `muted`: until when (ms since the epoch). */
+  until?: number;
+}
 
 export type Ref = string | number;
 
@@ -65,6 +170,13 @@ export type ServerFrame =
   | ReadFrame
   | PresenceFrame
   | HistoryFrame
+  | MemberFrame
+  | EditedFrame
+  | DeletedFrame
+  | ReactionFrame
+  | BlocksFrame
+  | ResultsFrame
+  | OkFrame
   | ErrorFrame;
 
 export type ClientFrame =
@@ -74,7 +186,17 @@ export type ClientFrame =
   | { type: 'typing'; room: string; active: boolean }
   | { type: 'read'; room: string; seq: number }
   | { type: 'sync'; room: string; after: number; limit?: number; ref?: Ref }
-  | { type: 'history'; room: string; before?: number; limit?: number; ref?: Ref };
+  | { type: 'history'; room: string; before?: number; limit?: number; ref?: Ref }
+  | { type: 'create'; room: string; kind?: 'public' | 'private'; ref?: Ref }
+  | { type: 'dm'; to: string; ref?: Ref }
+  | { type: 'invite' | 'kick' | 'ban' | 'unban'; room: string; user: string; ref?: Ref }
+  | { type: 'mute'; room: string; user: string; seconds: number; ref?: Ref }
+  | { type: 'role'; room: string; user: string; role: 'moderator' | 'member'; ref?: Ref }
+  | { type: 'edit'; room: string; id: string; seq: number; text: string; ref?: Ref }
+  | { type: 'delete'; room: string; id: string; seq: number; ref?: Ref }
+  | { type: 'react'; room: string; id: string; seq: number; emoji: string; remove?: boolean; ref?: Ref }
+  | { type: 'block' | 'unblock'; user: string; ref?: Ref }
+  | { type: 'search'; query: string; room?: string; limit?: number; ref?: Ref };
 
 /** Close codes the client reacts to. */
 export const CloseCode = {

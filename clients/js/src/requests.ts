@@ -4,11 +4,25 @@
 import type { ErrorFrame, Ref } from './protocol.js';
 import { ParleyError } from './types.js';
 
-export type RequestKind = 'join' | 'leave' | 'sync' | 'history';
+export type RequestKind =
+  | 'join'
+  | 'leave'
+  | 'sync'
+  | 'history'
+  | 'create'
+  | 'dm'
+  | 'invite'
+  | 'kick'
+  | 'ban'
+  | 'unban'
+  | 'mute'
+  | 'role'
+  | 'block'
+  | 'unblock'
+  | 'search';
 
 interface Pending {
   kind: RequestKind;
-  room: string;
   resolve: (v: any) => void;
   reject: (e: Error) => void;
 }
@@ -25,7 +39,7 @@ export class Requests {
         reject(new ParleyError('offline', 'not connected'));
         return;
       }
-      this.pending.set(ref, { kind, room: String(frame.room), resolve, reject });
+      this.pending.set(ref, { kind, resolve, reject });
     });
   }
 

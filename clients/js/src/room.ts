@@ -1,4 +1,5 @@
-import type { WireMessage } from './protocol.js';
+import { applyEvent } from './events.js';
+import { isEvent, type Role, type RoomKind, type WireEntry, type WireMessage } from './protocol.js';
 
 /** A message as the application shows it. */
 export interface ChatMessage {
@@ -23,17 +24,34 @@ export interface ChatMessage {
   state?: 'pending' | 'sent' | 'read' | 'failed';
   /** Why a failed message was refused (the server's error code). */
   error?: string;
+  /** When it was last edited (server time, ms since the epoch). */
+  editedTs?: number;
+  /** A tombstone: the message was deleted (by its author or a moderator); `text` is ''. */
+  deleted?: boolean;
+  /** Reactions in the order they were first made; absent when there are none. */
+  reactions?: Reaction[];
+}
+
+export interface Reaction {
+  emoji: string;
+  count: number;
+  /** Who reacted with this emoji. */
+  users: string[];
+  /** The current user is one of them. */
+  mine: boolean;
 }
 
 export type IngestResult = 'added' | 'duplicate' | 'gap';
 
 /**
- * One room's messages, ordered by seq and deduplicated by seq and by (user, id).
+ * One room's seq stream — messages, and the edits, deletions and reactions acting on them —
+ * ordered by seq and deduplicated by seq and by (user, id).
  *
  * The store holds a contiguous window of seqs [bottom, top]; `top` is the last contiguous
- * seq, the point `sync` resumes from. A message past top+1 is kept aside ("ahead") and
+ * seq, the point `sync` resumes from. An entry past top+1 is kept aside ("ahead") and
  * reported as a gap so the client syncs from `top`. `history` pages extend the window
- * downwards.
+ * downwards. An event is applied to its message when it joins the window in seq order (not
+ * when it waits past a gap, and not from an older page, whose messages already show it).
  */
 export class RoomStore {
   /** Newest seq the server has told us about. */
@@ -49,12 +67,27 @@ export class RoomStore {
   readonly online = new Set<string>();
   /** Other members' read positions, from `read` events. */
   readonly receipts = new Map<string, number>();
+  kind: RoomKind = 'public';
+  /** The user's role in the room. */
+  role: Role = 'member';
+  /** Direct rooms: the other user. */
+  peer: string | undefined;
+  /** While the user is muted here: until when (ms since the epoch). */
+  mutedUntil: number | undefined;
 
-  private msgs: WireMessage[] = [];
-  private readonly ahead = new Map<number, WireMessage>();
+  private msgs: WireEntry[] = [];
+  private readonly ahead = new Map<number, WireEntry>();
   private readonly keys = new Set<string>();
 
   constructor(readonly name: string) {}
+
+  /** Kind, role, direct peer and mute from `welcome`, `joined` or the cache (absent: the defaults). */
+  describe(info: { kind?: RoomKind; role?: Role; with?: string; muted_until?: number }): void {
+    this.kind = info.kind ?? 'public';
+    this.role = info.role ?? 'member';
+    this.peer = info.with;
+    this.mutedUntil = info.muted_until;
+  }
 
   /** Starts the window at `lastSeq` (nothing held; older pages come from `history`). */
   init(lastSeq: number): void {
@@ -78,13 +111,14 @@ export class RoomStore {
    * Restores a window saved by a previous run: `messages` must be contiguous and ascending.
    * The server's next welcome decides whether to sync forward from it.
    */
-  restore(messages: readonly WireMessage[], lastSeq: number, readSeq: number): void {
+  restore(messages: readonly WireEntry[], lastSeq: number, readSeq: number): void {
     this.reset(0);
     const ok = messages.every((m, i) => i === 0 || m.seq === messages[i - 1]!.seq + 1);
     if (messages.length && ok) {
       this.top = messages[0]!.seq - 1;
       this.bottom = this.top + 1;
-      for (const m of messages) this.append(m);
+      // Saved messages already show the events saved with them.
+      for (const m of messages) this.append(m, false);
     } else {
       this.top = lastSeq;
       this.bottom = lastSeq + 1;
@@ -93,8 +127,8 @@ export class RoomStore {
     this.readSeq = readSeq;
   }
 
-  /** The newest `n` messages of the contiguous window (what a cache keeps). */
-  newest(n: number): WireMessage[] {
+  /** The newest `n` entries of the contiguous window (what a cache keeps). */
+  newest(n: number): WireEntry[] {
     return this.msgs.slice(Math.max(0, this.msgs.length - n));
   }
 
@@ -124,8 +158,8 @@ export class RoomStore {
     return this.keys.has(RoomStore.key({ user, id }));
   }
 
-  /** A live or synced message. */
-  ingest(m: WireMessage): IngestResult {
+  /** A live or synced message or event. */
+  ingest(m: WireEntry): IngestResult {
     if (!this.initialized) this.init(m.seq - 1);
     this.lastSeq = Math.max(this.lastSeq, m.seq);
     if (this.keys.has(RoomStore.key(m))) return 'duplicate';
@@ -135,7 +169,7 @@ export class RoomStore {
     }
     if (m.seq === this.top + 1) {
       this.append(m);
-      let next: WireMessage | undefined;
+      let next: WireEntry | undefined;
       while ((next = this.ahead.get(this.top + 1))) {
         this.ahead.delete(next.seq);
         this.append(next);
@@ -147,20 +181,26 @@ export class RoomStore {
     return 'gap';
   }
 
-  private append(m: WireMessage): void {
+  private append(m: WireEntry, apply = true): void {
     if (this.msgs.length === 0) this.bottom = m.seq;
     this.msgs.push(m);
     this.keys.add(RoomStore.key(m));
     this.top = m.seq;
+    if (apply && isEvent(m)) {
+      // The window is contiguous: seq s sits at index s − bottom.
+      const i = m.target - this.bottom;
+      const t = this.msgs[i];
+      if (t && t.seq === m.target && !isEvent(t)) this.msgs[i] = applyEvent(t, m);
+    }
   }
 
   /**
    * An older page (ascending, from `history`): prepends the messages that continue the window
    * downwards. Returns how many were added.
    */
-  prepend(page: readonly WireMessage[]): number {
+  prepend(page: readonly WireEntry[]): number {
     let added = 0;
-    const older: WireMessage[] = [];
+    const older: WireEntry[] = [];
     for (let i = page.length - 1; i >= 0; i--) {
       const m = page[i]!;
       if (m.seq >= this.bottom) {
@@ -178,10 +218,20 @@ export class RoomStore {
     return added;
   }
 
-  /** Held messages in seq order: the contiguous window, then any waiting past a gap. */
+  /** Held messages (not events) in seq order: the contiguous window, then any waiting past a gap. */
   messages(): WireMessage[] {
-    if (this.ahead.size === 0) return this.msgs;
-    return [...this.msgs, ...[...this.ahead.values()].sort((a, b) => a.seq - b.seq)];
+    const all = this.ahead.size === 0 ? this.msgs : [...this.msgs, ...[...this.ahead.values()].sort((a, b) => a.seq - b.seq)];
+    return all.filter((m): m is WireMessage => !isEvent(m));
+  }
+
+  /**
+   * The read position to report when the message `seq` is on screen: past the events that
+   * follow it in the window (they are not shown, so nothing else would ever mark them read).
+   */
+  readThrough(seq: number): number {
+    let s = seq;
+    for (let i = seq + 1 - this.bottom; i >= 0 && i < this.msgs.length && isEvent(this.msgs[i]!); i++) s = this.msgs[i]!.seq;
+    return s;
   }
 
   /** Highest read position among other members. */

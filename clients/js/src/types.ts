@@ -2,7 +2,8 @@
 // and the error its promises reject with.
 import type { BackoffOptions } from './backoff.js';
 import type { ConnectionState, NetworkMonitor, OfflineReason, WebSocketFactory } from './connection.js';
-import type { ErrorFrame } from './protocol.js';
+import type { PendingAction } from './outbox.js';
+import type { ErrorFrame, LeftReason, MemberFrame, Role, RoomKind } from './protocol.js';
 import type { ChatMessage } from './room.js';
 import type { StorageAdapter } from './storage.js';
 
@@ -49,6 +50,14 @@ export interface ParleyClientOptions {
 
 export interface RoomSnapshot {
   name: string;
+  /** `public`, `private` or `direct` (a conversation of two users; show it by `with`). */
+  kind: RoomKind;
+  /** The user's role: `owner`, `moderator` (both can moderate) or `member`. */
+  role: Role;
+  /** Direct rooms: the other user. */
+  with?: string;
+  /** While the user is muted in the room: until when (ms since the epoch). */
+  mutedUntil?: number;
   lastSeq: number;
   readSeq: number;
   /** last_seq − read_seq */
@@ -80,6 +89,12 @@ export interface ParleyClientEvents {
   failed: (message: ChatMessage) => void;
   /** A connection was established and its welcome processed; `rooms` are the user's rooms. */
   welcome: (rooms: string[]) => void;
+  /** The user is no longer in `room`: they left, or were `kicked`, `banned` or `removed` (reason). */
+  left: (room: string, reason?: LeftReason) => void;
+  /** A moderation or membership change in one of the user's rooms (invited, muted, role, …). */
+  member: (event: MemberFrame) => void;
+  /** The server refused an edit, deletion or reaction for good (forbidden, not_found, muted, …). */
+  actionFailed: (action: PendingAction, error: ErrorFrame) => void;
 }
 
 export class ParleyError extends Error {

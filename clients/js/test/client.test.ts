@@ -1,26 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ParleyClient, type ParleyClientOptions } from '../src/client.js';
 import { MemoryStorage, type StorageAdapter } from '../src/storage.js';
-import { FakeWebSocket, LoggingStorage, fakeToken, flush, msg } from './helpers.js';
-
-function makeClient(opts: Partial<ParleyClientOptions> = {}) {
-  return new ParleyClient({
-    url: 'ws://chat.test/ws',
-    token: fakeToken('alice'),
-    WebSocket: FakeWebSocket,
-    network: null,
-    random: () => 0,
-    ...opts,
-  });
-}
-
-async function connected(opts: Partial<ParleyClientOptions> = {}, rooms = [{ room: 'general', last_seq: 0, read_seq: 0 }]) {
-  const client = makeClient(opts);
-  await client.start();
-  await vi.advanceTimersByTimeAsync(0);
-  FakeWebSocket.last.welcome(rooms);
-  return { client, ws: FakeWebSocket.last };
-}
+import { FakeWebSocket, LoggingStorage, connected, fakeToken, flush, makeClient, msg } from './helpers.js';
 
 beforeEach(() => {
   vi.useFakeTimers();

@@ -1,4 +1,7 @@
+import { vi } from 'vitest';
+import { ParleyClient, type ParleyClientOptions } from '../src/client.js';
 import type { WebSocketLike } from '../src/connection.js';
+import type { RoomInfo } from '../src/protocol.js';
 import { MemoryStorage } from '../src/storage.js';
 
 /** An in-memory WebSocket whose "server side" the test drives. */
@@ -42,9 +45,9 @@ export class FakeWebSocket implements WebSocketLike {
   receive(frame: object): void {
     this.onmessage?.({ data: JSON.stringify(frame) });
   }
-  welcome(rooms: { room: string; last_seq: number; read_seq: number }[] = [], user = 'alice'): void {
+  welcome(rooms: RoomInfo[] = [], user = 'alice', extra: object = {}): void {
     this.open();
-    this.receive({ type: 'welcome', user, rooms, heartbeat_ms: 30000 });
+    this.receive({ type: 'welcome', user, rooms, heartbeat_ms: 30000, ...extra });
   }
   drop(code = 1006, reason = ''): void {
     this.readyState = 3;
@@ -77,4 +80,24 @@ export async function flush(): Promise<void> {
 
 export function msg(seq: number, user = 'bob', text = `m${seq}`, id = `${user}-${seq}`) {
   return { id, seq, ts: 1700000000000 + seq, user, text };
+}
+
+export function makeClient(opts: Partial<ParleyClientOptions> = {}) {
+  return new ParleyClient({
+    url: 'ws://chat.test/ws',
+    token: fakeToken('alice'),
+    WebSocket: FakeWebSocket,
+    network: null,
+    random: () => 0,
+    ...opts,
+  });
+}
+
+/** A started client whose connection has delivered `welcome` with `rooms`. */
+export async function connected(opts: Partial<ParleyClientOptions> = {}, rooms: RoomInfo[] = [{ room: 'general', last_seq: 0, read_seq: 0 }]) {
+  const client = makeClient(opts);
+  await client.start();
+  await vi.advanceTimersByTimeAsync(0);
+  FakeWebSocket.last.welcome(rooms);
+  return { client, ws: FakeWebSocket.last };
 }

@@ -1,0 +1,236 @@
+// What the server sends, applied to the client's state: `welcome` (rooms, resync, resend),
+// membership, the seq stream of messages and events (order, gaps and sync), typing, presence,
+// reads, moderation, and the replies that settle requests. See docs/protocol.md.
+import type { RoomState, Rooms } from './rooms.js';
+import {
+  isEvent,
+  normalizeMessage,
+  toEntry,
+  type ErrorFrame,
+  type JoinedFrame,
+  type MemberFrame,
+  type WelcomeFrame,
+} from './protocol.js';
+import type { RequestKind, Requests } from './requests.js';
+import type { Sender } from './sender.js';
+import type { ParleyClientEvents } from './types.js';
+import { toChat } from './view.js';
+
+/** Beyond this many missed entries, a room restarts its window instead of syncing them all. */
+const MAX_SYNC_GAP = 1000;
+
+export interface FrameHost {
+  readonly user: string;
+  readonly rooms: Rooms;
+  readonly requests: Requests;
+  readonly sender: Sender;
+  /** Re-join every room after welcome to learn who is online. */
+  readonly refreshPresence: boolean;
+  send(frame: Record<string, unknown>): boolean;
+  request<T>(kind: RequestKind, frame: Record<string, unknown>): Promise<T>;
+  /** A welcome arrived; the server pings every `heartbeatMs`. */
+  welcomed(heartbeatMs: number): void;
+  /** The server asks for a fresh token. */
+  reauth(): void;
+  emit<K extends keyof ParleyClientEvents>(event: K, ...args: Parameters<ParleyClientEvents[K]>): void;
+  changed(): void;
+}
+
+export class FrameHandler {
+  /** The current connection has delivered its welcome. */
+  welcomed = false;
+  /** The user's block list (from welcome and `blocks`). */
+  blocked: string[] = [];
+
+  constructor(private readonly host: FrameHost) {}
+
+  /** The connection is gone. */
+  reset(): void {
+    this.welcomed = false;
+    for (const r of this.host.rooms.all()) {
+      r.syncing = false;
+      r.typingOut.reset();
+      r.typingIn.clear();
+    }
+  }
+
+  handle(f: any): void {
+    const { rooms, requests, user } = this.host;
+    switch (f.type) {
+      case 'welcome':
+        this.onWelcome(f);
+        break;
+      case 'joined':
+        this.onJoined(f);
+        break;
+      case 'left':
+        rooms.drop(f.room);
+        requests.settle(f.ref, undefined);
+        this.host.emit('left', f.room, f.reason);
+        break;
+      case 'message':
+      case 'edited':
+      case 'deleted':
+      case 'reaction':
+        this.ingest(f.room, f);
+        break;
+      case 'ack':
+        this.host.sender.onAck(f.id, f.room, f.seq, f.ts);
+        return; // onAck signals the change
+      case 'typing':
+        if (f.user !== user) rooms.get(f.room)?.typingIn.set(f.user, !!f.active);
+        return; // the tracker signals the change
+      case 'read':
+        this.onRead(f);
+        break;
+      case 'reauth':
+        this.host.reauth();
+        break;
+      case 'presence': {
+        const r = rooms.get(f.room);
+        if (!r || f.user === user) break;
+        if (f.status === 'online') r.store.online.add(f.user);
+        else {
+          r.store.online.delete(f.user);
+          r.typingIn.set(f.user, false);
+        }
+        break;
+      }
+      case 'history': {
+        const kind = requests.kindOf(f.ref);
+        const r = rooms.get(f.room);
+        if (r) {
+          if (kind === 'history') r.store.prepend((f.messages ?? []).map(toEntry));
+          else for (const m of f.messages ?? []) this.ingest(f.room, m);
+        }
+        requests.settle(f.ref, kind === 'history' ? (r?.store.hasMore ?? false) : f);
+        break;
+      }
+      case 'member':
+        this.onMember(f);
+        break;
+      case 'blocks':
+        this.blocked = f.blocked ?? [];
+        requests.settle(f.ref, this.blocked);
+        break;
+      case 'results':
+        requests.settle(f.ref, (f.messages ?? []).map(normalizeMessage));
+        return;
+      case 'ok':
+        requests.settle(f.ref, undefined);
+        return;
+      case 'error':
+        this.onError(f);
+        break;
+      default:
+        return;
+    }
+    if (f.type !== 'presence' && f.type !== 'error') rooms.saveCache();
+    this.host.changed();
+  }
+
+  private onError(e: ErrorFrame): void {
+    const { sender, requests } = this.host;
+    if ((e.id !== undefined && e.ref === undefined) || sender.owns(e.ref)) sender.onError(e);
+    else if (e.ref !== undefined && requests.has(e.ref)) requests.fail(e.ref, e);
+    else this.host.emit('error', e);
+  }
+
+  private requestSync(r: RoomState): void {
+    if (r.syncing || !this.welcomed) return;
+    r.syncing = true;
+    const before = r.store.top;
+    this.host.request<{ has_more: boolean }>('sync', { type: 'sync', room: r.store.name, after: before, limit: 200 }).then(
+      (h) => {
+        r.syncing = false;
+        const progressed = r.store.top > before;
+        if (progressed && (h.has_more || r.store.hasGap || r.store.top < r.store.lastSeq)) this.requestSync(r);
+      },
+      () => {
+        r.syncing = false;
+      },
+    );
+  }
+
+  /** A message or event, live or from a sync page: it takes its place in the seq stream. */
+  private ingest(room: string, frame: unknown): void {
+    const { rooms, user } = this.host;
+    const m = toEntry(frame);
+    const r = rooms.get(room) ?? rooms.ensure(room);
+    const res = r.store.ingest(m);
+    if (m.user === user) this.host.sender.onEcho(m.id);
+    else if (!isEvent(m) && !m.system) r.typingIn.set(m.user, false);
+    if (res === 'gap') this.requestSync(r);
+    if (res !== 'duplicate' && !isEvent(m)) this.host.emit('message', toChat(m, room, user, r.store.othersRead()));
+  }
+
+  private onJoined(f: JoinedFrame): void {
+    const { rooms, requests, user } = this.host;
+    const r = rooms.ensure(f.room);
+    const st = r.store;
+    if (!st.initialized) st.init(f.last_seq);
+    st.lastSeq = Math.max(st.lastSeq, f.last_seq);
+    st.readSeq = Math.max(st.readSeq, f.read_seq);
+    st.describe(f);
+    st.online.clear();
+    for (const u of f.online ?? []) if (u !== user) st.online.add(u);
+    if (st.top < st.lastSeq) this.requestSync(r);
+    // `dm` resolves with the room (its name is the server's); `join` and `create` with nothing.
+    requests.settle(f.ref, requests.kindOf(f.ref) === 'dm' ? f.room : undefined);
+  }
+
+  private onRead(f: { room: string; user: string; seq: number }): void {
+    const r = this.host.rooms.get(f.room);
+    if (!r) return;
+    const st = r.store;
+    if (f.user === this.host.user) {
+      st.readSeq = Math.max(st.readSeq, f.seq);
+      if ((r.wantRead ?? 0) <= f.seq) r.wantRead = undefined;
+    } else if ((st.receipts.get(f.user) ?? 0) < f.seq) {
+      st.receipts.set(f.user, f.seq);
+      this.host.rooms.saveReceipts();
+    }
+  }
+
+  private onMember(f: MemberFrame): void {
+    const r = this.host.rooms.get(f.room);
+    if (r && f.user === this.host.user) {
+      if (f.action === 'role' && f.role) r.store.role = f.role;
+      else if (f.action === 'muted') r.store.mutedUntil = f.until;
+      else if (f.action === 'unmuted') r.store.mutedUntil = undefined;
+    } else if (r && (f.action === 'kicked' || f.action === 'banned')) {
+      r.store.online.delete(f.user);
+      r.typingIn.set(f.user, false);
+    }
+    this.host.emit('member', f);
+  }
+
+  private onWelcome(f: WelcomeFrame): void {
+    const { rooms } = this.host;
+    this.welcomed = true;
+    this.host.welcomed(typeof f.heartbeat_ms === 'number' && f.heartbeat_ms > 0 ? f.heartbeat_ms : 30000);
+    this.blocked = f.blocked ?? [];
+    const names = new Set(f.rooms.map((r) => r.room));
+    for (const name of rooms.names()) if (!names.has(name)) rooms.drop(name);
+    for (const info of f.rooms) {
+      const r = rooms.ensure(info.room);
+      const st = r.store;
+      if (!st.initialized) st.init(info.last_seq);
+      else if (info.last_seq < st.top || info.last_seq - st.top > MAX_SYNC_GAP) st.reset(info.last_seq);
+      st.lastSeq = Math.max(st.lastSeq, info.last_seq);
+      st.readSeq = info.read_seq;
+      st.describe(info);
+      const want = r.wantRead;
+      if (want !== undefined) {
+        if (want > info.read_seq && want <= info.last_seq) {
+          st.readSeq = want;
+          this.host.send({ type: 'read', room: info.room, seq: want });
+        } else r.wantRead = undefined;
+      }
+      if (st.top < st.lastSeq || st.hasGap) this.requestSync(r);
+      if (this.host.refreshPresence) this.host.send({ type: 'join', room: info.room });
+    }
+    this.host.sender.pump();
+    this.host.emit('welcome', rooms.names());
+  }
+}
