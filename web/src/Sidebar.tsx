@@ -1,0 +1,110 @@
+import type { ParleyClient, RoomSnapshot } from '@parley/client';
+import { NameForm } from './NameForm';
+
+const ROOM_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+const USER_NAME = /^[a-z0-9_]{1,32}$/;
+
+/** How a room is named on screen: a direct room by the other user, others as #name. */
+export function roomTitle(snap: RoomSnapshot): string {
+  return snap.kind === 'direct' && snap.with ? snap.with : `#${snap.name}`;
+}
+
+export function Sidebar({
+  client,
+  room,
+  onSelect,
+  onLogout,
+  notice,
+  onDismiss,
+}: {
+  client: ParleyClient;
+  room: string;
+  onSelect: (room: string) => void;
+  onLogout: () => void;
+  notice: string;
+  onDismiss: () => void;
+}) {
+  const offline = client.state !== 'open';
+  const snaps = client.rooms().map((name) => client.room(name)!);
+  const rooms = snaps.filter((s) => s.kind !== 'direct');
+  const direct = snaps.filter((s) => s.kind === 'direct').sort((a, b) => roomTitle(a).localeCompare(roomTitle(b)));
+  return (
+    <aside className="sidebar">
+      <header className="me">
+        <span className="logo">parley</span>
+        <span className="whoami" data-testid="whoami">
+          {client.user}
+        </span>
+        <button className="link" onClick={onLogout}>
+          Log out
+        </button>
+      </header>
+      {notice && (
+        <p className="notice sidebar-notice" data-testid="notice" role="status">
+          {notice}
+          <button className="link" aria-label="Dismiss" onClick={onDismiss}>
+            ×
+          </button>
+        </p>
+      )}
+      <NameForm
+        id="join"
+        placeholder="Join or create a room"
+        pattern={ROOM_NAME}
+        invalid="Room names: a–z, 0–9, _ and -"
+        disabled={offline}
+        actions={[
+          { label: 'Join', testid: 'join-button', run: async (n) => (await client.join(n), onSelect(n)) },
+          {
+            label: 'New private',
+            testid: 'create-private-button',
+            secondary: true,
+            run: async (n) => (await client.createRoom(n, 'private'), onSelect(n)),
+          },
+        ]}
+      />
+      <NameForm
+        id="dm"
+        placeholder="Message a user"
+        pattern={USER_NAME}
+        invalid="User names: a–z, 0–9 and _"
+        disabled={offline}
+        actions={[{ label: 'Message', testid: 'dm-button', run: async (u) => onSelect(await client.dm(u)) }]}
+      />
+      <nav className="rooms" aria-label="Rooms">
+        {snaps.length === 0 && <p className="empty">No rooms yet.</p>}
+        {rooms.map((s) => (
+          <RoomItem key={s.name} snap={s} testid={`room-${s.name}`} active={s.name === room} onSelect={onSelect} />
+        ))}
+        {direct.length > 0 && <h3 className="rooms-heading">Direct messages</h3>}
+        {direct.map((s) => (
+          <RoomItem key={s.name} snap={s} testid={`dm-${s.with ?? s.name}`} active={s.name === room} onSelect={onSelect} />
+        ))}
+      </nav>
+    </aside>
+  );
+}
+
+function RoomItem({ snap, testid, active, onSelect }: { snap: RoomSnapshot; testid: string; active: boolean; onSelect: (room: string) => void }) {
+  const name = snap.name;
+  return (
+    <button
+      data-testid={testid}
+      className={`room-item ${active ? 'active' : ''}`}
+      aria-current={active ? 'page' : undefined}
+      onClick={() => onSelect(name)}
+    >
+      <span className={`room-name ${snap.kind}`}>{roomTitle(snap)}</span>
+      {snap.kind === 'private' && (
+        <span className="room-kind" title="private room" aria-label="private">
+          🔒
+        </span>
+      )}
+      {snap.unread > 0 && !active && (
+        <span className="badge" data-testid={`unread-${name}`} aria-label={`${snap.unread} unread`}>
+          {snap.unread > 99 ? '99+' : snap.unread}
+        </span>
+      )}
+    </button>
+  );
+}
