@@ -191,7 +191,7 @@ void BM_SqliteAppend(benchmark::State& state) {
     constexpr int kRooms = 50;
     for (int r = 0; r < kRooms; ++r) {
       { std::lock_guard lock(mu); ++pending; }
-      store.join("room" + std::to_string(r), "user" + std::to_string(r), 500, [&](Result<RoomState>) {
+      store.join(JoinRequest{"room" + std::to_string(r), "user" + std::to_string(r), 500}, [&](Result<RoomState>) {
         std::lock_guard lock(mu);
         if (--pending == 0) cv.notify_one();
       });

@@ -201,6 +201,8 @@ Status Node::start() {
   h.max_conns_per_user = o.max_conns_per_user;
   h.max_rooms_per_user = o.max_rooms_per_user;
   h.typing_timeout_ms = o.typing_timeout_ms;
+  h.edit_window_ms = o.edit_window_s * 1000;
+  h.word_filter = WordFilter(o.word_filter, o.word_filter_mode == "reject");
   impl_->hub = std::make_unique<Hub>(h, *impl_->store, *impl_->bus, *impl_->presence, impl_->metrics);
   impl_->bus->set_handler(impl_->hub.get());
   if (impl_->redis_bus) impl_->redis_bus->start();

@@ -20,6 +20,7 @@ enum class EventKind : uint8_t {
   read,      // read receipt
   typing,    // ephemeral: may be dropped under backpressure
   presence,  // ephemeral: may be dropped under backpressure
+  notice,    // a membership or moderation change (`member`): not stored, not dropped
 };
 
 // One event for the members of a room. `frame` is the encoded wire text, shared by every
@@ -36,7 +37,9 @@ struct RoomEvent {
   int64_t received_us = 0;
 };
 
-enum class UserEventKind : uint8_t { joined, left };
+// joined / left: a membership change; blocks: the user's block list changed (the frame is
+// the `blocks` event holding the new list).
+enum class UserEventKind : uint8_t { joined, left, blocks };
 
 // A change of one user's membership, for every connection of that user on every node. The
 // connection `skip_conn` of node `origin` (the one that asked, already answered) is skipped.

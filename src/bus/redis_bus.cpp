@@ -209,12 +209,12 @@ void RedisBus::on_message(std::string_view channel, std::string_view payload) {
   auto frame = std::make_shared<const std::string>(payload.substr(nl + 1));
   int kind = payload[1] - '0';
   if (payload[0] == 'R' && channel.starts_with(kRoomPrefix) && header.size() >= 2 && kind >= 0 &&
-      kind <= 3) {
+      kind <= 4) {
     RoomEvent e{std::string(channel.substr(kRoomPrefix.size())), static_cast<EventKind>(kind), std::string(header[1]), frame, 0};
     if (!number(header[0], e.seq)) return;
     if (header.size() >= 3 && !number(header[2], e.received_us)) return;
     handler_->on_room_event(e);
-  } else if (payload[0] == 'U' && channel.starts_with(kUserPrefix) && header.size() >= 3 && kind >= 0 && kind <= 1) {
+  } else if (payload[0] == 'U' && channel.starts_with(kUserPrefix) && header.size() >= 3 && kind >= 0 && kind <= 2) {
     UserEvent e{std::string(channel.substr(kUserPrefix.size())), static_cast<UserEventKind>(kind), std::string(header[0]),
                 frame, std::string(header[1]), 0};
     if (!number(header[2], e.skip_conn)) return;

@@ -7,21 +7,48 @@
 
 namespace parley {
 
-// One stored chat message. `seq` is per room, starts at 1 and has no gaps.
+// What an entry of a room's seq stream is. Edits, deletions and reactions are entries of
+// their own (so a resync replays them in order) that also change the message they target.
+// The values are stored: never renumber.
+enum class EntryKind : uint8_t { message = 0, edited = 1, deleted = 2, reaction_add = 3, reaction_remove = 4 };
+
+// The users who reacted to a message with one emoji, sorted.
+struct Reaction {
+  std::string emoji;
+  std::vector<std::string> users;
+};
+
+// One stored entry of a room. `seq` is per room, starts at 1 and has no gaps.
 struct ChatMessage {
   std::string room;
   int64_t seq = 0;
   int64_t ts = 0;       // server time in ms since the epoch, assigned on receipt
-  std::string user;
+  std::string user;     // the author (or who edited, deleted, reacted); empty: the system
   std::string id;       // the client's id, unique per user (dedup key)
-  std::string text;
+  std::string text;     // message and edit: the text; reaction: the emoji
+  EntryKind kind = EntryKind::message;
+  int64_t target = 0;   // edits, deletions, reactions: the seq of the message they act on
+  // Messages only, as read back from the store: the current state.
+  int64_t edited_ts = 0;  // time of the last edit, 0 if never edited
+  bool deleted = false;   // a tombstone: text is empty
+  std::vector<Reaction> reactions;
 };
 
-// A user's view of one room: the newest seq and how far the user has read.
+enum class RoomKind : uint8_t { public_room = 0, private_room = 1, direct = 2 };
+// Ordered: a higher role may act on a lower one. Stored values: never renumber.
+enum class Role : uint8_t { member = 0, moderator = 1, owner = 2 };
+
+enum class ModerationAction : uint8_t { kick, ban, unban, mute, set_role };
+
+// A user's view of one room: the newest seq, how far the user has read, and the membership.
 struct RoomState {
   std::string room;
   int64_t last_seq = 0;
   int64_t read_seq = 0;
+  RoomKind kind = RoomKind::public_room;
+  Role role = Role::member;
+  std::string peer;         // direct rooms: the other user
+  int64_t muted_until = 0;  // ms since the epoch; 0 or past: not muted
 };
 
 // One page of a room's history, ascending by seq.

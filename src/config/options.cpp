@@ -91,6 +91,9 @@ std::vector<Setting> settings() {
       number("ping_burst", "client ping burst; beyond it the connection is closed with 1008", &O::ping_burst),
       number("max_rooms_per_user", "rooms a user may be a member of (error limit_exceeded)", &O::max_rooms_per_user),
       number("typing_timeout_ms", "typing indicator cleared by the server after this without refresh", &O::typing_timeout_ms),
+      number("edit_window_s", "authors may edit a message for this long after sending it", &O::edit_window_s),
+      list("word_filter", "comma-separated words masked (or refused) in users' messages and edits", &O::word_filter),
+      text("word_filter_mode", "mask (replace the word with *) or reject (error filtered)", &O::word_filter_mode),
       list("allowed_origins", "comma-separated Origin allow-list; empty = own origin; * = any", &O::allowed_origins),
       text("tls_cert", "PEM certificate chain; with tls_key the port serves https and wss only", &O::tls_cert),
       text("tls_key", "PEM private key of tls_cert; both are reloaded on SIGHUP", &O::tls_key),
@@ -223,6 +226,16 @@ std::optional<Options> load_options(int argc, char** argv, int& exit_code) {
   }
   if (opts.deflate_level > 9) {
     std::cerr << "parleyd: deflate_level is 0 (off) to 9\n";
+    exit_code = 2;
+    return std::nullopt;
+  }
+  if (opts.word_filter_mode != "mask" && opts.word_filter_mode != "reject") {
+    std::cerr << "parleyd: word_filter_mode must be mask or reject\n";
+    exit_code = 2;
+    return std::nullopt;
+  }
+  if (opts.edit_window_s < 0) {
+    std::cerr << "parleyd: edit_window_s must be >= 0\n";
     exit_code = 2;
     return std::nullopt;
   }

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <chrono>
 
 #include "metrics/metrics.hpp"
@@ -16,6 +17,41 @@ HubClock HubClock::system() {
       [] { return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count(); },
       [] { return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count(); }};
 }
+
+namespace {
+
+// The membership a `joined` frame describes (bus events carry frames, not structures).
+Hub::Membership membership_from_frame(const std::string& frame) {
+  Hub::Membership m;
+  boost::system::error_code ec;
+  auto doc = boost::json::parse(frame, ec);
+  if (ec || !doc.is_object()) return m;
+  auto& o = doc.as_object();
+  auto text = [&](const char* key) -> std::string_view {
+    auto* v = o.if_contains(key);
+    return v && v->is_string() ? std::string_view(v->as_string()) : std::string_view();
+  };
+  m.kind = text("kind") == "private" ? RoomKind::private_room : text("kind") == "direct" ? RoomKind::direct : RoomKind::public_room;
+  m.role = text("role") == "owner" ? Role::owner : text("role") == "moderator" ? Role::moderator : Role::member;
+  m.peer = std::string(text("with"));
+  if (auto* v = o.if_contains("muted_until"); v && v->is_int64()) m.muted_until = v->as_int64();
+  return m;
+}
+
+std::set<std::string> blocked_from_frame(const std::string& frame) {
+  std::set<std::string> out;
+  boost::system::error_code ec;
+  auto doc = boost::json::parse(frame, ec);
+  if (ec || !doc.is_object()) return out;
+  if (auto* list = doc.as_object().if_contains("blocked"); list && list->is_array()) {
+    for (auto& v : list->as_array()) {
+      if (v.is_string()) out.emplace(v.as_string());
+    }
+  }
+  return out;
+}
+
+}  // namespace
 
 Hub::Hub(HubOptions options, Store& store, Bus& bus, Presence& presence, Metrics& metrics, HubClock clock)
     : options_(std::move(options)),
@@ -45,38 +81,52 @@ void Hub::connect(const ClientPtr& client, std::function<void()> ready) {
     std::lock_guard lock(mu_);
     pending_[client->id()] = client;
   }
-  store_.rooms_of(client->user(), [this, client, ready = std::move(ready)](Result<std::vector<parley::RoomState>> r) {
+  store_.rooms_of(client->user(), [this, client, ready = std::move(ready)](Result<std::vector<parley::RoomState>> r) mutable {
     if (!r.ok()) {
       spdlog::error("conn {} user {}: cannot load rooms: {}", client->id(), client->user(), r.status.message());
       client->close(1011, "store unavailable");  // the session's disconnect() frees the slot
       return;
     }
-    const std::string& user = client->user();
-    std::vector<std::string> rooms;
-    bool first_here = false;
-    {
-      std::lock_guard lock(mu_);
-      if (pending_.erase(client->id()) == 0) return;  // disconnected while loading
-      auto& u = users_[user];
-      u.conns.push_back(client);
-      first_here = !u.online;
-      u.online = true;
-      for (auto& room : r.value) {
-        u.rooms.insert(room.room);
-        add_online_member(room.room, user, room.last_seq);
+    store_.blocks_of(client->user(), [this, client, ready = std::move(ready), rooms = std::move(r.value)](
+                                         Result<std::vector<std::string>> b) {
+      if (!b.ok()) {
+        spdlog::error("conn {} user {}: cannot load block list: {}", client->id(), client->user(), b.status.message());
+        client->close(1011, "store unavailable");
+        return;
       }
-      rooms.assign(u.rooms.begin(), u.rooms.end());
-      if (first_here) bus_.subscribe_user(user);
-      // Posted under the lock: no fan-out can reach this connection before its welcome.
-      client->send(encode::welcome(user, r.value, options_.heartbeat_ms));
-    }
-    if (first_here) {
-      presence_.node_online(user, rooms, [this, user, rooms](bool first_anywhere) {
-        if (first_anywhere) announce_presence(user, rooms, true);
-      });
-    }
-    ready();
+      finish_connect(client, rooms, b.value);
+      ready();
+    });
   });
+}
+
+void Hub::finish_connect(const ClientPtr& client, const std::vector<RoomState>& states,
+                         const std::vector<std::string>& blocked) {
+  const std::string& user = client->user();
+  std::vector<std::string> rooms;
+  bool first_here = false;
+  {
+    std::lock_guard lock(mu_);
+    if (pending_.erase(client->id()) == 0) return;  // disconnected while loading
+    auto& u = users_[user];
+    u.conns.push_back(client);
+    first_here = !u.online;
+    u.online = true;
+    for (auto& room : states) {
+      u.rooms[room.room] = Membership{room.kind, room.role, room.peer, room.muted_until};
+      add_online_member(room.room, user, room.last_seq);
+    }
+    set_blocked(u, user, {blocked.begin(), blocked.end()});
+    for (auto& [name, m] : u.rooms) rooms.push_back(name);
+    if (first_here) bus_.subscribe_user(user);
+    // Posted under the lock: no fan-out can reach this connection before its welcome.
+    client->send(encode::welcome(user, states, blocked, options_.heartbeat_ms));
+  }
+  if (first_here) {
+    presence_.node_online(user, rooms, [this, user, rooms](bool first_anywhere) {
+      if (first_anywhere) announce_presence(user, rooms, true);
+    });
+  }
 }
 
 void Hub::disconnect(const ClientPtr& client) {
@@ -97,11 +147,14 @@ void Hub::disconnect(const ClientPtr& client) {
     if (u.conns.empty() && u.online) {
       last_here = true;
       u.online = false;
-      rooms.assign(u.rooms.begin(), u.rooms.end());
-      for (auto& room : u.rooms) remove_online_member(room, user, events);
+      for (auto& [room, m] : u.rooms) {
+        rooms.push_back(room);
+        remove_online_member(room, user, events);
+      }
+      set_blocked(u, user, {});
       bus_.unsubscribe_user(user);
     } else {
-      for (auto& room : u.rooms) rebuild_recipients(room);
+      for (auto& [room, m] : u.rooms) rebuild_recipients(room);
     }
     if (u.slots <= 0 && u.conns.empty()) users_.erase(uit);
   }
@@ -114,6 +167,7 @@ void Hub::disconnect(const ClientPtr& client) {
 }
 
 void Hub::handle(const ClientPtr& c, Command command) {
+  if (defer_if_pending(c, command)) return;
   const auto& ref = command.ref;
   std::visit(
       [&](auto&& cmd) {
@@ -125,6 +179,18 @@ void Hub::handle(const ClientPtr& c, Command command) {
         else if constexpr (std::is_same_v<T, ReadCmd>) on_read(c, ref, std::move(cmd));
         else if constexpr (std::is_same_v<T, SyncCmd>) on_sync(c, ref, std::move(cmd));
         else if constexpr (std::is_same_v<T, HistoryCmd>) on_history(c, ref, std::move(cmd));
+        else if constexpr (std::is_same_v<T, CreateCmd>) on_create(c, ref, std::move(cmd));
+        else if constexpr (std::is_same_v<T, DmCmd>) on_dm(c, ref, std::move(cmd));
+        else if constexpr (std::is_same_v<T, InviteCmd>) on_invite(c, ref, std::move(cmd));
+        else if constexpr (std::is_same_v<T, ModerateCmd>) on_moderate(c, ref, std::move(cmd));
+        else if constexpr (std::is_same_v<T, BlockCmd>) on_block(c, ref, std::move(cmd));
+        else if constexpr (std::is_same_v<T, SearchCmd>) on_search(c, ref, std::move(cmd));
+        else if constexpr (std::is_same_v<T, EntryCmd>) {
+          AppendRequest req{cmd.room, c->user(), cmd.id, std::move(cmd.text), 0};
+          req.kind = cmd.kind;
+          req.target = cmd.seq;
+          on_entry(c, ref, std::move(req));
+        }
         // AuthCmd belongs to the connection (net/ws_session) and never reaches the hub.
       },
       std::move(command.body));
@@ -132,12 +198,16 @@ void Hub::handle(const ClientPtr& c, Command command) {
 
 void Hub::on_room_event(const RoomEvent& event) {
   if (event.kind != EventKind::message || event.seq <= 0) {
+    if (event.kind == EventKind::notice) apply_member_notice(*event.frame);
     std::shared_ptr<const std::vector<ClientPtr>> recipients;
     {
       std::lock_guard lock(mu_);
       auto it = rooms_.find(event.room);
       if (it == rooms_.end()) return;
       recipients = it->second.recipients;
+      if ((event.kind == EventKind::typing || event.kind == EventKind::presence) && blocked_by_.count(event.skip_user)) {
+        recipients = unblocked(*recipients, event.skip_user);
+      }
     }
     fan_out(*recipients, event);
     return;
@@ -197,8 +267,10 @@ void Hub::on_user_event(const UserEvent& event) {
     // applied a later one since): only the other nodes follow it here.
     if (event.origin == options_.node_id) {
       // nothing to apply
+    } else if (event.kind == UserEventKind::blocks) {
+      set_blocked(u, event.user, blocked_from_frame(*event.frame));
     } else if (event.kind == UserEventKind::joined) {
-      u.rooms.insert(event.room);
+      u.rooms[event.room] = membership_from_frame(*event.frame);
       online_changed = u.online && add_online_member(event.room, event.user);
     } else {
       u.rooms.erase(event.room);

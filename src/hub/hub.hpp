@@ -21,6 +21,7 @@
 #include "bus/presence.hpp"
 #include "hub/client.hpp"
 #include "hub/rate_limiter.hpp"
+#include "hub/word_filter.hpp"
 #include "protocol/command.hpp"
 #include "store/store.hpp"
 
@@ -40,6 +41,8 @@ struct HubOptions {
   // events from several nodes can arrive out of order) before it is delivered anyway.
   int64_t reorder_window_ms = 1000;
   std::string node_id = "local";   // unique per node in a cluster
+  int64_t edit_window_ms = 900000; // how long after sending its author may edit a message
+  WordFilter word_filter;
 };
 
 // Time sources, replaceable in tests.
@@ -103,8 +106,8 @@ class Hub final : public BusHandler {
   // with the result or a Status: invalid (a bad name or field), not_found (no such room, not
   // a member), forbidden, too_large, limit_exceeded, unavailable / io_error (the store).
 
-  // Creates an empty room; true if created, false if it existed already.
-  void create_room(const std::string& room, Done<bool> done);
+  // Creates an empty room of `kind` (public or private); true if created, false if it existed.
+  void create_room(const std::string& room, RoomKind kind, Done<bool> done);
   // The existing room's last_seq.
   void room(const std::string& room, Done<RoomState> done);
   // Makes `user` a member of the existing `room`. Every connection of the user, on every
@@ -123,7 +126,18 @@ class Hub final : public BusHandler {
   void online(const std::string& room, Done<std::vector<std::string>> done);
   // A page of the existing `room`'s history.
   void history(const std::string& room, HistoryQuery query, Done<MessagePage> done);
+  // Kick, ban or unban as the backend (any member, the owner included). Effects as for the
+  // commands (hub_moderation.cpp).
+  void moderate_api(ModerationRequest req, Done<ModerationResult> done);
 
+  // The user's membership of one room, as far as this node knows.
+  struct Membership {
+    RoomKind kind = RoomKind::public_room;
+    Role role = Role::member;
+    std::string peer;                  // direct rooms: the other user
+    int64_t muted_until = 0;
+    bool pending = false;              // a join or create is in the store: commands wait
+  };
   // Periodic work: expires typing indicators, releases messages held past the reorder
   // window, forgets idle rate-limit buckets. Call every few hundred ms.
   void tick();
@@ -133,10 +147,16 @@ class Hub final : public BusHandler {
   std::size_t connection_count() const;
 
  private:
+  struct Deferred {
+    ClientPtr client;
+    Command command;
+  };
   struct UserState {
     int slots = 0;                     // reserved + connected connections
     std::vector<ClientPtr> conns;      // connected and welcomed
-    std::set<std::string> rooms;       // rooms the user is a member of (persistent fact)
+    std::map<std::string, Membership> rooms;  // rooms the user is a member of (persistent fact)
+    std::map<std::string, std::vector<Deferred>> deferred;  // commands waiting for a pending join
+    std::set<std::string> blocked;     // the user's block list
     bool online = false;               // presence online has been announced
   };
   struct HeldMessage {
@@ -152,6 +172,9 @@ class Hub final : public BusHandler {
         std::make_shared<const std::vector<ClientPtr>>();  // snapshot of online members' conns
   };
 
+  void finish_connect(const ClientPtr& client, const std::vector<RoomState>& rooms,
+                      const std::vector<std::string>& blocked);
+
   // Commands (hub_commands.cpp).
   void on_join(const ClientPtr& c, const boost::json::value& ref, JoinCmd cmd);
   void on_leave(const ClientPtr& c, const boost::json::value& ref, LeaveCmd cmd);
@@ -160,15 +183,50 @@ class Hub final : public BusHandler {
   void on_read(const ClientPtr& c, const boost::json::value& ref, ReadCmd cmd);
   void on_sync(const ClientPtr& c, const boost::json::value& ref, SyncCmd cmd);
   void on_history(const ClientPtr& c, const boost::json::value& ref, HistoryCmd cmd);
+  void on_create(const ClientPtr& c, const boost::json::value& ref, CreateCmd cmd);
+  void on_dm(const ClientPtr& c, const boost::json::value& ref, DmCmd cmd);
+  // Conversation commands (hub_moderation.cpp).
+  void on_invite(const ClientPtr& c, const boost::json::value& ref, InviteCmd cmd);
+  void on_moderate(const ClientPtr& c, const boost::json::value& ref, ModerateCmd cmd);
+  void on_block(const ClientPtr& c, const boost::json::value& ref, BlockCmd cmd);
+  void on_search(const ClientPtr& c, const boost::json::value& ref, SearchCmd cmd);
+  // message, edit, delete, react: checks, then the store, then fan-out and ack.
+  void on_entry(const ClientPtr& c, const boost::json::value& ref, AppendRequest req);
 
+  // Holds `command` if it names a room whose join is pending for the user; true if held.
+  bool defer_if_pending(const ClientPtr& c, Command& command);
+  // Marks a join of `room` pending for the user (no-op if a member); false over the room limit.
+  bool start_pending(const ClientPtr& c, const std::string& room, const boost::json::value& ref);
+  // The store made the user a member (state): applies it here, answers `joined`, tells the
+  // user's other connections, then runs the commands that waited. `announce`: the user came
+  // online in the room (not when the membership existed already).
+  void admit(const ClientPtr& c, const boost::json::value& ref, const RoomState& state);
+  // The pending join failed: forgets it, then runs (fails) the commands that waited.
+  void abandon_pending(const ClientPtr& c, const std::string& room);
+  // Store results of the conversation commands, with the stores' rules as protocol errors.
+  void reply_status(const ClientPtr& c, const Status& s, const boost::json::value& ref, const std::string& id = {});
+  // Someone else added `user` (an invitation, the server API): the user's connections on
+  // every node get `joined`, the room `member` (by: the inviter; empty: the API); then `done`.
+  void member_added(const std::string& user, const RoomState& state, const std::string& by, std::function<void()> done);
+  // The effects of a stored moderation action: `left` to a removed member, `member` to the room.
+  void moderation_done(const ModerationRequest& req, const ModerationResult& result);
+  // Membership changes that reach this node as frames (bus events): applied to the hub's state.
+  void apply_member_notice(const std::string& frame);
+  void set_blocked(UserState& u, const std::string& user, std::set<std::string> blocked);
+  // Under mu_: `event`'s recipients without the users who block its subject (typing, presence).
+  std::shared_ptr<const std::vector<ClientPtr>> unblocked(const std::vector<ClientPtr>& recipients,
+                                                           const std::string& subject) const;
+  // Under mu_: the user's membership of `room`, or nullptr.
+  const Membership* membership(const std::string& user, const std::string& room) const;
   // Every protocol error goes out through these: counted, one log line, then the frame.
   void reply_error(const ClientPtr& c, std::string_view code, const std::string& message, const boost::json::value& ref,
                    const std::string& id = {});
   void reply_store_error(const ClientPtr& c, const Status& s, const boost::json::value& ref, const std::string& id = {});
 
-  // Replies forbidden and returns false unless the name is valid and the user a member.
-  bool check_member(const ClientPtr& c, const std::string& room, const boost::json::value& ref,
-                    const std::string& id = {});
+  // Replies forbidden and returns nullopt unless the name is valid and the user a member;
+  // else a copy of the membership.
+  std::optional<Membership> check_member(const ClientPtr& c, const std::string& room, const boost::json::value& ref,
+                                         const std::string& id = {});
 
   // Under mu_: local membership bookkeeping. add returns true when the user was not yet an
   // online member here; remove queues the typing-clear it implies into `out`.
@@ -200,6 +258,8 @@ class Hub final : public BusHandler {
   std::unordered_map<std::string, LocalRoom> rooms_;
   std::unordered_map<uint64_t, ClientPtr> pending_;  // connected, rooms still loading
   std::unordered_map<std::string, TokenBucket> buckets_;
+  // Blocked user → the users connected here who block them (for typing and presence).
+  std::unordered_map<std::string, std::set<std::string>> blocked_by_;
 };
 
 }  // namespace parley

@@ -19,9 +19,10 @@ Status bad_user() { return Status::invalid("invalid user name: use [a-z0-9_]{1,3
 
 }  // namespace
 
-void Hub::create_room(const std::string& room, Done<bool> done) {
+void Hub::create_room(const std::string& room, RoomKind kind, Done<bool> done) {
   if (!valid_room_name(room)) return done(bad_room());
-  store_.create_room(room, [room, done = std::move(done)](Result<bool> r) {
+  if (reserved_room_name(room)) return done(Status::invalid("names starting with dm- belong to direct conversations"));
+  store_.create_room(room, kind, "", [room, done = std::move(done)](Result<bool> r) {
     if (r.ok() && r.value) spdlog::info("api: room {} created", room);
     done(std::move(r));
   });
@@ -35,20 +36,11 @@ void Hub::room(const std::string& room, Done<RoomState> done) {
 void Hub::add_member(const std::string& room, const std::string& user, Done<RoomState> done) {
   if (!valid_room_name(room)) return done(bad_room());
   if (!valid_user_name(user)) return done(bad_user());
-  // Rooms are never deleted: once seen, the room is still there for the join.
-  store_.room(room, [this, room, user, done = std::move(done)](Result<RoomState> r) mutable {
-    if (!r.ok()) return done(r.status);
-    store_.join(room, user, options_.max_rooms_per_user, [this, user, done = std::move(done)](Result<RoomState> j) {
-      if (!j.ok()) return done(j.status);
-      metrics_.joins.add();
-      spdlog::info("api: {} added to {}", user, j.value.room);
-      presence_.online_in(j.value.room, [this, user, state = j.value, done](std::vector<std::string> online) {
-        std::erase(online, user);
-        // origin "": no node has applied it yet (see on_user_event).
-        bus_.publish(UserEvent{user, UserEventKind::joined, state.room, encode::joined(state, online, nullptr), "", 0});
-        done(state);
-      });
-    });
+  store_.join(JoinRequest{room, user, options_.max_rooms_per_user, JoinMode::admin},
+              [this, user, done = std::move(done)](Result<RoomState> j) {
+    if (!j.ok()) return done(j.status);
+    spdlog::info("api: {} added to {}", user, j.value.room);
+    member_added(user, j.value, "", [done, state = j.value] { done(state); });
   });
 }
 
@@ -58,7 +50,7 @@ void Hub::remove_member(const std::string& room, const std::string& user, Done<b
   store_.leave(room, user, [this, room, user, done = std::move(done)](Result<bool> r) {
     if (!r.ok()) return done(r.status);
     spdlog::info("api: {} removed from {}", user, room);
-    bus_.publish(UserEvent{user, UserEventKind::left, room, encode::left(room, nullptr), "", 0});
+    bus_.publish(UserEvent{user, UserEventKind::left, room, encode::left(room, nullptr, "removed"), "", 0});
     done(true);
   });
 }

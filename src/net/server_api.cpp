@@ -71,7 +71,15 @@ void create_room(NetContext& ctx, const Request& req, Responder respond) {
   auto* room = std::get<json::object>(body).if_contains("room");
   if (!room || !room->is_string()) return respond(api_error(req, 400, "bad_request", "field 'room' must be a string"));
   std::string name(room->as_string());
-  ctx.hub.create_room(name, [req, respond, name](Result<bool> r) {
+  RoomKind kind = RoomKind::public_room;
+  if (auto* k = std::get<json::object>(body).if_contains("kind")) {
+    if (k->is_string() && k->as_string() == "private") {
+      kind = RoomKind::private_room;
+    } else if (!k->is_string() || k->as_string() != "public") {
+      return respond(api_error(req, 400, "bad_request", "field 'kind' must be public or private"));
+    }
+  }
+  ctx.hub.create_room(name, kind, [req, respond, name](Result<bool> r) {
     if (!r.ok()) return respond(status_error(req, r.status));
     respond(json_response(req, r.value ? 201 : 200, json::serialize(json::object{{"room", name}, {"created", r.value}})));
   });
@@ -80,7 +88,9 @@ void create_room(NetContext& ctx, const Request& req, Responder respond) {
 void room_info(NetContext& ctx, const std::string& room, const Request& req, Responder respond) {
   ctx.hub.room(room, [req, respond](Result<RoomState> r) {
     if (!r.ok()) return respond(status_error(req, r.status));
-    respond(json_response(req, 200, json::serialize(json::object{{"room", r.value.room}, {"last_seq", r.value.last_seq}})));
+    respond(json_response(req, 200, json::serialize(json::object{{"room", r.value.room},
+                                                                  {"last_seq", r.value.last_seq},
+                                                                  {"kind", encode::kind_name(r.value.kind)}})));
   });
 }
 
@@ -99,6 +109,18 @@ void remove_member(NetContext& ctx, const std::string& room, const std::string& 
   ctx.hub.remove_member(room, user, [req, respond, room, user](Result<bool> r) {
     if (!r.ok()) return respond(status_error(req, r.status));
     respond(json_response(req, 200, json::serialize(json::object{{"room", room}, {"user", user}, {"removed", true}})));
+  });
+}
+
+// Kick, ban or unban `user` as the backend.
+void moderate(NetContext& ctx, const std::string& room, const std::string& user, ModerationAction action,
+              const Request& req, Responder respond) {
+  ModerationRequest m{room, "", user, action};
+  ctx.hub.moderate_api(std::move(m), [req, respond, room, user, action](Result<ModerationResult> r) {
+    if (!r.ok()) return respond(status_error(req, r.status));
+    const char* name = action == ModerationAction::kick ? "kicked" : action == ModerationAction::ban ? "banned" : "unbanned";
+    respond(json_response(req, 200, json::serialize(json::object{
+                                        {"room", room}, {"user", user}, {name, true}, {"was_member", r.value.was_member}})));
   });
 }
 
@@ -210,6 +232,15 @@ void handle_server_api(NetContext& ctx, const Request& req, Responder respond) {
   if (path.size() == 4 && path[2] == "members") {
     if (method == http::verb::put) return add_member(ctx, room, path[3], req, respond);
     if (method == http::verb::delete_) return remove_member(ctx, room, path[3], req, respond);
+    return respond(not_allowed(req, "PUT, DELETE"));
+  }
+  if (path.size() == 5 && path[2] == "members" && path[4] == "kick") {
+    if (method != http::verb::post) return respond(not_allowed(req, "POST"));
+    return moderate(ctx, room, path[3], ModerationAction::kick, req, respond);
+  }
+  if (path.size() == 4 && path[2] == "bans") {
+    if (method == http::verb::put) return moderate(ctx, room, path[3], ModerationAction::ban, req, respond);
+    if (method == http::verb::delete_) return moderate(ctx, room, path[3], ModerationAction::unban, req, respond);
     return respond(not_allowed(req, "PUT, DELETE"));
   }
   respond(api_error(req, 404, "not_found", "no such endpoint"));

@@ -7,6 +7,8 @@
 
 #include <boost/json/value.hpp>
 
+#include "common/types.hpp"
+
 namespace parley {
 
 struct JoinCmd { std::string room; };
@@ -18,9 +20,29 @@ struct SyncCmd { std::string room; int64_t after = 0; int limit = 50; };
 struct HistoryCmd { std::string room; std::optional<int64_t> before; int limit = 50; };
 // A fresh token for this connection (answers `reauth`); handled by the session, not the hub.
 struct AuthCmd { std::string token; };
+struct CreateCmd { std::string room; RoomKind kind = RoomKind::public_room; };
+struct DmCmd { std::string to; };
+struct InviteCmd { std::string room; std::string user; };
+// edit, delete, react: an entry acting on the message `seq` (EntryKind says which).
+struct EntryCmd {
+  EntryKind kind = EntryKind::edited;
+  std::string room;
+  std::string id;
+  int64_t seq = 0;
+  std::string text;  // edit: the new text; react: the emoji
+};
+struct ModerateCmd {
+  ModerationAction action = ModerationAction::kick;
+  std::string room;
+  std::string user;
+  int64_t seconds = 0;        // mute
+  Role role = Role::member;   // role
+};
+struct BlockCmd { std::string user; bool on = true; };
+struct SearchCmd { std::string query; std::string room; int limit = 20; };
 
-using CommandBody =
-    std::variant<JoinCmd, LeaveCmd, MessageCmd, TypingCmd, ReadCmd, SyncCmd, HistoryCmd, AuthCmd>;
+using CommandBody = std::variant<JoinCmd, LeaveCmd, MessageCmd, TypingCmd, ReadCmd, SyncCmd, HistoryCmd, AuthCmd,
+                                 CreateCmd, DmCmd, InviteCmd, EntryCmd, ModerateCmd, BlockCmd, SearchCmd>;
 
 struct Command {
   CommandBody body;
@@ -37,5 +59,7 @@ struct ProtocolError {
 
 inline constexpr int kDefaultPageLimit = 50;
 inline constexpr int kMaxPageLimit = 200;
+inline constexpr int kMaxSearchLimit = 100;
+inline constexpr int64_t kMaxMuteSeconds = 365LL * 24 * 3600;
 
 }  // namespace parley

@@ -22,6 +22,19 @@ class Fields {
     return std::string(v->as_string());
   }
 
+  // Absent or null: nullopt.
+  std::optional<std::string> optional_string(std::string_view key, std::size_t max_bytes) {
+    auto* v = o_.if_contains(key);
+    if (!v || v->is_null()) return std::nullopt;
+    return string(key, max_bytes);
+  }
+
+  std::optional<bool> optional_boolean(std::string_view key) {
+    auto* v = o_.if_contains(key);
+    if (!v || v->is_null()) return std::nullopt;
+    return boolean(key);
+  }
+
   bool boolean(std::string_view key) {
     auto* v = o_.if_contains(key);
     if (!v) return fail(key, "is required"), false;
@@ -131,6 +144,77 @@ std::variant<Command, ProtocolError> decode_command(std::string_view frame) {
     cmd.body = std::move(c);
   } else if (t == "auth") {
     cmd.body = AuthCmd{f.string("token", 8 * 1024)};
+  } else if (t == "create") {
+    CreateCmd c;
+    c.room = f.string("room", 256);
+    auto kind = f.optional_string("kind", 16).value_or("public");
+    if (kind == "private") {
+      c.kind = RoomKind::private_room;
+    } else if (kind != "public") {
+      return bad_request("field 'kind' must be public or private", ref);
+    }
+    cmd.body = std::move(c);
+  } else if (t == "dm") {
+    cmd.body = DmCmd{f.string("to", 256)};
+  } else if (t == "invite") {
+    InviteCmd c;
+    c.room = f.string("room", 256);
+    c.user = f.string("user", 256);
+    cmd.body = std::move(c);
+  } else if (t == "edit" || t == "delete" || t == "react") {
+    EntryCmd c;
+    c.room = f.string("room", 256);
+    c.id = f.string("id", 128);
+    c.seq = f.integer("seq", 1, INT64_MAX, true).value_or(0);
+    if (t == "edit") {
+      c.kind = EntryKind::edited;
+      c.text = f.string("text");
+    } else if (t == "delete") {
+      c.kind = EntryKind::deleted;
+    } else {
+      c.text = f.string("emoji", 32);
+      c.kind = f.optional_boolean("remove").value_or(false) ? EntryKind::reaction_remove : EntryKind::reaction_add;
+    }
+    auto* id = o.if_contains("id");
+    std::string sent_id = id && id->is_string() ? std::string(id->as_string()) : "";
+    if (!f.ok()) return bad_request(f.error(), ref, sent_id);
+    if (c.id.empty()) return bad_request("field 'id' must not be empty", ref);
+    if (c.kind != EntryKind::deleted && c.text.empty()) {
+      return bad_request(t == "edit" ? "field 'text' must not be empty" : "field 'emoji' must not be empty", ref, c.id);
+    }
+    cmd.body = std::move(c);
+  } else if (t == "kick" || t == "ban" || t == "unban" || t == "mute" || t == "role") {
+    ModerateCmd c;
+    c.room = f.string("room", 256);
+    c.user = f.string("user", 256);
+    if (t == "kick") {
+      c.action = ModerationAction::kick;
+    } else if (t == "ban") {
+      c.action = ModerationAction::ban;
+    } else if (t == "unban") {
+      c.action = ModerationAction::unban;
+    } else if (t == "mute") {
+      c.action = ModerationAction::mute;
+      c.seconds = f.integer("seconds", 0, kMaxMuteSeconds, true).value_or(0);
+    } else {
+      c.action = ModerationAction::set_role;
+      auto role = f.string("role", 16);
+      if (f.ok() && role != "moderator" && role != "member") {
+        return bad_request("field 'role' must be moderator or member", ref);
+      }
+      c.role = role == "moderator" ? Role::moderator : Role::member;
+    }
+    cmd.body = std::move(c);
+  } else if (t == "block" || t == "unblock") {
+    cmd.body = BlockCmd{f.string("user", 256), t == "block"};
+  } else if (t == "search") {
+    SearchCmd c;
+    c.query = f.string("query", 256);
+    c.room = f.optional_string("room", 256).value_or("");
+    auto l = f.integer("limit", 1, INT64_MAX, false);
+    c.limit = l ? static_cast<int>(std::min<int64_t>(*l, kMaxSearchLimit)) : 20;
+    if (f.ok() && c.query.empty()) return bad_request("field 'query' must not be empty", ref);
+    cmd.body = std::move(c);
   } else {
     return bad_request("unknown type '" + std::string(t.substr(0, 64)) + "'", ref);
   }

@@ -22,39 +22,133 @@ void put_author(json::object& o, const ChatMessage& m) {
   }
 }
 
+std::string_view entry_type(EntryKind k) {
+  switch (k) {
+    case EntryKind::message: return "message";
+    case EntryKind::edited: return "edited";
+    case EntryKind::deleted: return "deleted";
+    default: return "reaction";
+  }
+}
+
+// The fields an edit, deletion or reaction adds: target, and text or emoji and op.
+void put_entry_fields(json::object& o, const ChatMessage& m) {
+  o["target"] = m.target;
+  if (m.kind == EntryKind::edited) {
+    o["text"] = m.text;
+  } else if (m.kind == EntryKind::reaction_add || m.kind == EntryKind::reaction_remove) {
+    o["emoji"] = m.text;
+    o["op"] = m.kind == EntryKind::reaction_add ? "add" : "remove";
+  }
+}
+
 json::object message_object(const ChatMessage& m) {
-  json::object o{{"type", "message"}, {"room", m.room}, {"id", m.id}, {"seq", m.seq}, {"ts", m.ts}};
+  json::object o{{"type", entry_type(m.kind)}, {"room", m.room}, {"id", m.id}, {"seq", m.seq}, {"ts", m.ts}};
   put_author(o, m);
-  o["text"] = m.text;
+  if (m.kind == EntryKind::message) {
+    o["text"] = m.text;
+  } else {
+    put_entry_fields(o, m);
+  }
   return o;
+}
+
+// The membership fields of welcome's rooms and of joined.
+void put_membership(json::object& o, const RoomState& r) {
+  o["kind"] = kind_name(r.kind);
+  o["role"] = role_name(r.role);
+  if (!r.peer.empty()) o["with"] = r.peer;
+  if (r.muted_until > 0) o["muted_until"] = r.muted_until;
+}
+
+json::array names(const std::vector<std::string>& list) {
+  json::array out;
+  for (auto& u : list) out.push_back(json::string(u));
+  return out;
 }
 
 }  // namespace
 
-Frame welcome(std::string_view user, const std::vector<RoomState>& rooms, int64_t heartbeat_ms) {
+std::string_view kind_name(RoomKind k) {
+  switch (k) {
+    case RoomKind::private_room: return "private";
+    case RoomKind::direct: return "direct";
+    default: return "public";
+  }
+}
+
+std::string_view role_name(Role r) {
+  switch (r) {
+    case Role::owner: return "owner";
+    case Role::moderator: return "moderator";
+    default: return "member";
+  }
+}
+
+Frame welcome(std::string_view user, const std::vector<RoomState>& rooms, const std::vector<std::string>& blocked,
+              int64_t heartbeat_ms) {
   json::array list;
   list.reserve(rooms.size());
   for (auto& r : rooms) {
-    list.push_back(json::object{{"room", r.room}, {"last_seq", r.last_seq}, {"read_seq", r.read_seq}});
+    json::object o{{"room", r.room}, {"last_seq", r.last_seq}, {"read_seq", r.read_seq}};
+    put_membership(o, r);
+    list.push_back(std::move(o));
   }
-  return finish(json::object{
-      {"type", "welcome"}, {"user", user}, {"rooms", std::move(list)}, {"heartbeat_ms", heartbeat_ms}});
+  return finish(json::object{{"type", "welcome"},
+                             {"user", user},
+                             {"rooms", std::move(list)},
+                             {"blocked", names(blocked)},
+                             {"heartbeat_ms", heartbeat_ms}});
 }
 
 Frame joined(const RoomState& room, const std::vector<std::string>& online, const json::value& ref) {
-  json::array who;
-  for (auto& u : online) who.push_back(json::string(u));
-  json::object o{{"type", "joined"},
-                 {"room", room.room},
-                 {"last_seq", room.last_seq},
-                 {"read_seq", room.read_seq},
-                 {"online", std::move(who)}};
+  json::object o{{"type", "joined"}, {"room", room.room}, {"last_seq", room.last_seq}, {"read_seq", room.read_seq}};
+  put_membership(o, room);
+  o["online"] = names(online);
   put_ref(o, ref);
   return finish(o);
 }
 
-Frame left(std::string_view room, const json::value& ref) {
+Frame left(std::string_view room, const json::value& ref, std::string_view reason) {
   json::object o{{"type", "left"}, {"room", room}};
+  if (!reason.empty()) o["reason"] = reason;
+  put_ref(o, ref);
+  return finish(o);
+}
+
+Frame member(const MemberChange& c) {
+  json::object o{{"type", "member"}, {"room", c.room}, {"user", c.user}, {"action", c.action}};
+  if (c.by.empty()) {
+    o["system"] = true;
+  } else {
+    o["by"] = c.by;
+  }
+  if (c.action == "role") o["role"] = role_name(c.role);
+  if (c.action == "muted") o["until"] = c.until;
+  return finish(o);
+}
+
+Frame blocks(const std::vector<std::string>& blocked, const json::value& ref) {
+  json::object o{{"type", "blocks"}, {"blocked", names(blocked)}};
+  put_ref(o, ref);
+  return finish(o);
+}
+
+Frame results(std::string_view query, const std::vector<ChatMessage>& found, const json::value& ref) {
+  json::array list;
+  list.reserve(found.size());
+  for (auto& m : found) {
+    auto e = history_entry(m);
+    e["room"] = m.room;
+    list.push_back(std::move(e));
+  }
+  json::object o{{"type", "results"}, {"query", query}, {"messages", std::move(list)}};
+  put_ref(o, ref);
+  return finish(o);
+}
+
+Frame ok(const json::value& ref) {
+  json::object o{{"type", "ok"}};
   put_ref(o, ref);
   return finish(o);
 }
@@ -92,7 +186,22 @@ Frame history(std::string_view room, const MessagePage& page, const json::value&
 json::object history_entry(const ChatMessage& m) {
   json::object o{{"id", m.id}, {"seq", m.seq}, {"ts", m.ts}};
   put_author(o, m);
+  if (m.kind != EntryKind::message) {
+    o["kind"] = entry_type(m.kind);
+    put_entry_fields(o, m);
+    return o;
+  }
   o["text"] = m.text;
+  if (m.edited_ts > 0) o["edited_ts"] = m.edited_ts;
+  if (m.deleted) o["deleted"] = true;
+  if (!m.reactions.empty()) {
+    json::array list;
+    for (auto& r : m.reactions) {
+      list.push_back(json::object{
+          {"emoji", r.emoji}, {"count", static_cast<int64_t>(r.users.size())}, {"users", names(r.users)}});
+    }
+    o["reactions"] = std::move(list);
+  }
   return o;
 }
 
@@ -108,9 +217,11 @@ Frame authed(int64_t expires_at_ms, const json::value& ref) {
 
 Frame error(const ProtocolError& e) { return error(e.code, e.message, e.ref, e.id); }
 
-Frame error(std::string_view code, std::string_view message, const json::value& ref, std::string_view id) {
+Frame error(std::string_view code, std::string_view message, const json::value& ref, std::string_view id,
+            int64_t until) {
   json::object o{{"type", "error"}, {"code", code}, {"message", message}};
   if (!id.empty()) o["id"] = id;
+  if (until > 0) o["until"] = until;
   put_ref(o, ref);
   return finish(o);
 }

@@ -13,24 +13,45 @@
 
 namespace parley::encode {
 
-Frame welcome(std::string_view user, const std::vector<RoomState>& rooms, int64_t heartbeat_ms);
+// A moderation or membership change, for the room's `member` event.
+struct MemberChange {
+  std::string room;
+  std::string user;
+  std::string action;  // invited, kicked, banned, unbanned, muted, unmuted, role
+  std::string by;      // empty: the server API
+  Role role = Role::member;
+  int64_t until = 0;
+};
+
+std::string_view role_name(Role r);
+std::string_view kind_name(RoomKind k);
+Frame welcome(std::string_view user, const std::vector<RoomState>& rooms, const std::vector<std::string>& blocked,
+              int64_t heartbeat_ms);
 Frame joined(const RoomState& room, const std::vector<std::string>& online, const boost::json::value& ref);
-Frame left(std::string_view room, const boost::json::value& ref);
+// `reason`: empty when the user left, else kicked, banned or removed.
+Frame left(std::string_view room, const boost::json::value& ref, std::string_view reason = {});
+// A room entry as its live event: message, edited, deleted or reaction.
 Frame message(const ChatMessage& m);
+Frame member(const MemberChange& change);
+Frame blocks(const std::vector<std::string>& blocked, const boost::json::value& ref);
+Frame results(std::string_view query, const std::vector<ChatMessage>& found, const boost::json::value& ref);
+Frame ok(const boost::json::value& ref);
 Frame ack(std::string_view room, std::string_view id, int64_t seq, int64_t ts, const boost::json::value& ref);
 Frame typing(std::string_view room, std::string_view user, bool active);
 Frame read(std::string_view room, std::string_view user, int64_t seq);
 Frame presence(std::string_view room, std::string_view user, bool online);
 Frame history(std::string_view room, const MessagePage& page, const boost::json::value& ref);
-// One message as listed in `history` (and by the server API): id, seq, ts, user or
-// system:true, text.
+// One entry as listed in `history` (and by the server API): id, seq, ts, user or system:true;
+// a message's text and current state (edited_ts, deleted, reactions), or an event's kind,
+// target and fields.
 boost::json::object history_entry(const ChatMessage& m);
 // Asks the client for a fresh token before `expires_at_ms`.
 Frame reauth(int64_t expires_at_ms);
 // The token was accepted: the connection now lasts until `expires_at_ms`.
 Frame authed(int64_t expires_at_ms, const boost::json::value& ref);
 Frame error(const ProtocolError& e);
+// `until`: the end of a mute (error `muted`), else 0.
 Frame error(std::string_view code, std::string_view message, const boost::json::value& ref,
-            std::string_view id = {});
+            std::string_view id = {}, int64_t until = 0);
 
 }  // namespace parley::encode

@@ -1,5 +1,9 @@
 #include "protocol/names.hpp"
 
+#include <sodium.h>
+
+#include <string>
+
 namespace parley {
 namespace {
 bool lower_or_digit(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
@@ -19,6 +23,22 @@ bool valid_user_name(std::string_view name) {
     if (!lower_or_digit(c) && c != '_') return false;
   }
   return true;
+}
+
+bool reserved_room_name(std::string_view name) { return name.starts_with("dm-"); }
+
+std::string direct_room_name(std::string_view a, std::string_view b) {
+  if (b < a) std::swap(a, b);
+  std::string pair = std::string(a) + '\n' + std::string(b);
+  unsigned char hash[16];
+  crypto_generichash(hash, sizeof hash, reinterpret_cast<const unsigned char*>(pair.data()), pair.size(), nullptr, 0);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string name = "dm-";
+  for (unsigned char byte : hash) {
+    name += kHex[byte >> 4];
+    name += kHex[byte & 15];
+  }
+  return name;
 }
 
 std::size_t utf8_length(std::string_view text) {

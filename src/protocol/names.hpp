@@ -1,5 +1,6 @@
 #pragma once
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace parley {
@@ -9,6 +10,11 @@ bool valid_room_name(std::string_view name);
 
 // User names: [a-z0-9_]{1,32}.
 bool valid_user_name(std::string_view name);
+
+// Names of direct rooms: "dm-" and 32 hex digits. No other room may take such a name.
+bool reserved_room_name(std::string_view name);
+// The one direct room of users a and b (in either order).
+std::string direct_room_name(std::string_view a, std::string_view b);
 
 // Number of Unicode code points in valid UTF-8 text (continuation bytes are not counted).
 std::size_t utf8_length(std::string_view text);

@@ -2,127 +2,288 @@
 
 #include <algorithm>
 
+#include "store/rules.hpp"
+
 namespace parley {
 
-#define PARLEY_MEMORY_STORE_OPEN(done)                                       \
-  std::unique_lock lock(mu_);                                                \
-  if (closed_) {                                                             \
-    lock.unlock();                                                           \
-    return done(Status::unavailable("store is closed"));                     \
-  }
-
-void MemoryStore::append(AppendRequest req, Callback<Appended> done) {
-  PARLEY_MEMORY_STORE_OPEN(done);
-  if (auto d = dedup_.find({req.user, req.id}); d != dedup_.end()) {
-    ChatMessage m = rooms_[d->second.first].messages[d->second.second - 1];
-    lock.unlock();
-    return done(Appended{std::move(m), true});
-  }
-  auto r = rooms_.find(req.room);
-  if (r == rooms_.end()) {
-    lock.unlock();
-    return done(Status::not_found("no room " + req.room));
-  }
-  if (req.require_member && !r->second.readers.count(req.user)) {
-    lock.unlock();
-    return done(Status::forbidden(req.user + " is not a member of " + req.room));
-  }
-  int64_t seq = static_cast<int64_t>(r->second.messages.size()) + 1;
-  ChatMessage m{req.room, seq, req.ts, req.user, req.id, req.text};
-  r->second.messages.push_back(m);
-  dedup_[{req.user, req.id}] = {req.room, seq};
+template <class T>
+void MemoryStore::run(const Callback<T>& done, const std::function<Result<T>()>& fn) {
+  std::unique_lock lock(mu_);
+  Result<T> r = closed_ ? Result<T>(Status::unavailable("store is closed")) : fn();
   lock.unlock();
-  done(Appended{std::move(m), false});
+  done(std::move(r));
 }
 
-void MemoryStore::create_room(std::string room, Callback<bool> done) {
-  PARLEY_MEMORY_STORE_OPEN(done);
-  bool created = rooms_.try_emplace(room).second;
-  lock.unlock();
-  done(created);
+RoomState MemoryStore::state(const std::string& name, const Room& r, const std::string& user) const {
+  const Member& m = r.members.at(user);
+  RoomState s{name, static_cast<int64_t>(r.messages.size()), m.read_seq};
+  s.kind = r.kind;
+  s.role = m.role;
+  s.muted_until = m.muted_until;
+  if (r.kind == RoomKind::direct) {
+    for (auto& [other, _] : r.members) {
+      if (other != user) s.peer = other;
+    }
+  }
+  return s;
+}
+
+ChatMessage MemoryStore::view(const Room& r, std::size_t index) const {
+  ChatMessage m = r.messages[index];
+  if (auto it = r.reactions.find(m.seq); it != r.reactions.end()) {
+    for (auto& [emoji, users] : it->second) {
+      if (!users.empty()) m.reactions.push_back(Reaction{emoji, {users.begin(), users.end()}});
+    }
+  }
+  return m;
+}
+
+int MemoryStore::rooms_count(const std::string& user) const {
+  int n = 0;
+  for (auto& [name, other] : rooms_) n += other.members.count(user) ? 1 : 0;
+  return n;
+}
+
+void MemoryStore::append(AppendRequest req, Callback<Appended> done) {
+  run<Appended>(done, [&]() -> Result<Appended> {
+    if (auto d = dedup_.find({req.user, req.id}); d != dedup_.end()) {
+      return Appended{rooms_[d->second.first].messages[d->second.second - 1], true};
+    }
+    auto r = rooms_.find(req.room);
+    if (r == rooms_.end()) return Status::not_found("no room " + req.room);
+    Room& room = r->second;
+    if (req.require_member && !room.members.count(req.user)) {
+      return Status::forbidden(req.user + " is not a member of " + req.room);
+    }
+    if (!req.peer.empty() && blocks_[req.peer].count(req.user)) {
+      return Status::forbidden(req.peer + " does not accept your messages");
+    }
+    if (req.kind != EntryKind::message) {
+      std::optional<rules::Target> target;
+      if (req.target >= 1 && req.target <= static_cast<int64_t>(room.messages.size())) {
+        auto& t = room.messages[req.target - 1];
+        target = rules::Target{t.user, t.ts, t.kind, t.deleted};
+      }
+      if (auto s = rules::check_target(req, target); !s.is_ok()) return s;
+      ChatMessage& t = room.messages[req.target - 1];
+      switch (req.kind) {
+        case EntryKind::edited:
+          t.text = req.text;
+          t.edited_ts = req.ts;
+          break;
+        case EntryKind::deleted:
+          t.text.clear();
+          t.deleted = true;
+          for (auto& e : room.messages) {
+            if (e.kind == EntryKind::edited && e.target == req.target) e.text.clear();
+          }
+          room.reactions.erase(req.target);
+          break;
+        case EntryKind::reaction_add:
+          room.reactions[req.target][req.text].insert(req.user);
+          break;
+        default:
+          room.reactions[req.target][req.text].erase(req.user);
+          break;
+      }
+    }
+    int64_t seq = static_cast<int64_t>(room.messages.size()) + 1;
+    ChatMessage m{req.room, seq, req.ts, req.user, req.id, req.text};
+    m.kind = req.kind;
+    m.target = req.target;
+    room.messages.push_back(m);
+    dedup_[{req.user, req.id}] = {req.room, seq};
+    return Appended{std::move(m), false};
+  });
+}
+
+void MemoryStore::create_room(std::string room, RoomKind kind, std::string owner, Callback<bool> done) {
+  run<bool>(done, [&]() -> Result<bool> {
+    auto [it, created] = rooms_.try_emplace(room);
+    if (!created) return false;
+    it->second.kind = kind;
+    if (!owner.empty()) it->second.members[owner].role = Role::owner;
+    return true;
+  });
 }
 
 void MemoryStore::room(std::string room, Callback<RoomState> done) {
-  PARLEY_MEMORY_STORE_OPEN(done);
-  auto r = rooms_.find(room);
-  if (r == rooms_.end()) {
-    lock.unlock();
-    return done(Status::not_found("no room " + room));
-  }
-  RoomState s{room, static_cast<int64_t>(r->second.messages.size()), 0};
-  lock.unlock();
-  done(s);
+  run<RoomState>(done, [&]() -> Result<RoomState> {
+    auto r = rooms_.find(room);
+    if (r == rooms_.end()) return Status::not_found("no room " + room);
+    RoomState s{room, static_cast<int64_t>(r->second.messages.size()), 0};
+    s.kind = r->second.kind;
+    return s;
+  });
 }
 
 void MemoryStore::ping(Callback<bool> done) {
-  PARLEY_MEMORY_STORE_OPEN(done);
-  lock.unlock();
-  done(true);
+  run<bool>(done, [] { return Result<bool>(true); });
 }
 
-void MemoryStore::join(std::string room, std::string user, int max_rooms, Callback<RoomState> done) {
-  PARLEY_MEMORY_STORE_OPEN(done);
-  auto& r = rooms_[room];
-  int64_t last = static_cast<int64_t>(r.messages.size());
-  if (auto it = r.readers.find(user); it != r.readers.end()) {
-    RoomState s{room, last, it->second};
-    lock.unlock();
-    return done(s);
-  }
-  int n = 0;
-  for (auto& [name, other] : rooms_) n += other.readers.count(user) ? 1 : 0;
-  if (n >= max_rooms) {
-    lock.unlock();
-    return done(Status::limit_exceeded("a user may be in at most " + std::to_string(max_rooms) + " rooms"));
-  }
-  r.readers[user] = 0;
-  lock.unlock();
-  done(RoomState{room, last, 0});
+void MemoryStore::join(JoinRequest req, Callback<RoomState> done) {
+  run<RoomState>(done, [&]() -> Result<RoomState> {
+    auto r = rooms_.find(req.room);
+    if (r != rooms_.end() && r->second.members.count(req.user)) return state(req.room, r->second, req.user);
+    rules::JoinFacts facts;
+    if (r != rooms_.end()) {
+      facts.room = r->second.kind;
+      facts.banned = r->second.bans.count(req.user) > 0;
+      if (auto a = r->second.members.find(req.actor); req.mode == JoinMode::invite && a != r->second.members.end()) {
+        facts.actor_role = a->second.role;
+      }
+    }
+    if (auto s = rules::check_join(req, facts); !s.is_ok()) return s;
+    if (rooms_count(req.user) >= req.max_rooms) {
+      return Status::limit_exceeded("a user may be in at most " + std::to_string(req.max_rooms) + " rooms");
+    }
+    Room& room = rooms_[req.room];
+    room.members[req.user].role = facts.room ? Role::member : Role::owner;
+    return state(req.room, room, req.user);
+  });
+}
+
+void MemoryStore::open_direct(std::string room, std::string a, std::string b, int max_rooms, Callback<RoomState> done) {
+  run<RoomState>(done, [&]() -> Result<RoomState> {
+    auto r = rooms_.find(room);
+    if (r != rooms_.end() && r->second.members.count(a)) return state(room, r->second, a);
+    if (blocks_[b].count(a)) return Status::forbidden(b + " does not accept your messages");
+    if (rooms_count(a) >= max_rooms) {
+      return Status::limit_exceeded("a user may be in at most " + std::to_string(max_rooms) + " rooms");
+    }
+    if (r != rooms_.end() && r->second.kind != RoomKind::direct) {
+      return Status::conflict(room + " is not a direct conversation");
+    }
+    Room& d = rooms_[room];
+    d.kind = RoomKind::direct;
+    d.members[a];
+    d.members[b];
+    return state(room, d, a);
+  });
+}
+
+void MemoryStore::moderate(ModerationRequest req, Callback<ModerationResult> done) {
+  run<ModerationResult>(done, [&]() -> Result<ModerationResult> {
+    auto r = rooms_.find(req.room);
+    rules::ModerationFacts facts;
+    if (r != rooms_.end()) {
+      facts.room = r->second.kind;
+      if (auto a = r->second.members.find(req.actor); !req.actor.empty() && a != r->second.members.end()) {
+        facts.actor_role = a->second.role;
+      }
+      if (auto t = r->second.members.find(req.target); t != r->second.members.end()) facts.target_role = t->second.role;
+    }
+    if (auto s = rules::check_moderation(req, facts); !s.is_ok()) return s;
+    Room& room = r->second;
+    ModerationResult result;
+    result.was_member = facts.target_role.has_value();
+    switch (req.action) {
+      case ModerationAction::ban:
+        room.bans.insert(req.target);
+        room.members.erase(req.target);
+        break;
+      case ModerationAction::kick:
+        room.members.erase(req.target);
+        break;
+      case ModerationAction::unban:
+        room.bans.erase(req.target);
+        break;
+      case ModerationAction::mute:
+        room.members[req.target].muted_until = req.muted_until;
+        break;
+      case ModerationAction::set_role:
+        room.members[req.target].role = req.role;
+        break;
+    }
+    if (room.members.count(req.target)) result.target_state = state(req.room, room, req.target);
+    return result;
+  });
+}
+
+void MemoryStore::set_block(std::string user, std::string other, bool on, Callback<std::vector<std::string>> done) {
+  run<std::vector<std::string>>(done, [&]() -> Result<std::vector<std::string>> {
+    auto& set = blocks_[user];
+    if (on) {
+      set.insert(other);
+    } else {
+      set.erase(other);
+    }
+    return std::vector<std::string>(set.begin(), set.end());
+  });
+}
+
+void MemoryStore::blocks_of(std::string user, Callback<std::vector<std::string>> done) {
+  run<std::vector<std::string>>(done, [&]() -> Result<std::vector<std::string>> {
+    auto it = blocks_.find(user);
+    if (it == blocks_.end()) return std::vector<std::string>{};
+    return std::vector<std::string>(it->second.begin(), it->second.end());
+  });
+}
+
+void MemoryStore::search(SearchQuery q, Callback<std::vector<ChatMessage>> done) {
+  run<std::vector<ChatMessage>>(done, [&]() -> Result<std::vector<ChatMessage>> {
+    std::vector<ChatMessage> out;
+    auto words = rules::search_words(q.words);
+    if (words.empty()) return out;
+    auto lower = [](std::string s) {
+      for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      return s;
+    };
+    for (auto& w : words) w = lower(w);
+    for (auto& [name, room] : rooms_) {
+      if (!room.members.count(q.user) || (!q.room.empty() && q.room != name)) continue;
+      for (auto& m : room.messages) {
+        if (m.kind != EntryKind::message || m.deleted) continue;
+        auto have = rules::search_words(lower(m.text));
+        bool all = std::all_of(words.begin(), words.end(),
+                               [&](auto& w) { return std::find(have.begin(), have.end(), w) != have.end(); });
+        if (all) out.push_back(m);
+      }
+    }
+    std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.ts != b.ts ? a.ts > b.ts : a.seq > b.seq; });
+    if (out.size() > static_cast<std::size_t>(q.limit)) out.resize(q.limit);
+    return out;
+  });
 }
 
 void MemoryStore::leave(std::string room, std::string user, Callback<bool> done) {
-  PARLEY_MEMORY_STORE_OPEN(done);
-  auto r = rooms_.find(room);
-  bool was = r != rooms_.end() && r->second.readers.erase(user) > 0;
-  lock.unlock();
-  if (!was) return done(Status::not_found("not a member of " + room));
-  done(true);
+  run<bool>(done, [&]() -> Result<bool> {
+    auto r = rooms_.find(room);
+    if (r != rooms_.end() && r->second.kind == RoomKind::direct) {
+      return Status::forbidden("nobody can leave a direct conversation");
+    }
+    if (r == rooms_.end() || r->second.members.erase(user) == 0) return Status::not_found("not a member of " + room);
+    return true;
+  });
 }
 
 void MemoryStore::set_read(std::string room, std::string user, int64_t seq, Callback<bool> done) {
-  PARLEY_MEMORY_STORE_OPEN(done);
-  auto r = rooms_.find(room);
-  if (r == rooms_.end() || !r->second.readers.count(user)) {
-    lock.unlock();
-    return done(Status::not_found("not a member of " + room));
-  }
-  if (seq > static_cast<int64_t>(r->second.messages.size())) {
-    lock.unlock();
-    return done(Status::invalid("seq is past the room's last seq"));
-  }
-  int64_t& read = r->second.readers[user];
-  bool moved = seq > read;
-  if (moved) read = seq;
-  lock.unlock();
-  done(moved);
+  run<bool>(done, [&]() -> Result<bool> {
+    auto r = rooms_.find(room);
+    if (r == rooms_.end() || !r->second.members.count(user)) return Status::not_found("not a member of " + room);
+    if (seq > static_cast<int64_t>(r->second.messages.size())) return Status::invalid("seq is past the room's last seq");
+    int64_t& read = r->second.members[user].read_seq;
+    bool moved = seq > read;
+    if (moved) read = seq;
+    return moved;
+  });
 }
 
 void MemoryStore::rooms_of(std::string user, Callback<std::vector<RoomState>> done) {
-  PARLEY_MEMORY_STORE_OPEN(done);
-  std::vector<RoomState> out;
-  for (auto& [name, r] : rooms_) {
-    if (auto it = r.readers.find(user); it != r.readers.end()) {
-      out.push_back(RoomState{name, static_cast<int64_t>(r.messages.size()), it->second});
+  run<std::vector<RoomState>>(done, [&]() -> Result<std::vector<RoomState>> {
+    std::vector<RoomState> out;
+    for (auto& [name, r] : rooms_) {
+      if (r.members.count(user)) out.push_back(state(name, r, user));
     }
-  }
-  lock.unlock();
-  done(std::move(out));
+    return out;
+  });
 }
 
 void MemoryStore::after(std::string room, int64_t after, int limit, Callback<MessagePage> done) {
-  PARLEY_MEMORY_STORE_OPEN(done);
-  MessagePage page;
-  if (auto r = rooms_.find(room); r != rooms_.end()) {
+  run<MessagePage>(done, [&]() -> Result<MessagePage> {
+    MessagePage page;
+    auto r = rooms_.find(room);
+    if (r == rooms_.end()) return page;
     auto& all = r->second.messages;
     auto first = static_cast<std::size_t>(std::min<int64_t>(after, static_cast<int64_t>(all.size())));
     std::size_t bytes = 0;
@@ -131,19 +292,19 @@ void MemoryStore::after(std::string room, int64_t after, int limit, Callback<Mes
         page.has_more = true;
         break;
       }
-      page.messages.push_back(all[i]);
+      page.messages.push_back(view(r->second, i));
       bytes += all[i].text.size();
     }
-  }
-  lock.unlock();
-  done(std::move(page));
+    return page;
+  });
 }
 
 void MemoryStore::before(std::string room, std::optional<int64_t> before, int limit,
                          Callback<MessagePage> done) {
-  PARLEY_MEMORY_STORE_OPEN(done);
-  MessagePage page;
-  if (auto r = rooms_.find(room); r != rooms_.end()) {
+  run<MessagePage>(done, [&]() -> Result<MessagePage> {
+    MessagePage page;
+    auto r = rooms_.find(room);
+    if (r == rooms_.end()) return page;
     auto& all = r->second.messages;
     int64_t end = std::min<int64_t>(before.value_or(INT64_MAX) - 1, static_cast<int64_t>(all.size()));
     std::size_t bytes = 0;
@@ -152,31 +313,25 @@ void MemoryStore::before(std::string room, std::optional<int64_t> before, int li
       --begin;
       bytes += all[begin].text.size();
     }
-    if (end > 0) page.messages.assign(all.begin() + begin, all.begin() + end);
+    for (int64_t i = begin; i < end; ++i) page.messages.push_back(view(r->second, static_cast<std::size_t>(i)));
     page.has_more = begin > 0;
-  }
-  lock.unlock();
-  done(std::move(page));
+    return page;
+  });
 }
 
 void MemoryStore::create_user(std::string name, std::string password_hash, Callback<bool> done) {
-  PARLEY_MEMORY_STORE_OPEN(done);
-  bool created = users_.emplace(name, password_hash).second;
-  lock.unlock();
-  if (!created) return done(Status::conflict("user name taken"));
-  done(true);
+  run<bool>(done, [&]() -> Result<bool> {
+    if (!users_.emplace(name, password_hash).second) return Status::conflict("user name taken");
+    return true;
+  });
 }
 
 void MemoryStore::password_hash(std::string name, Callback<std::string> done) {
-  PARLEY_MEMORY_STORE_OPEN(done);
-  auto it = users_.find(name);
-  if (it == users_.end()) {
-    lock.unlock();
-    return done(Status::not_found("no such user"));
-  }
-  std::string hash = it->second;
-  lock.unlock();
-  done(std::move(hash));
+  run<std::string>(done, [&]() -> Result<std::string> {
+    auto it = users_.find(name);
+    if (it == users_.end()) return Status::not_found("no such user");
+    return it->second;
+  });
 }
 
 void MemoryStore::close() {

@@ -1,9 +1,12 @@
 #pragma once
-// A store kept in memory, with the same rules as SqliteStore. Callbacks run on the calling
-// thread before the call returns (a permitted specialisation of the Store contract: "done
-// runs exactly once" still holds). Nothing survives the process. For tests and benchmarks.
+// A store kept in memory, with the same rules as SqliteStore (store/rules.hpp). Callbacks run
+// on the calling thread before the call returns (a permitted specialisation of the Store
+// contract: "done runs exactly once" still holds). Nothing survives the process. For tests
+// and benchmarks.
+#include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <unordered_map>
 
 #include "store/store.hpp"
@@ -13,9 +16,14 @@ namespace parley {
 class MemoryStore final : public Store {
  public:
   void append(AppendRequest req, Callback<Appended> done) override;
-  void create_room(std::string room, Callback<bool> done) override;
+  void create_room(std::string room, RoomKind kind, std::string owner, Callback<bool> done) override;
   void room(std::string room, Callback<RoomState> done) override;
-  void join(std::string room, std::string user, int max_rooms, Callback<RoomState> done) override;
+  void join(JoinRequest req, Callback<RoomState> done) override;
+  void open_direct(std::string room, std::string a, std::string b, int max_rooms, Callback<RoomState> done) override;
+  void moderate(ModerationRequest req, Callback<ModerationResult> done) override;
+  void set_block(std::string user, std::string other, bool on, Callback<std::vector<std::string>> done) override;
+  void blocks_of(std::string user, Callback<std::vector<std::string>> done) override;
+  void search(SearchQuery q, Callback<std::vector<ChatMessage>> done) override;
   void leave(std::string room, std::string user, Callback<bool> done) override;
   void set_read(std::string room, std::string user, int64_t seq, Callback<bool> done) override;
   void rooms_of(std::string user, Callback<std::vector<RoomState>> done) override;
@@ -28,15 +36,32 @@ class MemoryStore final : public Store {
   void close() override;
 
  private:
-  struct Room {
-    std::vector<ChatMessage> messages;        // index i holds seq i+1
-    std::map<std::string, int64_t> readers;   // member → read_seq
+  struct Member {
+    int64_t read_seq = 0;
+    Role role = Role::member;
+    int64_t muted_until = 0;
   };
+  struct Room {
+    RoomKind kind = RoomKind::public_room;
+    std::vector<ChatMessage> messages;        // index i holds seq i+1
+    std::map<std::string, Member> members;
+    std::set<std::string> bans;
+    std::map<int64_t, std::map<std::string, std::set<std::string>>> reactions;  // seq → emoji → users
+  };
+
+  // Runs `fn` under the lock (unavailable once closed), then `done` outside it.
+  template <class T>
+  void run(const Callback<T>& done, const std::function<Result<T>()>& fn);
+  RoomState state(const std::string& name, const Room& r, const std::string& user) const;
+  ChatMessage view(const Room& r, std::size_t index) const;
+  int rooms_count(const std::string& user) const;
+
   std::mutex mu_;  // guards everything below
   bool closed_ = false;
   std::map<std::string, Room> rooms_;
   std::map<std::pair<std::string, std::string>, std::pair<std::string, int64_t>> dedup_;  // (user,id) → (room,seq)
   std::unordered_map<std::string, std::string> users_;
+  std::map<std::string, std::set<std::string>> blocks_;
 };
 
 }  // namespace parley

@@ -6,18 +6,11 @@
 #include <chrono>
 #include <thread>
 
-#include "store/pg_conn.hpp"
-#include "store/sql_jobs.hpp"
+#include "store/pg_store_impl.hpp"
+#include "store/rules.hpp"
 
 namespace parley {
 namespace {
-
-constexpr int kBatchAttempts = 6;
-
-int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 // Schema migrations, applied in order under an advisory lock; schema_version records how
 // many have run. Never edit a migration that has shipped: append a new one.
@@ -48,6 +41,26 @@ constexpr const char* kMigrations[] = {
       PRIMARY KEY(room, seq));
     CREATE UNIQUE INDEX messages_dedup ON messages("user", client_id);
     )sql",
+    // Room kinds, roles, moderation, edits, deletions, reactions and full-text search.
+    R"sql(
+    ALTER TABLE rooms ADD COLUMN kind SMALLINT NOT NULL DEFAULT 0;
+    ALTER TABLE members ADD COLUMN role SMALLINT NOT NULL DEFAULT 0;
+    ALTER TABLE members ADD COLUMN muted_until BIGINT NOT NULL DEFAULT 0;
+    ALTER TABLE messages ADD COLUMN kind SMALLINT NOT NULL DEFAULT 0;
+    ALTER TABLE messages ADD COLUMN target BIGINT NOT NULL DEFAULT 0;
+    ALTER TABLE messages ADD COLUMN edited_ts BIGINT NOT NULL DEFAULT 0;
+    ALTER TABLE messages ADD COLUMN deleted BOOLEAN NOT NULL DEFAULT false;
+    CREATE INDEX messages_by_target ON messages(room, target) WHERE target > 0;
+    CREATE INDEX messages_text ON messages USING gin (to_tsvector('simple', text)) WHERE kind = 0 AND NOT deleted;
+    CREATE TABLE bans(room TEXT NOT NULL, "user" TEXT NOT NULL, PRIMARY KEY(room, "user"));
+    CREATE TABLE blocks("user" TEXT NOT NULL, blocked TEXT NOT NULL, PRIMARY KEY("user", blocked));
+    CREATE TABLE reactions(
+      room TEXT NOT NULL,
+      seq BIGINT NOT NULL,
+      emoji TEXT NOT NULL,
+      "user" TEXT NOT NULL,
+      PRIMARY KEY(room, seq, emoji, "user"));
+    )sql",
 };
 
 constexpr int64_t kMigrationLock = 0x7061726c6579;  // "parley"
@@ -74,28 +87,32 @@ void migrate(PgConn& db) {
 }
 
 void prepare_statements(PgConn& db) {
-  db.prepare("dedup", R"(SELECT room, seq, ts, text FROM messages WHERE "user"=$1 AND client_id=$2)");
+  db.prepare("dedup", R"(SELECT room, seq, ts, text, kind, target FROM messages WHERE "user"=$1 AND client_id=$2)");
   db.prepare("next_seq", "UPDATE rooms SET last_seq = last_seq + 1 WHERE name=$1 RETURNING last_seq");
   db.prepare("insert_message",
-             R"(INSERT INTO messages(room, seq, ts, "user", client_id, text) VALUES($1,$2,$3,$4,$5,$6)
+             R"(INSERT INTO messages(room, seq, ts, "user", client_id, text, kind, target) VALUES($1,$2,$3,$4,$5,$6,$7,$8)
                 ON CONFLICT ("user", client_id) DO NOTHING RETURNING seq)");
-  db.prepare("member_state",
-             R"(SELECT r.last_seq, m.read_seq FROM members m JOIN rooms r ON r.name = m.room
-                WHERE m.room=$1 AND m."user"=$2)");
-  db.prepare("count_rooms", R"(SELECT count(*) FROM members WHERE "user"=$1)");
-  db.prepare("ensure_room", "INSERT INTO rooms(name, last_seq, created_ms) VALUES($1, 0, $2) ON CONFLICT DO NOTHING");
-  db.prepare("add_member", R"(INSERT INTO members(room, "user", read_seq, joined_ms) VALUES($1,$2,0,$3) ON CONFLICT DO NOTHING)");
-  db.prepare("last_seq", "SELECT last_seq FROM rooms WHERE name=$1");
+  db.prepare("last_seq", "SELECT last_seq, kind FROM rooms WHERE name=$1");
   db.prepare("is_member", R"(SELECT 1 FROM members WHERE room=$1 AND "user"=$2)");
-  db.prepare("create_room", "INSERT INTO rooms(name, last_seq, created_ms) VALUES($1, 0, $2) ON CONFLICT DO NOTHING RETURNING 1");
+  db.prepare("create_room",
+             "INSERT INTO rooms(name, last_seq, created_ms, kind) VALUES($1, 0, $2, $3) ON CONFLICT DO NOTHING RETURNING 1");
+  db.prepare("is_blocked", R"(SELECT 1 FROM blocks WHERE "user"=$1 AND blocked=$2)");
+  db.prepare("target", R"(SELECT "user", ts, kind, deleted FROM messages WHERE room=$1 AND seq=$2 FOR UPDATE)");
+  db.prepare("apply_edit", "UPDATE messages SET text=$3, edited_ts=$4 WHERE room=$1 AND seq=$2");
+  db.prepare("apply_delete",
+             "UPDATE messages SET text='', deleted=(seq=$2) WHERE room=$1 AND (seq=$2 OR (target=$2 AND target > 0 AND kind=1))");
+  db.prepare("clear_reactions", "DELETE FROM reactions WHERE room=$1 AND seq=$2");
+  db.prepare("add_reaction", R"(INSERT INTO reactions(room, seq, emoji, "user") VALUES($1,$2,$3,$4) ON CONFLICT DO NOTHING)");
+  db.prepare("del_reaction", R"(DELETE FROM reactions WHERE room=$1 AND seq=$2 AND emoji=$3 AND "user"=$4)");
+  db.prepare("reactions",
+             R"(SELECT seq, emoji, "user" FROM reactions WHERE room=$1 AND seq BETWEEN $2 AND $3
+                ORDER BY seq, emoji COLLATE "C", "user" COLLATE "C")");
+  prepare_room_statements(db);
   db.prepare("ping", "SELECT 1");
-  db.prepare("del_member", R"(DELETE FROM members WHERE room=$1 AND "user"=$2 RETURNING 1)");
-  db.prepare("set_read", R"(UPDATE members SET read_seq=$3 WHERE room=$1 AND "user"=$2 AND read_seq < $3 RETURNING 1)");
-  db.prepare("rooms_of",
-             R"(SELECT m.room, r.last_seq, m.read_seq FROM members m JOIN rooms r ON r.name = m.room
-                WHERE m."user"=$1 ORDER BY m.room COLLATE "C")");
-  db.prepare("after", R"(SELECT seq, ts, "user", client_id, text FROM messages WHERE room=$1 AND seq>$2 ORDER BY seq LIMIT $3)");
-  db.prepare("before", R"(SELECT seq, ts, "user", client_id, text FROM messages WHERE room=$1 AND seq<$2 ORDER BY seq DESC LIMIT $3)");
+  db.prepare("after", R"(SELECT seq, ts, "user", client_id, text, kind, target, edited_ts, deleted::int FROM messages
+                          WHERE room=$1 AND seq>$2 ORDER BY seq LIMIT $3)");
+  db.prepare("before", R"(SELECT seq, ts, "user", client_id, text, kind, target, edited_ts, deleted::int FROM messages
+                           WHERE room=$1 AND seq<$2 ORDER BY seq DESC LIMIT $3)");
   db.prepare("create_user", "INSERT INTO users(name, pw_hash, created_ms) VALUES($1,$2,$3) ON CONFLICT DO NOTHING RETURNING 1");
   db.prepare("pw_hash", "SELECT pw_hash FROM users WHERE name=$1");
 }
@@ -109,83 +126,48 @@ MessagePage page_of(const PgResult& r, const std::string& room, std::size_t limi
       page.has_more = true;
       break;
     }
-    page.messages.push_back(ChatMessage{room, r.int64(i, 0), r.int64(i, 1), r.text(i, 2), r.text(i, 3), r.text(i, 4)});
-    bytes += page.messages.back().text.size();
+    ChatMessage m{room, r.int64(i, 0), r.int64(i, 1), r.text(i, 2), r.text(i, 3), r.text(i, 4)};
+    m.kind = static_cast<EntryKind>(r.int64(i, 5));
+    m.target = r.int64(i, 6);
+    m.edited_ts = r.int64(i, 7);
+    m.deleted = r.int64(i, 8) != 0;
+    bytes += m.text.size();
+    page.messages.push_back(std::move(m));
   }
   return page;
 }
 
-// Deadlocks, serialization failures and lost connections retry (rethrown); any other
-// failed statement fails its own operation.
-struct PgGuard {
-  Status operator()(std::exception_ptr e) const {
-    try {
-      std::rethrow_exception(e);
-    } catch (const PgError& x) {
-      if (x.retryable()) throw;
-      return Status::io_error(x.what());
-    }
+// Fills in the reactions of the page's messages (ascending).
+void read_reactions(PgConn& db, const std::string& room, MessagePage& page) {
+  if (page.messages.empty()) return;
+  auto r = db.run("reactions", {room, page.messages.front().seq, page.messages.back().seq});
+  auto it = page.messages.begin();
+  for (int i = 0; i < r.rows(); ++i) {
+    int64_t seq = r.int64(i, 0);
+    while (it != page.messages.end() && it->seq < seq) ++it;
+    if (it == page.messages.end()) break;
+    if (it->seq != seq) continue;
+    std::string emoji = r.text(i, 1);
+    if (it->reactions.empty() || it->reactions.back().emoji != emoji) it->reactions.push_back(Reaction{emoji, {}});
+    it->reactions.back().users.push_back(r.text(i, 2));
   }
-};
+}
+
+// Applies an edit, deletion or reaction (already checked) to its target message.
+void apply_to_target(PgConn& db, const AppendRequest& req) {
+  switch (req.kind) {
+    case EntryKind::edited: db.run("apply_edit", {req.room, req.target, req.text, req.ts}); return;
+    case EntryKind::deleted:
+      db.run("apply_delete", {req.room, req.target});
+      db.run("clear_reactions", {req.room, req.target});
+      return;
+    case EntryKind::reaction_add: db.run("add_reaction", {req.room, req.target, req.text, req.user}); return;
+    case EntryKind::reaction_remove: db.run("del_reaction", {req.room, req.target, req.text, req.user}); return;
+    case EntryKind::message: return;
+  }
+}
 
 }  // namespace
-
-struct PgStore::Impl {
-  std::unique_ptr<PgConn> write_db;
-  std::unique_ptr<PgConn> read_db;
-  std::unique_ptr<WriteQueue<PgConn>> writer;
-  std::unique_ptr<ReadQueue<PgConn>> reader;
-  Metrics* metrics = nullptr;
-
-  void commit_batch(std::vector<std::unique_ptr<WriteJob<PgConn>>>& batch) {
-    CommitTimer timer(metrics, batch.size());
-    Status commit;
-    for (int attempt = 1;; ++attempt) {
-      try {
-        if (!write_db->ok() && !write_db->reconnect()) throw PgError("postgres connection lost", "08006");
-        write_db->exec("BEGIN");
-        for (auto& op : batch) {
-          write_db->exec("SAVEPOINT op");
-          if (op->apply(*write_db).is_ok()) {
-            write_db->exec("RELEASE op");
-          } else {
-            write_db->exec("ROLLBACK TO op; RELEASE op");
-          }
-        }
-        write_db->exec("COMMIT");
-        commit = Status::ok();
-        break;
-      } catch (const PgError& e) {
-        try { write_db->exec("ROLLBACK"); } catch (const PgError&) {}
-        if (!e.retryable() || attempt == kBatchAttempts) {
-          spdlog::error("store: commit of {} writes failed: {}", batch.size(), e.what());
-          commit = Status::unavailable(e.what());
-          break;
-        }
-        spdlog::warn("store: retrying a batch of {} writes ({}): {}", batch.size(), e.sqlstate, e.what());
-        // On the store's own thread: waiting here holds back only later writes.
-        std::this_thread::sleep_for(std::chrono::milliseconds(20 * attempt));
-      }
-    }
-    timer.stop();
-    for (auto& op : batch) op->complete(commit);
-  }
-
-  template <class T>
-  void write(Store::Callback<T> done, std::function<Result<T>(PgConn&)> run) {
-    queue_write<PgGuard>(*writer, std::move(done), std::move(run));
-  }
-
-  template <class T>
-  void read(Store::Callback<T> done, std::function<Result<T>(PgConn&)> run) {
-    queue_read<PgGuard>(*reader, std::move(done),
-                        std::function<Result<T>(PgConn&)>([run = std::move(run)](PgConn& db) -> Result<T> {
-                          if (!db.ok() && !db.reconnect()) throw PgError("postgres connection lost", "08006");
-                          return run(db);
-                        }),
-                        /*attempts=*/3);
-  }
-};
 
 Result<std::unique_ptr<PgStore>> PgStore::open(const PgStoreOptions& o) {
   auto impl = std::make_unique<Impl>();
@@ -225,30 +207,49 @@ void PgStore::append(AppendRequest req, Callback<Appended> done) {
     auto original = [&]() -> std::optional<Appended> {
       auto d = db.run("dedup", {req.user, req.id});
       if (d.empty()) return std::nullopt;
-      return Appended{ChatMessage{d.text(0, 0), d.int64(0, 1), d.int64(0, 2), req.user, req.id, d.text(0, 3)}, true};
+      Appended a{ChatMessage{d.text(0, 0), d.int64(0, 1), d.int64(0, 2), req.user, req.id, d.text(0, 3)}, true};
+      a.message.kind = static_cast<EntryKind>(d.int64(0, 4));
+      a.message.target = d.int64(0, 5);
+      return a;
     };
     if (auto dup = original()) return *dup;
     if (req.require_member && db.run("is_member", {req.room, req.user}).empty()) {
       if (db.run("last_seq", {req.room}).empty()) return Status::not_found("no room " + req.room);
       return Status::forbidden(req.user + " is not a member of " + req.room);
     }
+    if (!req.peer.empty() && !db.run("is_blocked", {req.peer, req.user}).empty()) {
+      return Status::forbidden(req.peer + " does not accept your messages");
+    }
+    if (req.kind != EntryKind::message) {
+      auto t = db.run("target", {req.room, req.target});
+      std::optional<rules::Target> target;
+      if (!t.empty()) target = rules::Target{t.text(0, 0), t.int64(0, 1), static_cast<EntryKind>(t.int64(0, 2)), t.text(0, 3) == "t"};
+      if (auto s = rules::check_target(req, target); !s.is_ok()) return s;
+    }
     auto next = db.run("next_seq", {req.room});
     if (next.empty()) return Status::not_found("no room " + req.room);
     int64_t seq = next.int64(0, 0);
-    auto inserted = db.run("insert_message", {req.room, seq, req.ts, req.user, req.id, req.text});
+    auto inserted = db.run("insert_message", {req.room, seq, req.ts, req.user, req.id, req.text,
+                                              static_cast<int64_t>(req.kind), req.target});
     if (inserted.empty()) {
       // Another node stored this (user, id) since our lookup: undo our seq, answer with theirs.
       db.exec("ROLLBACK TO op");
       if (auto dup = original()) return *dup;
       return Status::io_error("message id conflict without a stored original");
     }
-    return Appended{ChatMessage{req.room, seq, req.ts, req.user, req.id, req.text}, false};
+    apply_to_target(db, req);
+    ChatMessage m{req.room, seq, req.ts, req.user, req.id, req.text};
+    m.kind = req.kind;
+    m.target = req.target;
+    return Appended{std::move(m), false};
   });
 }
 
-void PgStore::create_room(std::string room, Callback<bool> done) {
+void PgStore::create_room(std::string room, RoomKind kind, std::string owner, Callback<bool> done) {
   impl_->write<bool>(std::move(done), [=](PgConn& db) -> Result<bool> {
-    return !db.run("create_room", {room, now_ms()}).empty();
+    if (db.run("create_room", {room, pg_now_ms(), static_cast<int64_t>(kind)}).empty()) return false;
+    if (!owner.empty()) db.run("add_member", {room, owner, pg_now_ms(), static_cast<int64_t>(Role::owner)});
+    return true;
   });
 }
 
@@ -256,7 +257,9 @@ void PgStore::room(std::string room, Callback<RoomState> done) {
   impl_->read<RoomState>(std::move(done), [=](PgConn& db) -> Result<RoomState> {
     auto r = db.run("last_seq", {room});
     if (r.empty()) return Status::not_found("no room " + room);
-    return RoomState{room, r.int64(0, 0), 0};
+    RoomState s{room, r.int64(0, 0), 0};
+    s.kind = static_cast<RoomKind>(r.int64(0, 1));
+    return s;
   });
 }
 
@@ -267,51 +270,11 @@ void PgStore::ping(Callback<bool> done) {
   });
 }
 
-void PgStore::join(std::string room, std::string user, int max_rooms, Callback<RoomState> done) {
-  impl_->write<RoomState>(std::move(done), [=](PgConn& db) -> Result<RoomState> {
-    auto state = db.run("member_state", {room, user});
-    if (!state.empty()) return RoomState{room, state.int64(0, 0), state.int64(0, 1)};
-    if (db.run("count_rooms", {user}).int64(0, 0) >= max_rooms) {
-      return Status::limit_exceeded("a user may be in at most " + std::to_string(max_rooms) + " rooms");
-    }
-    int64_t now = now_ms();
-    db.run("ensure_room", {room, now});
-    db.run("add_member", {room, user, now});
-    return RoomState{room, db.run("last_seq", {room}).int64(0, 0), 0};
-  });
-}
-
-void PgStore::leave(std::string room, std::string user, Callback<bool> done) {
-  impl_->write<bool>(std::move(done), [=](PgConn& db) -> Result<bool> {
-    if (db.run("del_member", {room, user}).empty()) return Status::not_found("not a member of " + room);
-    return true;
-  });
-}
-
-void PgStore::set_read(std::string room, std::string user, int64_t seq, Callback<bool> done) {
-  impl_->write<bool>(std::move(done), [=](PgConn& db) -> Result<bool> {
-    auto state = db.run("member_state", {room, user});
-    if (state.empty()) return Status::not_found("not a member of " + room);
-    int64_t last = state.int64(0, 0);
-    if (seq > last) {
-      return Status::invalid("seq " + std::to_string(seq) + " is past the room's last seq " + std::to_string(last));
-    }
-    return !db.run("set_read", {room, user, seq}).empty();
-  });
-}
-
-void PgStore::rooms_of(std::string user, Callback<std::vector<RoomState>> done) {
-  impl_->read<std::vector<RoomState>>(std::move(done), [=](PgConn& db) -> Result<std::vector<RoomState>> {
-    auto r = db.run("rooms_of", {user});
-    std::vector<RoomState> rooms;
-    for (int i = 0; i < r.rows(); ++i) rooms.push_back(RoomState{r.text(i, 0), r.int64(i, 1), r.int64(i, 2)});
-    return rooms;
-  });
-}
-
 void PgStore::after(std::string room, int64_t after, int limit, Callback<MessagePage> done) {
   impl_->read<MessagePage>(std::move(done), [=](PgConn& db) -> Result<MessagePage> {
-    return page_of(db.run("after", {room, after, static_cast<int64_t>(limit) + 1}), room, limit);
+    auto page = page_of(db.run("after", {room, after, static_cast<int64_t>(limit) + 1}), room, limit);
+    read_reactions(db, room, page);
+    return page;
   });
 }
 
@@ -319,13 +282,14 @@ void PgStore::before(std::string room, std::optional<int64_t> before, int limit,
   impl_->read<MessagePage>(std::move(done), [=](PgConn& db) -> Result<MessagePage> {
     auto page = page_of(db.run("before", {room, before.value_or(INT64_MAX), static_cast<int64_t>(limit) + 1}), room, limit);
     std::reverse(page.messages.begin(), page.messages.end());
+    read_reactions(db, room, page);
     return page;
   });
 }
 
 void PgStore::create_user(std::string name, std::string password_hash, Callback<bool> done) {
   impl_->write<bool>(std::move(done), [=](PgConn& db) -> Result<bool> {
-    if (db.run("create_user", {name, password_hash, now_ms()}).empty()) return Status::conflict("user name taken");
+    if (db.run("create_user", {name, password_hash, pg_now_ms()}).empty()) return Status::conflict("user name taken");
     return true;
   });
 }

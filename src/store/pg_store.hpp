@@ -32,9 +32,14 @@ class PgStore final : public Store {
   ~PgStore() override;
 
   void append(AppendRequest req, Callback<Appended> done) override;
-  void create_room(std::string room, Callback<bool> done) override;
+  void create_room(std::string room, RoomKind kind, std::string owner, Callback<bool> done) override;
   void room(std::string room, Callback<RoomState> done) override;
-  void join(std::string room, std::string user, int max_rooms, Callback<RoomState> done) override;
+  void join(JoinRequest req, Callback<RoomState> done) override;
+  void open_direct(std::string room, std::string a, std::string b, int max_rooms, Callback<RoomState> done) override;
+  void moderate(ModerationRequest req, Callback<ModerationResult> done) override;
+  void set_block(std::string user, std::string other, bool on, Callback<std::vector<std::string>> done) override;
+  void blocks_of(std::string user, Callback<std::vector<std::string>> done) override;
+  void search(SearchQuery q, Callback<std::vector<ChatMessage>> done) override;
   void leave(std::string room, std::string user, Callback<bool> done) override;
   void set_read(std::string room, std::string user, int64_t seq, Callback<bool> done) override;
   void rooms_of(std::string user, Callback<std::vector<RoomState>> done) override;

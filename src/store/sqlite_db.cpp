@@ -34,6 +34,40 @@ constexpr const char* kMigrations[] = {
       PRIMARY KEY(room, seq)) WITHOUT ROWID;
     CREATE UNIQUE INDEX messages_dedup ON messages(user, client_id);
     )sql",
+    // Room kinds, roles, moderation, edits, deletions, reactions and full-text search.
+    // message_text holds the searchable text of live messages; messages.fts_id is its rowid.
+    R"sql(
+    ALTER TABLE rooms ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE members ADD COLUMN role INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE members ADD COLUMN muted_until INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE messages ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE messages ADD COLUMN target INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE messages ADD COLUMN edited_ts INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE messages ADD COLUMN fts_id INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX messages_by_target ON messages(room, target) WHERE target > 0;
+    CREATE TABLE bans(
+      room TEXT NOT NULL,
+      user TEXT NOT NULL,
+      PRIMARY KEY(room, user)) WITHOUT ROWID;
+    CREATE TABLE blocks(
+      user TEXT NOT NULL,
+      blocked TEXT NOT NULL,
+      PRIMARY KEY(user, blocked)) WITHOUT ROWID;
+    CREATE TABLE reactions(
+      room TEXT NOT NULL,
+      seq INTEGER NOT NULL,
+      emoji TEXT NOT NULL,
+      user TEXT NOT NULL,
+      PRIMARY KEY(room, seq, emoji, user)) WITHOUT ROWID;
+    CREATE VIRTUAL TABLE message_text USING fts5(text, room UNINDEXED, seq UNINDEXED);
+    CREATE TEMP TABLE fts_backfill(room TEXT, seq INTEGER, n INTEGER, PRIMARY KEY(room, seq)) WITHOUT ROWID;
+    INSERT INTO fts_backfill SELECT room, seq, row_number() OVER (ORDER BY ts, room, seq) FROM messages;
+    INSERT INTO message_text(rowid, text, room, seq)
+      SELECT b.n, m.text, m.room, m.seq FROM messages m JOIN fts_backfill b ON b.room = m.room AND b.seq = m.seq;
+    UPDATE messages SET fts_id = (SELECT n FROM fts_backfill b WHERE b.room = messages.room AND b.seq = messages.seq);
+    DROP TABLE fts_backfill;
+    )sql",
 };
 
 }  // namespace
@@ -118,6 +152,8 @@ void SqliteDb::exec(const char* sql) {
 }
 
 int SqliteDb::changes() const { return sqlite3_changes(db_); }
+
+int64_t SqliteDb::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
 
 void SqliteDb::migrate() {
   auto& version = prepare("PRAGMA user_version");

@@ -66,6 +66,7 @@ class SqliteDb {
   void run(const char* sql);
   void exec(const char* sql);
   int changes() const;
+  int64_t last_insert_rowid() const;
 
  private:
   explicit SqliteDb(sqlite3* db) : db_(db) {}

@@ -1,32 +1,10 @@
-#include "store/sqlite_store.hpp"
-
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
-#include <chrono>
 
-#include "metrics/metrics.hpp"
-#include "store/sqlite_db.hpp"
-#include "store/sql_jobs.hpp"
+#include "store/rules.hpp"
+#include "store/sqlite_store_impl.hpp"
 
 namespace parley {
 namespace {
-
-int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-// A failed SQLite statement fails its own operation only.
-struct SqliteGuard {
-  Status operator()(std::exception_ptr e) const {
-    try {
-      std::rethrow_exception(e);
-    } catch (const SqliteError& x) {
-      return Status::io_error(x.what());
-    }
-  }
-};
 
 // Reads up to `limit` rows (the query asks for limit + 1 to learn has_more), stopping early
 // at kMaxPageTextBytes.
@@ -39,80 +17,81 @@ MessagePage read_page(Statement& st, std::size_t limit) {
       st.bind();  // reset: the rest of the rows are not needed
       break;
     }
-    page.messages.push_back(ChatMessage{"", st.int64(0), st.int64(1), st.text(2), st.text(3), st.text(4)});
-    bytes += page.messages.back().text.size();
+    ChatMessage m{"", st.int64(0), st.int64(1), st.text(2), st.text(3), st.text(4)};
+    m.kind = static_cast<EntryKind>(st.int64(5));
+    m.target = st.int64(6);
+    m.edited_ts = st.int64(7);
+    m.deleted = st.int64(8) != 0;
+    bytes += m.text.size();
+    page.messages.push_back(std::move(m));
   }
   return page;
 }
 
-}  // namespace
+// Fills in the reactions of the page's messages: one range read.
+void read_reactions(SqliteDb& db, const std::string& room, MessagePage& page) {
+  if (page.messages.empty()) return;
+  auto& st = db.prepare(
+      "SELECT seq, emoji, user FROM reactions WHERE room=?1 AND seq BETWEEN ?2 AND ?3 ORDER BY seq, emoji, user");
+  st.bind(room, page.messages.front().seq, page.messages.back().seq);
+  auto it = page.messages.begin();
+  while (st.step()) {
+    int64_t seq = st.int64(0);
+    while (it != page.messages.end() && it->seq < seq) ++it;
+    if (it == page.messages.end()) break;
+    if (it->seq != seq) continue;
+    std::string emoji = st.text(1);
+    if (it->reactions.empty() || it->reactions.back().emoji != emoji) it->reactions.push_back(Reaction{emoji, {}});
+    it->reactions.back().users.push_back(st.text(2));
+  }
+  st.bind();
+}
 
-struct SqliteStore::Impl {
-  std::unique_ptr<SqliteDb> write_db;
-  std::unique_ptr<SqliteDb> read_db;
-  std::unique_ptr<WriteQueue<SqliteDb>> writer;
-  std::unique_ptr<ReadQueue<SqliteDb>> reader;
-  Metrics* metrics = nullptr;
+// The target of an edit, deletion or reaction, and its full-text rowid.
+std::optional<rules::Target> read_target(SqliteDb& db, const std::string& room, int64_t seq, int64_t& fts_id) {
+  auto& st = db.prepare("SELECT user, ts, kind, deleted, fts_id FROM messages WHERE room=?1 AND seq=?2");
+  st.bind(room, seq);
+  if (!st.step()) return std::nullopt;
+  rules::Target t{st.text(0), st.int64(1), static_cast<EntryKind>(st.int64(2)), st.int64(3) != 0};
+  fts_id = st.int64(4);
+  st.bind();
+  return t;
+}
 
-  // One transaction for the whole batch, without a savepoint per operation: an operation
-  // that fails cleanly has written nothing (see WriteJob), and a savepoint would copy every
-  // page the next operation touches into the statement journal. Only when an operation
-  // breaks midway is the batch rolled back and run again one transaction per operation, so
-  // that the broken one fails alone.
-  void commit_batch(std::vector<std::unique_ptr<WriteJob<SqliteDb>>>& batch) {
-    CommitTimer timer(metrics, batch.size());
-    Status commit;
-    bool broken = false;
-    try {
-      write_db->run("BEGIN IMMEDIATE");
-      for (auto& op : batch) {
-        op->apply(*write_db);
-        if (op->broke()) {
-          broken = true;
-          break;
-        }
-      }
-      if (broken) {
-        write_db->run("ROLLBACK");
-      } else {
-        write_db->run("COMMIT");
-      }
-    } catch (const SqliteError& e) {
-      spdlog::error("store: commit of {} writes failed: {}", batch.size(), e.what());
-      commit = Status::io_error(e.what());
-      try { write_db->exec("ROLLBACK"); } catch (const SqliteError&) {}
-    }
-    if (!broken) {
-      timer.stop();
-      for (auto& op : batch) op->complete(commit);
+// Applies an edit, deletion or reaction (already checked) to its target message.
+void apply_to_target(SqliteDb& db, const AppendRequest& req, int64_t fts_id) {
+  switch (req.kind) {
+    case EntryKind::edited:
+      db.prepare("UPDATE messages SET text=?3, edited_ts=?4 WHERE room=?1 AND seq=?2")
+          .bind(req.room, req.target, req.text, req.ts)
+          .step();
+      db.prepare("UPDATE message_text SET text=?2 WHERE rowid=?1").bind(fts_id, req.text).step();
       return;
-    }
-    for (auto& op : batch) op->complete(commit_alone(*op));
+    case EntryKind::deleted:
+      db.prepare(
+            "UPDATE messages SET text='', deleted=(seq=?2) WHERE room=?1 AND "
+            "(seq=?2 OR (target=?2 AND target > 0 AND kind=1))")
+          .bind(req.room, req.target)
+          .step();
+      db.prepare("DELETE FROM message_text WHERE rowid=?1").bind(fts_id).step();
+      db.prepare("DELETE FROM reactions WHERE room=?1 AND seq=?2").bind(req.room, req.target).step();
+      return;
+    case EntryKind::reaction_add:
+      db.prepare("INSERT OR IGNORE INTO reactions(room, seq, emoji, user) VALUES(?1,?2,?3,?4)")
+          .bind(req.room, req.target, req.text, req.user)
+          .step();
+      return;
+    case EntryKind::reaction_remove:
+      db.prepare("DELETE FROM reactions WHERE room=?1 AND seq=?2 AND emoji=?3 AND user=?4")
+          .bind(req.room, req.target, req.text, req.user)
+          .step();
+      return;
+    case EntryKind::message:
+      return;
   }
+}
 
-  // The slow path: `op` in a transaction of its own; rolled back if it breaks.
-  Status commit_alone(WriteJob<SqliteDb>& op) {
-    try {
-      write_db->run("BEGIN IMMEDIATE");
-      op.apply(*write_db);
-      write_db->run(op.broke() ? "ROLLBACK" : "COMMIT");
-      return Status::ok();  // a broken op reports its own error through its result
-    } catch (const SqliteError& e) {
-      try { write_db->exec("ROLLBACK"); } catch (const SqliteError&) {}
-      return Status::io_error(e.what());
-    }
-  }
-
-  template <class T>
-  void write(Store::Callback<T> done, std::function<Result<T>(SqliteDb&)> run) {
-    queue_write<SqliteGuard>(*writer, std::move(done), std::move(run));
-  }
-
-  template <class T>
-  void read(Store::Callback<T> done, std::function<Result<T>(SqliteDb&)> run) {
-    queue_read<SqliteGuard>(*reader, std::move(done), std::move(run));
-  }
-};
+}  // namespace
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteStoreOptions& o) {
   auto impl = std::make_unique<Impl>();
@@ -141,12 +120,15 @@ void SqliteStore::close() {
   impl_->reader->stop();
 }
 
+
 void SqliteStore::append(AppendRequest req, Callback<Appended> done) {
   impl_->write<Appended>(std::move(done), [req = std::move(req)](SqliteDb& db) -> Result<Appended> {
-    auto& dup = db.prepare("SELECT room, seq, ts, text FROM messages WHERE user=?1 AND client_id=?2");
+    auto& dup = db.prepare("SELECT room, seq, ts, text, kind, target FROM messages WHERE user=?1 AND client_id=?2");
     dup.bind(req.user, req.id);
     if (dup.step()) {
       Appended a{ChatMessage{dup.text(0), dup.int64(1), dup.int64(2), req.user, req.id, dup.text(3)}, true};
+      a.message.kind = static_cast<EntryKind>(dup.int64(4));
+      a.message.target = dup.int64(5);
       dup.bind();
       return a;
     }
@@ -164,31 +146,63 @@ void SqliteStore::append(AppendRequest req, Callback<Appended> done) {
         return Status::forbidden(req.user + " is not a member of " + req.room);
       }
     }
+    if (!req.peer.empty()) {
+      auto& blocked = db.prepare("SELECT 1 FROM blocks WHERE user=?1 AND blocked=?2");
+      blocked.bind(req.peer, req.user);
+      bool is_blocked = blocked.step();
+      blocked.bind();
+      if (is_blocked) return Status::forbidden(req.peer + " does not accept your messages");
+    }
+    int64_t fts_id = 0;
+    if (req.kind != EntryKind::message) {
+      if (auto s = rules::check_target(req, read_target(db, req.room, req.target, fts_id)); !s.is_ok()) return s;
+    }
     auto& next = db.prepare("UPDATE rooms SET last_seq = last_seq + 1 WHERE name=?1 RETURNING last_seq");
     next.bind(req.room);
     if (!next.step()) return Status::not_found("no room " + req.room);
     int64_t seq = next.int64(0);
     while (next.step()) {}
-    db.prepare("INSERT INTO messages(room, seq, ts, user, client_id, text) VALUES(?1,?2,?3,?4,?5,?6)")
-        .bind(req.room, seq, req.ts, req.user, req.id, req.text)
+    int64_t own_fts = 0;
+    if (req.kind == EntryKind::message) {
+      db.prepare("INSERT INTO message_text(text, room, seq) VALUES(?1, ?2, ?3)").bind(req.text, req.room, seq).step();
+      own_fts = db.last_insert_rowid();
+    }
+    db.prepare(
+          "INSERT INTO messages(room, seq, ts, user, client_id, text, kind, target, fts_id) "
+          "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)")
+        .bind(req.room, seq, req.ts, req.user, req.id, req.text, static_cast<int64_t>(req.kind), req.target, own_fts)
         .step();
-    return Appended{ChatMessage{req.room, seq, req.ts, req.user, req.id, req.text}, false};
+    apply_to_target(db, req, fts_id);
+    ChatMessage m{req.room, seq, req.ts, req.user, req.id, req.text};
+    m.kind = req.kind;
+    m.target = req.target;
+    return Appended{std::move(m), false};
   });
 }
 
-void SqliteStore::create_room(std::string room, Callback<bool> done) {
+void SqliteStore::create_room(std::string room, RoomKind kind, std::string owner, Callback<bool> done) {
   impl_->write<bool>(std::move(done), [=](SqliteDb& db) -> Result<bool> {
-    db.prepare("INSERT OR IGNORE INTO rooms(name, last_seq, created_ms) VALUES(?1, 0, ?2)").bind(room, now_ms()).step();
-    return db.changes() > 0;
+    int64_t now = sqlite_now_ms();
+    db.prepare("INSERT OR IGNORE INTO rooms(name, last_seq, created_ms, kind) VALUES(?1, 0, ?2, ?3)")
+        .bind(room, now, static_cast<int64_t>(kind))
+        .step();
+    if (db.changes() == 0) return false;
+    if (!owner.empty()) {
+      db.prepare("INSERT INTO members(room, user, read_seq, joined_ms, role) VALUES(?1, ?2, 0, ?3, ?4)")
+          .bind(room, owner, now, static_cast<int64_t>(Role::owner))
+          .step();
+    }
+    return true;
   });
 }
 
 void SqliteStore::room(std::string room, Callback<RoomState> done) {
   impl_->read<RoomState>(std::move(done), [=](SqliteDb& db) -> Result<RoomState> {
-    auto& st = db.prepare("SELECT last_seq FROM rooms WHERE name=?1");
+    auto& st = db.prepare("SELECT last_seq, kind FROM rooms WHERE name=?1");
     st.bind(room);
     if (!st.step()) return Status::not_found("no room " + room);
     RoomState s{room, st.int64(0), 0};
+    s.kind = static_cast<RoomKind>(st.int64(1));
     st.bind();
     return s;
   });
@@ -205,80 +219,15 @@ void SqliteStore::ping(Callback<bool> done) {
   });
 }
 
-void SqliteStore::join(std::string room, std::string user, int max_rooms, Callback<RoomState> done) {
-  impl_->write<RoomState>(std::move(done), [=](SqliteDb& db) -> Result<RoomState> {
-    auto& state = db.prepare(
-        "SELECT r.last_seq, m.read_seq FROM members m JOIN rooms r ON r.name = m.room "
-        "WHERE m.room=?1 AND m.user=?2");
-    state.bind(room, user);
-    if (state.step()) {
-      RoomState s{room, state.int64(0), state.int64(1)};
-      state.bind();
-      return s;
-    }
-    auto& count = db.prepare("SELECT count(*) FROM members WHERE user=?1");
-    count.bind(user);
-    count.step();
-    int64_t n = count.int64(0);
-    count.bind();
-    if (n >= max_rooms) return Status::limit_exceeded("a user may be in at most " + std::to_string(max_rooms) + " rooms");
-    int64_t now = now_ms();
-    db.prepare("INSERT OR IGNORE INTO rooms(name, last_seq, created_ms) VALUES(?1, 0, ?2)").bind(room, now).step();
-    db.prepare("INSERT INTO members(room, user, read_seq, joined_ms) VALUES(?1, ?2, 0, ?3)")
-        .bind(room, user, now)
-        .step();
-    auto& last = db.prepare("SELECT last_seq FROM rooms WHERE name=?1");
-    last.bind(room);
-    last.step();
-    RoomState s{room, last.int64(0), 0};
-    last.bind();
-    return s;
-  });
-}
-
-void SqliteStore::leave(std::string room, std::string user, Callback<bool> done) {
-  impl_->write<bool>(std::move(done), [=](SqliteDb& db) -> Result<bool> {
-    db.prepare("DELETE FROM members WHERE room=?1 AND user=?2").bind(room, user).step();
-    if (db.changes() == 0) return Status::not_found("not a member of " + room);
-    return true;
-  });
-}
-
-void SqliteStore::set_read(std::string room, std::string user, int64_t seq, Callback<bool> done) {
-  impl_->write<bool>(std::move(done), [=](SqliteDb& db) -> Result<bool> {
-    auto& state = db.prepare(
-        "SELECT r.last_seq, m.read_seq FROM members m JOIN rooms r ON r.name = m.room "
-        "WHERE m.room=?1 AND m.user=?2");
-    state.bind(room, user);
-    if (!state.step()) return Status::not_found("not a member of " + room);
-    int64_t last = state.int64(0), read = state.int64(1);
-    state.bind();
-    if (seq > last) return Status::invalid("seq " + std::to_string(seq) + " is past the room's last seq " + std::to_string(last));
-    if (seq <= read) return false;
-    db.prepare("UPDATE members SET read_seq=?3 WHERE room=?1 AND user=?2").bind(room, user, seq).step();
-    return true;
-  });
-}
-
-void SqliteStore::rooms_of(std::string user, Callback<std::vector<RoomState>> done) {
-  impl_->read<std::vector<RoomState>>(std::move(done), [=](SqliteDb& db) -> Result<std::vector<RoomState>> {
-    auto& st = db.prepare(
-        "SELECT m.room, r.last_seq, m.read_seq FROM members m JOIN rooms r ON r.name = m.room "
-        "WHERE m.user=?1 ORDER BY m.room");
-    st.bind(user);
-    std::vector<RoomState> rooms;
-    while (st.step()) rooms.push_back(RoomState{st.text(0), st.int64(1), st.int64(2)});
-    return rooms;
-  });
-}
-
 void SqliteStore::after(std::string room, int64_t after, int limit, Callback<MessagePage> done) {
   impl_->read<MessagePage>(std::move(done), [=](SqliteDb& db) -> Result<MessagePage> {
     auto& st = db.prepare(
-        "SELECT seq, ts, user, client_id, text FROM messages WHERE room=?1 AND seq>?2 ORDER BY seq LIMIT ?3");
+        "SELECT seq, ts, user, client_id, text, kind, target, edited_ts, deleted FROM messages "
+        "WHERE room=?1 AND seq>?2 ORDER BY seq LIMIT ?3");
     st.bind(room, after, limit + 1);
     auto page = read_page(st, limit);
     for (auto& m : page.messages) m.room = room;
+    read_reactions(db, room, page);
     return page;
   });
 }
@@ -287,12 +236,13 @@ void SqliteStore::before(std::string room, std::optional<int64_t> before, int li
                          Callback<MessagePage> done) {
   impl_->read<MessagePage>(std::move(done), [=](SqliteDb& db) -> Result<MessagePage> {
     auto& st = db.prepare(
-        "SELECT seq, ts, user, client_id, text FROM messages WHERE room=?1 AND seq<?2 "
-        "ORDER BY seq DESC LIMIT ?3");
+        "SELECT seq, ts, user, client_id, text, kind, target, edited_ts, deleted FROM messages "
+        "WHERE room=?1 AND seq<?2 ORDER BY seq DESC LIMIT ?3");
     st.bind(room, before.value_or(INT64_MAX), limit + 1);
     auto page = read_page(st, limit);
     std::reverse(page.messages.begin(), page.messages.end());
     for (auto& m : page.messages) m.room = room;
+    read_reactions(db, room, page);
     return page;
   });
 }
@@ -300,7 +250,7 @@ void SqliteStore::before(std::string room, std::optional<int64_t> before, int li
 void SqliteStore::create_user(std::string name, std::string password_hash, Callback<bool> done) {
   impl_->write<bool>(std::move(done), [=](SqliteDb& db) -> Result<bool> {
     db.prepare("INSERT OR IGNORE INTO users(name, pw_hash, created_ms) VALUES(?1, ?2, ?3)")
-        .bind(name, password_hash, now_ms())
+        .bind(name, password_hash, sqlite_now_ms())
         .step();
     if (db.changes() == 0) return Status::conflict("user name taken");
     return true;

@@ -2,8 +2,8 @@
 // The embedded store: one SQLite file in WAL mode.
 //
 // Threads: one writer thread owns the write connection and commits whatever has queued up
-// in one transaction (group commit, at most `commit_batch` operations), each operation in its
-// own savepoint so one failure does not undo the others; callbacks run after COMMIT, in order.
+// in one transaction (group commit, at most `commit_batch` operations); callbacks run after
+// COMMIT, in order.
 // One reader thread serves reads from its own connection (WAL: readers never wait for writers).
 #include <memory>
 #include <string>
@@ -28,9 +28,14 @@ class SqliteStore final : public Store {
   ~SqliteStore() override;
 
   void append(AppendRequest req, Callback<Appended> done) override;
-  void create_room(std::string room, Callback<bool> done) override;
+  void create_room(std::string room, RoomKind kind, std::string owner, Callback<bool> done) override;
   void room(std::string room, Callback<RoomState> done) override;
-  void join(std::string room, std::string user, int max_rooms, Callback<RoomState> done) override;
+  void join(JoinRequest req, Callback<RoomState> done) override;
+  void open_direct(std::string room, std::string a, std::string b, int max_rooms, Callback<RoomState> done) override;
+  void moderate(ModerationRequest req, Callback<ModerationResult> done) override;
+  void set_block(std::string user, std::string other, bool on, Callback<std::vector<std::string>> done) override;
+  void blocks_of(std::string user, Callback<std::vector<std::string>> done) override;
+  void search(SearchQuery q, Callback<std::vector<ChatMessage>> done) override;
   void leave(std::string room, std::string user, Callback<bool> done) override;
   void set_read(std::string room, std::string user, int64_t seq, Callback<bool> done) override;
   void rooms_of(std::string user, Callback<std::vector<RoomState>> done) override;

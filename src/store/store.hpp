@@ -27,6 +27,60 @@ struct AppendRequest {
   // Checked inside the write, so that no removal can slip in between: the user must be a
   // member of the room (the hub checks WebSocket senders itself; the server API relies on this).
   bool require_member = false;
+  // What to store. Anything but a message acts on the message `target` of the same room,
+  // which must exist and not be deleted (Status::not_found):
+  // - edited: `text` replaces its text; only its author, within `edit_window_ms` of its ts
+  //   (Status::forbidden);
+  // - deleted: it becomes a tombstone (its text and its edits' texts are erased); its author,
+  //   or anyone when `moderator` (Status::forbidden);
+  // - reaction_add / reaction_remove: `text` is the emoji; (user, emoji) is added or removed.
+  EntryKind kind = EntryKind::message;
+  int64_t target = 0;
+  int64_t edit_window_ms = 0;
+  bool moderator = false;
+  // Non-empty for a direct room: refused (Status::forbidden) if this user blocks `user`.
+  std::string peer;
+};
+
+// How a user comes to join a room (JoinRequest::mode).
+enum class JoinMode : uint8_t {
+  open,    // the user's own `join`: a missing room is created public with the user as owner;
+           // private and direct rooms refuse (forbidden)
+  invite,  // `actor` invites `user` into an existing room: private rooms need a moderator
+           // or owner, public rooms any member; never into a direct room
+  admin,   // the server API: any existing room but a direct one
+};
+
+struct JoinRequest {
+  std::string room;
+  std::string user;
+  int max_rooms = 500;   // would exceed this many memberships: Status::limit_exceeded
+  JoinMode mode = JoinMode::open;
+  std::string actor;     // JoinMode::invite
+};
+
+// A moderator's action on `target` in `room`. `actor` empty: the server API, which may act
+// on anyone. Otherwise the actor must be a member of at least moderator role (owner for
+// set_role) and of a higher role than the target; no action applies to a direct room.
+struct ModerationRequest {
+  std::string room;
+  std::string actor;
+  std::string target;
+  ModerationAction action = ModerationAction::kick;
+  int64_t muted_until = 0;      // mute: ms since the epoch; 0 unmutes
+  Role role = Role::member;     // set_role: moderator or member
+};
+
+struct ModerationResult {
+  bool was_member = false;      // the target was a member before the action
+  RoomState target_state;       // the target's membership after mute / set_role
+};
+
+struct SearchQuery {
+  std::string user;             // only rooms this user is a member of
+  std::string words;            // all must occur (whole words, any case)
+  std::string room;             // empty: every room of the user
+  int limit = 20;
 };
 
 struct Appended {
@@ -50,15 +104,35 @@ class Store {
   // (Status::not_found); with require_member, the user must be a member (Status::forbidden).
   virtual void append(AppendRequest req, Callback<Appended> done) = 0;
 
-  // Creates an empty room. Returns true if it was created, false if it existed already.
-  virtual void create_room(std::string room, Callback<bool> done) = 0;
+  // Creates an empty room of `kind`. Returns true if it was created, false if it existed
+  // already. With an `owner`, a created room gets the owner as its first member (role owner).
+  virtual void create_room(std::string room, RoomKind kind, std::string owner, Callback<bool> done) = 0;
 
   // The room's last_seq (read_seq is 0). Unknown room: Status::not_found.
   virtual void room(std::string room, Callback<RoomState> done) = 0;
 
-  // Makes `user` a member of `room`, creating the room if needed. Already a member: ok, no
-  // change. Would exceed `max_rooms` memberships: Status::limit_exceeded.
-  virtual void join(std::string room, std::string user, int max_rooms, Callback<RoomState> done) = 0;
+  // Makes `user` a member of `room` under the rules of `req.mode` (see JoinMode). Already a
+  // member: ok, no change. Banned, or not allowed in: Status::forbidden; no such room (invite,
+  // admin): Status::not_found; would exceed `max_rooms` memberships: Status::limit_exceeded.
+  virtual void join(JoinRequest req, Callback<RoomState> done) = 0;
+
+  // The direct room `room` of users `a` and `b` (a != b), created with both as members if
+  // missing. Returns a's view. Status::forbidden if b blocks a.
+  virtual void open_direct(std::string room, std::string a, std::string b, int max_rooms,
+                           Callback<RoomState> done) = 0;
+
+  // Applies a moderation action (see ModerationRequest). Status::forbidden when the actor
+  // lacks the role; Status::not_found for a kick, mute or set_role of a non-member.
+  virtual void moderate(ModerationRequest req, Callback<ModerationResult> done) = 0;
+
+  // Adds (`on`) or removes `other` in `user`'s block list; returns the list after, sorted.
+  virtual void set_block(std::string user, std::string other, bool on, Callback<std::vector<std::string>> done) = 0;
+
+  // `user`'s block list, sorted.
+  virtual void blocks_of(std::string user, Callback<std::vector<std::string>> done) = 0;
+
+  // Messages (not deleted; current text) matching `q`, newest first, from q.user's rooms.
+  virtual void search(SearchQuery q, Callback<std::vector<ChatMessage>> done) = 0;
 
   // Ends the membership. Not a member: Status::not_found.
   virtual void leave(std::string room, std::string user, Callback<bool> done) = 0;
@@ -67,9 +141,12 @@ class Store {
   // already at or past `seq`. Not a member: not_found; seq above the room's last: invalid.
   virtual void set_read(std::string room, std::string user, int64_t seq, Callback<bool> done) = 0;
 
-  // The rooms `user` is a member of, with last_seq and the user's read_seq; empty if none.
+  // The rooms `user` is a member of, with last_seq, the user's read_seq, kind, role, peer and
+  // muted_until; empty if none.
   virtual void rooms_of(std::string user, Callback<std::vector<RoomState>> done) = 0;
 
+  // Pages hold every entry kind; messages come with their current state (edited_ts, deleted,
+  // reactions).
   // Up to `limit` messages with seq > after, ascending; has_more if newer ones exist. Pages
   // hold fewer messages when kMaxPageTextBytes is reached (at least one message).
   virtual void after(std::string room, int64_t after, int limit, Callback<MessagePage> done) = 0;

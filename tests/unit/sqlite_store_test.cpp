@@ -39,7 +39,7 @@ class SqliteStoreTest : public ::testing::Test {
     store_ = std::move(s.value);
   }
   Result<RoomState> join(const std::string& room, const std::string& user, int max = 10) {
-    return call<RoomState>([&](auto cb) { store_->join(room, user, max, cb); });
+    return call<RoomState>([&](auto cb) { store_->join(JoinRequest{room, user, max}, cb); });
   }
   Result<Appended> append(const std::string& room, const std::string& user, const std::string& id) {
     return call<Appended>([&](auto cb) { store_->append({room, user, id, "text " + id, 1000}, cb); });

@@ -1,0 +1,205 @@
+// PgStore: rooms, membership, moderation, block lists and search.
+#include "store/pg_store_impl.hpp"
+#include "store/rules.hpp"
+
+namespace parley {
+namespace {
+
+// The columns of a member's view of a room (read by read_state); the caller adds WHERE.
+const std::string kMemberView =
+    R"(SELECT m.room, r.last_seq, m.read_seq, r.kind, m.role, m.muted_until,
+         CASE WHEN r.kind = 2 THEN (SELECT o."user" FROM members o WHERE o.room = m.room AND o."user" <> m."user" LIMIT 1)
+         ELSE '' END FROM members m JOIN rooms r ON r.name = m.room )";
+
+RoomState read_state(const PgResult& r, int i) {
+  RoomState s{r.text(i, 0), r.int64(i, 1), r.int64(i, 2)};
+  s.kind = static_cast<RoomKind>(r.int64(i, 3));
+  s.role = static_cast<Role>(r.int64(i, 4));
+  s.muted_until = r.int64(i, 5);
+  s.peer = r.text(i, 6);
+  return s;
+}
+
+std::optional<RoomState> member_state(PgConn& db, const std::string& room, const std::string& user) {
+  auto r = db.run("member_state", {room, user});
+  if (r.empty()) return std::nullopt;
+  return read_state(r, 0);
+}
+
+std::optional<Role> role_of(PgConn& db, const std::string& room, const std::string& user) {
+  auto r = db.run("role_of", {room, user});
+  if (r.empty()) return std::nullopt;
+  return static_cast<Role>(r.int64(0, 0));
+}
+
+// The room's kind, its row locked until the transaction ends: membership changes of one room
+// happen one at a time across nodes.
+std::optional<RoomKind> lock_room(PgConn& db, const std::string& room) {
+  auto r = db.run("lock_room", {room});
+  if (r.empty()) return std::nullopt;
+  return static_cast<RoomKind>(r.int64(0, 0));
+}
+
+Status check_room_limit(PgConn& db, const std::string& user, int max_rooms) {
+  if (db.run("count_rooms", {user}).int64(0, 0) >= max_rooms) {
+    return Status::limit_exceeded("a user may be in at most " + std::to_string(max_rooms) + " rooms");
+  }
+  return Status::ok();
+}
+
+std::vector<std::string> read_blocks(PgConn& db, const std::string& user) {
+  auto r = db.run("blocks_of", {user});
+  std::vector<std::string> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(r.text(i, 0));
+  return out;
+}
+
+}  // namespace
+
+void prepare_room_statements(PgConn& db) {
+  db.prepare("member_state", kMemberView + R"(WHERE m.room=$1 AND m."user"=$2)");
+  db.prepare("rooms_of", kMemberView + R"(WHERE m."user"=$1 ORDER BY m.room COLLATE "C")");
+  db.prepare("role_of", R"(SELECT role FROM members WHERE room=$1 AND "user"=$2)");
+  db.prepare("lock_room", "SELECT kind FROM rooms WHERE name=$1 FOR UPDATE");
+  db.prepare("is_banned", R"(SELECT 1 FROM bans WHERE room=$1 AND "user"=$2)");
+  db.prepare("count_members", "SELECT count(*) FROM members WHERE room=$1");
+  db.prepare("count_rooms", R"(SELECT count(*) FROM members WHERE "user"=$1)");
+  db.prepare("ensure_room",
+             "INSERT INTO rooms(name, last_seq, created_ms, kind) VALUES($1, 0, $2, $3) ON CONFLICT DO NOTHING");
+  db.prepare("add_member",
+             R"(INSERT INTO members(room, "user", read_seq, joined_ms, role) VALUES($1,$2,0,$3,$4) ON CONFLICT DO NOTHING)");
+  db.prepare("del_member", R"(DELETE FROM members WHERE room=$1 AND "user"=$2 RETURNING 1)");
+  db.prepare("ban", R"(INSERT INTO bans(room, "user") VALUES($1,$2) ON CONFLICT DO NOTHING)");
+  db.prepare("unban", R"(DELETE FROM bans WHERE room=$1 AND "user"=$2)");
+  db.prepare("mute", R"(UPDATE members SET muted_until=$3 WHERE room=$1 AND "user"=$2)");
+  db.prepare("set_role", R"(UPDATE members SET role=$3 WHERE room=$1 AND "user"=$2)");
+  db.prepare("block", R"(INSERT INTO blocks("user", blocked) VALUES($1,$2) ON CONFLICT DO NOTHING)");
+  db.prepare("unblock", R"(DELETE FROM blocks WHERE "user"=$1 AND blocked=$2)");
+  db.prepare("blocks_of", R"(SELECT blocked FROM blocks WHERE "user"=$1 ORDER BY blocked COLLATE "C")");
+  db.prepare("set_read", R"(UPDATE members SET read_seq=$3 WHERE room=$1 AND "user"=$2 AND read_seq < $3 RETURNING 1)");
+  db.prepare("search",
+             R"(SELECT m.room, m.seq, m.ts, m."user", m.client_id, m.text, m.edited_ts FROM messages m
+                JOIN members mm ON mm.room = m.room AND mm."user" = $2
+                WHERE to_tsvector('simple', m.text) @@ plainto_tsquery('simple', $1) AND m.kind = 0 AND NOT m.deleted
+                  AND ($3 = '' OR m.room = $3)
+                ORDER BY m.ts DESC, m.seq DESC LIMIT $4)");
+}
+
+void PgStore::join(JoinRequest req, Callback<RoomState> done) {
+  impl_->write<RoomState>(std::move(done), [req = std::move(req)](PgConn& db) -> Result<RoomState> {
+    if (auto s = member_state(db, req.room, req.user)) return *s;
+    rules::JoinFacts facts;
+    facts.room = lock_room(db, req.room);
+    facts.banned = !db.run("is_banned", {req.room, req.user}).empty();
+    if (req.mode == JoinMode::invite) facts.actor_role = role_of(db, req.room, req.actor);
+    if (auto s = rules::check_join(req, facts); !s.is_ok()) return s;
+    if (auto s = check_room_limit(db, req.user, req.max_rooms); !s.is_ok()) return s;
+    // A room created by joining belongs to its first member. When two nodes create it at
+    // once, the second waits on the first's row lock and then finds a member already.
+    Role role = Role::member;
+    if (!facts.room) {
+      db.run("ensure_room", {req.room, pg_now_ms(), int64_t{0}});
+      lock_room(db, req.room);
+      role = db.run("count_members", {req.room}).int64(0, 0) == 0 ? Role::owner : Role::member;
+    }
+    db.run("add_member", {req.room, req.user, pg_now_ms(), static_cast<int64_t>(role)});
+    return *member_state(db, req.room, req.user);
+  });
+}
+
+void PgStore::open_direct(std::string room, std::string a, std::string b, int max_rooms, Callback<RoomState> done) {
+  impl_->write<RoomState>(std::move(done), [=](PgConn& db) -> Result<RoomState> {
+    if (auto s = member_state(db, room, a)) return *s;
+    if (!db.run("is_blocked", {b, a}).empty()) return Status::forbidden(b + " does not accept your messages");
+    if (auto s = check_room_limit(db, a, max_rooms); !s.is_ok()) return s;
+    db.run("ensure_room", {room, pg_now_ms(), static_cast<int64_t>(RoomKind::direct)});
+    if (lock_room(db, room) != RoomKind::direct) return Status::conflict(room + " is not a direct conversation");
+    db.run("add_member", {room, a, pg_now_ms(), static_cast<int64_t>(Role::member)});
+    db.run("add_member", {room, b, pg_now_ms(), static_cast<int64_t>(Role::member)});
+    return *member_state(db, room, a);
+  });
+}
+
+void PgStore::moderate(ModerationRequest req, Callback<ModerationResult> done) {
+  impl_->write<ModerationResult>(std::move(done), [req = std::move(req)](PgConn& db) -> Result<ModerationResult> {
+    rules::ModerationFacts facts;
+    facts.room = lock_room(db, req.room);
+    if (!req.actor.empty()) facts.actor_role = role_of(db, req.room, req.actor);
+    facts.target_role = role_of(db, req.room, req.target);
+    if (auto s = rules::check_moderation(req, facts); !s.is_ok()) return s;
+    ModerationResult result;
+    result.was_member = facts.target_role.has_value();
+    switch (req.action) {
+      case ModerationAction::ban:
+        db.run("ban", {req.room, req.target});
+        db.run("del_member", {req.room, req.target});
+        break;
+      case ModerationAction::kick: db.run("del_member", {req.room, req.target}); break;
+      case ModerationAction::unban: db.run("unban", {req.room, req.target}); break;
+      case ModerationAction::mute: db.run("mute", {req.room, req.target, req.muted_until}); break;
+      case ModerationAction::set_role: db.run("set_role", {req.room, req.target, static_cast<int64_t>(req.role)}); break;
+    }
+    if (auto s = member_state(db, req.room, req.target)) result.target_state = *s;
+    return result;
+  });
+}
+
+void PgStore::set_block(std::string user, std::string other, bool on, Callback<std::vector<std::string>> done) {
+  impl_->write<std::vector<std::string>>(std::move(done), [=](PgConn& db) -> Result<std::vector<std::string>> {
+    db.run(on ? "block" : "unblock", {user, other});
+    return read_blocks(db, user);
+  });
+}
+
+void PgStore::blocks_of(std::string user, Callback<std::vector<std::string>> done) {
+  impl_->read<std::vector<std::string>>(std::move(done), [=](PgConn& db) -> Result<std::vector<std::string>> {
+    return read_blocks(db, user);
+  });
+}
+
+void PgStore::search(SearchQuery q, Callback<std::vector<ChatMessage>> done) {
+  impl_->read<std::vector<ChatMessage>>(std::move(done), [q = std::move(q)](PgConn& db) -> Result<std::vector<ChatMessage>> {
+    std::vector<ChatMessage> out;
+    auto words = rules::search_words(q.words);
+    if (words.empty()) return out;
+    std::string text;
+    for (auto& w : words) text += (text.empty() ? "" : " ") + w;
+    auto r = db.run("search", {text, q.user, q.room, static_cast<int64_t>(q.limit)});
+    for (int i = 0; i < r.rows(); ++i) {
+      ChatMessage m{r.text(i, 0), r.int64(i, 1), r.int64(i, 2), r.text(i, 3), r.text(i, 4), r.text(i, 5)};
+      m.edited_ts = r.int64(i, 6);
+      out.push_back(std::move(m));
+    }
+    return out;
+  });
+}
+
+void PgStore::leave(std::string room, std::string user, Callback<bool> done) {
+  impl_->write<bool>(std::move(done), [=](PgConn& db) -> Result<bool> {
+    if (lock_room(db, room) == RoomKind::direct) return Status::forbidden("nobody can leave a direct conversation");
+    if (db.run("del_member", {room, user}).empty()) return Status::not_found("not a member of " + room);
+    return true;
+  });
+}
+
+void PgStore::set_read(std::string room, std::string user, int64_t seq, Callback<bool> done) {
+  impl_->write<bool>(std::move(done), [=](PgConn& db) -> Result<bool> {
+    auto state = member_state(db, room, user);
+    if (!state) return Status::not_found("not a member of " + room);
+    if (seq > state->last_seq) {
+      return Status::invalid("seq " + std::to_string(seq) + " is past the room's last seq " + std::to_string(state->last_seq));
+    }
+    return !db.run("set_read", {room, user, seq}).empty();
+  });
+}
+
+void PgStore::rooms_of(std::string user, Callback<std::vector<RoomState>> done) {
+  impl_->read<std::vector<RoomState>>(std::move(done), [=](PgConn& db) -> Result<std::vector<RoomState>> {
+    auto r = db.run("rooms_of", {user});
+    std::vector<RoomState> rooms;
+    for (int i = 0; i < r.rows(); ++i) rooms.push_back(read_state(r, i));
+    return rooms;
+  });
+}
+
+}  // namespace parley

@@ -1,0 +1,103 @@
+#include "store/rules.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace parley::rules {
+
+Status check_target(const AppendRequest& req, const std::optional<Target>& t) {
+  if (!t || t->kind != EntryKind::message || t->deleted) {
+    return Status::not_found("no message " + std::to_string(req.target) + " in " + req.room);
+  }
+  switch (req.kind) {
+    case EntryKind::edited:
+      if (t->user != req.user) return Status::forbidden("only the author can edit a message");
+      if (req.ts - t->ts > req.edit_window_ms) return Status::forbidden("the edit window has passed");
+      return Status::ok();
+    case EntryKind::deleted:
+      if (t->user != req.user && !req.moderator) {
+        return Status::forbidden("only the author or a moderator can delete a message");
+      }
+      return Status::ok();
+    default:
+      return Status::ok();
+  }
+}
+
+Status check_join(const JoinRequest& req, const JoinFacts& f) {
+  if (f.banned) return Status::forbidden(req.user + " is banned from " + req.room);
+  switch (req.mode) {
+    case JoinMode::open:
+      if (!f.room || *f.room == RoomKind::public_room) return Status::ok();
+      if (*f.room == RoomKind::private_room) return Status::forbidden(req.room + " is private: ask for an invitation");
+      return Status::forbidden(req.room + " is a direct conversation");
+    case JoinMode::invite:
+      if (!f.room) return Status::not_found("no room " + req.room);
+      if (*f.room == RoomKind::direct) return Status::forbidden("nobody can be invited into a direct conversation");
+      if (!f.actor_role) return Status::forbidden("not a member of " + req.room);
+      if (*f.room == RoomKind::private_room && *f.actor_role < Role::moderator) {
+        return Status::forbidden("only an owner or moderator can invite into " + req.room);
+      }
+      return Status::ok();
+    case JoinMode::admin:
+      if (!f.room) return Status::not_found("no room " + req.room);
+      if (*f.room == RoomKind::direct) return Status::forbidden(req.room + " is a direct conversation");
+      return Status::ok();
+  }
+  return Status::invalid("unknown join mode");
+}
+
+Status check_moderation(const ModerationRequest& req, const ModerationFacts& f) {
+  if (!f.room) return Status::not_found("no room " + req.room);
+  if (*f.room == RoomKind::direct) return Status::forbidden("a direct conversation has no moderation");
+  const bool needs_member = req.action == ModerationAction::kick || req.action == ModerationAction::mute ||
+                            req.action == ModerationAction::set_role;
+  if (!req.actor.empty()) {
+    const Role needed = req.action == ModerationAction::set_role ? Role::owner : Role::moderator;
+    if (!f.actor_role) return Status::forbidden("not a member of " + req.room);
+    if (*f.actor_role < needed) {
+      return Status::forbidden(std::string("only ") + (needed == Role::owner ? "the owner" : "a moderator or owner") +
+                               " can do that in " + req.room);
+    }
+    if (req.actor == req.target) return Status::forbidden("you cannot do that to yourself");
+    if (f.target_role && *f.target_role >= *f.actor_role) {
+      return Status::forbidden(req.target + " has a role equal to or above yours");
+    }
+  }
+  if (needs_member && !f.target_role) return Status::not_found(req.target + " is not a member of " + req.room);
+  if (req.action == ModerationAction::set_role && f.target_role == Role::owner) {
+    return Status::forbidden("the owner's role cannot change");
+  }
+  return Status::ok();
+}
+
+std::vector<std::string> search_words(std::string_view text) {
+  std::vector<std::string> words;
+  std::string cur;
+  auto flush = [&] {
+    if (!cur.empty() && std::find(words.begin(), words.end(), cur) == words.end() && words.size() < 16) {
+      words.push_back(cur);
+    }
+    cur.clear();
+  };
+  for (unsigned char ch : text) {
+    if (std::isalnum(ch) || ch >= 0x80) {
+      cur += static_cast<char>(ch);
+    } else {
+      flush();
+    }
+  }
+  flush();
+  return words;
+}
+
+std::string fts5_query(const std::vector<std::string>& words) {
+  std::string q;
+  for (auto& w : words) {
+    if (!q.empty()) q += ' ';
+    q += '"' + w + '"';  // words hold no '"': search_words splits on it
+  }
+  return q;
+}
+
+}  // namespace parley::rules

@@ -1,0 +1,43 @@
+#pragma once
+// The rules every store applies inside its writes, written once: each store reads the facts
+// in its own SQL (or maps) and asks these functions, in the same transaction, what to do.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/store.hpp"
+
+namespace parley::rules {
+
+// The message an edit, deletion or reaction acts on, as stored (nullopt: no entry at that seq).
+struct Target {
+  std::string user;
+  int64_t ts = 0;
+  EntryKind kind = EntryKind::message;
+  bool deleted = false;
+};
+Status check_target(const AppendRequest& req, const std::optional<Target>& target);
+
+struct JoinFacts {
+  std::optional<RoomKind> room;       // nullopt: no such room
+  bool banned = false;
+  std::optional<Role> actor_role;     // JoinMode::invite: the actor's role, nullopt if not a member
+};
+// ok, or why `req.user` may not join (the caller has checked that they are not a member yet).
+Status check_join(const JoinRequest& req, const JoinFacts& facts);
+
+struct ModerationFacts {
+  std::optional<RoomKind> room;
+  std::optional<Role> actor_role;     // nullopt: the actor is not a member (or is the API)
+  std::optional<Role> target_role;    // nullopt: the target is not a member
+};
+Status check_moderation(const ModerationRequest& req, const ModerationFacts& facts);
+
+// The words of a search, in order, without duplicates: runs of letters, digits and any
+// non-ASCII bytes. At most 16.
+std::vector<std::string> search_words(std::string_view text);
+// An FTS5 MATCH expression requiring every word (each quoted, so no FTS5 syntax gets in).
+std::string fts5_query(const std::vector<std::string>& words);
+
+}  // namespace parley::rules

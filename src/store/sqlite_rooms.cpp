@@ -1,0 +1,225 @@
+// SqliteStore: rooms, membership, moderation, block lists and search.
+#include "store/rules.hpp"
+#include "store/sqlite_store_impl.hpp"
+
+namespace parley {
+namespace {
+
+// The columns of a member's view of a room; `m` is the member row, `r` the room.
+#define PARLEY_MEMBER_VIEW                                                                   \
+  "SELECT m.room, r.last_seq, m.read_seq, r.kind, m.role, m.muted_until, "                   \
+  "CASE WHEN r.kind=2 THEN (SELECT o.user FROM members o WHERE o.room=m.room AND o.user<>m.user) " \
+  "ELSE '' END FROM members m JOIN rooms r ON r.name = m.room "
+
+RoomState read_state(Statement& st) {
+  RoomState s{st.text(0), st.int64(1), st.int64(2)};
+  s.kind = static_cast<RoomKind>(st.int64(3));
+  s.role = static_cast<Role>(st.int64(4));
+  s.muted_until = st.int64(5);
+  s.peer = st.text(6);
+  return s;
+}
+
+std::optional<Role> role_of(SqliteDb& db, const std::string& room, const std::string& user) {
+  auto& st = db.prepare("SELECT role FROM members WHERE room=?1 AND user=?2");
+  st.bind(room, user);
+  if (!st.step()) return std::nullopt;
+  auto role = static_cast<Role>(st.int64(0));
+  st.bind();
+  return role;
+}
+
+std::optional<RoomKind> kind_of(SqliteDb& db, const std::string& room) {
+  auto& st = db.prepare("SELECT kind FROM rooms WHERE name=?1");
+  st.bind(room);
+  if (!st.step()) return std::nullopt;
+  auto kind = static_cast<RoomKind>(st.int64(0));
+  st.bind();
+  return kind;
+}
+
+bool exists(Statement& st) {
+  bool found = st.step();
+  if (found) st.bind();
+  return found;
+}
+
+Status check_room_limit(SqliteDb& db, const std::string& user, int max_rooms) {
+  auto& count = db.prepare("SELECT count(*) FROM members WHERE user=?1");
+  count.bind(user);
+  count.step();
+  int64_t n = count.int64(0);
+  count.bind();
+  if (n >= max_rooms) return Status::limit_exceeded("a user may be in at most " + std::to_string(max_rooms) + " rooms");
+  return Status::ok();
+}
+
+void add_member(SqliteDb& db, const std::string& room, const std::string& user, Role role) {
+  db.prepare("INSERT OR IGNORE INTO members(room, user, read_seq, joined_ms, role) VALUES(?1, ?2, 0, ?3, ?4)")
+      .bind(room, user, sqlite_now_ms(), static_cast<int64_t>(role))
+      .step();
+}
+
+std::vector<std::string> read_blocks(SqliteDb& db, const std::string& user) {
+  auto& st = db.prepare("SELECT blocked FROM blocks WHERE user=?1 ORDER BY blocked");
+  st.bind(user);
+  std::vector<std::string> out;
+  while (st.step()) out.push_back(st.text(0));
+  return out;
+}
+
+}  // namespace
+
+std::optional<RoomState> sqlite_member_state(SqliteDb& db, const std::string& room, const std::string& user) {
+  auto& st = db.prepare(PARLEY_MEMBER_VIEW "WHERE m.room=?1 AND m.user=?2");
+  st.bind(room, user);
+  if (!st.step()) return std::nullopt;
+  auto s = read_state(st);
+  st.bind();
+  return s;
+}
+
+void SqliteStore::join(JoinRequest req, Callback<RoomState> done) {
+  impl_->write<RoomState>(std::move(done), [req = std::move(req)](SqliteDb& db) -> Result<RoomState> {
+    if (auto s = sqlite_member_state(db, req.room, req.user)) return *s;
+    rules::JoinFacts facts;
+    facts.room = kind_of(db, req.room);
+    facts.banned = exists(db.prepare("SELECT 1 FROM bans WHERE room=?1 AND user=?2").bind(req.room, req.user));
+    if (req.mode == JoinMode::invite) facts.actor_role = role_of(db, req.room, req.actor);
+    if (auto s = rules::check_join(req, facts); !s.is_ok()) return s;
+    if (auto s = check_room_limit(db, req.user, req.max_rooms); !s.is_ok()) return s;
+    Role role = Role::member;
+    if (!facts.room) {
+      db.prepare("INSERT INTO rooms(name, last_seq, created_ms, kind) VALUES(?1, 0, ?2, 0)")
+          .bind(req.room, sqlite_now_ms())
+          .step();
+      role = Role::owner;  // whoever creates a room by joining it owns it
+    }
+    add_member(db, req.room, req.user, role);
+    return *sqlite_member_state(db, req.room, req.user);
+  });
+}
+
+void SqliteStore::open_direct(std::string room, std::string a, std::string b, int max_rooms, Callback<RoomState> done) {
+  impl_->write<RoomState>(std::move(done), [=](SqliteDb& db) -> Result<RoomState> {
+    if (auto s = sqlite_member_state(db, room, a)) return *s;
+    if (exists(db.prepare("SELECT 1 FROM blocks WHERE user=?1 AND blocked=?2").bind(b, a))) {
+      return Status::forbidden(b + " does not accept your messages");
+    }
+    if (auto s = check_room_limit(db, a, max_rooms); !s.is_ok()) return s;
+    auto kind = kind_of(db, room);
+    if (kind && *kind != RoomKind::direct) return Status::conflict(room + " is not a direct conversation");
+    db.prepare("INSERT OR IGNORE INTO rooms(name, last_seq, created_ms, kind) VALUES(?1, 0, ?2, 2)")
+        .bind(room, sqlite_now_ms())
+        .step();
+    add_member(db, room, a, Role::member);
+    add_member(db, room, b, Role::member);
+    return *sqlite_member_state(db, room, a);
+  });
+}
+
+void SqliteStore::moderate(ModerationRequest req, Callback<ModerationResult> done) {
+  impl_->write<ModerationResult>(std::move(done), [req = std::move(req)](SqliteDb& db) -> Result<ModerationResult> {
+    rules::ModerationFacts facts;
+    facts.room = kind_of(db, req.room);
+    if (!req.actor.empty()) facts.actor_role = role_of(db, req.room, req.actor);
+    facts.target_role = role_of(db, req.room, req.target);
+    if (auto s = rules::check_moderation(req, facts); !s.is_ok()) return s;
+    ModerationResult result;
+    result.was_member = facts.target_role.has_value();
+    switch (req.action) {
+      case ModerationAction::ban:
+        db.prepare("INSERT OR IGNORE INTO bans(room, user) VALUES(?1, ?2)").bind(req.room, req.target).step();
+        [[fallthrough]];
+      case ModerationAction::kick:
+        db.prepare("DELETE FROM members WHERE room=?1 AND user=?2").bind(req.room, req.target).step();
+        break;
+      case ModerationAction::unban:
+        db.prepare("DELETE FROM bans WHERE room=?1 AND user=?2").bind(req.room, req.target).step();
+        break;
+      case ModerationAction::mute:
+        db.prepare("UPDATE members SET muted_until=?3 WHERE room=?1 AND user=?2")
+            .bind(req.room, req.target, req.muted_until)
+            .step();
+        break;
+      case ModerationAction::set_role:
+        db.prepare("UPDATE members SET role=?3 WHERE room=?1 AND user=?2")
+            .bind(req.room, req.target, static_cast<int64_t>(req.role))
+            .step();
+        break;
+    }
+    if (auto s = sqlite_member_state(db, req.room, req.target)) result.target_state = *s;
+    return result;
+  });
+}
+
+void SqliteStore::set_block(std::string user, std::string other, bool on, Callback<std::vector<std::string>> done) {
+  impl_->write<std::vector<std::string>>(std::move(done), [=](SqliteDb& db) -> Result<std::vector<std::string>> {
+    if (on) {
+      db.prepare("INSERT OR IGNORE INTO blocks(user, blocked) VALUES(?1, ?2)").bind(user, other).step();
+    } else {
+      db.prepare("DELETE FROM blocks WHERE user=?1 AND blocked=?2").bind(user, other).step();
+    }
+    return read_blocks(db, user);
+  });
+}
+
+void SqliteStore::blocks_of(std::string user, Callback<std::vector<std::string>> done) {
+  impl_->read<std::vector<std::string>>(std::move(done), [=](SqliteDb& db) -> Result<std::vector<std::string>> {
+    return read_blocks(db, user);
+  });
+}
+
+void SqliteStore::search(SearchQuery q, Callback<std::vector<ChatMessage>> done) {
+  impl_->read<std::vector<ChatMessage>>(std::move(done), [q = std::move(q)](SqliteDb& db) -> Result<std::vector<ChatMessage>> {
+    std::vector<ChatMessage> out;
+    auto words = rules::search_words(q.words);
+    if (words.empty()) return out;
+    auto& st = db.prepare(
+        "SELECT t.room, t.seq, m.ts, m.user, m.client_id, m.text, m.edited_ts FROM message_text t "
+        "JOIN members mm ON mm.room = t.room AND mm.user = ?2 "
+        "JOIN messages m ON m.room = t.room AND m.seq = t.seq "
+        "WHERE message_text MATCH ?1 AND (?3 = '' OR t.room = ?3) ORDER BY t.rowid DESC LIMIT ?4");
+    st.bind(rules::fts5_query(words), q.user, q.room, q.limit);
+    while (st.step()) {
+      ChatMessage m{st.text(0), st.int64(1), st.int64(2), st.text(3), st.text(4), st.text(5)};
+      m.edited_ts = st.int64(6);
+      out.push_back(std::move(m));
+    }
+    return out;
+  });
+}
+
+void SqliteStore::leave(std::string room, std::string user, Callback<bool> done) {
+  impl_->write<bool>(std::move(done), [=](SqliteDb& db) -> Result<bool> {
+    if (kind_of(db, room) == RoomKind::direct) return Status::forbidden("nobody can leave a direct conversation");
+    db.prepare("DELETE FROM members WHERE room=?1 AND user=?2").bind(room, user).step();
+    if (db.changes() == 0) return Status::not_found("not a member of " + room);
+    return true;
+  });
+}
+
+void SqliteStore::set_read(std::string room, std::string user, int64_t seq, Callback<bool> done) {
+  impl_->write<bool>(std::move(done), [=](SqliteDb& db) -> Result<bool> {
+    auto state = sqlite_member_state(db, room, user);
+    if (!state) return Status::not_found("not a member of " + room);
+    if (seq > state->last_seq) {
+      return Status::invalid("seq " + std::to_string(seq) + " is past the room's last seq " + std::to_string(state->last_seq));
+    }
+    if (seq <= state->read_seq) return false;
+    db.prepare("UPDATE members SET read_seq=?3 WHERE room=?1 AND user=?2").bind(room, user, seq).step();
+    return true;
+  });
+}
+
+void SqliteStore::rooms_of(std::string user, Callback<std::vector<RoomState>> done) {
+  impl_->read<std::vector<RoomState>>(std::move(done), [=](SqliteDb& db) -> Result<std::vector<RoomState>> {
+    auto& st = db.prepare(PARLEY_MEMBER_VIEW "WHERE m.user=?1 ORDER BY m.room");
+    st.bind(user);
+    std::vector<RoomState> rooms;
+    while (st.step()) rooms.push_back(read_state(st));
+    return rooms;
+  });
+}
+
+}  // namespace parley
