@@ -64,7 +64,7 @@ export function MessageItem({
             </span>
           )}
           <time dateTime={new Date(m.ts).toISOString()}>{timeLabel(m.ts)}</time>
-          {tick && (
+          {tick && !m.deleted && (
             <span className={`tick tick-${m.state}`} data-testid="tick" title={tick[1]} aria-label={tick[1]}>
               {tick[0]}
             </span>

@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react';
 export interface NameAction {
   label: string;
   testid: string;
+  title?: string;
   run: (name: string) => Promise<unknown>;
   secondary?: boolean;
 }
@@ -64,6 +65,7 @@ export function NameForm({
           data-testid={a.testid}
           type={i === 0 ? 'submit' : 'button'}
           className={a.secondary ? 'secondary' : undefined}
+          title={a.title}
           disabled={disabled || !name.trim()}
           onClick={i === 0 ? undefined : () => void submit(a)}
         >

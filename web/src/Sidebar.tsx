@@ -49,14 +49,15 @@ export function Sidebar({
       )}
       <NameForm
         id="join"
-        placeholder="Join or create a room"
+        placeholder="Room name"
         pattern={ROOM_NAME}
         invalid="Room names: a–z, 0–9, _ and -"
         disabled={offline}
         actions={[
           { label: 'Join', testid: 'join-button', run: async (n) => (await client.join(n), onSelect(n)) },
           {
-            label: 'New private',
+            label: 'Private',
+            title: 'Create a private room (invite others to it)',
             testid: 'create-private-button',
             secondary: true,
             run: async (n) => (await client.createRoom(n, 'private'), onSelect(n)),
