@@ -357,3 +357,94 @@ test('an ack lost with the connection: the resend is deduplicated, the message s
   assert.deepEqual(seqs, seqs.map((_, i) => i + 1), 'seq 1..n, no repeats');
   await alice.unrouteAll();
 });
+
+/** Opens the direct conversation with `peer`, which the room list shows under the peer's name. */
+async function openDm(page, peer) {
+  const back = page.getByLabel('Back to rooms');
+  if (await back.isVisible()) await back.click();
+  const item = page.getByTestId(`dm-${peer}`);
+  await item.waitFor();
+  assert.equal(await item.locator('.room-name').textContent(), peer);
+  await item.click();
+  await page.locator('.room-header h2', { hasText: peer }).waitFor();
+  await page.getByTestId('composer').waitFor();
+}
+
+/** The message with this client id, on `page`. */
+const byId = (page, id) => page.locator(`[data-testid=message][data-id="${id}"]`);
+
+async function waitForTombstone(page, id) {
+  await byId(page, id).and(page.locator('[data-deleted=true]')).locator('.text', { hasText: 'message deleted' }).waitFor();
+}
+
+test('a direct message from the UI, listed under the sender\'s name; deleted, it is a tombstone for both', async () => {
+  await alice.getByTestId('dm-input').fill('bob');
+  await alice.getByTestId('dm-button').click();
+  await alice.locator('.room-header h2', { hasText: 'bob' }).waitFor();
+  assert.match(new URL(alice.url()).hash, /^#\/dm-[0-9a-f]{32}$/);
+  const text = 'psst — just between us';
+  await say(alice, text);
+  const sent = alice.locator('[data-testid=message][data-state=sent], [data-testid=message][data-state=read]').filter({ hasText: text });
+  await sent.waitFor();
+  const id = await sent.getAttribute('data-id');
+
+  await openDm(bob, 'alice');
+  await waitForMessage(bob, text);
+  assert.deepEqual(await messageTexts(bob), [text]);
+  await alice.getByTestId('dm-bob').waitFor(); // alice's list names it by bob
+
+  await byId(alice, id).getByTestId('msg-menu').click();
+  await byId(alice, id).getByTestId('delete').click();
+  await byId(alice, id).getByTestId('delete-confirm').click();
+  await waitForTombstone(alice, id);
+  await waitForTombstone(bob, id);
+  assert.deepEqual(await messageTexts(bob), ['message deleted']);
+
+  // After a reload (cache, then sync) and on a fresh device (history from the server only).
+  await bob.reload();
+  await waitForTombstone(bob, id);
+  const ctx = await browser.newContext({ viewport: { width: 900, height: 640 } });
+  const laptop = await ctx.newPage();
+  watchPage(laptop, 'bob-laptop', log);
+  await laptop.goto(server.url);
+  await laptop.fill('input[name=user]', 'bob');
+  await laptop.fill('input[name=password]', 'bob-password');
+  await laptop.click('button:has-text("Log in")');
+  await openDm(laptop, 'alice');
+  await waitForTombstone(laptop, id);
+  assert.deepEqual(await messageTexts(laptop), ['message deleted']);
+  await ctx.close();
+});
+
+test('an edit and a reaction in the direct conversation reach the other side', async () => {
+  await openDm(bob, 'alice');
+  await say(alice, 'see you at 5');
+  await waitForMessage(bob, 'see you at 5');
+  const id = await alice.locator('[data-testid=message]', { hasText: 'see you at 5' }).getAttribute('data-id');
+
+  await byId(alice, id).getByTestId('msg-menu').click();
+  await byId(alice, id).getByTestId('edit').click();
+  await alice.getByTestId('edit-input').fill('see you at 6');
+  await alice.getByTestId('edit-input').press('Enter');
+  await waitForMessage(bob, 'see you at 6');
+  await byId(bob, id).getByTestId('edited').waitFor();
+
+  await byId(bob, id).getByTestId('msg-menu').click();
+  await byId(bob, id).locator('[data-testid=react][data-emoji="👍"]').click();
+  const thumbs = (page) => byId(page, id).locator('[data-testid=reaction][data-emoji="👍"]');
+  await thumbs(alice).filter({ hasText: '1' }).waitFor();
+  assert.equal(await thumbs(bob).getAttribute('data-mine'), 'true');
+  assert.equal(await thumbs(alice).getAttribute('data-mine'), null);
+  // Toggled off by bob: gone on both sides.
+  await thumbs(bob).click();
+  await thumbs(alice).waitFor({ state: 'detached' });
+  await thumbs(bob).waitFor({ state: 'detached' });
+
+  // Bob was looking at the conversation: the events did not leave it unread. (A message after
+  // them, delivered in order, shows that bob has them all.)
+  await say(alice, 'ok');
+  await waitForMessage(bob, 'ok');
+  await bob.getByLabel('Back to rooms').click();
+  await bob.getByTestId('dm-alice').waitFor();
+  assert.equal(await bob.locator('[data-testid=dm-alice] .badge').count(), 0);
+});
