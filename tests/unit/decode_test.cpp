@@ -42,6 +42,34 @@ TEST(Decode, EveryCommandType) {
   EXPECT_EQ(error_of(R"({"type":"auth"})").code, "bad_request");
 }
 
+TEST(Decode, ConversationCommands) {
+  EXPECT_EQ(std::get<CreateCmd>(command_of(R"({"type":"create","room":"a","kind":"private"})").body).kind,
+            RoomKind::private_room);
+  EXPECT_EQ(std::get<CreateCmd>(command_of(R"({"type":"create","room":"a"})").body).kind, RoomKind::public_room);
+  EXPECT_EQ(std::get<DmCmd>(command_of(R"({"type":"dm","to":"bob"})").body).to, "bob");
+  EXPECT_EQ(std::get<InviteCmd>(command_of(R"({"type":"invite","room":"a","user":"bob"})").body).user, "bob");
+  auto e = std::get<EntryCmd>(command_of(R"({"type":"edit","room":"a","id":"e1","seq":4,"text":"t"})").body);
+  EXPECT_EQ(e.kind, EntryKind::edited);
+  EXPECT_EQ(e.seq, 4);
+  EXPECT_EQ(std::get<EntryCmd>(command_of(R"({"type":"delete","room":"a","id":"d","seq":4})").body).kind, EntryKind::deleted);
+  EXPECT_EQ(std::get<EntryCmd>(command_of(R"({"type":"react","room":"a","id":"r","seq":4,"emoji":"x","remove":true})").body).kind,
+            EntryKind::reaction_remove);
+  auto m = std::get<ModerateCmd>(command_of(R"({"type":"mute","room":"a","user":"bob","seconds":60})").body);
+  EXPECT_EQ(m.action, ModerationAction::mute);
+  EXPECT_EQ(m.seconds, 60);
+  EXPECT_EQ(std::get<ModerateCmd>(command_of(R"({"type":"role","room":"a","user":"b","role":"moderator"})").body).role,
+            Role::moderator);
+  EXPECT_FALSE(std::get<BlockCmd>(command_of(R"({"type":"unblock","user":"bob"})").body).on);
+  EXPECT_EQ(std::get<SearchCmd>(command_of(R"({"type":"search","query":"q","limit":1000})").body).limit, 100);
+  for (auto frame : {R"({"type":"create","room":"a","kind":"direct"})", R"({"type":"edit","room":"a","id":"e","seq":4})",
+                     R"({"type":"edit","room":"a","id":"e","seq":0,"text":"t"})", R"({"type":"react","room":"a","id":"r","seq":1})",
+                     R"({"type":"delete","room":"a","id":"","seq":1})", R"({"type":"mute","room":"a","user":"b"})",
+                     R"({"type":"mute","room":"a","user":"b","seconds":-1})", R"({"type":"role","room":"a","user":"b","role":"owner"})",
+                     R"({"type":"search","query":""})", R"({"type":"dm"})"}) {
+    EXPECT_EQ(error_of(frame).code, "bad_request") << frame;
+  }
+}
+
 TEST(Decode, LimitIsClampedTo200) {
   auto s = std::get<SyncCmd>(command_of(R"({"type":"sync","room":"a","after":0,"limit":5000})").body);
   EXPECT_EQ(s.limit, 200);

@@ -188,3 +188,57 @@ TEST_F(SqliteStoreTest, AnOperationBrokenMidwayFailsAloneWithoutAGap) {
   EXPECT_EQ(page.value.messages[1].id, "two");
   EXPECT_EQ(join("a", "alice").value.last_seq, 3);
 }
+
+namespace {
+
+// A database written before room kinds, moderation and search (schema version 1): opening
+// it migrates in place, and its messages become searchable.
+TEST(SqliteMigration, AVersionOneDatabaseIsUpgradedAndSearchable) {
+  auto dir = std::filesystem::temp_directory_path() / ("parley-migrate-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "old.db").string();
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+  const char* v1 = R"sql(
+    CREATE TABLE users(name TEXT PRIMARY KEY, pw_hash TEXT NOT NULL, created_ms INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TABLE rooms(name TEXT PRIMARY KEY, last_seq INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TABLE members(room TEXT NOT NULL, user TEXT NOT NULL, read_seq INTEGER NOT NULL DEFAULT 0,
+      joined_ms INTEGER NOT NULL, PRIMARY KEY(room, user)) WITHOUT ROWID;
+    CREATE INDEX members_by_user ON members(user, room);
+    CREATE TABLE messages(room TEXT NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL, user TEXT NOT NULL,
+      client_id TEXT NOT NULL, text TEXT NOT NULL, PRIMARY KEY(room, seq)) WITHOUT ROWID;
+    CREATE UNIQUE INDEX messages_dedup ON messages(user, client_id);
+    INSERT INTO rooms VALUES('general', 2, 1);
+    INSERT INTO members VALUES('general', 'alice', 0, 1);
+    INSERT INTO messages VALUES('general', 1, 10, 'alice', 'a1', 'old news');
+    INSERT INTO messages VALUES('general', 2, 20, 'alice', 'a2', 'older news travels');
+    PRAGMA user_version=1;
+  )sql";
+  ASSERT_EQ(sqlite3_exec(raw, v1, nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(raw);
+
+  auto opened = SqliteStore::open({path, "normal", 64});
+  ASSERT_TRUE(opened.ok()) << opened.status.message();
+  auto& store = *opened.value;
+  auto rooms = call<std::vector<RoomState>>([&](auto cb) { store.rooms_of("alice", cb); });
+  ASSERT_EQ(rooms.value.size(), 1u);
+  EXPECT_EQ(rooms.value[0].kind, RoomKind::public_room);
+  EXPECT_EQ(rooms.value[0].last_seq, 2);
+  auto found = call<std::vector<ChatMessage>>([&](auto cb) { store.search(SearchQuery{"alice", "news", "", 10}, cb); });
+  ASSERT_EQ(found.value.size(), 2u);
+  EXPECT_EQ(found.value[0].seq, 2) << "newest first";
+  // The old rows take edits like new ones, and new messages are searchable too.
+  AppendRequest edit{"general", "alice", "e1", "fresh news", 30};
+  edit.kind = EntryKind::edited;
+  edit.target = 1;
+  edit.edit_window_ms = 1000;
+  ASSERT_TRUE(call<Appended>([&](auto cb) { store.append(edit, cb); }).ok());
+  auto fresh = call<std::vector<ChatMessage>>([&](auto cb) { store.search(SearchQuery{"alice", "fresh", "", 10}, cb); });
+  ASSERT_EQ(fresh.value.size(), 1u);
+  EXPECT_EQ(fresh.value[0].seq, 1);
+  opened.value.reset();
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
