@@ -95,7 +95,8 @@ Histogram::Snapshot Histogram::snapshot() const {
 Metrics::Metrics()
     : delivery_latency(kLatencyBoundsUs, 1'000'000),
       closes(close_labels()),
-      errors({"bad_request", "forbidden", "too_large", "rate_limited", "limit_exceeded", "unavailable", "unauthorized"}),
+      errors({"bad_request", "forbidden", "not_found", "conflict", "muted", "filtered", "too_large", "rate_limited",
+              "limit_exceeded", "unavailable", "unauthorized"}),
       store_batch_size(kBatchBounds, 1),
       store_commit_latency(kLatencyBoundsUs, 1'000'000),
       bus_publish_latency(kLatencyBoundsUs, 1'000'000) {}
