@@ -103,30 +103,55 @@ void Hub::connect(const ClientPtr& client, std::function<void()> ready) {
 void Hub::finish_connect(const ClientPtr& client, const std::vector<RoomState>& states,
                          const std::vector<std::string>& blocked) {
   const std::string& user = client->user();
+  // Whether the presence store's answer (first connection anywhere) came back before
+  // node_online returned: then it is announced once mu_ is released.
+  struct Announce {
+    std::mutex mu;
+    bool returned = false;
+    bool pending = false;
+  };
+  auto announce = std::make_shared<Announce>();
   std::vector<std::string> rooms;
-  bool first_here = false;
   {
     std::lock_guard lock(mu_);
     if (pending_.erase(client->id()) == 0) return;  // disconnected while loading
     auto& u = users_[user];
     u.conns.push_back(client);
-    first_here = !u.online;
+    const bool first_here = !u.online;
     u.online = true;
     for (auto& room : states) {
       u.rooms[room.room] = Membership{room.kind, room.role, room.peer, room.muted_until};
       add_online_member(room.room, user, room.last_seq);
     }
     set_blocked(u, user, {blocked.begin(), blocked.end()});
-    for (auto& [name, m] : u.rooms) rooms.push_back(name);
-    if (first_here) bus_.subscribe_user(user);
+    if (first_here) {
+      for (auto& [name, m] : u.rooms) rooms.push_back(name);
+      bus_.subscribe_user(user);
+      // Registered before the welcome goes out: once the client holds its welcome, another
+      // node that sees the user's other device close already counts this connection (a
+      // device handoff never announces the user offline).
+      presence_.node_online(user, rooms, [this, user, rooms, announce](bool first_anywhere) {
+        if (!first_anywhere) return;
+        {
+          std::lock_guard l(announce->mu);
+          if (!announce->returned) {
+            announce->pending = true;
+            return;
+          }
+        }
+        announce_presence(user, rooms, true);
+      });
+    }
     // Posted under the lock: no fan-out can reach this connection before its welcome.
     client->send(encode::welcome(user, states, blocked, options_.heartbeat_ms));
   }
-  if (first_here) {
-    presence_.node_online(user, rooms, [this, user, rooms](bool first_anywhere) {
-      if (first_anywhere) announce_presence(user, rooms, true);
-    });
+  bool announce_now = false;
+  {
+    std::lock_guard l(announce->mu);
+    announce->returned = true;
+    announce_now = announce->pending;
   }
+  if (announce_now) announce_presence(user, rooms, true);
 }
 
 void Hub::disconnect(const ClientPtr& client) {

@@ -108,6 +108,9 @@ class Hub final : public BusHandler {
 
   // Creates an empty room of `kind` (public or private); true if created, false if it existed.
   void create_room(const std::string& room, RoomKind kind, Done<bool> done);
+  // The direct room of users a and b, created with both as members if missing; a's view.
+  // Both users' connections get `joined`. forbidden if b blocks a.
+  void open_direct(const std::string& a, const std::string& b, Done<RoomState> done);
   // The existing room's last_seq.
   void room(const std::string& room, Done<RoomState> done);
   // Makes `user` a member of the existing `room`. Every connection of the user, on every

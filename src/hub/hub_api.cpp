@@ -28,6 +28,22 @@ void Hub::create_room(const std::string& room, RoomKind kind, Done<bool> done) {
   });
 }
 
+void Hub::open_direct(const std::string& a, const std::string& b, Done<RoomState> done) {
+  if (!valid_user_name(a) || !valid_user_name(b)) return done(bad_user());
+  if (a == b) return done(Status::invalid("a direct conversation needs two different users"));
+  const std::string room = direct_room_name(a, b);
+  store_.open_direct(room, a, b, options_.max_rooms_per_user, [this, a, b, done = std::move(done)](Result<RoomState> r) {
+    if (!r.ok()) return done(r.status);
+    // Both users' connections, on every node, learn about it (again, if it existed: as for a
+    // repeated add-member).
+    RoomState theirs{r.value.room, r.value.last_seq, 0, RoomKind::direct, Role::member, a};
+    bus_.publish(UserEvent{a, UserEventKind::joined, r.value.room, encode::joined(r.value, {}, nullptr), "", 0});
+    bus_.publish(UserEvent{b, UserEventKind::joined, r.value.room, encode::joined(theirs, {}, nullptr), "", 0});
+    spdlog::info("api: direct room {} of {} and {}", r.value.room, a, b);
+    done(std::move(r));
+  });
+}
+
 void Hub::room(const std::string& room, Done<RoomState> done) {
   if (!valid_room_name(room)) return done(bad_room());
   store_.room(room, std::move(done));

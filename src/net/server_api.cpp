@@ -85,6 +85,24 @@ void create_room(NetContext& ctx, const Request& req, Responder respond) {
   });
 }
 
+// {"users":["alice","bob"]}: the pair's direct room.
+void open_direct(NetContext& ctx, const Request& req, Responder respond) {
+  auto body = body_object(req);
+  if (auto* why = std::get_if<std::string>(&body)) return respond(api_error(req, 400, "bad_request", *why));
+  auto* users = std::get<json::object>(body).if_contains("users");
+  if (!users || !users->is_array() || users->as_array().size() != 2 || !users->as_array()[0].is_string() ||
+      !users->as_array()[1].is_string()) {
+    return respond(api_error(req, 400, "bad_request", "field 'users' must hold two user names"));
+  }
+  std::string a(users->as_array()[0].as_string()), b(users->as_array()[1].as_string());
+  ctx.hub.open_direct(a, b, [req, respond, a, b](Result<RoomState> r) {
+    if (!r.ok()) return respond(status_error(req, r.status));
+    respond(json_response(req, 200, json::serialize(json::object{
+                                        {"room", r.value.room}, {"kind", "direct"}, {"users", json::array{json::string(a), json::string(b)}},
+                                        {"last_seq", r.value.last_seq}})));
+  });
+}
+
 void room_info(NetContext& ctx, const std::string& room, const Request& req, Responder respond) {
   ctx.hub.room(room, [req, respond](Result<RoomState> r) {
     if (!r.ok()) return respond(status_error(req, r.status));
@@ -210,6 +228,10 @@ void handle_server_api(NetContext& ctx, const Request& req, Responder respond) {
 
   const auto method = req.method();
   const bool get = method == http::verb::get || method == http::verb::head;
+  if (path.size() == 1 && path[0] == "direct") {
+    if (method != http::verb::post) return respond(not_allowed(req, "POST"));
+    return open_direct(ctx, req, respond);
+  }
   if (path.empty() || path[0] != "rooms") return respond(api_error(req, 404, "not_found", "no such endpoint"));
   if (path.size() == 1) {
     if (method != http::verb::post) return respond(not_allowed(req, "POST"));

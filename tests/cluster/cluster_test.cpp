@@ -4,7 +4,9 @@
 #include <cstdlib>
 #include <iostream>
 #include <stdexcept>
+#include <thread>
 
+#include "http_client.hpp"
 #include "redis_client.hpp"
 
 namespace parley::test::cluster {
@@ -128,7 +130,22 @@ void ClusterTest::start_cluster(NodeFlags flags, int n) {
     nodes_.push_back(launch(node_args_.back(), i));
     ports.push_back(nodes_.back()->port());
   }
+  // As a load balancer would, wait until every node is ready: store and Redis links up.
+  for (std::uint16_t port : ports) await_ready(port);
   lb_ = std::make_unique<NginxProxy>(work_dir() / "nginx", ports);
+}
+
+void ClusterTest::await_ready(std::uint16_t port) {
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  for (;;) {
+    try {
+      if (http_get(port, "/readyz").status == 200) return;
+    } catch (const std::exception&) {
+      // not answering yet
+    }
+    if (Clock::now() > deadline) throw std::runtime_error("node on port " + std::to_string(port) + " never became ready");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
 }
 
 int ClusterTest::add_node() {

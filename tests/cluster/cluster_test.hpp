@@ -71,6 +71,8 @@ protected:
   //   --store <this test's database> --redis <both instances> --node-id nodeI
   // overridden by `flags`.
   void start_cluster(NodeFlags flags = {}, int n = kNodes);
+  // Polls the node's /readyz until it answers 200 (10 s at most).
+  static void await_ready(std::uint16_t port);
   // Starts one more node (node id node<N+1>, same flags as start_cluster's) that nginx does
   // not know; returns its index.
   int add_node();

@@ -1,6 +1,6 @@
-// The server API's room kinds and moderation (docs/api.md): private rooms created by the
-// backend, kick and ban as the backend (the owner included), with their effects on the
-// WebSocket clients; the key is required as for every other endpoint.
+// The server API's room kinds and moderation (docs/api.md): private and direct rooms created
+// by the backend, kick and ban as the backend (the owner included), with their effects on
+// the WebSocket clients; the key is required as for every other endpoint.
 #include <boost/json.hpp>
 
 #include "conversations.hpp"
@@ -57,6 +57,24 @@ TEST_F(ApiModeration, KickAndBanAsTheBackend) {
   EXPECT_EQ(api->put("/api/v1/rooms/general/bans/Not%20A%20User").status, 400);
 }
 
+TEST_F(ApiModeration, DirectRoomsOpenedByTheBackend) {
+  auto alice = connect("alice");
+  auto bob = connect("bob");
+  HttpResponse opened = api->post("/api/v1/direct", json::object{{"users", json::array{"alice", "bob"}}});
+  ASSERT_EQ(opened.status, 200) << opened.body;
+  const std::string room(body_of(opened).at("room").as_string());
+  EXPECT_EQ(alice->expect(has({{"type", "joined"}, {"room", room}}), "alice's joined").at("with"), "bob");
+  EXPECT_EQ(bob->expect(has({{"type", "joined"}, {"room", room}}), "bob's joined").at("with"), "alice");
+  EXPECT_EQ(request(*bob, "dm", {{"to", "alice"}}).at("room").as_string(), room) << "the same room as dm";
+  send_message(*alice, room, "from the backend's room");
+  auto eve = connect("eve");
+  EXPECT_EQ(code_of(request(*eve, "join", {{"room", room}})), "forbidden");
+  EXPECT_EQ(api->put("/api/v1/rooms/" + room + "/members/eve").status, 403);
+  EXPECT_EQ(api->post("/api/v1/direct", json::object{{"users", json::array{"alice", "alice"}}}).status, 400);
+  EXPECT_EQ(api->post("/api/v1/direct", json::object{{"users", json::array{"alice"}}}).status, 400);
+  EXPECT_EQ(api->post("/api/v1/direct", json::object{{"users", json::array{"alice", "No One"}}}).status, 400);
+}
+
 TEST_F(ApiModeration, EveryModerationEndpointNeedsTheKey) {
   ApiClient keyless(port(), "");
   ApiClient wrong(port(), "wrong-key-wrong-key-wrong");
@@ -64,6 +82,7 @@ TEST_F(ApiModeration, EveryModerationEndpointNeedsTheKey) {
     EXPECT_EQ(c->post("/api/v1/rooms/general/members/bob/kick", json::object{}).status, 401);
     EXPECT_EQ(c->put("/api/v1/rooms/general/bans/bob").status, 401);
     EXPECT_EQ(c->del("/api/v1/rooms/general/bans/bob").status, 401);
+    EXPECT_EQ(c->post("/api/v1/direct", json::object{{"users", json::array{"alice", "bob"}}}).status, 401);
   }
 }
 
