@@ -60,7 +60,7 @@ constexpr const char* kMigrations[] = {
       emoji TEXT NOT NULL,
       user TEXT NOT NULL,
       PRIMARY KEY(room, seq, emoji, user)) WITHOUT ROWID;
-    CREATE VIRTUAL TABLE message_text USING fts5(text, room UNINDEXED, seq UNINDEXED);
+    CREATE VIRTUAL TABLE message_text USING fts5(text, room UNINDEXED, seq UNINDEXED, detail=none, columnsize=0);
     CREATE TEMP TABLE fts_backfill(room TEXT, seq INTEGER, n INTEGER, PRIMARY KEY(room, seq)) WITHOUT ROWID;
     INSERT INTO fts_backfill SELECT room, seq, row_number() OVER (ORDER BY ts, room, seq) FROM messages;
     INSERT INTO message_text(rowid, text, room, seq)
