@@ -104,7 +104,8 @@ void Hub::apply_member_notice(const std::string& frame) {
   auto m = u->second.rooms.find(text("room"));
   if (m == u->second.rooms.end()) return;
   if (action == "role") {
-    m->second.role = text("role") == "moderator" ? Role::moderator : Role::member;
+    const std::string role = text("role");
+    m->second.role = role == "owner" ? Role::owner : role == "moderator" ? Role::moderator : Role::member;
   } else if (auto* until = o.if_contains("until"); action == "muted" && until && until->is_int64()) {
     m->second.muted_until = until->as_int64();
   } else {

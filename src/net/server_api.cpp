@@ -132,11 +132,13 @@ void remove_member(NetContext& ctx, const std::string& room, const std::string& 
 
 // Kick, ban or unban `user` as the backend.
 void moderate(NetContext& ctx, const std::string& room, const std::string& user, ModerationAction action,
-              const Request& req, Responder respond) {
+              const Request& req, Responder respond, Role role = Role::member) {
   ModerationRequest m{room, "", user, action};
+  m.role = role;
   ctx.hub.moderate_api(std::move(m), [req, respond, room, user, action](Result<ModerationResult> r) {
     if (!r.ok()) return respond(status_error(req, r.status));
     const char* name = action == ModerationAction::kick ? "kicked" : action == ModerationAction::ban ? "banned" : "unbanned";
+    if (action == ModerationAction::set_role) name = "role_set";
     respond(json_response(req, 200, json::serialize(json::object{
                                         {"room", room}, {"user", user}, {name, true}, {"was_member", r.value.was_member}})));
   });
@@ -259,6 +261,18 @@ void handle_server_api(NetContext& ctx, const Request& req, Responder respond) {
   if (path.size() == 5 && path[2] == "members" && path[4] == "kick") {
     if (method != http::verb::post) return respond(not_allowed(req, "POST"));
     return moderate(ctx, room, path[3], ModerationAction::kick, req, respond);
+  }
+  if (path.size() == 5 && path[2] == "members" && path[4] == "role") {
+    if (method != http::verb::put) return respond(not_allowed(req, "PUT"));
+    auto body = body_object(req);
+    if (auto* why = std::get_if<std::string>(&body)) return respond(api_error(req, 400, "bad_request", *why));
+    auto* role = std::get<json::object>(body).if_contains("role");
+    const std::string_view name = role && role->is_string() ? std::string_view(role->as_string()) : std::string_view();
+    if (name != "owner" && name != "moderator" && name != "member") {
+      return respond(api_error(req, 400, "bad_request", "field 'role' must be owner, moderator or member"));
+    }
+    const Role r = name == "owner" ? Role::owner : name == "moderator" ? Role::moderator : Role::member;
+    return moderate(ctx, room, path[3], ModerationAction::set_role, req, respond, r);
   }
   if (path.size() == 4 && path[2] == "bans") {
     if (method == http::verb::put) return moderate(ctx, room, path[3], ModerationAction::ban, req, respond);

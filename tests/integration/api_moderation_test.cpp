@@ -35,6 +35,24 @@ TEST_F(ApiModeration, PrivateRoomsCreatedByTheBackendAreJoinedOnlyWhenAdded) {
   EXPECT_EQ(api->post("/api/v1/rooms", json::object{{"room", "dm-abc"}}).status, 400);
 }
 
+TEST_F(ApiModeration, TheBackendGivesRoles) {
+  EXPECT_EQ(api->post("/api/v1/rooms", json::object{{"room", "board"}, {"kind", "private"}}).status, 201);
+  auto alice = connect("alice");
+  auto bob = connect("bob");
+  EXPECT_EQ(api->put("/api/v1/rooms/board/members/alice").status, 200);
+  alice->expect(has({{"type", "joined"}, {"room", "board"}}), "joined");
+  EXPECT_EQ(code_of(request(*alice, "invite", {{"room", "board"}, {"user", "bob"}})), "forbidden") << "a plain member";
+  HttpResponse made = api->request("PUT", "/api/v1/rooms/board/members/alice/role", R"({"role":"owner"})");
+  EXPECT_EQ(made.status, 200) << made.body;
+  alice->expect(has({{"type", "member"}, {"user", "alice"}, {"action", "role"}, {"role", "owner"}, {"system", true}}));
+  EXPECT_EQ(request(*alice, "invite", {{"room", "board"}, {"user", "bob"}}).at("type"), "ok") << "now the owner";
+  bob->expect(has({{"type", "joined"}, {"room", "board"}}), "bob's joined");
+  EXPECT_EQ(api->request("PUT", "/api/v1/rooms/board/members/alice/role", R"({"role":"member"})").status, 403)
+      << "an owner stays owner";
+  EXPECT_EQ(api->request("PUT", "/api/v1/rooms/board/members/carol/role", R"({"role":"moderator"})").status, 404);
+  EXPECT_EQ(api->request("PUT", "/api/v1/rooms/board/members/bob/role", R"({"role":"king"})").status, 400);
+}
+
 TEST_F(ApiModeration, KickAndBanAsTheBackend) {
   auto olga = connect("olga");
   auto bob = connect("bob");
@@ -81,6 +99,7 @@ TEST_F(ApiModeration, EveryModerationEndpointNeedsTheKey) {
   for (const ApiClient* c : {&keyless, &wrong}) {
     EXPECT_EQ(c->post("/api/v1/rooms/general/members/bob/kick", json::object{}).status, 401);
     EXPECT_EQ(c->put("/api/v1/rooms/general/bans/bob").status, 401);
+    EXPECT_EQ(c->request("PUT", "/api/v1/rooms/general/members/bob/role", R"({"role":"owner"})").status, 401);
     EXPECT_EQ(c->del("/api/v1/rooms/general/bans/bob").status, 401);
     EXPECT_EQ(c->post("/api/v1/direct", json::object{{"users", json::array{"alice", "bob"}}}).status, 401);
   }
