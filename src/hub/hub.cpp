@@ -252,12 +252,13 @@ void Hub::on_room_event(const RoomEvent& event) {
 
 void Hub::take_in_order(LocalRoom& room, const RoomEvent& event, std::vector<RoomEvent>& out) {
   if (event.seq <= room.delivered_seq) return;  // seen already (or older than this node's start)
-  if (room.delivered_seq != 0 && event.seq != room.delivered_seq + 1) {
+  if (room.positioned && event.seq != room.delivered_seq + 1) {
     room.held.try_emplace(event.seq, HeldMessage{event, clock_.mono_ms()});
     return;
   }
   out.push_back(event);
   room.delivered_seq = event.seq;
+  room.positioned = true;
   for (auto it = room.held.begin(); it != room.held.end() && it->first <= room.delivered_seq + 1;) {
     if (it->first == room.delivered_seq + 1) {
       out.push_back(std::move(it->second.event));
@@ -346,6 +347,7 @@ void Hub::tick() {
           std::vector<RoomEvent> out;
           for (auto& [seq, held] : room.held) out.push_back(std::move(held.event));
           room.delivered_seq = room.held.rbegin()->first;
+          room.positioned = true;
           room.held.clear();
           released.emplace_back(room.recipients, std::move(out));
         }
@@ -374,11 +376,10 @@ std::size_t Hub::connection_count() const {
   return n;
 }
 
-bool Hub::add_online_member(const std::string& room, const std::string& user, int64_t last_seq) {
+bool Hub::add_online_member(const std::string& room, const std::string& user, std::optional<int64_t> last_seq) {
   auto [it, created] = rooms_.try_emplace(room);
   if (created) bus_.subscribe_room(room);
-  // Messages up to last_seq are in the store already: the client gets them with `sync`.
-  it->second.delivered_seq = std::max(it->second.delivered_seq, last_seq);
+  if (last_seq) position(room, *last_seq);
   bool added = it->second.online.insert(user).second;
   rebuild_recipients(room);
   spdlog::debug("room {}: {} online here{}", room, user, added ? "" : " (already)");
@@ -398,6 +399,17 @@ bool Hub::remove_online_member(const std::string& room, const std::string& user,
     bus_.unsubscribe_room(room);
   }
   return removed;
+}
+
+void Hub::position(const std::string& room, int64_t last_seq) {
+  // A room new here starts its live stream after last_seq: messages up to it are in the store
+  // already, and the client gets them with `sync`. A room already positioned keeps its place:
+  // jumping to a last_seq read ahead of the bus would skip, for the members already here, the
+  // messages still on their way.
+  auto it = rooms_.find(room);
+  if (it == rooms_.end() || it->second.positioned) return;
+  it->second.delivered_seq = last_seq;
+  it->second.positioned = true;
 }
 
 void Hub::rebuild_recipients(const std::string& room) {

@@ -169,7 +169,8 @@ class Hub final : public BusHandler {
   struct LocalRoom {
     std::set<std::string> online;      // local users that are members and online
     std::map<std::string, int64_t> typing;  // user → mono_ms when the indicator expires
-    int64_t delivered_seq = 0;         // newest message seq fanned out here; 0 = not known yet
+    int64_t delivered_seq = 0;         // newest message seq fanned out here
+    bool positioned = false;           // delivered_seq is known (from the store or a delivery)
     std::map<int64_t, HeldMessage> held;  // messages that arrived ahead of a gap
     std::shared_ptr<const std::vector<ClientPtr>> recipients =
         std::make_shared<const std::vector<ClientPtr>>();  // snapshot of online members' conns
@@ -233,7 +234,10 @@ class Hub final : public BusHandler {
 
   // Under mu_: local membership bookkeeping. add returns true when the user was not yet an
   // online member here; remove queues the typing-clear it implies into `out`.
-  bool add_online_member(const std::string& room, const std::string& user, int64_t last_seq = 0);
+  bool add_online_member(const std::string& room, const std::string& user,
+                         std::optional<int64_t> last_seq = std::nullopt);
+  // Under mu_: a room not yet positioned here starts its live stream after `last_seq`.
+  void position(const std::string& room, int64_t last_seq);
   bool remove_online_member(const std::string& room, const std::string& user, std::vector<RoomEvent>& out);
   void rebuild_recipients(const std::string& room);
   bool clear_typing(const std::string& room, const std::string& user, std::vector<RoomEvent>& out);

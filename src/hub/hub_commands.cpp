@@ -101,9 +101,7 @@ void Hub::admit(const ClientPtr& c, const value& ref, const RoomState& state) {
     u.rooms[state.room] = Membership{state.kind, state.role, state.peer, state.muted_until};
     now_online = u.online && add_online_member(state.room, user, state.last_seq);
     // Everything up to last_seq is in the store: live delivery continues after it.
-    if (auto rit = rooms_.find(state.room); rit != rooms_.end() && rit->second.delivered_seq == 0) {
-      rit->second.delivered_seq = state.last_seq;
-    }
+    position(state.room, state.last_seq);
     if (auto d = u.deferred.find(state.room); d != u.deferred.end()) {
       waiting = std::move(d->second);
       u.deferred.erase(d);

@@ -76,6 +76,29 @@ TEST_F(HubTest, WelcomeIsFirstAndListsRooms) {
   EXPECT_EQ(rooms[0].at("read_seq"), 0);
 }
 
+// Messages committed by another node whose bus events have not arrived here yet: a member
+// connecting here reads a last_seq ahead of them, and the members already here must still get
+// them live when they come.
+TEST_F(HubTest, AConnectionReadingAheadOfTheBusDoesNotSkipLiveMessagesForOthers) {
+  auto a = connect("alice");
+  send(a, R"({"type":"join","room":"general"})");
+  auto b = connect("bob");
+  send(b, R"({"type":"join","room":"general"})");
+  hub_->disconnect(b);
+  std::vector<ChatMessage> pending;
+  for (int i = 1; i <= 3; ++i) {
+    store_.append({"general", "carol", "c" + std::to_string(i), "t", wall_}, [&](Result<Appended> r) {
+      ASSERT_TRUE(r.ok());
+      pending.push_back(r.value.message);
+    });
+  }
+  auto b2 = connect("bob");  // its welcome says last_seq 3
+  for (auto& m : pending) {
+    hub_->on_room_event(RoomEvent{"general", EventKind::message, {}, encode::message(m), m.seq, 0});
+  }
+  EXPECT_EQ(a->of_type("message").size(), 3u) << "alice was streaming the room before bob came back";
+}
+
 TEST_F(HubTest, JoinedListsOtherOnlineMembersAndAnnouncesPresence) {
   auto a = connect("alice");
   auto b = connect("bob");
