@@ -31,8 +31,8 @@ Hub::Membership membership_from_frame(const std::string& frame) {
     auto* v = o.if_contains(key);
     return v && v->is_string() ? std::string_view(v->as_string()) : std::string_view();
   };
-  m.kind = text("kind") == "private" ? RoomKind::private_room : text("kind") == "direct" ? RoomKind::direct : RoomKind::public_room;
-  m.role = text("role") == "owner" ? Role::owner : text("role") == "moderator" ? Role::moderator : Role::member;
+  m.kind = encode::kind_from_name(text("kind")).value_or(RoomKind::public_room);
+  m.role = encode::role_from_name(text("role")).value_or(Role::member);
   m.peer = std::string(text("with"));
   if (auto* v = o.if_contains("muted_until"); v && v->is_int64()) m.muted_until = v->as_int64();
   return m;

@@ -104,8 +104,7 @@ void Hub::apply_member_notice(const std::string& frame) {
   auto m = u->second.rooms.find(text("room"));
   if (m == u->second.rooms.end()) return;
   if (action == "role") {
-    const std::string role = text("role");
-    m->second.role = role == "owner" ? Role::owner : role == "moderator" ? Role::moderator : Role::member;
+    m->second.role = encode::role_from_name(text("role")).value_or(Role::member);
   } else if (auto* until = o.if_contains("until"); action == "muted" && until && until->is_int64()) {
     m->second.muted_until = until->as_int64();
   } else {

@@ -267,12 +267,9 @@ void handle_server_api(NetContext& ctx, const Request& req, Responder respond) {
     auto body = body_object(req);
     if (auto* why = std::get_if<std::string>(&body)) return respond(api_error(req, 400, "bad_request", *why));
     auto* role = std::get<json::object>(body).if_contains("role");
-    const std::string_view name = role && role->is_string() ? std::string_view(role->as_string()) : std::string_view();
-    if (name != "owner" && name != "moderator" && name != "member") {
-      return respond(api_error(req, 400, "bad_request", "field 'role' must be owner, moderator or member"));
-    }
-    const Role r = name == "owner" ? Role::owner : name == "moderator" ? Role::moderator : Role::member;
-    return moderate(ctx, room, path[3], ModerationAction::set_role, req, respond, r);
+    auto r = role && role->is_string() ? encode::role_from_name(role->as_string()) : std::nullopt;
+    if (!r) return respond(api_error(req, 400, "bad_request", "field 'role' must be owner, moderator or member"));
+    return moderate(ctx, room, path[3], ModerationAction::set_role, req, respond, *r);
   }
   if (path.size() == 4 && path[2] == "bans") {
     if (method == http::verb::put) return moderate(ctx, room, path[3], ModerationAction::ban, req, respond);

@@ -77,6 +77,20 @@ std::string_view kind_name(RoomKind k) {
   }
 }
 
+std::optional<Role> role_from_name(std::string_view name) {
+  for (Role r : {Role::member, Role::moderator, Role::owner}) {
+    if (role_name(r) == name) return r;
+  }
+  return std::nullopt;
+}
+
+std::optional<RoomKind> kind_from_name(std::string_view name) {
+  for (RoomKind k : {RoomKind::public_room, RoomKind::private_room, RoomKind::direct}) {
+    if (kind_name(k) == name) return k;
+  }
+  return std::nullopt;
+}
+
 std::string_view role_name(Role r) {
   switch (r) {
     case Role::owner: return "owner";

@@ -1,6 +1,7 @@
 #pragma once
 // Encoders for server → client events of protocol v1. Each returns an immutable Frame built
 // once and shared by every recipient. `type` is always the first field.
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,9 @@ struct MemberChange {
 
 std::string_view role_name(Role r);
 std::string_view kind_name(RoomKind k);
+// The inverses: nullopt for a name that is none of them.
+std::optional<Role> role_from_name(std::string_view name);
+std::optional<RoomKind> kind_from_name(std::string_view name);
 Frame welcome(std::string_view user, const std::vector<RoomState>& rooms, const std::vector<std::string>& blocked,
               int64_t heartbeat_ms);
 Frame joined(const RoomState& room, const std::vector<std::string>& online, const boost::json::value& ref);

@@ -195,7 +195,6 @@ void MemoryStore::moderate(ModerationRequest req, Callback<ModerationResult> don
         room.members[req.target].role = req.role;
         break;
     }
-    if (room.members.count(req.target)) result.target_state = state(req.room, room, req.target);
     return result;
   });
 }

@@ -98,11 +98,11 @@ void PgStore::join(JoinRequest req, Callback<RoomState> done) {
     // once, the second waits on the first's row lock and then finds a member already.
     Role role = Role::member;
     if (!facts.room) {
-      db.run("ensure_room", {req.room, pg_now_ms(), int64_t{0}});
+      db.run("ensure_room", {req.room, store_now_ms(), int64_t{0}});
       lock_room(db, req.room);
       role = db.run("count_members", {req.room}).int64(0, 0) == 0 ? Role::owner : Role::member;
     }
-    db.run("add_member", {req.room, req.user, pg_now_ms(), static_cast<int64_t>(role)});
+    db.run("add_member", {req.room, req.user, store_now_ms(), static_cast<int64_t>(role)});
     return *member_state(db, req.room, req.user);
   });
 }
@@ -112,10 +112,10 @@ void PgStore::open_direct(std::string room, std::string a, std::string b, int ma
     if (auto s = member_state(db, room, a)) return *s;
     if (!db.run("is_blocked", {b, a}).empty()) return Status::forbidden(b + " does not accept your messages");
     if (auto s = check_room_limit(db, a, max_rooms); !s.is_ok()) return s;
-    db.run("ensure_room", {room, pg_now_ms(), static_cast<int64_t>(RoomKind::direct)});
+    db.run("ensure_room", {room, store_now_ms(), static_cast<int64_t>(RoomKind::direct)});
     if (lock_room(db, room) != RoomKind::direct) return Status::conflict(room + " is not a direct conversation");
-    db.run("add_member", {room, a, pg_now_ms(), static_cast<int64_t>(Role::member)});
-    db.run("add_member", {room, b, pg_now_ms(), static_cast<int64_t>(Role::member)});
+    db.run("add_member", {room, a, store_now_ms(), static_cast<int64_t>(Role::member)});
+    db.run("add_member", {room, b, store_now_ms(), static_cast<int64_t>(Role::member)});
     return *member_state(db, room, a);
   });
 }
@@ -139,7 +139,6 @@ void PgStore::moderate(ModerationRequest req, Callback<ModerationResult> done) {
       case ModerationAction::mute: db.run("mute", {req.room, req.target, req.muted_until}); break;
       case ModerationAction::set_role: db.run("set_role", {req.room, req.target, static_cast<int64_t>(req.role)}); break;
     }
-    if (auto s = member_state(db, req.room, req.target)) result.target_state = *s;
     return result;
   });
 }

@@ -247,8 +247,8 @@ void PgStore::append(AppendRequest req, Callback<Appended> done) {
 
 void PgStore::create_room(std::string room, RoomKind kind, std::string owner, Callback<bool> done) {
   impl_->write<bool>(std::move(done), [=](PgConn& db) -> Result<bool> {
-    if (db.run("create_room", {room, pg_now_ms(), static_cast<int64_t>(kind)}).empty()) return false;
-    if (!owner.empty()) db.run("add_member", {room, owner, pg_now_ms(), static_cast<int64_t>(Role::owner)});
+    if (db.run("create_room", {room, store_now_ms(), static_cast<int64_t>(kind)}).empty()) return false;
+    if (!owner.empty()) db.run("add_member", {room, owner, store_now_ms(), static_cast<int64_t>(Role::owner)});
     return true;
   });
 }
@@ -289,7 +289,7 @@ void PgStore::before(std::string room, std::optional<int64_t> before, int limit,
 
 void PgStore::create_user(std::string name, std::string password_hash, Callback<bool> done) {
   impl_->write<bool>(std::move(done), [=](PgConn& db) -> Result<bool> {
-    if (db.run("create_user", {name, password_hash, pg_now_ms()}).empty()) return Status::conflict("user name taken");
+    if (db.run("create_user", {name, password_hash, store_now_ms()}).empty()) return Status::conflict("user name taken");
     return true;
   });
 }

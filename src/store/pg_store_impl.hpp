@@ -16,11 +16,6 @@ namespace parley {
 
 inline constexpr int kPgBatchAttempts = 6;
 
-inline int64_t pg_now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 // Deadlocks, serialization failures and lost connections retry (rethrown); any other
 // failed statement fails its own operation.
 struct PgGuard {

@@ -73,6 +73,12 @@ class CommitTimer {
   std::chrono::steady_clock::time_point start_;
 };
 
+// Wall-clock ms since the epoch, for the stores' created_ms and joined_ms columns.
+inline int64_t store_now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
 template <class Db>
 using WriteQueue = Worker<std::unique_ptr<WriteJob<Db>>>;
 template <class Db>

@@ -56,7 +56,7 @@ Status check_room_limit(SqliteDb& db, const std::string& user, int max_rooms) {
 
 void add_member(SqliteDb& db, const std::string& room, const std::string& user, Role role) {
   db.prepare("INSERT OR IGNORE INTO members(room, user, read_seq, joined_ms, role) VALUES(?1, ?2, 0, ?3, ?4)")
-      .bind(room, user, sqlite_now_ms(), static_cast<int64_t>(role))
+      .bind(room, user, store_now_ms(), static_cast<int64_t>(role))
       .step();
 }
 
@@ -91,7 +91,7 @@ void SqliteStore::join(JoinRequest req, Callback<RoomState> done) {
     Role role = Role::member;
     if (!facts.room) {
       db.prepare("INSERT INTO rooms(name, last_seq, created_ms, kind) VALUES(?1, 0, ?2, 0)")
-          .bind(req.room, sqlite_now_ms())
+          .bind(req.room, store_now_ms())
           .step();
       role = Role::owner;  // whoever creates a room by joining it owns it
     }
@@ -110,7 +110,7 @@ void SqliteStore::open_direct(std::string room, std::string a, std::string b, in
     auto kind = kind_of(db, room);
     if (kind && *kind != RoomKind::direct) return Status::conflict(room + " is not a direct conversation");
     db.prepare("INSERT OR IGNORE INTO rooms(name, last_seq, created_ms, kind) VALUES(?1, 0, ?2, 2)")
-        .bind(room, sqlite_now_ms())
+        .bind(room, store_now_ms())
         .step();
     add_member(db, room, a, Role::member);
     add_member(db, room, b, Role::member);
@@ -148,7 +148,6 @@ void SqliteStore::moderate(ModerationRequest req, Callback<ModerationResult> don
             .step();
         break;
     }
-    if (auto s = sqlite_member_state(db, req.room, req.target)) result.target_state = *s;
     return result;
   });
 }

@@ -182,7 +182,7 @@ void SqliteStore::append(AppendRequest req, Callback<Appended> done) {
 
 void SqliteStore::create_room(std::string room, RoomKind kind, std::string owner, Callback<bool> done) {
   impl_->write<bool>(std::move(done), [=](SqliteDb& db) -> Result<bool> {
-    int64_t now = sqlite_now_ms();
+    int64_t now = store_now_ms();
     db.prepare("INSERT OR IGNORE INTO rooms(name, last_seq, created_ms, kind) VALUES(?1, 0, ?2, ?3)")
         .bind(room, now, static_cast<int64_t>(kind))
         .step();
@@ -250,7 +250,7 @@ void SqliteStore::before(std::string room, std::optional<int64_t> before, int li
 void SqliteStore::create_user(std::string name, std::string password_hash, Callback<bool> done) {
   impl_->write<bool>(std::move(done), [=](SqliteDb& db) -> Result<bool> {
     db.prepare("INSERT OR IGNORE INTO users(name, pw_hash, created_ms) VALUES(?1, ?2, ?3)")
-        .bind(name, password_hash, sqlite_now_ms())
+        .bind(name, password_hash, store_now_ms())
         .step();
     if (db.changes() == 0) return Status::conflict("user name taken");
     return true;

@@ -13,11 +13,6 @@
 
 namespace parley {
 
-inline int64_t sqlite_now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 // A failed SQLite statement fails its own operation only.
 struct SqliteGuard {
   Status operator()(std::exception_ptr e) const {

@@ -73,7 +73,6 @@ struct ModerationRequest {
 
 struct ModerationResult {
   bool was_member = false;      // the target was a member before the action
-  RoomState target_state;       // the target's membership after mute / set_role
 };
 
 struct SearchQuery {

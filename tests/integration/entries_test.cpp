@@ -46,8 +46,7 @@ TEST_F(Entries, OnlyTheAuthorEditsAndEveryMemberSeesTheEdit) {
 }
 
 TEST_F(Entries, EditsAfterTheWindowAreRefused) {
-  restart_server();  // same data; now with no edit window at all
-  stop_server();
+  stop_server();  // same data; now with no edit window at all
   start_server({{"--edit-window-s", "0"}});
   alice = connect("alice");
   auto ack = send_message(*alice, "general", "typo");
