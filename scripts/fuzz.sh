@@ -22,7 +22,7 @@ out=build-fuzz
 mkdir -p "$out"
 flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc)
 libs=(-lboost_json -lboost_url -lsodium -lcrypto)
-common=(src/protocol/names.cpp src/auth/jwt.cpp)
+common=(src/common/names.cpp src/auth/jwt.cpp)
 build() {  # target sources...
   local target=$1; shift
   if [[ ! -x "$out/$target" || -n "$(find fuzz src -newer "$out/$target" -name '*.?pp' -print -quit)" ]]; then

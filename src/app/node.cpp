@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <cstdio>
 #include <filesystem>
@@ -23,6 +24,7 @@
 #include "store/pg_store.hpp"
 #include "hub/hub.hpp"
 #include "metrics/metrics.hpp"
+#include "net/frames.hpp"
 #include "net/ip_limit.hpp"
 #include "net/listener.hpp"
 #include "net/tls.hpp"
@@ -35,6 +37,7 @@ using namespace std::chrono_literals;
 namespace {
 constexpr auto kTickInterval = 100ms;   // typing expiry resolution
 constexpr auto kDrainDeadline = 6s;     // wait for clients to finish the close handshake
+constexpr std::size_t kLanes = 64;      // strands that store completions run on, keyed by room
 }  // namespace
 
 struct Node::Impl {
@@ -54,6 +57,8 @@ struct Node::Impl {
   std::unique_ptr<Presence> presence;
   RedisBus* redis_bus = nullptr;            // set in cluster mode, owned by `bus`
   RedisPresence* redis_presence = nullptr;  // likewise, owned by `presence`
+  std::vector<asio::strand<asio::io_context::executor_type>> lanes;
+  std::unique_ptr<ProtocolEncoder> encoder;
   std::unique_ptr<Hub> hub;
   std::unique_ptr<JwtCodec> jwt;
   std::unique_ptr<NetContext> net;
@@ -183,7 +188,7 @@ Status Node::start() {
       if (!e) return Status::invalid("bad redis address " + url + " (want redis://host:port)");
       endpoints.push_back(*e);
     }
-    auto bus = std::make_unique<RedisBus>(impl_->ioc, std::move(endpoints), impl_->metrics);
+    auto bus = std::make_unique<RedisBus>(impl_->ioc, std::move(endpoints), node_id, impl_->metrics);
     auto presence = std::make_unique<RedisPresence>(*bus, node_id, o.heartbeat_ms);
     bus->on_reconnect([p = presence.get()] { p->reregister(); });
     impl_->redis_bus = bus.get();
@@ -194,7 +199,6 @@ Status Node::start() {
 
   HubOptions h;
   h.node_id = node_id;
-  h.heartbeat_ms = o.heartbeat_ms;
   h.max_text_chars = o.max_text_chars;
   h.rate_per_sec = o.rate_per_sec;
   h.rate_burst = o.rate_burst;
@@ -203,7 +207,13 @@ Status Node::start() {
   h.typing_timeout_ms = o.typing_timeout_ms;
   h.edit_window_ms = o.edit_window_s * 1000;
   h.word_filter = WordFilter(o.word_filter, o.word_filter_mode == "reject");
-  impl_->hub = std::make_unique<Hub>(h, *impl_->store, *impl_->bus, *impl_->presence, impl_->metrics);
+  impl_->encoder = std::make_unique<ProtocolEncoder>(o.heartbeat_ms);
+  for (std::size_t k = 0; k < kLanes; ++k) impl_->lanes.push_back(asio::make_strand(impl_->ioc));
+  Lanes lanes = [p = impl_.get()](uint64_t key, std::function<void()> fn) {
+    asio::post(p->lanes[key % p->lanes.size()], std::move(fn));
+  };
+  impl_->hub = std::make_unique<Hub>(h, *impl_->store, *impl_->bus, *impl_->presence, impl_->metrics, *impl_->encoder,
+                                     std::move(lanes));
   impl_->bus->set_handler(impl_->hub.get());
   if (impl_->redis_bus) impl_->redis_bus->start();
 

@@ -8,7 +8,7 @@
 
 #include <boost/json.hpp>
 
-#include "protocol/names.hpp"
+#include "common/names.hpp"
 
 namespace parley {
 namespace {

@@ -1,23 +1,28 @@
 #pragma once
-// The single-node bus: publish hands the event straight to the handler, on the publishing
-// thread, so per-room publish order is delivery order. Subscriptions are meaningless on one
-// node and ignored.
+// The single-node bus: there is no other node, so an event has nowhere to go. (The hub has
+// already delivered it to this node's connections.) Counts what it was given, for tests.
+#include <atomic>
+
 #include "bus/bus.hpp"
 
 namespace parley {
 
 class LocalBus final : public Bus {
  public:
-  void set_handler(BusHandler* handler) override { handler_ = handler; }
-  void publish(RoomEvent event) override;
-  void publish(UserEvent event) override;
+  void set_handler(BusHandler*) override {}
+  void publish(const RoomEvent&) override { room_events_.fetch_add(1, std::memory_order_relaxed); }
+  void publish(const UserEvent&) override { user_events_.fetch_add(1, std::memory_order_relaxed); }
   void subscribe_room(const std::string&) override {}
   void unsubscribe_room(const std::string&) override {}
   void subscribe_user(const std::string&) override {}
   void unsubscribe_user(const std::string&) override {}
 
+  uint64_t room_events() const { return room_events_.load(); }
+  uint64_t user_events() const { return user_events_.load(); }
+
  private:
-  BusHandler* handler_ = nullptr;
+  std::atomic<uint64_t> room_events_{0};
+  std::atomic<uint64_t> user_events_{0};
 };
 
 }  // namespace parley

@@ -17,6 +17,8 @@ class LocalPresence final : public Presence {
   void room_joined(const std::string& user, const std::string& room, ChangedFn done = {}) override;
   void room_left(const std::string& user, const std::string& room, ChangedFn done = {}) override;
   void online_in(const std::string& room, std::function<void(std::vector<std::string>)> done) override;
+  // No other node can stop behind this one's back: nobody ever expires.
+  void on_expired(ExpiredFn) override {}
 
  private:
   std::mutex mu_;  // guards both maps

@@ -8,8 +8,8 @@
 // - Calls about one user are applied in call order (a quick reconnect cannot be overtaken by
 //   its own disconnect).
 // - A node that dies without calling node_offline() has its users counted offline within the
-//   implementation's expiry (the heartbeat timeout), and that offline is announced to the
-//   rooms by the implementation itself.
+//   implementation's expiry (the heartbeat timeout); one live node reports each such user
+//   through the handler given to on_expired(), and the hub there announces it.
 #include <functional>
 #include <string>
 #include <vector>
@@ -35,6 +35,12 @@ class Presence {
   using ChangedFn = std::function<void(bool changed)>;
   virtual void room_joined(const std::string& user, const std::string& room, ChangedFn done = {}) = 0;
   virtual void room_left(const std::string& user, const std::string& room, ChangedFn done = {}) = 0;
+
+  // Called (on any thread) for a user that went offline everywhere because the node holding
+  // them stopped without saying so; `rooms`: the rooms they were online in. Set once, before
+  // any other call.
+  using ExpiredFn = std::function<void(const std::string& user, const std::vector<std::string>& rooms)>;
+  virtual void on_expired(ExpiredFn fn) = 0;
 
   // The users online in `room` on any node, sorted.
   virtual void online_in(const std::string& room, std::function<void(std::vector<std::string>)> done) = 0;

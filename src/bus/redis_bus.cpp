@@ -6,6 +6,7 @@
 #include <boost/url/parse.hpp>
 #include <charconv>
 
+#include "bus/codec.hpp"
 #include "bus/redis_client.hpp"
 #include "metrics/metrics.hpp"
 
@@ -14,44 +15,6 @@ namespace {
 
 constexpr std::string_view kRoomPrefix = "parley:room:";
 constexpr std::string_view kUserPrefix = "parley:user:";
-
-// Wire form of an event on a channel: one header line, then the frame exactly as clients get
-// it (so no node re-encodes). Names in the header are validated names: no '|' or newline.
-//   room channel: R<kind>|<seq>|<skip_user>|<received_us>\n<frame>
-// (nodes before the delivery-latency metric sent no |<received_us>: still accepted).
-// Fields a later version appends after these are ignored, so that adding one does not make
-// nodes of this version drop the events of newer ones during a rolling upgrade.
-//   user channel: U<kind>|<room>|<origin node>|<skip_conn>\n<frame>
-std::string encode_room_event(const RoomEvent& e) {
-  std::string out;
-  out.reserve(e.frame->size() + 48);
-  out += 'R';
-  out += static_cast<char>('0' + static_cast<int>(e.kind));
-  out += '|';
-  out += std::to_string(e.seq);
-  out += '|';
-  out += e.skip_user;
-  out += '|';
-  out += std::to_string(e.received_us);
-  out += '\n';
-  out += *e.frame;
-  return out;
-}
-
-std::string encode_user_event(const UserEvent& e) {
-  return "U" + std::string(1, static_cast<char>('0' + static_cast<int>(e.kind))) + "|" + e.room + "|" + e.origin + "|" +
-         std::to_string(e.skip_conn) + "\n" + *e.frame;
-}
-
-std::vector<std::string_view> split(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
-  for (std::size_t pos = 0;;) {
-    auto next = s.find(sep, pos);
-    out.push_back(s.substr(pos, next == std::string_view::npos ? std::string_view::npos : next - pos));
-    if (next == std::string_view::npos) return out;
-    pos = next + 1;
-  }
-}
 
 template <class T>
 bool number(std::string_view s, T& out) {
@@ -69,8 +32,9 @@ std::optional<RedisEndpoint> parse_redis_url(const std::string& url) {
   return e;
 }
 
-RedisBus::RedisBus(boost::asio::io_context& ioc, std::vector<RedisEndpoint> instances, Metrics& metrics)
-    : ring_(instances.size()), metrics_(metrics) {
+RedisBus::RedisBus(boost::asio::io_context& ioc, std::vector<RedisEndpoint> instances, std::string node_id,
+                   Metrics& metrics)
+    : ring_(instances.size()), node_id_(std::move(node_id)), metrics_(metrics) {
   for (std::size_t i = 0; i < instances.size(); ++i) {
     auto name = instances[i].host + ":" + std::to_string(instances[i].port);
     Shard shard;
@@ -144,12 +108,12 @@ std::string RedisBus::unavailable() const {
 
 std::shared_ptr<RedisClient> RedisBus::client_for(std::string_view key) const { return shards_[ring_.instance_for(key)].pub; }
 
-void RedisBus::publish(RoomEvent event) {
-  publish_timed(event.room, std::string(kRoomPrefix) + event.room, encode_room_event(event));
+void RedisBus::publish(const RoomEvent& event) {
+  publish_timed(event.room, std::string(kRoomPrefix) + event.room, bus_codec::encode(event));
 }
 
-void RedisBus::publish(UserEvent event) {
-  publish_timed(event.user, std::string(kUserPrefix) + event.user, encode_user_event(event));
+void RedisBus::publish(const UserEvent& event) {
+  publish_timed(event.user, std::string(kUserPrefix) + event.user, bus_codec::encode(event));
 }
 
 void RedisBus::publish_timed(std::string_view key, std::string channel, std::string payload) {
@@ -203,24 +167,26 @@ void RedisBus::send_subscribe(Shard& shard, const std::string& channel) {
 
 void RedisBus::on_message(std::string_view channel, std::string_view payload) {
   if (!handler_) return;
-  auto nl = payload.find('\n');
-  if (nl == std::string_view::npos || nl < 3 || payload[2] != '|') return;
-  auto header = split(payload.substr(3, nl - 3), '|');  // the fields after "<R|U><kind>|"
-  auto frame = std::make_shared<const std::string>(payload.substr(nl + 1));
-  int kind = payload[1] - '0';
-  if (payload[0] == 'R' && channel.starts_with(kRoomPrefix) && header.size() >= 2 && kind >= 0 &&
-      kind <= 4) {
-    RoomEvent e{std::string(channel.substr(kRoomPrefix.size())), static_cast<EventKind>(kind), std::string(header[1]), frame, 0};
-    if (!number(header[0], e.seq)) return;
-    if (header.size() >= 3 && !number(header[2], e.received_us)) return;
+  auto report = [&](bus_codec::Decoded d) {
+    if (d == bus_codec::Decoded::ok) return true;
+    if (d == bus_codec::Decoded::malformed) {
+      spdlog::warn("redis bus: ignored a malformed event on {}", channel);
+    } else {
+      // A newer node's event: this node has nothing to do with it (docs/cluster.md).
+      spdlog::debug("redis bus: ignored an event of an unknown kind or version on {}", channel);
+    }
+    return false;
+  };
+  if (channel.starts_with(kRoomPrefix)) {
+    RoomEvent e;
+    if (!report(bus_codec::decode(channel.substr(kRoomPrefix.size()), payload, e))) return;
+    if (e.origin == node_id_) return;  // the hub delivered it here before publishing
     handler_->on_room_event(e);
-  } else if (payload[0] == 'U' && channel.starts_with(kUserPrefix) && header.size() >= 3 && kind >= 0 && kind <= 2) {
-    UserEvent e{std::string(channel.substr(kUserPrefix.size())), static_cast<UserEventKind>(kind), std::string(header[0]),
-                frame, std::string(header[1]), 0};
-    if (!number(header[2], e.skip_conn)) return;
+  } else if (channel.starts_with(kUserPrefix)) {
+    UserEvent e;
+    if (!report(bus_codec::decode(channel.substr(kUserPrefix.size()), payload, e))) return;
+    if (e.origin == node_id_) return;
     handler_->on_user_event(e);
-  } else {
-    spdlog::warn("redis bus: ignored a malformed event on {}", channel);
   }
 }
 

@@ -2,7 +2,8 @@
 // The cluster bus: Redis pub/sub. Each room has a channel `parley:room:<room>` and each user
 // a channel `parley:user:<user>`; channels are spread over the configured Redis instances by
 // consistent hashing. A node subscribes to a room's channel only while it has a local online
-// member of the room, publishes each event once, and fans it out to its own connections.
+// member of the room and publishes each event once (bus/codec.hpp is its form); it drops
+// its own events when Redis hands them back (the hub delivered them here already).
 //
 // Delivery is at most once (Redis pub/sub): events published while a link is down are lost
 // for live delivery; clients recover messages with `sync`. After a reconnect the node
@@ -12,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <set>
 #include <string>
@@ -36,7 +38,8 @@ std::optional<RedisEndpoint> parse_redis_url(const std::string& url);
 class RedisBus final : public Bus {
  public:
   // `metrics` (PUBLISH round trips) outlives the bus.
-  RedisBus(boost::asio::io_context& ioc, std::vector<RedisEndpoint> instances, Metrics& metrics);
+  // `node_id`: this node's id, the origin of the events it publishes.
+  RedisBus(boost::asio::io_context& ioc, std::vector<RedisEndpoint> instances, std::string node_id, Metrics& metrics);
   ~RedisBus() override;
 
   void start();
@@ -47,8 +50,8 @@ class RedisBus final : public Bus {
   void sweep(int64_t now_ms);
 
   void set_handler(BusHandler* handler) override { handler_ = handler; }
-  void publish(RoomEvent event) override;
-  void publish(UserEvent event) override;
+  void publish(const RoomEvent& event) override;
+  void publish(const UserEvent& event) override;
   void subscribe_room(const std::string& room) override;
   void unsubscribe_room(const std::string& room) override;
   void subscribe_user(const std::string& user) override;
@@ -85,6 +88,7 @@ class RedisBus final : public Bus {
   void publish_timed(std::string_view key, std::string channel, std::string payload);
 
   HashRing ring_;
+  const std::string node_id_;
   std::vector<Shard> shards_;
   BusHandler* handler_ = nullptr;
   Metrics& metrics_;

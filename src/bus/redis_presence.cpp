@@ -7,7 +7,6 @@
 #include <chrono>
 
 #include "bus/redis_client.hpp"
-#include "protocol/encode.hpp"
 
 namespace parley {
 namespace {
@@ -171,10 +170,7 @@ void RedisPresence::claim_dead_node(const std::string& node) {
       for (std::size_t i = 0; i < m->elements; ++i) {
         std::string user(m->element[i]->str, m->element[i]->len);
         take_offline(user, node, [this, user](bool last, std::vector<std::string> rooms) {
-          if (!last) return;
-          for (auto& room : rooms) {
-            bus_.publish(RoomEvent{room, EventKind::presence, user, encode::presence(room, user, false)});
-          }
+          if (last && expired_) expired_(user, rooms);
         });
       }
       bus_.client_for(node)->command({"DEL", node_key(node)});

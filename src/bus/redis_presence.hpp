@@ -29,6 +29,7 @@ class RedisPresence final : public Presence {
   void room_joined(const std::string& user, const std::string& room, ChangedFn done = {}) override;
   void room_left(const std::string& user, const std::string& room, ChangedFn done = {}) override;
   void online_in(const std::string& room, std::function<void(std::vector<std::string>)> done) override;
+  void on_expired(ExpiredFn fn) override { expired_ = std::move(fn); }
 
   // Refreshes this node's entries and sweeps dead nodes; call often, it paces itself.
   void tick(int64_t now_ms);
@@ -43,6 +44,7 @@ class RedisPresence final : public Presence {
   int64_t expiry(int64_t now_ms) const { return now_ms + 2 * heartbeat_ms_ + 500; }
 
   RedisBus& bus_;
+  ExpiredFn expired_;
   const std::string node_;
   const int64_t heartbeat_ms_;
   int64_t next_tick_ms_ = 0;

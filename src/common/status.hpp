@@ -1,5 +1,6 @@
 #pragma once
 // Errors as values for store and bus calls: cheap on success, named factories, ok() checks.
+#include <cstdint>
 #include <string>
 #include <utility>
 
@@ -7,7 +8,12 @@ namespace parley {
 
 class Status {
  public:
-  enum class Code { ok, not_found, conflict, limit_exceeded, invalid, forbidden, too_large, unavailable, io_error };
+  enum class Code {
+    ok, not_found, conflict, limit_exceeded, invalid, forbidden, too_large, unavailable, io_error,
+    rate_limited,  // too many requests of one user; retry later
+    muted,         // the user is muted in the room until until_ms()
+    filtered,      // the text holds a word the word filter rejects
+  };
 
   Status() = default;
   static Status ok() { return {}; }
@@ -19,15 +25,25 @@ class Status {
   static Status too_large(std::string m) { return {Code::too_large, std::move(m)}; }
   static Status unavailable(std::string m) { return {Code::unavailable, std::move(m)}; }
   static Status io_error(std::string m) { return {Code::io_error, std::move(m)}; }
+  static Status rate_limited(std::string m) { return {Code::rate_limited, std::move(m)}; }
+  static Status filtered(std::string m) { return {Code::filtered, std::move(m)}; }
+  static Status muted(std::string m, int64_t until_ms) {
+    Status s{Code::muted, std::move(m)};
+    s.until_ms_ = until_ms;
+    return s;
+  }
 
   bool is_ok() const { return code_ == Code::ok; }
   Code code() const { return code_; }
   const std::string& message() const { return message_; }
+  // muted: when the mute ends (ms since the epoch), else 0.
+  int64_t until_ms() const { return until_ms_; }
 
  private:
   Status(Code c, std::string m) : code_(c), message_(std::move(m)) {}
   Code code_ = Code::ok;
   std::string message_;
+  int64_t until_ms_ = 0;
 };
 
 // A value or the Status explaining its absence. `value` is meaningful only when ok().

@@ -1,28 +1,33 @@
 #pragma once
-// The hub: rooms, membership, presence, typing, read state, rate limits and fan-out to the
-// connections of this node. It performs no I/O of its own: durable work goes to the Store,
-// room events go out through the Bus and come back through on_room_event(), frames go to
-// Client::send().
+// The hub: the domain of one node. It holds this node's rooms and users (rooms.hpp,
+// users.hpp), applies every rule of every operation once for both faces — a user over
+// WebSocket, the application backend over the server API (hub/actor.hpp) — and delivers the
+// domain events that result to this node's connections and, through the Bus, to the others.
 //
-// Thread-safety: every public method may be called from any thread. One mutex (mu_) guards
-// all hub state; it is never held across a Store or Bus call, and a fan-out copies the room's
-// recipient snapshot under the lock and sends outside it.
+// It performs no I/O of its own: durable work goes to the Store, whose completions come back
+// on the I/O threads through `Lanes` (never is a fan-out run on a store thread); events leave
+// through the Bus; frames, encoded once per event by the EventEncoder, go to Client::send().
+//
+// Threads: every public method may be called from any thread. State is sharded, each shard
+// and each room behind its own mutex (lock order: a user's shard, then a room's shard, then
+// the room; the blockers' and rate buckets' shards are taken alone). No lock is held across a
+// Store, Bus or Presence call that can call back.
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
-#include <mutex>
-#include <set>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "bus/bus.hpp"
+#include "common/clock.hpp"
 #include "bus/presence.hpp"
+#include "hub/actor.hpp"
 #include "hub/client.hpp"
-#include "hub/rate_limiter.hpp"
+#include "hub/encoder.hpp"
+#include "hub/operations.hpp"
+#include "hub/rooms.hpp"
+#include "hub/users.hpp"
 #include "hub/word_filter.hpp"
-#include "protocol/command.hpp"
 #include "store/store.hpp"
 
 namespace parley {
@@ -30,7 +35,6 @@ namespace parley {
 struct Metrics;
 
 struct HubOptions {
-  int64_t heartbeat_ms = 30000;       // announced in welcome
   std::size_t max_text_chars = 4000;
   double rate_per_sec = 10;
   double rate_burst = 20;
@@ -45,228 +49,150 @@ struct HubOptions {
   WordFilter word_filter;
 };
 
-// Time sources, replaceable in tests.
-struct HubClock {
-  std::function<int64_t()> wall_ms;  // message timestamps (ms since the epoch)
-  std::function<int64_t()> mono_ms;  // timeouts and rate limits
-  static HubClock system();
-};
+using HubClock = Clock;
 
-// A message published through the server API (hub_api.cpp).
-struct PublishRequest {
-  std::string room;
-  std::string user;  // empty: a system message
-  std::string id;    // 1–128 bytes, unique per author (the caller generates one when none was given)
-  std::string text;
-};
-
-// A page of history through the server API: `after` (like sync) or `before` (like history,
-// newest page when neither is set).
-struct HistoryQuery {
-  std::optional<int64_t> after;
-  std::optional<int64_t> before;
-  int limit = kDefaultPageLimit;
-};
+// Runs work on the I/O threads: calls with the same key run one at a time, in call order
+// (net/ gives each key a strand). The hub keys store completions by room, so a room's
+// deliveries keep the store's seq order.
+using Lanes = std::function<void(uint64_t key, std::function<void()> fn)>;
 
 class Hub final : public BusHandler {
  public:
-  template <class T>
-  using Done = std::function<void(Result<T>)>;
-
-  // `metrics` outlives the hub.
-  Hub(HubOptions options, Store& store, Bus& bus, Presence& presence, Metrics& metrics,
-      HubClock clock = HubClock::system());
+  // Every reference outlives the hub.
+  Hub(HubOptions options, Store& store, Bus& bus, Presence& presence, Metrics& metrics, const EventEncoder& encoder,
+      Lanes lanes, HubClock clock = HubClock::system());
   Hub(const Hub&) = delete;
   Hub& operator=(const Hub&) = delete;
+
+  // ---- Connections (hub_connections.cpp).
 
   // Admission before the upgrade: takes one of the user's connection slots. False when the
   // user already holds max_conns_per_user. Every true must be matched by connect() or release().
   bool reserve(const std::string& user);
   void release(const std::string& user);
-
   // A connection that holds a reservation and completed its upgrade. Loads the user's rooms,
   // sends welcome (always the connection's first frame), announces presence if this is the
   // user's first connection, then calls `ready` — the session starts reading after that.
   void connect(const ClientPtr& client, std::function<void()> ready);
-
   // The connection is gone (any reason). Frees its slot; the user's last connection going
   // announces presence offline and clears the user's typing.
   void disconnect(const ClientPtr& client);
-
-  // One decoded command from `client`. Replies and errors go to client->send().
-  void handle(const ClientPtr& client, Command command);
-
-  // Room events from the bus: fan-out to local member connections, messages in seq order.
-  void on_room_event(const RoomEvent& event) override;
-  // Membership changes of a user, possibly made on another node.
-  void on_user_event(const UserEvent& event) override;
-
-  // ---- The server API (hub_api.cpp): the application backend's operations, under the same
-  // rules, ordering and cluster fan-out as the commands. `done` runs once, on any thread,
-  // with the result or a Status: invalid (a bad name or field), not_found (no such room, not
-  // a member), forbidden, too_large, limit_exceeded, unavailable / io_error (the store).
-
-  // Creates an empty room of `kind` (public or private); true if created, false if it existed.
-  void create_room(const std::string& room, RoomKind kind, Done<bool> done);
-  // The direct room of users a and b, created with both as members if missing; a's view.
-  // Both users' connections get `joined`. forbidden if b blocks a.
-  void open_direct(const std::string& a, const std::string& b, Done<RoomState> done);
-  // The existing room's last_seq.
-  void room(const std::string& room, Done<RoomState> done);
-  // Makes `user` a member of the existing `room`. Every connection of the user, on every
-  // node, gets `joined` (again, if a member already), and the room's members see the user
-  // come online if it is.
-  void add_member(const std::string& room, const std::string& user, Done<RoomState> done);
-  // Ends the membership (not_found if there was none): the user's connections get `left` and
-  // the room's members see the user go offline.
-  void remove_member(const std::string& room, const std::string& user, Done<bool> done);
-  // Stores and fans out a message exactly like a `message` command of `user`, who must be a
-  // member; a system message when `user` is empty. A repeated id answers the original
-  // (duplicate=true) and sends nothing. The per-user rate limit does not apply: the backend
-  // is trusted.
-  void publish(PublishRequest req, Done<Appended> done);
-  // The members of the existing `room` online anywhere, sorted.
-  void online(const std::string& room, Done<std::vector<std::string>> done);
-  // A page of the existing `room`'s history.
-  void history(const std::string& room, HistoryQuery query, Done<MessagePage> done);
-  // Kick, ban or unban as the backend (any member, the owner included). Effects as for the
-  // commands (hub_moderation.cpp).
-  void moderate_api(ModerationRequest req, Done<ModerationResult> done);
-
-  // The user's membership of one room, as far as this node knows.
-  struct Membership {
-    RoomKind kind = RoomKind::public_room;
-    Role role = Role::member;
-    std::string peer;                  // direct rooms: the other user
-    int64_t muted_until = 0;
-    bool pending = false;              // a join or create is in the store: commands wait
-  };
-  // Periodic work: expires typing indicators, releases messages held past the reorder
-  // window, forgets idle rate-limit buckets. Call every few hundred ms.
-  void tick();
-
   // Every connection (also those still loading), e.g. to close them on shutdown.
   std::vector<ClientPtr> clients() const;
   std::size_t connection_count() const;
 
- private:
-  struct Deferred {
-    ClientPtr client;
-    Command command;
-  };
-  struct UserState {
-    int slots = 0;                     // reserved + connected connections
-    std::vector<ClientPtr> conns;      // connected and welcomed
-    std::map<std::string, Membership> rooms;  // rooms the user is a member of (persistent fact)
-    std::map<std::string, std::vector<Deferred>> deferred;  // commands waiting for a pending join
-    std::set<std::string> blocked;     // the user's block list
-    bool online = false;               // presence online has been announced
-  };
-  struct HeldMessage {
-    RoomEvent event;
-    int64_t since_ms = 0;              // mono_ms when it arrived
-  };
-  struct LocalRoom {
-    std::set<std::string> online;      // local users that are members and online
-    std::map<std::string, int64_t> typing;  // user → mono_ms when the indicator expires
-    int64_t delivered_seq = 0;         // newest message seq fanned out here
-    bool positioned = false;           // delivered_seq is known (from the store or a delivery)
-    std::map<int64_t, HeldMessage> held;  // messages that arrived ahead of a gap
-    std::shared_ptr<const std::vector<ClientPtr>> recipients =
-        std::make_shared<const std::vector<ClientPtr>>();  // snapshot of online members' conns
-  };
+  // ---- Operations. `done` runs once, on any thread, with the result or a Status whose code
+  // the adapters map through common/error_codes.hpp. A user's operation on a room whose join
+  // is still in the store waits for that join to finish.
 
+  // Rooms and membership (hub_membership.cpp).
+  void join(const Actor& a, std::string room, Done<Joined> done);
+  void leave(const Actor& a, std::string room, Done<Ok> done);
+  // A user creates a room and joins it as owner (conflict if it exists); the backend creates
+  // an empty one (created=false if it existed).
+  void create_room(const Actor& a, std::string room, RoomKind kind, Done<Created> done);
+  // The direct room of `a` (the user; the backend names both) and `b`, created with both as
+  // members if missing; both users' connections get `joined`. forbidden if b blocks a.
+  void open_direct(const Actor& actor, std::string a, std::string b, Done<Joined> done);
+  // A user invites `user` (JoinMode::invite); the backend adds them (JoinMode::admin). Every
+  // connection of the user, on every node, gets `joined`; the room gets `member` invited.
+  void add_member(const Actor& a, std::string room, std::string user, Done<RoomState> done);
+  // The backend ends a membership (not_found if none); the user's connections get `left`.
+  void remove_member(const Actor& a, std::string room, std::string user, Done<Ok> done);
+  // The backend: the existing room's last_seq and kind; who of its members is online.
+  void room_info(const Actor& a, std::string room, Done<RoomState> done);
+  void online(const Actor& a, std::string room, Done<std::vector<std::string>> done);
+
+  // Messages (hub_messages.cpp). post: the entry is stored, this node's members have it
+  // queued (the author's own connections included), then `done` has the ack. A repeated id
+  // answers the original (duplicate=true) and delivers nothing.
+  void post(const Actor& a, PostRequest req, Done<Appended> done);
+  void typing(const Actor& a, std::string room, bool active, Done<Ok> done);
+  void read(const Actor& a, std::string room, int64_t seq, Done<Ok> done);
+  void history(const Actor& a, std::string room, HistoryQuery query, Done<MessagePage> done);
+  void search(const Actor& a, SearchQuery query, Done<std::vector<ChatMessage>> done);
+
+  // Moderation and block lists (hub_moderation.cpp).
+  void moderate(const Actor& a, ModerateRequest req, Done<ModerationResult> done);
+  void block(const Actor& a, std::string other, bool on, Done<std::vector<std::string>> done);
+
+  // ---- Events from the other nodes (hub_delivery.cpp).
+  void on_room_event(const RoomEvent& event) override;
+  void on_user_event(const UserEvent& event) override;
+
+  // Periodic work: expires typing indicators, releases messages held past the reorder
+  // window, forgets idle rate-limit buckets. Call every few hundred ms.
+  void tick();
+
+ private:
+  // ---- Checks shared by the operations (hub_rules.cpp).
+  // A copy of the user's membership of `room` (its name valid), or forbidden / invalid.
+  Result<Membership> member_of(const Actor& a, const std::string& room);
+  // The rules of an entry's text, mute and rate, in one place for both faces.
+  Status check_post(const Actor& a, const Membership* m, PostRequest& req, int64_t now_ms);
+  // post, once the author's membership is known (none: a system message).
+  void post_checked(const Actor& a, PostRequest req, std::optional<Membership> m, int64_t received_us,
+                    Done<Appended> done);
+  // Holds `retry` if the user's join of `room` is still in the store; true if held.
+  bool defer_while_joining(const Actor& a, const std::string& room, std::function<void()> retry);
+  // Marks the user's join of `room` pending (no-op if a member already); limit_exceeded over
+  // max_rooms_per_user.
+  Status start_pending(const Actor& a, const std::string& room);
+  // The store made the user a member: applied here, `done` answered, the user's other
+  // connections told, then the operations that waited run.
+  void admit(const Actor& a, const RoomState& state, Done<Joined> done);
+  void abandon_pending(const Actor& a, const std::string& room);
+  // Someone else made `user` a member (invitation, the backend): every node holding the
+  // user applies it, the room hears `member` invited.
+  void member_added(const std::string& user, const RoomState& state, const std::string& by, std::function<void()> then);
+  void moderation_done(const ModerationRequest& req, const ModerationResult& result);
+  // A store completion, moved onto the lane of `key` (an I/O thread).
+  template <class T, class F>
+  Store::Callback<T> on_lane(const std::string& key, F fn);
+
+  // ---- Delivery (hub_delivery.cpp): to this node's connections first, then to the bus.
+  void emit(RoomEvent event, std::function<void()> then = {});
+  // A user's own change (presence_pending false) is applied here already: only told.
+  void emit(UserEvent event);
+  void announce_presence(const std::string& user, const std::vector<std::string>& rooms, bool online);
+  // To this node's connections. `then` runs once a message is out (held ones: when released).
+  void deliver(const RoomEvent& event, std::function<void()> then);
+  void apply_notice(const std::string& room, const MemberNotice& notice);
+  // Applies a membership or block-list change made elsewhere, then tells the connections.
+  void apply(const UserEvent& event);
+  void tell_user(const UserEvent& event);
+  // `blockers`: users who block the event's subject (they do not get it), or null.
+  void fan_out(const std::vector<ClientPtr>& recipients, const RoomEvent& event,
+               const std::set<std::string>* blockers = nullptr) const;
+
+  // ---- Local membership bookkeeping (hub_connections.cpp). Called with the user's shard held.
+  // add: true when the user was not yet an online member here (else its connections are
+  // updated); remove: queues the typing-clear it implies into `out`.
+  bool add_online(const std::string& room, const std::string& user, const std::vector<ClientPtr>& conns,
+                  std::optional<int64_t> last_seq = std::nullopt);
+  bool remove_online(const std::string& room, const std::string& user, std::vector<RoomEvent>& out);
+  void set_blocked(UserState& u, const std::string& user, std::set<std::string> blocked);
   void finish_connect(const ClientPtr& client, const std::vector<RoomState>& rooms,
                       const std::vector<std::string>& blocked);
-
-  // Commands (hub_commands.cpp).
-  void on_join(const ClientPtr& c, const boost::json::value& ref, JoinCmd cmd);
-  void on_leave(const ClientPtr& c, const boost::json::value& ref, LeaveCmd cmd);
-  void on_message(const ClientPtr& c, const boost::json::value& ref, MessageCmd cmd);
-  void on_typing(const ClientPtr& c, const boost::json::value& ref, TypingCmd cmd);
-  void on_read(const ClientPtr& c, const boost::json::value& ref, ReadCmd cmd);
-  void on_sync(const ClientPtr& c, const boost::json::value& ref, SyncCmd cmd);
-  void on_history(const ClientPtr& c, const boost::json::value& ref, HistoryCmd cmd);
-  void on_create(const ClientPtr& c, const boost::json::value& ref, CreateCmd cmd);
-  void on_dm(const ClientPtr& c, const boost::json::value& ref, DmCmd cmd);
-  // Conversation commands (hub_moderation.cpp).
-  void on_invite(const ClientPtr& c, const boost::json::value& ref, InviteCmd cmd);
-  void on_moderate(const ClientPtr& c, const boost::json::value& ref, ModerateCmd cmd);
-  void on_block(const ClientPtr& c, const boost::json::value& ref, BlockCmd cmd);
-  void on_search(const ClientPtr& c, const boost::json::value& ref, SearchCmd cmd);
-  // message, edit, delete, react: checks, then the store, then fan-out and ack.
-  void on_entry(const ClientPtr& c, const boost::json::value& ref, AppendRequest req);
-
-  // Holds `command` if it names a room whose join is pending for the user; true if held.
-  bool defer_if_pending(const ClientPtr& c, Command& command);
-  // Marks a join of `room` pending for the user (no-op if a member); false over the room limit.
-  bool start_pending(const ClientPtr& c, const std::string& room, const boost::json::value& ref);
-  // The store made the user a member (state): applies it here, answers `joined`, tells the
-  // user's other connections, then runs the commands that waited. `announce`: the user came
-  // online in the room (not when the membership existed already).
-  void admit(const ClientPtr& c, const boost::json::value& ref, const RoomState& state);
-  // The pending join failed: forgets it, then runs (fails) the commands that waited.
-  void abandon_pending(const ClientPtr& c, const std::string& room);
-  // Store results of the conversation commands, with the stores' rules as protocol errors.
-  void reply_status(const ClientPtr& c, const Status& s, const boost::json::value& ref, const std::string& id = {});
-  // Someone else added `user` (an invitation, the server API): the user's connections on
-  // every node get `joined`, the room `member` (by: the inviter; empty: the API); then `done`.
-  void member_added(const std::string& user, const RoomState& state, const std::string& by, std::function<void()> done);
-  // The effects of a stored moderation action: `left` to a removed member, `member` to the room.
-  void moderation_done(const ModerationRequest& req, const ModerationResult& result);
-  // Membership changes that reach this node as frames (bus events): applied to the hub's state.
-  void apply_member_notice(const std::string& frame);
-  void set_blocked(UserState& u, const std::string& user, std::set<std::string> blocked);
-  // Under mu_: `event`'s recipients without the users who block its subject (typing, presence).
-  std::shared_ptr<const std::vector<ClientPtr>> unblocked(const std::vector<ClientPtr>& recipients,
-                                                           const std::string& subject) const;
-  // Under mu_: the user's membership of `room`, or nullptr.
-  const Membership* membership(const std::string& user, const std::string& room) const;
-  // Every protocol error goes out through these: counted, one log line, then the frame.
-  void reply_error(const ClientPtr& c, std::string_view code, const std::string& message, const boost::json::value& ref,
-                   const std::string& id = {});
-  void reply_store_error(const ClientPtr& c, const Status& s, const boost::json::value& ref, const std::string& id = {});
-
-  // Replies forbidden and returns nullopt unless the name is valid and the user a member;
-  // else a copy of the membership.
-  std::optional<Membership> check_member(const ClientPtr& c, const std::string& room, const boost::json::value& ref,
-                                         const std::string& id = {});
-
-  // Under mu_: local membership bookkeeping. add returns true when the user was not yet an
-  // online member here; remove queues the typing-clear it implies into `out`.
-  bool add_online_member(const std::string& room, const std::string& user,
-                         std::optional<int64_t> last_seq = std::nullopt);
-  // Under mu_: a room not yet positioned here starts its live stream after `last_seq`.
-  void position(const std::string& room, int64_t last_seq);
-  bool remove_online_member(const std::string& room, const std::string& user, std::vector<RoomEvent>& out);
-  void rebuild_recipients(const std::string& room);
-  bool clear_typing(const std::string& room, const std::string& user, std::vector<RoomEvent>& out);
-  void publish_all(std::vector<RoomEvent>& events);
-  void announce_presence(const std::string& user, const std::vector<std::string>& rooms, bool online);
-  // Under deliver_mu_ and mu_: the message events of `room` that can go out now, in seq order.
-  void take_in_order(LocalRoom& room, const RoomEvent& event, std::vector<RoomEvent>& out);
-  void fan_out(const std::vector<ClientPtr>& recipients, const RoomEvent& event);
-  // Sends `joined` (with the caller's ref) to `c` and to the user's other connections anywhere.
-  void finish_join(const ClientPtr& c, const boost::json::value& ref, const parley::RoomState& state,
-                   std::vector<std::string> online);
 
   const HubOptions options_;
   Store& store_;
   Bus& bus_;
   Presence& presence_;
   Metrics& metrics_;
+  const EventEncoder& encoder_;
+  const Lanes lanes_;
   const HubClock clock_;
 
-  // Serializes the fan-out of message events, so that seq order holds per connection even
-  // when the bus thread and tick() release messages at the same time. Taken before mu_.
-  std::mutex deliver_mu_;
-  mutable std::mutex mu_;  // guards users_, rooms_, pending_, buckets_
-  std::unordered_map<std::string, UserState> users_;
-  std::unordered_map<std::string, LocalRoom> rooms_;
-  std::unordered_map<uint64_t, ClientPtr> pending_;  // connected, rooms still loading
-  std::unordered_map<std::string, TokenBucket> buckets_;
-  // Blocked user → the users connected here who block them (for typing and presence).
-  std::unordered_map<std::string, std::set<std::string>> blocked_by_;
+  UsersRegistry users_;
+  RoomsRegistry rooms_;
 };
+
+template <class T, class F>
+Store::Callback<T> Hub::on_lane(const std::string& key, F fn) {
+  return [this, k = std::hash<std::string>{}(key), fn = std::move(fn)](Result<T> r) mutable {
+    lanes_(k, [fn = std::move(fn), r = std::move(r)]() mutable { fn(std::move(r)); });
+  };
+}
 
 }  // namespace parley

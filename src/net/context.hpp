@@ -8,6 +8,7 @@
 #include <string>
 
 #include "auth/jwt.hpp"
+#include "common/clock.hpp"
 #include "config/options.hpp"
 
 namespace parley {
@@ -31,6 +32,7 @@ struct NetContext {
   std::function<void(std::chrono::milliseconds delay, std::function<void()> fn)> run_after;
   // Readiness of the bus: empty when it is connected (always, on a single node), else why not.
   std::function<std::string()> bus_unavailable;
+  Clock clock = Clock::system();  // token expiry, the ping-flood limit
   std::atomic<uint64_t> next_connection_id{1};
   std::atomic<bool> draining{false};  // set on shutdown: refuse new upgrades and requests
   TlsConfig* tls = nullptr;           // set: every connection is TLS (https, wss)

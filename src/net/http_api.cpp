@@ -8,7 +8,7 @@
 #include "auth/passwords.hpp"
 #include "net/ops_routes.hpp"
 #include "net/server_api.hpp"
-#include "protocol/names.hpp"
+#include "common/names.hpp"
 #include "store/store.hpp"
 
 namespace parley {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "auth/api_keys.hpp"
+#include "common/error_codes.hpp"
 #include "hub/hub.hpp"
 #include "protocol/encode.hpp"
 
@@ -27,19 +28,22 @@ Response api_error(const Request& req, unsigned status, std::string_view code, s
   return json_response(req, status, json::serialize(json::object{{"error", message}, {"code", code}}));
 }
 
+// The HTTP face of a Status, from the one list of codes (common/error_codes.hpp).
 Response status_error(const Request& req, const Status& s) {
-  switch (s.code()) {
-    case Status::Code::invalid: return api_error(req, 400, "bad_request", s.message());
-    case Status::Code::not_found: return api_error(req, 404, "not_found", s.message());
-    case Status::Code::forbidden: return api_error(req, 403, "forbidden", s.message());
-    case Status::Code::too_large: return api_error(req, 413, "too_large", s.message());
-    case Status::Code::limit_exceeded: return api_error(req, 409, "limit_exceeded", s.message());
-    case Status::Code::conflict: return api_error(req, 409, "conflict", s.message());
-    default:
-      spdlog::error("api: store error: {}", s.message());
-      return api_error(req, 503, "unavailable", "the message store is unavailable, retry later");
+  const ErrorCode code = error_code(s.code());
+  if (code.internal) {
+    spdlog::error("api: store error: {}", s.message());
+    return api_error(req, code.http, code.name, kStoreUnavailable);
   }
+  auto res = api_error(req, code.http, code.name, s.message());
+  if (s.until_ms() > 0) {
+    res.body() = json::serialize(json::object{{"error", s.message()}, {"code", code.name}, {"until", s.until_ms()}});
+    res.prepare_payload();
+  }
+  return res;
 }
+
+const Actor kBackend = Actor::backend();
 
 Response not_allowed(const Request& req, std::string_view allow) {
   auto res = api_error(req, 405, "method_not_allowed", "allowed: " + std::string(allow));
@@ -79,9 +83,10 @@ void create_room(NetContext& ctx, const Request& req, Responder respond) {
       return respond(api_error(req, 400, "bad_request", "field 'kind' must be public or private"));
     }
   }
-  ctx.hub.create_room(name, kind, [req, respond, name](Result<bool> r) {
+  ctx.hub.create_room(kBackend, name, kind, [req, respond, name](Result<Created> r) {
     if (!r.ok()) return respond(status_error(req, r.status));
-    respond(json_response(req, r.value ? 201 : 200, json::serialize(json::object{{"room", name}, {"created", r.value}})));
+    const bool created = r.value.created;
+    respond(json_response(req, created ? 201 : 200, json::serialize(json::object{{"room", name}, {"created", created}})));
   });
 }
 
@@ -95,16 +100,17 @@ void open_direct(NetContext& ctx, const Request& req, Responder respond) {
     return respond(api_error(req, 400, "bad_request", "field 'users' must hold two user names"));
   }
   std::string a(users->as_array()[0].as_string()), b(users->as_array()[1].as_string());
-  ctx.hub.open_direct(a, b, [req, respond, a, b](Result<RoomState> r) {
+  ctx.hub.open_direct(kBackend, a, b, [req, respond, a, b](Result<Joined> r) {
     if (!r.ok()) return respond(status_error(req, r.status));
+    const RoomState& s = r.value.state;
     respond(json_response(req, 200, json::serialize(json::object{
-                                        {"room", r.value.room}, {"kind", "direct"}, {"users", json::array{json::string(a), json::string(b)}},
-                                        {"last_seq", r.value.last_seq}})));
+                                        {"room", s.room}, {"kind", "direct"}, {"users", json::array{json::string(a), json::string(b)}},
+                                        {"last_seq", s.last_seq}})));
   });
 }
 
 void room_info(NetContext& ctx, const std::string& room, const Request& req, Responder respond) {
-  ctx.hub.room(room, [req, respond](Result<RoomState> r) {
+  ctx.hub.room_info(kBackend, room, [req, respond](Result<RoomState> r) {
     if (!r.ok()) return respond(status_error(req, r.status));
     respond(json_response(req, 200, json::serialize(json::object{{"room", r.value.room},
                                                                   {"last_seq", r.value.last_seq},
@@ -113,7 +119,7 @@ void room_info(NetContext& ctx, const std::string& room, const Request& req, Res
 }
 
 void add_member(NetContext& ctx, const std::string& room, const std::string& user, const Request& req, Responder respond) {
-  ctx.hub.add_member(room, user, [req, respond, user](Result<RoomState> r) {
+  ctx.hub.add_member(kBackend, room, user, [req, respond, user](Result<RoomState> r) {
     if (!r.ok()) return respond(status_error(req, r.status));
     respond(json_response(req, 200, json::serialize(json::object{{"room", r.value.room},
                                                                   {"user", user},
@@ -124,7 +130,7 @@ void add_member(NetContext& ctx, const std::string& room, const std::string& use
 
 void remove_member(NetContext& ctx, const std::string& room, const std::string& user, const Request& req,
                    Responder respond) {
-  ctx.hub.remove_member(room, user, [req, respond, room, user](Result<bool> r) {
+  ctx.hub.remove_member(kBackend, room, user, [req, respond, room, user](Result<Ok> r) {
     if (!r.ok()) return respond(status_error(req, r.status));
     respond(json_response(req, 200, json::serialize(json::object{{"room", room}, {"user", user}, {"removed", true}})));
   });
@@ -133,9 +139,9 @@ void remove_member(NetContext& ctx, const std::string& room, const std::string& 
 // Kick, ban or unban `user` as the backend.
 void moderate(NetContext& ctx, const std::string& room, const std::string& user, ModerationAction action,
               const Request& req, Responder respond, Role role = Role::member) {
-  ModerationRequest m{room, "", user, action};
+  ModerateRequest m{room, user, action};
   m.role = role;
-  ctx.hub.moderate_api(std::move(m), [req, respond, room, user, action](Result<ModerationResult> r) {
+  ctx.hub.moderate(kBackend, std::move(m), [req, respond, room, user, action](Result<ModerationResult> r) {
     if (!r.ok()) return respond(status_error(req, r.status));
     const char* name = action == ModerationAction::kick ? "kicked" : action == ModerationAction::ban ? "banned" : "unbanned";
     if (action == ModerationAction::set_role) name = "role_set";
@@ -159,9 +165,9 @@ void publish(NetContext& ctx, const std::string& room, const Request& req, Respo
   const bool as_system = system && system->as_bool();
   if (as_system == (user != nullptr)) return bad("give either 'user' or \"system\":true");
   if (user && !user->is_string()) return bad("field 'user' must be a string");
-  PublishRequest p{room, as_system ? std::string() : std::string(user->as_string()),
-                   id ? std::string(id->as_string()) : new_message_id(), std::string(text->as_string())};
-  ctx.hub.publish(std::move(p), [req, respond](Result<Appended> r) {
+  PostRequest p{room, id ? std::string(id->as_string()) : new_message_id(), std::string(text->as_string())};
+  p.author = as_system ? std::string() : std::string(user->as_string());
+  ctx.hub.post(kBackend, std::move(p), [req, respond](Result<Appended> r) {
     if (!r.ok()) return respond(status_error(req, r.status));
     const ChatMessage& m = r.value.message;
     respond(json_response(req, r.value.duplicate ? 200 : 201,
@@ -193,7 +199,7 @@ void history(NetContext& ctx, const std::string& room, const boost::urls::url_vi
   auto limit = int_param(url, "limit", ok);
   if (!ok) return respond(api_error(req, 400, "bad_request", "after, before and limit must be integers"));
   if (limit) q.limit = static_cast<int>(std::clamp<int64_t>(*limit, 0, kMaxPageLimit));
-  ctx.hub.history(room, q, [req, respond, room](Result<MessagePage> r) {
+  ctx.hub.history(kBackend, room, q, [req, respond, room](Result<MessagePage> r) {
     if (!r.ok()) return respond(status_error(req, r.status));
     json::array messages;
     for (auto& m : r.value.messages) messages.push_back(encode::history_entry(m));
@@ -203,7 +209,7 @@ void history(NetContext& ctx, const std::string& room, const boost::urls::url_vi
 }
 
 void online(NetContext& ctx, const std::string& room, const Request& req, Responder respond) {
-  ctx.hub.online(room, [req, respond, room](Result<std::vector<std::string>> r) {
+  ctx.hub.online(kBackend, room, [req, respond, room](Result<std::vector<std::string>> r) {
     if (!r.ok()) return respond(status_error(req, r.status));
     json::array users;
     for (auto& u : r.value) users.push_back(json::string(u));

@@ -12,6 +12,7 @@
 #include "hub/hub.hpp"
 #include "metrics/metrics.hpp"
 #include "protocol/decode.hpp"
+#include "net/ws_commands.hpp"
 #include "protocol/encode.hpp"
 
 namespace parley {
@@ -23,10 +24,6 @@ using namespace std::chrono_literals;
 namespace {
 // How long a close handshake may take before the socket is simply closed.
 constexpr auto kCloseGrace = 3s;
-
-int64_t mono_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 // The close code Beast sent when a read failed with `ec` (it fails the connection itself on
 // a protocol violation), or 0 when it sent none.
@@ -48,7 +45,7 @@ WsSession<Stream>::WsSession(Stream&& stream, NetContext& ctx, std::string user,
       metrics_(ctx.metrics),
       user_(std::move(user)),
       id_(ctx.next_connection_id++),
-      pings_(ctx.options.ping_rate_per_sec, ctx.options.ping_burst, mono_ms()),
+      pings_(ctx.options.ping_rate_per_sec, ctx.options.ping_burst, ctx.clock.mono_ms()),
       token_exp_ms_(token_exp_s * 1000),
       heartbeat_(ws_.get_executor()),
       auth_timer_(ws_.get_executor()),
@@ -100,16 +97,18 @@ void WsSession<Stream>::on_accept(beast::error_code ec) {
   if (ec) {
     spdlog::info("conn {} user {}: upgrade failed: {}", id_, user_, ec.message());
     ctx_.hub.release(user_);
+    phase_ = Phase::closed;
     return;
   }
-  accepted_ = true;
+  phase_ = Phase::loading;
   metrics_.connections.add(1);
   metrics_.connections_opened.add();
   spdlog::info("conn {} user {} open from {}", id_, user_, peer_);
   ws_.text(true);
   ctx_.hub.connect(this->shared_from_this(), [self = this->shared_from_this()] {
     asio::dispatch(self->ws_.get_executor(), [self] {
-      if (self->finished_) return;
+      if (self->phase_ != Phase::loading) return;
+      self->phase_ = Phase::open;
       self->do_read();
       self->start_heartbeat();
       self->schedule_reauth();
@@ -119,7 +118,7 @@ void WsSession<Stream>::on_accept(beast::error_code ec) {
 
 template <class Stream>
 void WsSession<Stream>::do_read() {
-  reading_ = true;
+  read_loop_ = true;
   ws_.async_read(in_, beast::bind_front_handler(&WsSession::on_read, this->shared_from_this()));
 }
 
@@ -133,7 +132,7 @@ void WsSession<Stream>::on_read(beast::error_code ec, std::size_t) {
     return finish(ec.message());
   }
   unanswered_pings_ = 0;  // any traffic proves the peer is alive
-  if (closing_) {
+  if (closing_or_closed()) {
     // Closing: commands are ignored, but reading goes on until the peer's close reply.
     in_.consume(in_.size());
     return do_read();
@@ -153,7 +152,7 @@ void WsSession<Stream>::on_read(beast::error_code ec, std::size_t) {
       if (auto* auth = std::get_if<AuthCmd>(&cmd.body)) {
         on_auth(*auth, cmd.ref);
       } else {
-        ctx_.hub.handle(this->shared_from_this(), std::move(cmd));
+        run_command(ctx_.hub, metrics_, this->shared_from_this(), std::move(cmd));
       }
     }
   }
@@ -184,7 +183,7 @@ void WsSession<Stream>::send_error(std::string_view code, std::string_view messa
 
 template <class Stream>
 void WsSession<Stream>::enqueue(Outgoing out, Urgency urgency) {
-  if (closing_ || finished_) return;
+  if (closing_or_closed()) return;
   if (urgency == Urgency::droppable && queued_bytes_ > ctx_.options.queue_soft_bytes) {
     metrics_.ephemeral_dropped.add();
     return;
@@ -245,7 +244,7 @@ void WsSession<Stream>::on_write(beast::error_code ec, std::size_t) {
   metrics_.queue_bytes.add(-static_cast<int64_t>(size));
   queue_.pop_front();
   if (ec) return finish("write failed: " + ec.message());
-  if (!queue_.empty() && !closing_) return do_write();
+  if (!queue_.empty() && !closing_or_closed()) return do_write();
   if (corked_) set_cork(false);
 }
 
@@ -267,8 +266,8 @@ void WsSession<Stream>::close(uint16_t code, std::string reason) {
 
 template <class Stream>
 void WsSession<Stream>::start_close(uint16_t code, std::string reason) {
-  if (closing_ || finished_ || !accepted_) return;
-  closing_ = true;
+  if (phase_ != Phase::loading && phase_ != Phase::open) return;
+  phase_ = Phase::closing;
   metrics_.closes.add(close_code_label(code));
   heartbeat_.cancel();
   auth_timer_.cancel();
@@ -283,7 +282,7 @@ void WsSession<Stream>::start_close(uint16_t code, std::string reason) {
     // With a read loop running, it sees the peer's close reply (or the socket error) and
     // finishes; closing the socket before that could reset the connection under the close frame.
     if (ec) return self->finish("close " + std::to_string(code) + " failed: " + ec.message());
-    if (!self->reading_) self->finish("closed by server (" + std::to_string(code) + ")");
+    if (!self->read_loop_) self->finish("closed by server (" + std::to_string(code) + ")");
   });
 }
 
@@ -293,8 +292,8 @@ void WsSession<Stream>::on_control(websocket::frame_type kind) {
   if (kind == websocket::frame_type::close) return;
   if (kind == websocket::frame_type::pong) unanswered_pings_ = 0;
   // Pings and pongs alike count: an answer to our ping every heartbeat_ms costs nothing.
-  if (flooded_ || pings_.take(mono_ms())) return;
-  flooded_ = true;
+  if (close_posted_ || pings_.take(ctx_.clock.mono_ms())) return;
+  close_posted_ = static_cast<uint16_t>(websocket::close_code::policy_error);
   spdlog::warn("conn {} user {}: control frame flood, closing 1008", id_, user_);
   asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
     self->start_close(static_cast<uint16_t>(websocket::close_code::policy_error), "ping flood");
@@ -309,7 +308,7 @@ void WsSession<Stream>::start_heartbeat() {
 
 template <class Stream>
 void WsSession<Stream>::on_heartbeat(beast::error_code ec) {
-  if (ec || closing_ || finished_) return;
+  if (ec || closing_or_closed()) return;
   if (unanswered_pings_ >= 2) {
     beast::get_lowest_layer(ws_).socket().close(ec);
     return finish("heartbeat: two pings unanswered");
@@ -319,21 +318,14 @@ void WsSession<Stream>::on_heartbeat(beast::error_code ec) {
   start_heartbeat();
 }
 
-namespace {
-int64_t wall_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-}  // namespace
-
 template <class Stream>
 void WsSession<Stream>::schedule_reauth() {
   // Ask reauth_before_ms ahead of expiry (at once if that moment has passed), then allow
   // reauth_grace_ms for a valid answer. A refresh re-arms from the new expiry.
   const int64_t ask_at = token_exp_ms_ - ctx_.options.reauth_before_ms;
-  auth_timer_.expires_after(std::chrono::milliseconds(std::max<int64_t>(0, ask_at - wall_ms())));
+  auth_timer_.expires_after(std::chrono::milliseconds(std::max<int64_t>(0, ask_at - ctx_.clock.wall_ms())));
   auth_timer_.async_wait([self = this->shared_from_this(), exp = token_exp_ms_](beast::error_code ec) {
-    if (ec || self->closing_ || self->finished_ || exp != self->token_exp_ms_) return;
+    if (ec || self->closing_or_closed() || exp != self->token_exp_ms_) return;
     self->send(encode::reauth(exp), Urgency::normal);
     self->auth_timer_.expires_after(std::chrono::milliseconds(self->ctx_.options.reauth_grace_ms));
     self->auth_timer_.async_wait([self, exp](beast::error_code ec2) {
@@ -346,7 +338,7 @@ void WsSession<Stream>::schedule_reauth() {
 
 template <class Stream>
 void WsSession<Stream>::on_auth(const AuthCmd& cmd, const boost::json::value& ref) {
-  auto claims = ctx_.jwt.verify(cmd.token, wall_ms() / 1000);
+  auto claims = ctx_.jwt.verify(cmd.token, ctx_.clock.wall_ms() / 1000);
   if (!claims.ok() || claims.value.sub != user_) {
     send_error("unauthorized", claims.ok() ? "token is for another user" : claims.status.message(), ref);
     return;  // the grace timer still runs: a valid token may follow
@@ -359,10 +351,10 @@ void WsSession<Stream>::on_auth(const AuthCmd& cmd, const boost::json::value& re
 
 template <class Stream>
 void WsSession<Stream>::finish(std::string_view why) {
-  if (finished_) return;
-  finished_ = true;
-  closing_ = true;
-  if (accepted_) metrics_.connections.add(-1);
+  if (phase_ == Phase::closed) return;
+  const bool accepted = phase_ != Phase::upgrading;
+  phase_ = Phase::closed;
+  if (accepted) metrics_.connections.add(-1);
   heartbeat_.cancel();
   auth_timer_.cancel();
   close_deadline_.cancel();

@@ -70,6 +70,17 @@ class WsSession final : public Client, public std::enable_shared_from_this<WsSes
   void finish(std::string_view why);  // the connection is over: tell the hub, once
   void on_control(boost::beast::websocket::frame_type kind);
 
+  // The connection's life, in order. Only forward: nothing goes back to an earlier phase.
+  enum class Phase : uint8_t {
+    upgrading,  // the WebSocket handshake is running
+    loading,    // upgraded; the hub loads the user's rooms (welcome not yet sent)
+    open,       // welcomed; the read loop, heartbeat and reauth timers run
+    closing,    // a close handshake was started: frames queued after it are discarded
+    closed,     // the socket is closed and the hub told
+  };
+  bool finished() const { return phase_ == Phase::closed; }
+  bool closing_or_closed() const { return phase_ >= Phase::closing; }
+
   std::shared_ptr<boost::asio::ssl::context> tls_;  // outlives ws_, which refers to it
   boost::beast::websocket::stream<Stream> ws_;
   NetContext& ctx_;
@@ -78,16 +89,15 @@ class WsSession final : public Client, public std::enable_shared_from_this<WsSes
   const uint64_t id_;
   std::string peer_;
   boost::beast::flat_buffer in_;
+  Phase phase_ = Phase::upgrading;
+  bool read_loop_ = false;          // the read loop runs (set in open, kept while closing)
+  // The write path (not the lifecycle): one write in flight, TCP_CORK over a batch.
   std::deque<Outgoing> queue_;      // front is being written while writing_
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;
-  bool corked_ = false;              // TCP_CORK is on: a batch of frames is being written
+  bool corked_ = false;
   int corked_frames_ = 0;
-  bool accepted_ = false;
-  bool reading_ = false;            // the read loop has started
-  bool closing_ = false;
-  bool finished_ = false;
-  bool flooded_ = false;             // a ping flood close is on its way
+  uint16_t close_posted_ = 0;       // a close with this code is posted (ping flood): not again
   int unanswered_pings_ = 0;
   TokenBucket pings_;                // the client's pings
   int64_t token_exp_ms_;             // the current token's expiry

@@ -130,16 +130,62 @@ Frame left(std::string_view room, const json::value& ref, std::string_view reaso
   return finish(o);
 }
 
-Frame member(const MemberChange& c) {
-  json::object o{{"type", "member"}, {"room", c.room}, {"user", c.user}, {"action", c.action}};
-  if (c.by.empty()) {
+std::string_view member_action_name(MemberAction a) {
+  switch (a) {
+    case MemberAction::invited: return "invited";
+    case MemberAction::kicked: return "kicked";
+    case MemberAction::banned: return "banned";
+    case MemberAction::unbanned: return "unbanned";
+    case MemberAction::muted: return "muted";
+    case MemberAction::unmuted: return "unmuted";
+    case MemberAction::role: return "role";
+  }
+  return "invited";
+}
+
+std::string_view left_reason_name(LeftReason r) {
+  switch (r) {
+    case LeftReason::kicked: return "kicked";
+    case LeftReason::banned: return "banned";
+    case LeftReason::removed: return "removed";
+    default: return {};
+  }
+}
+
+Frame member(std::string_view room, const MemberNotice& n) {
+  json::object o{{"type", "member"}, {"room", room}, {"user", n.user}, {"action", member_action_name(n.action)}};
+  if (n.by.empty()) {
     o["system"] = true;
   } else {
-    o["by"] = c.by;
+    o["by"] = n.by;
   }
-  if (c.action == "role") o["role"] = role_name(c.role);
-  if (c.action == "muted") o["until"] = c.until;
+  if (n.action == MemberAction::role) o["role"] = role_name(n.role);
+  if (n.action == MemberAction::muted) o["until"] = n.until;
   return finish(o);
+}
+
+Frame room_event(const RoomEvent& e) {
+  return std::visit(
+      [&](const auto& p) -> Frame {
+        using T = std::decay_t<decltype(p)>;
+        if constexpr (std::is_same_v<T, MessageStored>) return message(p.message);
+        else if constexpr (std::is_same_v<T, TypingChanged>) return typing(e.room, p.user, p.active);
+        else if constexpr (std::is_same_v<T, PresenceChanged>) return presence(e.room, p.user, p.online);
+        else if constexpr (std::is_same_v<T, ReadMoved>) return read(e.room, p.user, p.seq);
+        else return member(e.room, p);
+      },
+      e.payload);
+}
+
+Frame user_event(const UserEvent& e) {
+  return std::visit(
+      [&](const auto& p) -> Frame {
+        using T = std::decay_t<decltype(p)>;
+        if constexpr (std::is_same_v<T, MembershipJoined>) return joined(p.state, p.online, nullptr);
+        else if constexpr (std::is_same_v<T, MembershipLeft>) return left(p.room, nullptr, left_reason_name(p.reason));
+        else return blocks(p.blocked, nullptr);
+      },
+      e.payload);
 }
 
 Frame blocks(const std::vector<std::string>& blocked, const json::value& ref) {

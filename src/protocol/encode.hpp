@@ -9,20 +9,11 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include "common/events.hpp"
 #include "common/types.hpp"
 #include "protocol/command.hpp"
 
 namespace parley::encode {
-
-// A moderation or membership change, for the room's `member` event.
-struct MemberChange {
-  std::string room;
-  std::string user;
-  std::string action;  // invited, kicked, banned, unbanned, muted, unmuted, role
-  std::string by;      // empty: the server API
-  Role role = Role::member;
-  int64_t until = 0;
-};
 
 std::string_view role_name(Role r);
 std::string_view kind_name(RoomKind k);
@@ -36,7 +27,15 @@ Frame joined(const RoomState& room, const std::vector<std::string>& online, cons
 Frame left(std::string_view room, const boost::json::value& ref, std::string_view reason = {});
 // A room entry as its live event: message, edited, deleted or reaction.
 Frame message(const ChatMessage& m);
-Frame member(const MemberChange& change);
+// A moderation or membership change, as the room's `member` event.
+Frame member(std::string_view room, const MemberNotice& n);
+std::string_view member_action_name(MemberAction a);
+// Empty for a user's own leave, else kicked, banned or removed.
+std::string_view left_reason_name(LeftReason r);
+// The client frame of a domain event (common/events.hpp): message, typing, presence, read,
+// member; joined, left, blocks. Built once per event and shared by every recipient.
+Frame room_event(const RoomEvent& e);
+Frame user_event(const UserEvent& e);
 Frame blocks(const std::vector<std::string>& blocked, const boost::json::value& ref);
 Frame results(std::string_view query, const std::vector<ChatMessage>& found, const boost::json::value& ref);
 Frame ok(const boost::json::value& ref);

@@ -1,4 +1,4 @@
-#include "protocol/names.hpp"
+#include "common/names.hpp"
 
 #include <sodium.h>
 

@@ -1,4 +1,4 @@
-#include "store/memory_store.hpp"
+#include "memory_store.hpp"
 
 #include <algorithm>
 
@@ -6,12 +6,35 @@
 
 namespace parley {
 
+MemoryStore::MemoryStore() : worker_([this] { work(); }) {}
+
+MemoryStore::~MemoryStore() { close(); }
+
+void MemoryStore::work() {
+  std::unique_lock lock(queue_mu_);
+  for (;;) {
+    queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping, and everything ran
+    auto job = std::move(queue_.front());
+    queue_.pop_front();
+    lock.unlock();
+    job();
+    lock.lock();
+  }
+}
+
 template <class T>
 void MemoryStore::run(const Callback<T>& done, const std::function<Result<T>()>& fn) {
-  std::unique_lock lock(mu_);
-  Result<T> r = closed_ ? Result<T>(Status::unavailable("store is closed")) : fn();
-  lock.unlock();
-  done(std::move(r));
+  Result<T> r;
+  {
+    std::lock_guard lock(mu_);
+    r = closed_ ? Result<T>(Status::unavailable("store is closed")) : fn();
+  }
+  // The effect is applied in call order; the answer comes from the store's own thread, as
+  // from the real stores' writer threads.
+  std::lock_guard lock(queue_mu_);
+  queue_.push_back([done, r = std::move(r)]() mutable { done(std::move(r)); });
+  queue_cv_.notify_one();
 }
 
 RoomState MemoryStore::state(const std::string& name, const Room& r, const std::string& user) const {
@@ -334,8 +357,16 @@ void MemoryStore::password_hash(std::string name, Callback<std::string> done) {
 }
 
 void MemoryStore::close() {
-  std::lock_guard lock(mu_);
-  closed_ = true;
+  {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+  }
+  {
+    std::lock_guard lock(queue_mu_);
+    stopping_ = true;
+    queue_cv_.notify_one();
+  }
+  if (worker_.joinable() && worker_.get_id() != std::this_thread::get_id()) worker_.join();
 }
 
 }  // namespace parley

@@ -1,11 +1,14 @@
 #pragma once
-// A store kept in memory, with the same rules as SqliteStore (store/rules.hpp). Callbacks run
-// on the calling thread before the call returns (a permitted specialisation of the Store
-// contract: "done runs exactly once" still holds). Nothing survives the process. For tests
-// and benchmarks.
+// A store kept in memory, with the same rules as SqliteStore (store/rules.hpp), for tests and
+// benchmarks only. Like the real stores it keeps the Store contract: effects in call order,
+// every callback once, on the store's own thread (never the caller's). Nothing survives the
+// process.
+#include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
+#include <thread>
 #include <set>
 #include <unordered_map>
 
@@ -15,6 +18,11 @@ namespace parley {
 
 class MemoryStore final : public Store {
  public:
+  MemoryStore();
+  ~MemoryStore() override;
+  // The thread every callback runs on.
+  std::thread::id thread_id() const { return worker_.get_id(); }
+
   void append(AppendRequest req, Callback<Appended> done) override;
   void create_room(std::string room, RoomKind kind, std::string owner, Callback<bool> done) override;
   void room(std::string room, Callback<RoomState> done) override;
@@ -62,6 +70,13 @@ class MemoryStore final : public Store {
   std::map<std::pair<std::string, std::string>, std::pair<std::string, int64_t>> dedup_;  // (user,id) → (room,seq)
   std::unordered_map<std::string, std::string> users_;
   std::map<std::string, std::set<std::string>> blocks_;
+
+  void work();
+  std::mutex queue_mu_;  // guards queue_, stopping_
+  std::condition_variable queue_cv_;
+  std::deque<std::function<void()>> queue_;
+  bool stopping_ = false;
+  std::thread worker_;  // last: starts once everything above exists
 };
 
 }  // namespace parley

@@ -1,0 +1,207 @@
+#include "bus/codec.hpp"
+
+#include <boost/json.hpp>
+
+#include "bus/legacy_codec.hpp"
+
+namespace parley::bus_codec {
+namespace json = boost::json;
+namespace {
+
+// Kind names on the wire: stable, never reused.
+constexpr std::string_view kMessage = "message", kTyping = "typing", kPresence = "presence", kRead = "read",
+                           kMember = "member", kJoined = "joined", kLeft = "left", kBlocks = "blocks";
+
+json::array names(const std::vector<std::string>& list) {
+  json::array out;
+  out.reserve(list.size());
+  for (auto& s : list) out.emplace_back(s);
+  return out;
+}
+
+// Readers that tolerate a missing or mistyped field (its default stays).
+struct Reader {
+  const json::object& o;
+  std::string text(std::string_view key) const {
+    auto* v = o.if_contains(key);
+    return v && v->is_string() ? std::string(v->as_string()) : std::string();
+  }
+  int64_t number(std::string_view key) const {
+    auto* v = o.if_contains(key);
+    return v && v->is_int64() ? v->as_int64() : (v && v->is_uint64() ? static_cast<int64_t>(v->as_uint64()) : 0);
+  }
+  bool flag(std::string_view key) const {
+    auto* v = o.if_contains(key);
+    return v && v->is_bool() && v->as_bool();
+  }
+  std::vector<std::string> list(std::string_view key) const {
+    std::vector<std::string> out;
+    if (auto* v = o.if_contains(key); v && v->is_array()) {
+      for (auto& s : v->as_array()) {
+        if (s.is_string()) out.emplace_back(s.as_string());
+      }
+    }
+    return out;
+  }
+  template <class Enum>
+  Enum small(std::string_view key, int max) const {
+    int64_t n = number(key);
+    return static_cast<Enum>(n < 0 || n > max ? 0 : n);
+  }
+};
+
+std::string finish(json::object& o) { return json::serialize(o); }
+
+// The JSON object of a version-2 payload and its kind, or why there is none.
+Decoded open(std::string_view payload, json::value& doc, std::string& kind) {
+  boost::system::error_code ec;
+  doc = json::parse(payload, ec);
+  if (ec || !doc.is_object()) return Decoded::malformed;
+  Reader r{doc.as_object()};
+  if (r.number("v") != kVersion) return Decoded::unknown_version;
+  kind = r.text("k");
+  return Decoded::ok;
+}
+
+}  // namespace
+
+std::string encode(const RoomEvent& e) {
+  json::object o{{"v", kVersion}, {"o", e.origin}};
+  std::visit(
+      [&](const auto& p) {
+        using T = std::decay_t<decltype(p)>;
+        if constexpr (std::is_same_v<T, MessageStored>) {
+          const ChatMessage& m = p.message;
+          o["k"] = kMessage;
+          o["seq"] = m.seq;
+          o["ts"] = m.ts;
+          o["user"] = m.user;
+          o["id"] = m.id;
+          o["text"] = m.text;
+          o["entry"] = static_cast<int>(m.kind);
+          if (m.target) o["target"] = m.target;
+          o["rx"] = p.received_us;
+        } else if constexpr (std::is_same_v<T, TypingChanged>) {
+          o["k"] = kTyping;
+          o["user"] = p.user;
+          o["on"] = p.active;
+        } else if constexpr (std::is_same_v<T, PresenceChanged>) {
+          o["k"] = kPresence;
+          o["user"] = p.user;
+          o["on"] = p.online;
+        } else if constexpr (std::is_same_v<T, ReadMoved>) {
+          o["k"] = kRead;
+          o["user"] = p.user;
+          o["seq"] = p.seq;
+        } else {
+          o["k"] = kMember;
+          o["user"] = p.user;
+          o["action"] = static_cast<int>(p.action);
+          o["by"] = p.by;
+          o["role"] = static_cast<int>(p.role);
+          if (p.until) o["until"] = p.until;
+        }
+      },
+      e.payload);
+  return finish(o);
+}
+
+std::string encode(const UserEvent& e) {
+  json::object o{{"v", kVersion}, {"o", e.origin}};
+  if (e.skip_conn) o["skip"] = e.skip_conn;
+  if (e.presence_pending) o["pp"] = true;
+  std::visit(
+      [&](const auto& p) {
+        using T = std::decay_t<decltype(p)>;
+        if constexpr (std::is_same_v<T, MembershipJoined>) {
+          const RoomState& s = p.state;
+          o["k"] = kJoined;
+          o["room"] = s.room;
+          o["last_seq"] = s.last_seq;
+          o["read_seq"] = s.read_seq;
+          o["kind"] = static_cast<int>(s.kind);
+          o["role"] = static_cast<int>(s.role);
+          if (!s.peer.empty()) o["peer"] = s.peer;
+          if (s.muted_until) o["muted_until"] = s.muted_until;
+          o["online"] = names(p.online);
+        } else if constexpr (std::is_same_v<T, MembershipLeft>) {
+          o["k"] = kLeft;
+          o["room"] = p.room;
+          o["reason"] = static_cast<int>(p.reason);
+        } else {
+          o["k"] = kBlocks;
+          o["blocked"] = names(p.blocked);
+        }
+      },
+      e.payload);
+  return finish(o);
+}
+
+Decoded decode(std::string_view room, std::string_view payload, RoomEvent& out) {
+  if (!payload.empty() && payload.front() == 'R') return legacy::decode(room, payload, out);
+  json::value doc;
+  std::string kind;
+  if (auto d = open(payload, doc, kind); d != Decoded::ok) return d;
+  Reader r{doc.as_object()};
+  out.room = std::string(room);
+  out.origin = r.text("o");
+  if (kind == kMessage) {
+    ChatMessage m;
+    m.room = out.room;
+    m.seq = r.number("seq");
+    m.ts = r.number("ts");
+    m.user = r.text("user");
+    m.id = r.text("id");
+    m.text = r.text("text");
+    m.kind = r.small<EntryKind>("entry", 4);
+    m.target = r.number("target");
+    if (m.seq <= 0) return Decoded::malformed;
+    out.payload = MessageStored{std::move(m), r.number("rx")};
+  } else if (kind == kTyping) {
+    out.payload = TypingChanged{r.text("user"), r.flag("on")};
+  } else if (kind == kPresence) {
+    out.payload = PresenceChanged{r.text("user"), r.flag("on")};
+  } else if (kind == kRead) {
+    out.payload = ReadMoved{r.text("user"), r.number("seq")};
+  } else if (kind == kMember) {
+    out.payload = MemberNotice{r.text("user"), r.small<MemberAction>("action", 6), r.text("by"),
+                               r.small<Role>("role", 2), r.number("until")};
+  } else {
+    return Decoded::unknown_kind;
+  }
+  return Decoded::ok;
+}
+
+Decoded decode(std::string_view user, std::string_view payload, UserEvent& out) {
+  if (!payload.empty() && payload.front() == 'U') return legacy::decode(user, payload, out);
+  json::value doc;
+  std::string kind;
+  if (auto d = open(payload, doc, kind); d != Decoded::ok) return d;
+  Reader r{doc.as_object()};
+  out.user = std::string(user);
+  out.origin = r.text("o");
+  out.skip_conn = static_cast<uint64_t>(r.number("skip"));
+  out.presence_pending = r.flag("pp");
+  if (kind == kJoined) {
+    MembershipJoined j;
+    j.state.room = r.text("room");
+    j.state.last_seq = r.number("last_seq");
+    j.state.read_seq = r.number("read_seq");
+    j.state.kind = r.small<RoomKind>("kind", 2);
+    j.state.role = r.small<Role>("role", 2);
+    j.state.peer = r.text("peer");
+    j.state.muted_until = r.number("muted_until");
+    j.online = r.list("online");
+    if (j.state.room.empty()) return Decoded::malformed;
+    out.payload = std::move(j);
+  } else if (kind == kLeft) {
+    out.payload = MembershipLeft{r.text("room"), r.small<LeftReason>("reason", 3)};
+  } else if (kind == kBlocks) {
+    out.payload = BlocksChanged{r.list("blocked")};
+  } else {
+    return Decoded::unknown_kind;
+  }
+  return Decoded::ok;
+}
+
+}  // namespace parley::bus_codec

@@ -1,0 +1,98 @@
+#pragma once
+// The domain events that leave an operation: what happened in a room (for its members) and
+// what happened to a user (for that user's connections). The hub emits them to its own
+// connections and to the bus; the bus carries them to the other nodes (bus/codec.hpp is their
+// wire form there); net encodes each one once into the client frame every recipient shares.
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "common/types.hpp"
+
+namespace parley {
+
+// ---- Room events: for the members of `RoomEvent::room`.
+
+// A stored entry of the room's seq stream (message, edit, deletion, reaction). `received_us`:
+// when the node that took it in received it (wall clock, µs), for the delivery-latency metric.
+struct MessageStored {
+  ChatMessage message;
+  int64_t received_us = 0;
+};
+// Ephemeral: dropped first under backpressure, never sent to `user`'s own connections, nor to
+// the users who block `user`.
+struct TypingChanged {
+  std::string user;
+  bool active = false;
+};
+struct PresenceChanged {
+  std::string user;
+  bool online = false;
+};
+// `user` has read the room up to `seq`.
+struct ReadMoved {
+  std::string user;
+  int64_t seq = 0;
+};
+// A membership or moderation change. The stored values of the codec: never renumber.
+enum class MemberAction : uint8_t { invited = 0, kicked = 1, banned = 2, unbanned = 3, muted = 4, unmuted = 5, role = 6 };
+struct MemberNotice {
+  std::string user;
+  MemberAction action = MemberAction::invited;
+  std::string by;             // empty: the application backend (server API)
+  Role role = Role::member;   // role: the new role
+  int64_t until = 0;          // muted: the end of the mute (ms since the epoch)
+};
+
+using RoomPayload = std::variant<MessageStored, TypingChanged, PresenceChanged, ReadMoved, MemberNotice>;
+
+struct RoomEvent {
+  std::string room;
+  RoomPayload payload;
+  std::string origin;  // the node that emitted it (set by the hub)
+
+  const MessageStored* message() const { return std::get_if<MessageStored>(&payload); }
+  // The user whose own connections do not get the event (typing, presence), else empty.
+  const std::string* subject() const {
+    if (auto* t = std::get_if<TypingChanged>(&payload)) return &t->user;
+    if (auto* p = std::get_if<PresenceChanged>(&payload)) return &p->user;
+    return nullptr;
+  }
+  bool droppable() const { return subject() != nullptr; }
+};
+
+// ---- User events: for every connection of `UserEvent::user`, on every node.
+
+// The user is (again) a member of `state.room`; `online`: the room's other members online.
+struct MembershipJoined {
+  RoomState state;
+  std::vector<std::string> online;
+};
+// Why a membership ended. Stored values of the codec: never renumber.
+enum class LeftReason : uint8_t { left = 0, kicked = 1, banned = 2, removed = 3 };
+struct MembershipLeft {
+  std::string room;
+  LeftReason reason = LeftReason::left;
+};
+// The user's block list after a change, sorted.
+struct BlocksChanged {
+  std::vector<std::string> blocked;
+};
+
+using UserPayload = std::variant<MembershipJoined, MembershipLeft, BlocksChanged>;
+
+struct UserEvent {
+  std::string user;
+  UserPayload payload;
+  std::string origin;       // the node that emitted it (set by the hub)
+  uint64_t skip_conn = 0;   // the origin's connection that asked (answered already), or 0
+  // Someone else made the change for the user (the backend, an inviter, the other side of a
+  // new direct room): no node has updated the room's online set for it yet, so every node
+  // holding the user online applies it, and the one whose update changes the room's online
+  // set announces the presence change. False for a user's own command, which the origin
+  // node has applied and announced already.
+  bool presence_pending = false;
+};
+
+}  // namespace parley

@@ -1,0 +1,193 @@
+// Delivery: every domain event goes to this node's connections first, then through the bus
+// to the other nodes; events from the other nodes are applied and delivered here. Each event
+// is encoded once, for all of its recipients.
+#include <spdlog/spdlog.h>
+
+#include "hub/hub.hpp"
+#include "metrics/metrics.hpp"
+
+namespace parley {
+
+void Hub::emit(RoomEvent event, std::function<void()> then) {
+  event.origin = options_.node_id;
+  bus_.publish(event);
+  deliver(event, std::move(then));
+}
+
+void Hub::emit(UserEvent event) {
+  event.origin = options_.node_id;
+  bus_.publish(event);
+  if (event.presence_pending) {
+    apply(event);
+  } else {
+    tell_user(event);
+  }
+}
+
+void Hub::announce_presence(const std::string& user, const std::vector<std::string>& rooms, bool online) {
+  for (auto& room : rooms) emit(RoomEvent{room, PresenceChanged{user, online}, {}});
+}
+
+void Hub::on_room_event(const RoomEvent& event) { deliver(event, {}); }
+
+void Hub::on_user_event(const UserEvent& event) { apply(event); }
+
+void Hub::deliver(const RoomEvent& event, std::function<void()> then) {
+  if (auto* notice = std::get_if<MemberNotice>(&event.payload)) apply_notice(event.room, *notice);
+  std::set<std::string> blockers;
+  if (auto* subject = event.subject()) {
+    auto& s = users_.blockers.shard(*subject);
+    MutexLock lock(s.mu);
+    if (auto it = s.map.find(*subject); it != s.map.end()) blockers = it->second;
+  }
+  std::shared_ptr<LocalRoom> room;
+  {
+    auto& s = rooms_.shard(event.room);
+    MutexLock lock(s.mu);
+    if (auto it = s.map.find(event.room); it != s.map.end()) room = it->second;
+  }
+  if (!room) {
+    if (then) then();
+    return;
+  }
+  std::vector<std::function<void()>> thens;
+  {
+    // Held while the frames are queued: a room's events reach every connection in one order.
+    MutexLock lock(room->mu);
+    if (event.message()) {
+      std::vector<RoomEvent> ready;
+      room->take_in_order(event, clock_.mono_ms(), std::move(then), ready, thens);
+      for (auto& e : ready) fan_out(room->recipients(), e);
+    } else {
+      fan_out(room->recipients(), event, blockers.empty() ? nullptr : &blockers);
+      if (then) thens.push_back(std::move(then));
+    }
+  }
+  for (auto& fn : thens) fn();
+}
+
+void Hub::fan_out(const std::vector<ClientPtr>& recipients, const RoomEvent& event,
+                  const std::set<std::string>* blockers) const {
+  if (recipients.empty()) return;
+  const Frame frame = encoder_.room_event(event);
+  if (auto* m = event.message()) {
+    for (const auto& c : recipients) c->send_message(frame, m->received_us);
+    return;
+  }
+  const Urgency urgency = event.droppable() ? Urgency::droppable : Urgency::normal;
+  const std::string* subject = event.subject();
+  for (const auto& c : recipients) {
+    if (subject && c->user() == *subject) continue;
+    if (blockers && blockers->count(c->user())) continue;
+    c->send(frame, urgency);
+  }
+}
+
+void Hub::apply_notice(const std::string& room, const MemberNotice& n) {
+  if (n.action != MemberAction::muted && n.action != MemberAction::unmuted && n.action != MemberAction::role) return;
+  auto& s = users_.users.shard(n.user);
+  MutexLock lock(s.mu);
+  auto u = s.map.find(n.user);
+  if (u == s.map.end()) return;
+  auto m = u->second.rooms.find(room);
+  if (m == u->second.rooms.end()) return;
+  if (n.action == MemberAction::role) {
+    m->second.role = n.role;
+  } else {
+    m->second.muted_until = n.action == MemberAction::muted ? n.until : 0;
+  }
+}
+
+void Hub::apply(const UserEvent& event) {
+  std::vector<RoomEvent> events;
+  bool online_changed = false;  // the user came online in the room here, or went offline
+  const std::string* room = nullptr;
+  bool joined = false;
+  {
+    auto& s = users_.users.shard(event.user);
+    MutexLock lock(s.mu);
+    auto uit = s.map.find(event.user);
+    if (uit == s.map.end()) return;
+    auto& u = uit->second;
+    if (auto* b = std::get_if<BlocksChanged>(&event.payload)) {
+      set_blocked(u, event.user, {b->blocked.begin(), b->blocked.end()});
+    } else if (auto* j = std::get_if<MembershipJoined>(&event.payload)) {
+      room = &j->state.room;
+      joined = true;
+      u.rooms[*room] = Membership::of(j->state);
+      online_changed = u.online && add_online(*room, event.user, u.conns);
+    } else if (auto* l = std::get_if<MembershipLeft>(&event.payload)) {
+      room = &l->room;
+      u.rooms.erase(*room);
+      online_changed = remove_online(*room, event.user, events);
+    }
+    if (!u.conns.empty()) {
+      const Frame frame = encoder_.user_event(event);
+      for (auto& conn : u.conns) {
+        if (event.origin == options_.node_id && conn->id() == event.skip_conn) continue;
+        conn->send(frame);
+      }
+    }
+  }
+  for (auto& e : events) emit(std::move(e));
+  if (event.presence_pending && online_changed) {
+    auto announce = [this, user = event.user, room = *room, joined](bool changed) {
+      if (changed) announce_presence(user, {room}, joined);
+    };
+    if (joined) {
+      presence_.room_joined(event.user, *room, announce);
+    } else {
+      presence_.room_left(event.user, *room, announce);
+    }
+  }
+}
+
+void Hub::tell_user(const UserEvent& event) {
+  auto& s = users_.users.shard(event.user);
+  MutexLock lock(s.mu);
+  auto uit = s.map.find(event.user);
+  if (uit == s.map.end() || uit->second.conns.empty()) return;
+  const Frame frame = encoder_.user_event(event);
+  for (auto& conn : uit->second.conns) {
+    if (conn->id() != event.skip_conn) conn->send(frame);
+  }
+}
+
+void Hub::tick() {
+  const int64_t now = clock_.mono_ms();
+  std::vector<RoomEvent> clears;
+  for (auto& s : rooms_.all()) {
+    std::vector<std::pair<std::string, std::shared_ptr<LocalRoom>>> rooms;
+    {
+      MutexLock lock(s.mu);
+      rooms.assign(s.map.begin(), s.map.end());
+    }
+    for (auto& [name, room] : rooms) {
+      std::vector<std::function<void()>> thens;
+      {
+        MutexLock lock(room->mu);
+        for (auto it = room->typing.begin(); it != room->typing.end();) {
+          if (it->second <= now) {
+            clears.push_back(RoomEvent{name, TypingChanged{it->first, false}, {}});
+            it = room->typing.erase(it);
+          } else {
+            ++it;
+          }
+        }
+        // A gap that did not fill within the window: deliver what there is; clients resync
+        // the missing seqs with `sync`.
+        std::vector<RoomEvent> ready;
+        room->release_held(now - options_.reorder_window_ms, ready, thens);
+        for (auto& e : ready) fan_out(room->recipients(), e);
+      }
+      for (auto& fn : thens) fn();
+    }
+  }
+  for (auto& e : clears) emit(std::move(e));
+  for (auto& s : users_.buckets.all()) {
+    MutexLock lock(s.mu);
+    std::erase_if(s.map, [now](auto& kv) { return kv.second.full(now); });
+  }
+}
+
+}  // namespace parley

@@ -1,0 +1,156 @@
+// Messages and what reads them: entries (message, edit, deletion, reaction), typing, read
+// positions, history and search.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "common/names.hpp"
+#include "hub/hub.hpp"
+#include "hub/rules.hpp"
+#include "metrics/metrics.hpp"
+
+namespace parley {
+
+void Hub::post(const Actor& a, PostRequest req, Done<Appended> done) {
+  metrics_.messages_in.add();
+  const int64_t received_us = wall_clock_us();
+  if (!valid_room_name(req.room)) return done(hub_rules::bad_room());
+  if (!a.is_backend()) {
+    if (defer_while_joining(a, req.room, [this, a, req, done] { post(a, req, done); })) return;
+    auto m = member_of(a, req.room);
+    if (!m.ok()) return done(m.status);
+    req.author = a.user;
+    return post_checked(a, std::move(req), m.value, received_us, std::move(done));
+  }
+  if (req.author.empty()) return post_checked(a, std::move(req), std::nullopt, received_us, std::move(done));
+  if (!valid_user_name(req.author)) return done(hub_rules::bad_user());
+  // The backend posts for a user who need not be connected here: their membership (role,
+  // mute, the other side of a direct room) comes from the store.
+  const std::string author = req.author, room = req.room;
+  store_.rooms_of(author, on_lane<std::vector<RoomState>>(room, [this, a, req = std::move(req), received_us, done](
+                                                                    Result<std::vector<RoomState>> r) mutable {
+    if (!r.ok()) return done(r.status);
+    auto it = std::find_if(r.value.begin(), r.value.end(), [&](const RoomState& s) { return s.room == req.room; });
+    // Not a member (or no such room): the write refuses it (require_member), with the
+    // store's word for which.
+    std::optional<Membership> m;
+    if (it != r.value.end()) m = Membership::of(*it);
+    post_checked(a, std::move(req), m, received_us, std::move(done));
+  }));
+}
+
+void Hub::post_checked(const Actor& a, PostRequest req, std::optional<Membership> m, int64_t received_us,
+                       Done<Appended> done) {
+  const int64_t ts = clock_.wall_ms();
+  if (auto st = check_post(a, m ? &*m : nullptr, req, ts); !st.is_ok()) return done(st);
+  if (req.kind == EntryKind::message && !req.author.empty()) {
+    // A message ends its author's typing indicator.
+    bool was_typing = false;
+    std::shared_ptr<LocalRoom> room;
+    {
+      auto& s = rooms_.shard(req.room);
+      MutexLock lock(s.mu);
+      if (auto it = s.map.find(req.room); it != s.map.end()) room = it->second;
+    }
+    if (room) {
+      MutexLock lock(room->mu);
+      was_typing = room->typing.erase(req.author) > 0;
+    }
+    if (was_typing) emit(RoomEvent{req.room, TypingChanged{req.author, false}, {}});
+  }
+  AppendRequest append{req.room, req.author, req.id, std::move(req.text), ts};
+  append.require_member = a.is_backend() && !req.author.empty();  // checked again inside the write
+  append.kind = req.kind;
+  append.target = req.target;
+  if (m) {
+    if (m->kind == RoomKind::direct) append.peer = m->peer;
+    append.moderator = m->role >= Role::moderator;
+  }
+  append.edit_window_ms = options_.edit_window_ms;
+  const std::string room = append.room;
+  store_.append(std::move(append), on_lane<Appended>(room, [this, a, received_us, done](Result<Appended> r) {
+    if (!r.ok()) return done(r.status);
+    auto answer = [this, a, done, r] {
+      if (!a.is_backend()) metrics_.acks.add();
+      done(r);
+    };
+    if (r.value.duplicate) return answer();
+    // The ack (or the backend's answer) goes once this node's members have the entry queued.
+    emit(RoomEvent{r.value.message.room, MessageStored{r.value.message, received_us}, {}}, answer);
+  }));
+}
+
+void Hub::typing(const Actor& a, std::string room, bool active, Done<Ok> done) {
+  if (defer_while_joining(a, room, [this, a, room, active, done] { typing(a, room, active, done); })) return;
+  if (auto m = member_of(a, room); !m.ok()) return done(m.status);
+  std::shared_ptr<LocalRoom> local;
+  {
+    auto& s = rooms_.shard(room);
+    MutexLock lock(s.mu);
+    if (auto it = s.map.find(room); it != s.map.end()) local = it->second;
+  }
+  bool changed = false;
+  if (local) {
+    MutexLock lock(local->mu);
+    if (active) {
+      local->typing[a.user] = clock_.mono_ms() + options_.typing_timeout_ms;
+      changed = true;
+    } else {
+      changed = local->typing.erase(a.user) > 0;
+    }
+  }
+  if (changed) emit(RoomEvent{room, TypingChanged{a.user, active}, {}});
+  done(Ok{});
+}
+
+void Hub::read(const Actor& a, std::string room, int64_t seq, Done<Ok> done) {
+  if (defer_while_joining(a, room, [this, a, room, seq, done] { read(a, room, seq, done); })) return;
+  if (auto m = member_of(a, room); !m.ok()) return done(m.status);
+  store_.set_read(room, a.user, seq, on_lane<bool>(room, [this, a, room, seq, done](Result<bool> r) {
+    if (r.status.code() == Status::Code::not_found) return done(hub_rules::not_member(room));
+    if (!r.ok()) return done(r.status);
+    if (r.value) emit(RoomEvent{room, ReadMoved{a.user, seq}, {}});
+    done(Ok{});
+  }));
+}
+
+void Hub::history(const Actor& a, std::string room, HistoryQuery query, Done<MessagePage> done) {
+  if (!valid_room_name(room)) return done(hub_rules::bad_room());
+  if (query.after && query.before) return done(Status::invalid("give after or before, not both"));
+  if ((query.after && *query.after < 0) || (query.before && *query.before < 1)) {
+    return done(Status::invalid("after must be >= 0 and before >= 1"));
+  }
+  if (query.limit < 1) return done(Status::invalid("limit must be >= 1"));
+  query.limit = std::min(query.limit, kMaxPage);
+  auto fetch = [this, room, query, done] {
+    auto page = on_lane<MessagePage>(room, [done](Result<MessagePage> r) { done(std::move(r)); });
+    if (query.after) return store_.after(room, *query.after, query.limit, page);
+    store_.before(room, query.before, query.limit, page);
+  };
+  if (a.is_backend()) {
+    // The room must exist: an empty page would not tell.
+    return store_.room(room, on_lane<RoomState>(room, [fetch, done](Result<RoomState> r) {
+      if (!r.ok()) return done(r.status);
+      fetch();
+    }));
+  }
+  if (defer_while_joining(a, room, [this, a, room, query, done] { history(a, room, query, done); })) return;
+  if (query.after) metrics_.resumes.add();
+  if (auto m = member_of(a, room); !m.ok()) return done(m.status);
+  fetch();
+}
+
+void Hub::search(const Actor& a, SearchQuery query, Done<std::vector<ChatMessage>> done) {
+  if (a.is_backend()) return done(hub_rules::users_only());
+  if (!query.room.empty()) {
+    if (defer_while_joining(a, query.room, [this, a, query, done] { search(a, query, done); })) return;
+    if (auto m = member_of(a, query.room); !m.ok()) return done(m.status);
+  }
+  query.user = a.user;
+  const std::string key = query.room.empty() ? a.user : query.room;
+  store_.search(std::move(query), on_lane<std::vector<ChatMessage>>(key, [done](Result<std::vector<ChatMessage>> r) {
+    done(std::move(r));
+  }));
+}
+
+}  // namespace parley

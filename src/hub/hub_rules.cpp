@@ -1,0 +1,131 @@
+// The checks the operations share: membership, the rules of an entry, and joins that are
+// still in the store (the user's later operations on the room wait for them).
+#include <spdlog/spdlog.h>
+
+#include "common/names.hpp"
+#include "hub/hub.hpp"
+#include "hub/rules.hpp"
+#include "metrics/metrics.hpp"
+
+namespace parley {
+
+Result<Membership> Hub::member_of(const Actor& a, const std::string& room) {
+  if (!valid_room_name(room)) return hub_rules::bad_room();
+  if (a.is_backend()) return hub_rules::users_only();
+  auto& s = users_.users.shard(a.user);
+  MutexLock lock(s.mu);
+  auto u = s.map.find(a.user);
+  const Membership* m = u == s.map.end() ? nullptr : u->second.member_of(room);
+  if (!m) return hub_rules::not_member(room);
+  return *m;
+}
+
+Status Hub::check_post(const Actor& a, const Membership* m, PostRequest& req, int64_t now_ms) {
+  if (req.id.empty() || req.id.size() > kMaxIdBytes) return Status::invalid("id must be 1 to 128 bytes");
+  const bool has_text = req.kind == EntryKind::message || req.kind == EntryKind::edited;
+  if (req.kind != EntryKind::deleted && req.text.empty()) return Status::invalid("text must not be empty");
+  if (m && req.kind != EntryKind::deleted && m->muted_until > now_ms) {
+    return Status::muted("you are muted in " + req.room, m->muted_until);
+  }
+  if (has_text && utf8_length(req.text) > options_.max_text_chars) {
+    return Status::too_large("text is longer than " + std::to_string(options_.max_text_chars) + " characters");
+  }
+  // A user's text, also when the backend posts it (a system message is the backend's own).
+  const bool users_text = !a.is_backend() || !req.author.empty();
+  if (has_text && users_text && options_.word_filter.apply(req.text) && options_.word_filter.reject()) {
+    return Status::filtered("the text holds a word that is not allowed here");
+  }
+  if (!a.is_backend()) {
+    auto& s = users_.buckets.shard(a.user);
+    MutexLock lock(s.mu);
+    const int64_t now = clock_.mono_ms();
+    auto [bucket, _] = s.map.try_emplace(a.user, options_.rate_per_sec, options_.rate_burst, now);
+    if (!bucket->second.take(now)) return Status::rate_limited("too many messages; slow down");
+  }
+  return Status::ok();
+}
+
+bool Hub::defer_while_joining(const Actor& a, const std::string& room, std::function<void()> retry) {
+  if (a.is_backend()) return false;
+  auto& s = users_.users.shard(a.user);
+  MutexLock lock(s.mu);
+  auto u = s.map.find(a.user);
+  if (u == s.map.end()) return false;
+  auto m = u->second.rooms.find(room);
+  if (m == u->second.rooms.end() || !m->second.pending) return false;
+  u->second.deferred[room].push_back(std::move(retry));
+  return true;
+}
+
+Status Hub::start_pending(const Actor& a, const std::string& room) {
+  auto& s = users_.users.shard(a.user);
+  MutexLock lock(s.mu);
+  auto uit = s.map.find(a.user);
+  if (uit == s.map.end()) return Status::unavailable("the connection is gone");
+  auto& u = uit->second;
+  if (u.rooms.count(room)) return Status::ok();
+  if (u.rooms.size() >= static_cast<std::size_t>(options_.max_rooms_per_user)) {
+    return Status::limit_exceeded("a user may be in at most " + std::to_string(options_.max_rooms_per_user) + " rooms");
+  }
+  u.rooms[room].pending = true;
+  return Status::ok();
+}
+
+void Hub::admit(const Actor& a, const RoomState& state, Done<Joined> done) {
+  const std::string& user = a.user;
+  bool now_online = false;
+  std::vector<std::function<void()>> waiting;
+  {
+    auto& s = users_.users.shard(user);
+    MutexLock lock(s.mu);
+    auto uit = s.map.find(user);
+    if (uit != s.map.end()) {
+      auto& u = uit->second;
+      u.rooms[state.room] = Membership::of(state);
+      // Everything up to last_seq is in the store: live delivery continues after it.
+      if (u.online) now_online = add_online(state.room, user, u.conns, state.last_seq);
+      if (auto d = u.deferred.find(state.room); d != u.deferred.end()) {
+        waiting = std::move(d->second);
+        u.deferred.erase(d);
+      }
+    }
+  }
+  if (now_online) {
+    presence_.room_joined(user, state.room);
+    announce_presence(user, {state.room}, true);
+  }
+  metrics_.joins.add();
+  presence_.online_in(state.room, [this, a, state, done = std::move(done), waiting = std::move(waiting)](
+                                      std::vector<std::string> online) mutable {
+    std::erase(online, a.user);
+    {
+      auto& s = users_.users.shard(a.user);
+      MutexLock lock(s.mu);
+      if (auto u = s.map.find(a.user); u != s.map.end() && !u->second.blocked.empty()) {
+        std::erase_if(online, [&](const std::string& other) { return u->second.blocked.count(other) > 0; });
+      }
+    }
+    done(Joined{state, online});
+    emit(UserEvent{a.user, MembershipJoined{state, std::move(online)}, {}, a.conn, false});
+    for (auto& fn : waiting) fn();
+  });
+}
+
+void Hub::abandon_pending(const Actor& a, const std::string& room) {
+  std::vector<std::function<void()>> waiting;
+  {
+    auto& s = users_.users.shard(a.user);
+    MutexLock lock(s.mu);
+    auto uit = s.map.find(a.user);
+    if (uit == s.map.end()) return;
+    auto& u = uit->second;
+    if (auto m = u.rooms.find(room); m != u.rooms.end() && m->second.pending) u.rooms.erase(m);
+    if (auto d = u.deferred.find(room); d != u.deferred.end()) {
+      waiting = std::move(d->second);
+      u.deferred.erase(d);
+    }
+  }
+  for (auto& fn : waiting) fn();
+}
+
+}  // namespace parley

@@ -1,0 +1,67 @@
+#pragma once
+// The requests and results of the hub's operations (hub.hpp), in domain terms: no frame, no
+// JSON, no connection.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.hpp"
+#include "common/types.hpp"
+#include "store/store.hpp"
+
+namespace parley {
+
+template <class T>
+using Done = std::function<void(Result<T>)>;
+
+// An operation that answers nothing but success.
+struct Ok {};
+
+inline constexpr std::size_t kMaxIdBytes = 128;
+inline constexpr int kDefaultPage = 50;
+inline constexpr int kMaxPage = 200;
+
+// A message, edit, deletion or reaction.
+struct PostRequest {
+  std::string room;
+  std::string id;                      // 1–128 bytes, unique per author
+  std::string text;                    // message, edit: the text; reaction: the emoji
+  EntryKind kind = EntryKind::message;
+  int64_t target = 0;                  // edit, delete, react: the message's seq
+  // The backend only: whom the message is from; empty for a system message. (A user always
+  // posts as themselves.)
+  std::string author;
+};
+
+// The user is a member of state.room; `online`: the room's other members online (without
+// the ones the user blocks).
+struct Joined {
+  RoomState state;
+  std::vector<std::string> online;
+};
+
+// create_room: `created` false when the room existed. A user who created it has joined it.
+struct Created {
+  bool created = false;
+  Joined joined;
+};
+
+// A page of history: `after` (newer than, like sync) or `before` (older than; the newest page
+// when neither is set).
+struct HistoryQuery {
+  std::optional<int64_t> after;
+  std::optional<int64_t> before;
+  int limit = kDefaultPage;
+};
+
+struct ModerateRequest {
+  std::string room;
+  std::string target;
+  ModerationAction action = ModerationAction::kick;
+  int64_t seconds = 0;       // mute: how long; 0 unmutes
+  Role role = Role::member;  // set_role
+};
+
+}  // namespace parley

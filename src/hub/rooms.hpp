@@ -1,0 +1,55 @@
+#pragma once
+// This node's rooms: those with a member online here. Each holds its online members'
+// connections, the recipient snapshot fan-out walks, the reorder buffer that restores seq
+// order across nodes, and typing indicators. Sharded by room name; each room has its own
+// mutex, held while its messages are fanned out so that every connection sees seq order.
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/events.hpp"
+#include "hub/client.hpp"
+#include "hub/sharded.hpp"
+
+namespace parley {
+
+class LocalRoom {
+ public:
+  // A message that arrived ahead of a gap, and what waits for it to go out (the ack).
+  struct Held {
+    RoomEvent event;
+    int64_t since_ms = 0;
+    std::vector<std::function<void()>> then;
+  };
+
+  mutable Mutex mu;
+  std::map<std::string, std::vector<ClientPtr>> online GUARDED_BY(mu);  // local online members
+  std::map<std::string, int64_t> typing GUARDED_BY(mu);  // user → mono ms when it expires
+  int64_t delivered_seq GUARDED_BY(mu) = 0;  // newest message seq fanned out here
+  bool positioned GUARDED_BY(mu) = false;    // delivered_seq is known
+  std::map<int64_t, Held> held GUARDED_BY(mu);
+
+  // The online members' connections, rebuilt after a change on the next delivery.
+  const std::vector<ClientPtr>& recipients() REQUIRES(mu);
+  void changed() REQUIRES(mu) { recipients_.reset(); }
+  bool empty() const REQUIRES(mu) { return online.empty() && typing.empty(); }
+  // A room not yet positioned here starts its live stream after `last_seq`.
+  void position(int64_t last_seq) REQUIRES(mu);
+  // The messages that can go out now, in seq order, given that `event` arrived; `then` runs
+  // when it is out (appended to `ready_then` now, or kept with the held message).
+  void take_in_order(const RoomEvent& event, int64_t now_ms, std::function<void()> then, std::vector<RoomEvent>& ready,
+                     std::vector<std::function<void()>>& ready_then) REQUIRES(mu);
+  // Held messages past the window: released in order, gaps left for clients to sync.
+  void release_held(int64_t older_than_ms, std::vector<RoomEvent>& ready, std::vector<std::function<void()>>& ready_then)
+      REQUIRES(mu);
+
+ private:
+  std::shared_ptr<const std::vector<ClientPtr>> recipients_ GUARDED_BY(mu);
+};
+
+using RoomsRegistry = Sharded<std::shared_ptr<LocalRoom>>;
+
+}  // namespace parley

@@ -1,0 +1,106 @@
+#include "net/ws_commands.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "common/error_codes.hpp"
+#include "hub/hub.hpp"
+#include "metrics/metrics.hpp"
+#include "protocol/encode.hpp"
+
+namespace parley {
+namespace json = boost::json;
+namespace {
+
+// A completion that sends the error frame on failure and `frame(value)` on success (nothing
+// when it returns a null frame).
+template <class T, class F>
+Done<T> reply(Metrics& m, const ClientPtr& c, const json::value& ref, std::string id, F frame) {
+  return [&m, c, ref, id = std::move(id), frame = std::move(frame)](Result<T> r) {
+    if (!r.ok()) return c->send(error_frame(m, *c, r.status, ref, id));
+    if (Frame f = frame(r.value)) c->send(std::move(f));
+  };
+}
+
+}  // namespace
+
+Frame error_frame(Metrics& metrics, const Client& c, const Status& s, const json::value& ref, std::string_view id) {
+  const ErrorCode code = error_code(s.code());
+  metrics.errors.add(code.name);
+  if (code.internal) {
+    spdlog::error("conn {} user {}: store error: {}", c.id(), c.user(), s.message());
+    return encode::error(code.name, kStoreUnavailable, ref, id);
+  }
+  spdlog::info("conn {} user {}: error {}: {}", c.id(), c.user(), code.name, s.message());
+  return encode::error(code.name, s.message(), ref, id, s.until_ms());
+}
+
+void run_command(Hub& hub, Metrics& m, const ClientPtr& c, Command command) {
+  const Actor a = Actor::of_user(c->user(), c->id());
+  const json::value& ref = command.ref;
+  std::visit(
+      [&](auto&& cmd) {
+        using T = std::decay_t<decltype(cmd)>;
+        if constexpr (std::is_same_v<T, JoinCmd>) {
+          hub.join(a, cmd.room, reply<Joined>(m, c, ref, {}, [ref](const Joined& j) {
+            return encode::joined(j.state, j.online, ref);
+          }));
+        } else if constexpr (std::is_same_v<T, LeaveCmd>) {
+          hub.leave(a, cmd.room, reply<Ok>(m, c, ref, {}, [ref, room = cmd.room](const Ok&) { return encode::left(room, ref); }));
+        } else if constexpr (std::is_same_v<T, MessageCmd> || std::is_same_v<T, EntryCmd>) {
+          PostRequest req{cmd.room, cmd.id, std::move(cmd.text)};
+          if constexpr (std::is_same_v<T, EntryCmd>) {
+            req.kind = cmd.kind;
+            req.target = cmd.seq;
+          }
+          std::string id = req.id;
+          hub.post(a, std::move(req), reply<Appended>(m, c, ref, id, [ref](const Appended& r) {
+            const ChatMessage& msg = r.message;
+            return encode::ack(msg.room, msg.id, msg.seq, msg.ts, ref);
+          }));
+        } else if constexpr (std::is_same_v<T, TypingCmd>) {
+          hub.typing(a, cmd.room, cmd.active, reply<Ok>(m, c, ref, {}, [](const Ok&) { return Frame(); }));
+        } else if constexpr (std::is_same_v<T, ReadCmd>) {
+          hub.read(a, cmd.room, cmd.seq, reply<Ok>(m, c, ref, {}, [](const Ok&) { return Frame(); }));
+        } else if constexpr (std::is_same_v<T, SyncCmd> || std::is_same_v<T, HistoryCmd>) {
+          HistoryQuery q;
+          if constexpr (std::is_same_v<T, SyncCmd>) {
+            q.after = cmd.after;
+          } else {
+            q.before = cmd.before;
+          }
+          q.limit = cmd.limit;
+          hub.history(a, cmd.room, q, reply<MessagePage>(m, c, ref, {}, [ref, room = cmd.room](const MessagePage& p) {
+            return encode::history(room, p, ref);
+          }));
+        } else if constexpr (std::is_same_v<T, CreateCmd>) {
+          hub.create_room(a, cmd.room, cmd.kind, reply<Created>(m, c, ref, {}, [ref](const Created& r) {
+            return encode::joined(r.joined.state, r.joined.online, ref);
+          }));
+        } else if constexpr (std::is_same_v<T, DmCmd>) {
+          hub.open_direct(a, {}, cmd.to, reply<Joined>(m, c, ref, {}, [ref](const Joined& j) {
+            return encode::joined(j.state, j.online, ref);
+          }));
+        } else if constexpr (std::is_same_v<T, InviteCmd>) {
+          hub.add_member(a, cmd.room, cmd.user, reply<RoomState>(m, c, ref, {}, [ref](const RoomState&) { return encode::ok(ref); }));
+        } else if constexpr (std::is_same_v<T, ModerateCmd>) {
+          ModerateRequest req{cmd.room, cmd.user, cmd.action, cmd.seconds, cmd.role};
+          hub.moderate(a, std::move(req), reply<ModerationResult>(m, c, ref, {}, [ref](const ModerationResult&) {
+            return encode::ok(ref);
+          }));
+        } else if constexpr (std::is_same_v<T, BlockCmd>) {
+          hub.block(a, cmd.user, cmd.on, reply<std::vector<std::string>>(m, c, ref, {}, [ref](const std::vector<std::string>& list) {
+            return encode::blocks(list, ref);
+          }));
+        } else if constexpr (std::is_same_v<T, SearchCmd>) {
+          SearchQuery q{{}, cmd.query, cmd.room, cmd.limit};
+          hub.search(a, std::move(q), reply<std::vector<ChatMessage>>(m, c, ref, {}, [ref, query = cmd.query](
+                                                                                    const std::vector<ChatMessage>& found) {
+            return encode::results(query, found, ref);
+          }));
+        }
+        // AuthCmd belongs to the connection (net/ws_session) and never reaches here.
+      },
+      std::move(command.body));
+}
+
+}  // namespace parley
