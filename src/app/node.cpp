@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <thread>
@@ -124,12 +125,24 @@ struct Node::Impl {
     t->async_wait([this, t, deadline](boost::system::error_code) { flush_bus(deadline); });
   }
 
+  // Runs `fn` once every lane has run what was posted to it before this call (the store's
+  // last completions publish what they stored).
+  void after_lanes(std::function<void()> fn) {
+    auto left = std::make_shared<std::atomic<std::size_t>>(lanes.size());
+    auto done = std::make_shared<std::function<void()>>(std::move(fn));
+    for (auto& lane : lanes) {
+      asio::post(lane, [left, done] {
+        if (--*left == 0) (*done)();
+      });
+    }
+  }
+
   // Polls the connection count until every session has finished or the deadline passed.
   void wait_for_clients(std::chrono::steady_clock::time_point deadline) {
     if (hub->connection_count() == 0 || std::chrono::steady_clock::now() >= deadline) {
       tick.cancel();
-      store->close();  // commits every accepted write
-      flush_bus(std::chrono::steady_clock::now() + 1s);
+      store->close();  // commits every accepted write; their completions are on the lanes
+      after_lanes([this] { flush_bus(std::chrono::steady_clock::now() + 1s); });
       return;
     }
     auto t = std::make_shared<asio::steady_timer>(ioc, 20ms);
