@@ -4,7 +4,7 @@ JOBS  ?= 2
 PORT  ?= 8080
 DATA  ?= ./data
 
-.PHONY: all deps build run test unit integration cluster fuzz sanitize tsan bench compare clean web web-deps test-web test-sdk test-e2e chaos
+.PHONY: all deps build run test unit integration cluster fuzz sanitize tsan thread-safety bench compare clean web web-deps test-web test-sdk test-e2e chaos
 
 all: build
 
@@ -55,6 +55,17 @@ tsan: deps
 	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPARLEY_SANITIZE=thread -DPARLEY_BUILD_BENCH=OFF >/dev/null
 	@cmake --build build-tsan -j$(JOBS) --target parley_unit_tests parley_integration_tests parleyd
 	@cd build-tsan && ctest --output-on-failure -j$(JOBS) -L 'unit|integration'
+
+# The lock rules (GUARDED_BY, REQUIRES in hub/) checked by clang's -Wthread-safety: the domain
+# layers built with clang-14 in their own directory; a violation is an error.
+thread-safety: deps
+	@scripts/clang-deps.sh
+	@CXX=clang++-14 cmake -S . -B build-tsa -DCMAKE_BUILD_TYPE=Debug -DPARLEY_BUILD_TESTS=OFF -DPARLEY_BUILD_BENCH=OFF >/dev/null
+	@cmake --build build-tsa -j$(JOBS) --target parley_hub parley_store
+	@if clang++-14 -std=c++20 -fsyntax-only -Wthread-safety -Werror=thread-safety -Isrc \
+	    tests/thread_safety/unlocked_access.cpp 2>/dev/null; then \
+	  echo "thread-safety: an unlocked access compiled: the analysis is not running"; exit 1; fi
+	@echo "thread-safety: the hub's lock annotations hold (and an unlocked access is refused)"
 
 bench: build
 	@$(BUILD)/parley-microbench

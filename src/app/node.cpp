@@ -228,6 +228,12 @@ Status Node::start() {
   impl_->hub = std::make_unique<Hub>(h, *impl_->store, *impl_->bus, *impl_->presence, impl_->metrics, *impl_->encoder,
                                      std::move(lanes));
   impl_->bus->set_handler(impl_->hub.get());
+  if (impl_->redis_bus && o.bus_write_version == 1) {
+    const ProtocolEncoder* enc = impl_->encoder.get();
+    impl_->redis_bus->write_version_1([enc](const RoomEvent& e) { return enc->room_event(e); },
+                                      [enc](const UserEvent& e) { return enc->user_event(e); });
+    spdlog::info("bus: publishing version-1 events (a rolling upgrade from version 1)");
+  }
   if (impl_->redis_bus) impl_->redis_bus->start();
 
   Impl* p = impl_.get();

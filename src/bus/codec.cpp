@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "bus/json_fields.hpp"
 #include "bus/legacy_codec.hpp"
 
 namespace parley::bus_codec {
@@ -19,37 +20,6 @@ json::array names(const std::vector<std::string>& list) {
   return out;
 }
 
-// Readers that tolerate a missing or mistyped field (its default stays).
-struct Reader {
-  const json::object& o;
-  std::string text(std::string_view key) const {
-    auto* v = o.if_contains(key);
-    return v && v->is_string() ? std::string(v->as_string()) : std::string();
-  }
-  int64_t number(std::string_view key) const {
-    auto* v = o.if_contains(key);
-    return v && v->is_int64() ? v->as_int64() : (v && v->is_uint64() ? static_cast<int64_t>(v->as_uint64()) : 0);
-  }
-  bool flag(std::string_view key) const {
-    auto* v = o.if_contains(key);
-    return v && v->is_bool() && v->as_bool();
-  }
-  std::vector<std::string> list(std::string_view key) const {
-    std::vector<std::string> out;
-    if (auto* v = o.if_contains(key); v && v->is_array()) {
-      for (auto& s : v->as_array()) {
-        if (s.is_string()) out.emplace_back(s.as_string());
-      }
-    }
-    return out;
-  }
-  template <class Enum>
-  Enum small(std::string_view key, int max) const {
-    int64_t n = number(key);
-    return static_cast<Enum>(n < 0 || n > max ? 0 : n);
-  }
-};
-
 std::string finish(json::object& o) { return json::serialize(o); }
 
 // The JSON object of a version-2 payload and its kind, or why there is none.
@@ -57,7 +27,7 @@ Decoded open(std::string_view payload, json::value& doc, std::string& kind) {
   boost::system::error_code ec;
   doc = json::parse(payload, ec);
   if (ec || !doc.is_object()) return Decoded::malformed;
-  Reader r{doc.as_object()};
+  JsonFields r{doc.as_object()};
   if (r.number("v") != kVersion) return Decoded::unknown_version;
   kind = r.text("k");
   return Decoded::ok;
@@ -142,7 +112,7 @@ Decoded decode(std::string_view room, std::string_view payload, RoomEvent& out) 
   json::value doc;
   std::string kind;
   if (auto d = open(payload, doc, kind); d != Decoded::ok) return d;
-  Reader r{doc.as_object()};
+  JsonFields r{doc.as_object()};
   out.room = std::string(room);
   out.origin = r.text("o");
   if (kind == kMessage) {
@@ -177,7 +147,7 @@ Decoded decode(std::string_view user, std::string_view payload, UserEvent& out) 
   json::value doc;
   std::string kind;
   if (auto d = open(payload, doc, kind); d != Decoded::ok) return d;
-  Reader r{doc.as_object()};
+  JsonFields r{doc.as_object()};
   out.user = std::string(user);
   out.origin = r.text("o");
   out.skip_conn = static_cast<uint64_t>(r.number("skip"));

@@ -7,6 +7,7 @@
 #include <charconv>
 
 #include "bus/codec.hpp"
+#include "bus/legacy_codec.hpp"
 #include "bus/redis_client.hpp"
 #include "metrics/metrics.hpp"
 
@@ -109,11 +110,13 @@ std::string RedisBus::unavailable() const {
 std::shared_ptr<RedisClient> RedisBus::client_for(std::string_view key) const { return shards_[ring_.instance_for(key)].pub; }
 
 void RedisBus::publish(const RoomEvent& event) {
-  publish_timed(event.room, std::string(kRoomPrefix) + event.room, bus_codec::encode(event));
+  publish_timed(event.room, std::string(kRoomPrefix) + event.room,
+                v1_room_ ? bus_codec::legacy::encode(event, *v1_room_(event)) : bus_codec::encode(event));
 }
 
 void RedisBus::publish(const UserEvent& event) {
-  publish_timed(event.user, std::string(kUserPrefix) + event.user, bus_codec::encode(event));
+  publish_timed(event.user, std::string(kUserPrefix) + event.user,
+                v1_user_ ? bus_codec::legacy::encode(event, *v1_user_(event)) : bus_codec::encode(event));
 }
 
 void RedisBus::publish_timed(std::string_view key, std::string channel, std::string payload) {

@@ -57,6 +57,13 @@ class RedisBus final : public Bus {
   void subscribe_user(const std::string& user) override;
   void unsubscribe_user(const std::string& user) override;
 
+  // Publish in the version-1 form (bus/legacy_codec.hpp) while version-1 nodes are in the
+  // cluster: `room`/`user` give each event's client frame. Call before start().
+  void write_version_1(std::function<Frame(const RoomEvent&)> room, std::function<Frame(const UserEvent&)> user) {
+    v1_room_ = std::move(room);
+    v1_user_ = std::move(user);
+  }
+
   // Commands sent and not yet answered, on every instance (drain waits for 0).
   int pending() const;
   // Empty when every connection (commands and subscriptions, on every instance) is up;
@@ -89,6 +96,8 @@ class RedisBus final : public Bus {
 
   HashRing ring_;
   const std::string node_id_;
+  std::function<Frame(const RoomEvent&)> v1_room_;
+  std::function<Frame(const UserEvent&)> v1_user_;
   std::vector<Shard> shards_;
   BusHandler* handler_ = nullptr;
   Metrics& metrics_;

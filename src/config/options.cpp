@@ -104,6 +104,7 @@ std::vector<Setting> settings() {
       text("store", "message store: empty = SQLite in data_dir; postgres://user@host:port/db = PostgreSQL", &O::store),
       list("redis", "comma-separated redis://host:port instances for a cluster; empty = single node", &O::redis),
       text("node_id", "this node's name in a cluster, [A-Za-z0-9_.-]{1,64} (default: random)", &O::node_id),
+      number("bus_write_version", "form of the events this node publishes: 2, or 1 while a rolling upgrade has version-1 nodes", &O::bus_write_version),
       list("api_keys", "comma-separated keys of the server API (/api/v1, header X-Parley-Api-Key), 16+ characters each; empty = API off", &O::api_keys),
   };
 }
@@ -226,6 +227,11 @@ std::optional<Options> load_options(int argc, char** argv, int& exit_code) {
   }
   if (opts.deflate_level > 9) {
     std::cerr << "parleyd: deflate_level is 0 (off) to 9\n";
+    exit_code = 2;
+    return std::nullopt;
+  }
+  if (opts.bus_write_version != 1 && opts.bus_write_version != 2) {
+    std::cerr << "parleyd: bus_write_version must be 1 or 2\n";
     exit_code = 2;
     return std::nullopt;
   }

@@ -50,6 +50,7 @@ struct Options {
   std::string store;                 // postgres://user@host:port/db
   std::vector<std::string> redis;    // redis://host:port, several: rooms spread by consistent hashing
   std::string node_id;               // unique per node; empty: random
+  int bus_write_version = 2;         // 1 while version-1 nodes are in the cluster (a rolling upgrade)
   // Server API (docs/api.md): keys the application backend presents; empty = API off.
   std::vector<std::string> api_keys;
 };

@@ -1,0 +1,149 @@
+// The bus's wire form of domain events (bus/codec.hpp): every event survives the trip,
+// fields a later version adds are ignored, unknown kinds and versions are told apart from
+// garbage, and the version-1 payloads (header line + client frame) still read.
+#include "bus/codec.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace parley;
+using bus_codec::Decoded;
+
+namespace {
+
+RoomEvent room_trip(const RoomEvent& e) {
+  RoomEvent out;
+  EXPECT_EQ(bus_codec::decode(e.room, bus_codec::encode(e), out), Decoded::ok);
+  return out;
+}
+
+UserEvent user_trip(const UserEvent& e) {
+  UserEvent out;
+  EXPECT_EQ(bus_codec::decode(e.user, bus_codec::encode(e), out), Decoded::ok);
+  return out;
+}
+
+TEST(BusCodec, EveryRoomEventSurvivesTheTrip) {
+  ChatMessage m;
+  m.room = "general";
+  m.seq = 42;
+  m.ts = 1700000000123;
+  m.user = "alice";
+  m.id = "id-1";
+  m.text = "👍";
+  m.kind = EntryKind::reaction_add;
+  m.target = 7;
+  auto msg = room_trip(RoomEvent{"general", MessageStored{m, 99}, "n1"});
+  ASSERT_NE(msg.message(), nullptr);
+  EXPECT_EQ(msg.origin, "n1");
+  EXPECT_EQ(msg.message()->received_us, 99);
+  const ChatMessage& back = msg.message()->message;
+  EXPECT_EQ(back.room, "general");
+  EXPECT_EQ(back.seq, 42);
+  EXPECT_EQ(back.ts, m.ts);
+  EXPECT_EQ(back.user, "alice");
+  EXPECT_EQ(back.id, "id-1");
+  EXPECT_EQ(back.text, "👍");
+  EXPECT_EQ(back.kind, EntryKind::reaction_add);
+  EXPECT_EQ(back.target, 7);
+
+  auto typing = std::get<TypingChanged>(room_trip(RoomEvent{"r", TypingChanged{"bob", true}, "n2"}).payload);
+  EXPECT_EQ(typing.user, "bob");
+  EXPECT_TRUE(typing.active);
+  auto presence = std::get<PresenceChanged>(room_trip(RoomEvent{"r", PresenceChanged{"bob", false}, "n2"}).payload);
+  EXPECT_FALSE(presence.online);
+  EXPECT_EQ(std::get<ReadMoved>(room_trip(RoomEvent{"r", ReadMoved{"bob", 5}, "n2"}).payload).seq, 5);
+  auto notice = std::get<MemberNotice>(
+      room_trip(RoomEvent{"r", MemberNotice{"eve", MemberAction::muted, "olga", Role::member, 123}, "n2"}).payload);
+  EXPECT_EQ(notice.user, "eve");
+  EXPECT_EQ(notice.action, MemberAction::muted);
+  EXPECT_EQ(notice.by, "olga");
+  EXPECT_EQ(notice.until, 123);
+  auto role = std::get<MemberNotice>(
+      room_trip(RoomEvent{"r", MemberNotice{"eve", MemberAction::role, "", Role::moderator, 0}, "n2"}).payload);
+  EXPECT_EQ(role.role, Role::moderator);
+  EXPECT_TRUE(role.by.empty());
+}
+
+TEST(BusCodec, EveryUserEventSurvivesTheTrip) {
+  RoomState s{"dm-0123", 9, 4, RoomKind::direct, Role::member, "bob", 77};
+  auto joined = user_trip(UserEvent{"alice", MembershipJoined{s, {"bob", "carol"}}, "n1", 12, true});
+  EXPECT_EQ(joined.user, "alice");
+  EXPECT_EQ(joined.origin, "n1");
+  EXPECT_EQ(joined.skip_conn, 12u);
+  EXPECT_TRUE(joined.presence_pending);
+  auto& j = std::get<MembershipJoined>(joined.payload);
+  EXPECT_EQ(j.state.room, "dm-0123");
+  EXPECT_EQ(j.state.last_seq, 9);
+  EXPECT_EQ(j.state.read_seq, 4);
+  EXPECT_EQ(j.state.kind, RoomKind::direct);
+  EXPECT_EQ(j.state.peer, "bob");
+  EXPECT_EQ(j.state.muted_until, 77);
+  EXPECT_EQ(j.online, (std::vector<std::string>{"bob", "carol"}));
+  auto left = user_trip(UserEvent{"alice", MembershipLeft{"general", LeftReason::banned}, "n1", 0, true});
+  EXPECT_EQ(std::get<MembershipLeft>(left.payload).reason, LeftReason::banned);
+  auto blocks = user_trip(UserEvent{"alice", BlocksChanged{{"eve", "mallory"}}, "n1", 3, false});
+  EXPECT_EQ(std::get<BlocksChanged>(blocks.payload).blocked, (std::vector<std::string>{"eve", "mallory"}));
+  EXPECT_FALSE(blocks.presence_pending);
+}
+
+TEST(BusCodec, FieldsOfALaterVersionAreIgnored) {
+  RoomEvent e;
+  ASSERT_EQ(bus_codec::decode("r", R"({"v":2,"k":"typing","o":"n9","user":"bob","on":true,"mood":"happy"})", e),
+            Decoded::ok);
+  EXPECT_EQ(std::get<TypingChanged>(e.payload).user, "bob");
+}
+
+TEST(BusCodec, UnknownKindsAndVersionsAreToldApartFromGarbage) {
+  RoomEvent e;
+  UserEvent u;
+  EXPECT_EQ(bus_codec::decode("r", R"({"v":2,"k":"poll","o":"n9"})", e), Decoded::unknown_kind);
+  EXPECT_EQ(bus_codec::decode("u", R"({"v":2,"k":"poll","o":"n9"})", u), Decoded::unknown_kind);
+  EXPECT_EQ(bus_codec::decode("r", R"({"v":3,"k":"typing"})", e), Decoded::unknown_version);
+  EXPECT_EQ(bus_codec::decode("r", "not json", e), Decoded::malformed);
+  EXPECT_EQ(bus_codec::decode("r", R"({"v":2,"k":"message","seq":0})", e), Decoded::malformed) << "a message needs a seq";
+  EXPECT_EQ(bus_codec::decode("r", "R0|x||1\n{}", e), Decoded::malformed);
+}
+
+TEST(BusCodec, VersionOneRoomPayloadsStillRead) {
+  RoomEvent e;
+  ASSERT_EQ(bus_codec::decode("general",
+                              "R0|3||1700|later-field\n"
+                              R"({"type":"edited","room":"general","id":"e1","seq":3,"ts":5,"user":"bob","target":1,"text":"fixed"})",
+                              e),
+            Decoded::ok);
+  ASSERT_NE(e.message(), nullptr);
+  EXPECT_EQ(e.message()->message.seq, 3);
+  EXPECT_EQ(e.message()->message.kind, EntryKind::edited);
+  EXPECT_EQ(e.message()->message.target, 1);
+  EXPECT_EQ(e.message()->message.text, "fixed");
+  EXPECT_EQ(e.message()->received_us, 1700);
+  ASSERT_EQ(bus_codec::decode("general", "R3|0|bob|0\n" R"({"type":"presence","room":"general","user":"bob","status":"online"})", e),
+            Decoded::ok);
+  EXPECT_TRUE(std::get<PresenceChanged>(e.payload).online);
+  ASSERT_EQ(bus_codec::decode("general",
+                              "R4|0||0\n" R"({"type":"member","room":"general","user":"eve","action":"muted","by":"olga","until":9})",
+                              e),
+            Decoded::ok);
+  EXPECT_EQ(std::get<MemberNotice>(e.payload).action, MemberAction::muted);
+  EXPECT_EQ(std::get<MemberNotice>(e.payload).until, 9);
+}
+
+TEST(BusCodec, VersionOneUserPayloadsStillRead) {
+  UserEvent u;
+  ASSERT_EQ(bus_codec::decode("bob", "U0|general||0\n"
+                                     R"({"type":"joined","room":"general","last_seq":4,"read_seq":0,"kind":"private","role":"moderator","online":["alice"]})",
+                              u),
+            Decoded::ok);
+  EXPECT_TRUE(u.presence_pending) << "version 1 marked others' changes with an empty origin";
+  auto& j = std::get<MembershipJoined>(u.payload);
+  EXPECT_EQ(j.state.kind, RoomKind::private_room);
+  EXPECT_EQ(j.state.role, Role::moderator);
+  EXPECT_EQ(j.online, std::vector<std::string>{"alice"});
+  ASSERT_EQ(bus_codec::decode("bob", "U1|general|node-a|7\n" R"({"type":"left","room":"general","reason":"kicked"})", u),
+            Decoded::ok);
+  EXPECT_FALSE(u.presence_pending);
+  EXPECT_EQ(u.skip_conn, 7u);
+  EXPECT_EQ(std::get<MembershipLeft>(u.payload).reason, LeftReason::kicked);
+}
+
+}  // namespace
