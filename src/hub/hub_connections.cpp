@@ -106,8 +106,9 @@ void Hub::finish_connect(const ClientPtr& client, const std::vector<RoomState>& 
       u.rooms[room.room] = Membership::of(room);
       add_online(room.room, user, u.conns, room.last_seq);
     }
-    for (auto& [name, m] : u.rooms) {
-      if (m.pending) continue;
+    for (auto& entry : u.rooms) {
+      const std::string& name = entry.first;
+      if (entry.second.pending) continue;
       if (!std::any_of(states.begin(), states.end(), [&](const RoomState& st) { return st.room == name; })) {
         add_online(name, user, u.conns);  // joined while this connection loaded
       }

@@ -18,7 +18,7 @@ void Hub::join(const Actor& a, std::string room, Done<Joined> done) {
   // applies the join before any later append, and a refused join (a private room, a ban)
   // must not let them through.
   if (auto st = start_pending(a, room); !st.is_ok()) return done(st);
-  store_.join(JoinRequest{room, a.user, options_.max_rooms_per_user, JoinMode::open},
+  store_.join(JoinRequest{room, a.user, options_.max_rooms_per_user, JoinMode::open, {}},
               on_lane<RoomState>(room, [this, a, room, done](Result<RoomState> r) {
                 if (r.ok()) return admit(a, r.value, done);
                 abandon_pending(a, room);
@@ -90,7 +90,7 @@ void Hub::create_room(const Actor& a, std::string room, RoomKind kind, Done<Crea
   if (auto st = start_pending(a, room); !st.is_ok()) return done(st);
   store_.create_room(room, kind, a.user, on_lane<bool>(room, [this, a, room, kind, done](Result<bool> r) {
     if (r.ok() && r.value) {
-      return admit(a, RoomState{room, 0, 0, kind, Role::owner}, [done](Result<Joined> j) {
+      return admit(a, RoomState{room, 0, 0, kind, Role::owner, {}, 0}, [done](Result<Joined> j) {
         if (!j.ok()) return done(j.status);
         done(Created{true, std::move(j.value)});
       });

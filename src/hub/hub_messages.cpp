@@ -58,7 +58,12 @@ void Hub::post_checked(const Actor& a, PostRequest req, std::optional<Membership
     }
     if (was_typing) emit(RoomEvent{req.room, TypingChanged{req.author, false}, {}});
   }
-  AppendRequest append{req.room, req.author, req.id, std::move(req.text), ts};
+  AppendRequest append;
+  append.room = req.room;
+  append.user = req.author;
+  append.id = req.id;
+  append.text = std::move(req.text);
+  append.ts = ts;
   append.require_member = a.is_backend() && !req.author.empty();  // checked again inside the write
   append.kind = req.kind;
   append.target = req.target;

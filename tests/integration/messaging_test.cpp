@@ -123,3 +123,35 @@ TEST_F(Messaging, MessageToARoomOneIsNotInIsForbiddenWithId) {
 
 }  // namespace
 }  // namespace parley::test
+
+namespace parley::test {
+namespace {
+
+class AckOrder : public ParleyTest {};
+
+// The bus contract on one node (LocalBus): the node queues a message to every member
+// connection it holds, the sender's own included, before the ack — checked on a burst sent
+// without waiting, so that acks and deliveries interleave.
+TEST_F(AckOrder, TheSendersOwnCopyArrivesBeforeItsAck) {
+  start_server({{"--rate-per-sec", "100000"}, {"--rate-burst", "100000"}});
+  auto alice = connect("alice");
+  auto bob = connect("bob");
+  join(*alice, "general");
+  join(*bob, "general");
+  std::vector<std::string> ids;
+  for (int i = 0; i < 50; ++i) ids.push_back(post_message(*alice, "general", "m" + std::to_string(i)));
+  for (const auto& id : ids) alice->expect(has({{"type", "ack"}, {"id", id}}), "ack " + id);
+  const auto frames = alice->received();
+  auto position = [&](std::string_view type, const std::string& id) {
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+      const auto* t = frames[i].obj.if_contains("type");
+      const auto* m = frames[i].obj.if_contains("id");
+      if (t && t->is_string() && t->as_string() == type && m && m->is_string() && m->as_string() == id) return i;
+    }
+    return frames.size();
+  };
+  for (const auto& id : ids) EXPECT_LT(position("message", id), position("ack", id)) << id << ": ack before own copy";
+}
+
+}  // namespace
+}  // namespace parley::test
