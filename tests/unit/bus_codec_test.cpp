@@ -2,6 +2,7 @@
 // fields a later version adds are ignored, unknown kinds and versions are told apart from
 // garbage, and the version-1 payloads (header line + client frame) still read.
 #include "bus/codec.hpp"
+#include "bus/legacy_codec.hpp"
 
 #include <gtest/gtest.h>
 
@@ -144,6 +145,42 @@ TEST(BusCodec, VersionOneUserPayloadsStillRead) {
   EXPECT_FALSE(u.presence_pending);
   EXPECT_EQ(u.skip_conn, 7u);
   EXPECT_EQ(std::get<MembershipLeft>(u.payload).reason, LeftReason::kicked);
+}
+
+}  // namespace
+
+namespace {
+
+// What a version-2 node writes for version-1 nodes (bus_write_version = 1): the header they
+// parse (its first fields exactly as version 1 wrote them), the client frame as it was, and the
+// origin appended, by which a version-2 node knows its own event coming back.
+TEST(BusCodec, TheVersionOneFormWrittenForOldNodes) {
+  ChatMessage m;
+  m.room = "general";
+  m.seq = 8;
+  m.user = "alice";
+  m.id = "a1";
+  const std::string frame = R"({"type":"message","room":"general","id":"a1","seq":8,"ts":0,"user":"alice","text":""})";
+  const std::string wire = parley::bus_codec::legacy::encode(RoomEvent{"general", MessageStored{m, 55}, "node1"}, frame);
+  EXPECT_EQ(wire, "R0|8||55|node1\n" + frame);
+  RoomEvent back;
+  ASSERT_EQ(bus_codec::decode("general", wire, back), Decoded::ok);
+  EXPECT_EQ(back.origin, "node1");
+  EXPECT_EQ(back.message()->message.seq, 8);
+
+  const std::string typing = R"({"type":"typing","room":"general","user":"bob","active":true})";
+  EXPECT_EQ(parley::bus_codec::legacy::encode(RoomEvent{"general", TypingChanged{"bob", true}, "node2"}, typing),
+            "R2|0|bob|0|node2\n" + typing)
+      << "version 1 skips the subject's own connections by the third field";
+
+  const std::string left = R"({"type":"left","room":"general","reason":"kicked"})";
+  UserEvent kicked{"eve", MembershipLeft{"general", LeftReason::kicked}, "node3", 0, true};
+  EXPECT_EQ(parley::bus_codec::legacy::encode(kicked, left), "U1|general||0|node3\n" + left)
+      << "an empty version-1 origin: every node applies it";
+  UserEvent u;
+  ASSERT_EQ(bus_codec::decode("eve", parley::bus_codec::legacy::encode(kicked, left), u), Decoded::ok);
+  EXPECT_EQ(u.origin, "node3");
+  EXPECT_TRUE(u.presence_pending);
 }
 
 }  // namespace
