@@ -139,7 +139,7 @@ void remove_member(NetContext& ctx, const std::string& room, const std::string& 
 // Kick, ban or unban `user` as the backend.
 void moderate(NetContext& ctx, const std::string& room, const std::string& user, ModerationAction action,
               const Request& req, Responder respond, Role role = Role::member) {
-  ModerateRequest m{room, user, action};
+  ModerateRequest m{room, user, action, 0, Role::member};
   m.role = role;
   ctx.hub.moderate(kBackend, std::move(m), [req, respond, room, user, action](Result<ModerationResult> r) {
     if (!r.ok()) return respond(status_error(req, r.status));
@@ -165,7 +165,10 @@ void publish(NetContext& ctx, const std::string& room, const Request& req, Respo
   const bool as_system = system && system->as_bool();
   if (as_system == (user != nullptr)) return bad("give either 'user' or \"system\":true");
   if (user && !user->is_string()) return bad("field 'user' must be a string");
-  PostRequest p{room, id ? std::string(id->as_string()) : new_message_id(), std::string(text->as_string())};
+  PostRequest p;
+  p.room = room;
+  p.id = id ? std::string(id->as_string()) : new_message_id();
+  p.text = std::string(text->as_string());
   p.author = as_system ? std::string() : std::string(user->as_string());
   ctx.hub.post(kBackend, std::move(p), [req, respond](Result<Appended> r) {
     if (!r.ok()) return respond(status_error(req, r.status));

@@ -47,7 +47,10 @@ void run_command(Hub& hub, Metrics& m, const ClientPtr& c, Command command) {
         } else if constexpr (std::is_same_v<T, LeaveCmd>) {
           hub.leave(a, cmd.room, reply<Ok>(m, c, ref, {}, [ref, room = cmd.room](const Ok&) { return encode::left(room, ref); }));
         } else if constexpr (std::is_same_v<T, MessageCmd> || std::is_same_v<T, EntryCmd>) {
-          PostRequest req{cmd.room, cmd.id, std::move(cmd.text)};
+          PostRequest req;
+          req.room = cmd.room;
+          req.id = cmd.id;
+          req.text = std::move(cmd.text);
           if constexpr (std::is_same_v<T, EntryCmd>) {
             req.kind = cmd.kind;
             req.target = cmd.seq;
@@ -83,8 +86,8 @@ void run_command(Hub& hub, Metrics& m, const ClientPtr& c, Command command) {
         } else if constexpr (std::is_same_v<T, InviteCmd>) {
           hub.add_member(a, cmd.room, cmd.user, reply<RoomState>(m, c, ref, {}, [ref](const RoomState&) { return encode::ok(ref); }));
         } else if constexpr (std::is_same_v<T, ModerateCmd>) {
-          ModerateRequest req{cmd.room, cmd.user, cmd.action, cmd.seconds, cmd.role};
-          hub.moderate(a, std::move(req), reply<ModerationResult>(m, c, ref, {}, [ref](const ModerationResult&) {
+          const ModerateRequest req{cmd.room, cmd.user, cmd.action, cmd.seconds, cmd.role};
+          hub.moderate(a, req, reply<ModerationResult>(m, c, ref, {}, [ref](const ModerationResult&) {
             return encode::ok(ref);
           }));
         } else if constexpr (std::is_same_v<T, BlockCmd>) {
