@@ -74,6 +74,12 @@ class LaneThread {
     };
   }
   std::thread::id id() const { return thread_.get_id(); }
+  // Returns once everything posted so far has run.
+  void drain() {
+    std::promise<void> done;
+    lanes()(0, [&] { done.set_value(); });
+    done.get_future().wait();
+  }
 
  private:
   void work() {

@@ -16,11 +16,13 @@ class HubTest : public ::testing::Test {
  protected:
   HubTest() { make_hub(HubOptions{}); }
   ~HubTest() override {
-    store_.close();
+    store_.close();   // its last answers are on the lane now
+    lanes_.drain();   // and have run: nothing touches the hub any more
     hub_.reset();
   }
 
   void make_hub(HubOptions o) {
+    if (hub_) lanes_.drain();  // the default hub's work is done before it goes
     o.node_id = "n1";
     hub_ = std::make_unique<Hub>(o, store_, bus_, presence_, metrics_, encoder_, lanes_.lanes(),
                                  Clock{[this] { return wall_.load(); }, [this] { return mono_.load(); }});
