@@ -58,13 +58,7 @@ struct Node::Impl {
   std::unique_ptr<Presence> presence;
   RedisBus* redis_bus = nullptr;            // set in cluster mode, owned by `bus`
   RedisPresence* redis_presence = nullptr;  // likewise, owned by `presence`
-  // The lanes: store completions (and what they fan out) wait here, not in `ioc`'s queue
-  // behind every connection's write handlers. The I/O threads run them first (run_io), so
-  // fan-out stays on the I/O threads without queueing twice per message.
-  asio::io_context lanes_ioc;
-  asio::executor_work_guard<asio::io_context::executor_type> lanes_work{lanes_ioc.get_executor()};
   std::vector<asio::strand<asio::io_context::executor_type>> lanes;
-  std::atomic<int64_t> lane_jobs{0};  // posted to a lane and not yet started
   std::unique_ptr<ProtocolEncoder> encoder;
   std::unique_ptr<Hub> hub;
   std::unique_ptr<JwtCodec> jwt;
@@ -136,28 +130,10 @@ struct Node::Impl {
   void after_lanes(std::function<void()> fn) {
     auto left = std::make_shared<std::atomic<std::size_t>>(lanes.size());
     auto done = std::make_shared<std::function<void()>>(std::move(fn));
-    for (std::size_t k = 0; k < lanes.size(); ++k) {
-      post_lane(k, [left, done] {
+    for (auto& lane : lanes) {
+      asio::post(lane, [left, done] {
         if (--*left == 0) (*done)();
       });
-    }
-  }
-
-  // Queues `fn` on lane `key`, and wakes an I/O thread that may be waiting in ioc.
-  void post_lane(uint64_t key, std::function<void()> fn) {
-    lane_jobs.fetch_add(1, std::memory_order_relaxed);
-    asio::post(lanes[key % lanes.size()], [this, fn = std::move(fn)] {
-      lane_jobs.fetch_sub(1, std::memory_order_relaxed);
-      fn();
-    });
-    asio::post(ioc, [] {});
-  }
-
-  // An I/O thread: between any two of ioc's handlers, the lanes' ready work runs first.
-  void run_io() {
-    for (;;) {
-      if (lane_jobs.load(std::memory_order_relaxed) > 0) lanes_ioc.poll();
-      if (ioc.run_one() == 0) return;  // stopped, or out of work
     }
   }
 
@@ -245,8 +221,10 @@ Status Node::start() {
   h.edit_window_ms = o.edit_window_s * 1000;
   h.word_filter = WordFilter(o.word_filter, o.word_filter_mode == "reject");
   impl_->encoder = std::make_unique<ProtocolEncoder>(o.heartbeat_ms);
-  for (std::size_t k = 0; k < kLanes; ++k) impl_->lanes.push_back(asio::make_strand(impl_->lanes_ioc));
-  Lanes lanes = [p = impl_.get()](uint64_t key, std::function<void()> fn) { p->post_lane(key, std::move(fn)); };
+  for (std::size_t k = 0; k < kLanes; ++k) impl_->lanes.push_back(asio::make_strand(impl_->ioc));
+  Lanes lanes = [p = impl_.get()](uint64_t key, std::function<void()> fn) {
+    asio::post(p->lanes[key % p->lanes.size()], std::move(fn));
+  };
   impl_->hub = std::make_unique<Hub>(h, *impl_->store, *impl_->bus, *impl_->presence, impl_->metrics, *impl_->encoder,
                                      std::move(lanes));
   impl_->bus->set_handler(impl_->hub.get());
@@ -308,8 +286,8 @@ void Node::run() {
   });
   int n = i.options.threads > 0 ? i.options.threads : std::max(1u, std::thread::hardware_concurrency());
   std::vector<std::thread> threads;
-  for (int k = 1; k < n; ++k) threads.emplace_back([&i] { i.run_io(); });
-  i.run_io();
+  for (int k = 1; k < n; ++k) threads.emplace_back([&i] { i.ioc.run(); });
+  i.ioc.run();
   for (auto& t : threads) t.join();
   spdlog::info("stopped");
 }
