@@ -44,12 +44,8 @@ RoomKind kind_named(std::string_view s) {
 }
 
 std::optional<MemberAction> action_named(std::string_view s) {
-  static constexpr std::pair<std::string_view, MemberAction> kNames[] = {
-      {"invited", MemberAction::invited}, {"kicked", MemberAction::kicked},   {"banned", MemberAction::banned},
-      {"unbanned", MemberAction::unbanned}, {"muted", MemberAction::muted}, {"unmuted", MemberAction::unmuted},
-      {"role", MemberAction::role}};
-  for (auto& [name, action] : kNames) {
-    if (name == s) return action;
+  for (int a = 0; a <= static_cast<int>(MemberAction::role); ++a) {
+    if (member_action_name(static_cast<MemberAction>(a)) == s) return static_cast<MemberAction>(a);
   }
   return std::nullopt;
 }

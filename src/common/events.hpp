@@ -5,6 +5,7 @@
 // wire form there); net encodes each one once into the client frame every recipient shares.
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -37,6 +38,19 @@ struct ReadMoved {
 };
 // A membership or moderation change. The stored values of the codec: never renumber.
 enum class MemberAction : uint8_t { invited = 0, kicked = 1, banned = 2, unbanned = 3, muted = 4, unmuted = 5, role = 6 };
+// The protocol's word for each action (the `member` event's "action"), for every layer.
+constexpr std::string_view member_action_name(MemberAction a) {
+  switch (a) {
+    case MemberAction::invited: return "invited";
+    case MemberAction::kicked: return "kicked";
+    case MemberAction::banned: return "banned";
+    case MemberAction::unbanned: return "unbanned";
+    case MemberAction::muted: return "muted";
+    case MemberAction::unmuted: return "unmuted";
+    case MemberAction::role: return "role";
+  }
+  return "invited";
+}
 struct MemberNotice {
   std::string user;
   MemberAction action = MemberAction::invited;

@@ -21,20 +21,6 @@ MemberAction action_of(const ModerationRequest& req) {
   return MemberAction::kicked;
 }
 
-// For the log line only (clients get the protocol's names from the encoder).
-const char* action_word(MemberAction a) {
-  switch (a) {
-    case MemberAction::invited: return "invited";
-    case MemberAction::kicked: return "kicked";
-    case MemberAction::banned: return "banned";
-    case MemberAction::unbanned: return "unbanned";
-    case MemberAction::muted: return "muted";
-    case MemberAction::unmuted: return "unmuted";
-    case MemberAction::role: return "given a role";
-  }
-  return "?";
-}
-
 }  // namespace
 
 void Hub::moderate(const Actor& a, ModerateRequest req, Done<ModerationResult> done) {
@@ -57,7 +43,7 @@ void Hub::moderate(const Actor& a, ModerateRequest req, Done<ModerationResult> d
 
 void Hub::moderation_done(const ModerationRequest& req, const ModerationResult& result) {
   const MemberAction action = action_of(req);
-  spdlog::info("room {}: {} {} by {}", req.room, req.target, action_word(action),
+  spdlog::info("room {}: {} {} by {}", req.room, req.target, member_action_name(action),
                req.actor.empty() ? "the server API" : req.actor);
   // The room hears it first, so that a removed member's own connections still get it.
   emit(RoomEvent{req.room, MemberNotice{req.target, action, req.actor, req.role, req.muted_until}, {}});

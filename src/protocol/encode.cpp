@@ -130,19 +130,6 @@ Frame left(std::string_view room, const json::value& ref, std::string_view reaso
   return finish(o);
 }
 
-std::string_view member_action_name(MemberAction a) {
-  switch (a) {
-    case MemberAction::invited: return "invited";
-    case MemberAction::kicked: return "kicked";
-    case MemberAction::banned: return "banned";
-    case MemberAction::unbanned: return "unbanned";
-    case MemberAction::muted: return "muted";
-    case MemberAction::unmuted: return "unmuted";
-    case MemberAction::role: return "role";
-  }
-  return "invited";
-}
-
 std::string_view left_reason_name(LeftReason r) {
   switch (r) {
     case LeftReason::kicked: return "kicked";

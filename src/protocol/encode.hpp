@@ -29,7 +29,6 @@ Frame left(std::string_view room, const boost::json::value& ref, std::string_vie
 Frame message(const ChatMessage& m);
 // A moderation or membership change, as the room's `member` event.
 Frame member(std::string_view room, const MemberNotice& n);
-std::string_view member_action_name(MemberAction a);
 // Empty for a user's own leave, else kicked, banned or removed.
 std::string_view left_reason_name(LeftReason r);
 // The client frame of a domain event (common/events.hpp): message, typing, presence, read,
