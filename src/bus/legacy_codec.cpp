@@ -38,11 +38,6 @@ bool open(std::string_view payload, int& kind, std::vector<std::string_view>& he
   return true;
 }
 
-Role role_named(std::string_view s) { return s == "owner" ? Role::owner : s == "moderator" ? Role::moderator : Role::member; }
-RoomKind kind_named(std::string_view s) {
-  return s == "private" ? RoomKind::private_room : s == "direct" ? RoomKind::direct : RoomKind::public_room;
-}
-
 std::optional<MemberAction> action_named(std::string_view s) {
   for (int a = 0; a <= static_cast<int>(MemberAction::role); ++a) {
     if (member_action_name(static_cast<MemberAction>(a)) == s) return static_cast<MemberAction>(a);
@@ -101,7 +96,7 @@ Decoded decode(std::string_view room, std::string_view payload, RoomEvent& out) 
     case 4: {
       auto action = action_named(f.text("action"));
       if (!action) return Decoded::unknown_kind;
-      out.payload = MemberNotice{f.text("user"), *action, f.text("by"), role_named(f.text("role")), f.number("until")};
+      out.payload = MemberNotice{f.text("user"), *action, f.text("by"), role_from_name(f.text("role")).value_or(Role::member), f.number("until")};
       return Decoded::ok;
     }
     default: return Decoded::unknown_kind;
@@ -127,8 +122,8 @@ Decoded decode(std::string_view user, std::string_view payload, UserEvent& out) 
       j.state.room = std::string(header[0]);
       j.state.last_seq = f.number("last_seq");
       j.state.read_seq = f.number("read_seq");
-      j.state.kind = kind_named(f.text("kind"));
-      j.state.role = role_named(f.text("role"));
+      j.state.kind = kind_from_name(f.text("kind")).value_or(RoomKind::public_room);
+      j.state.role = role_from_name(f.text("role")).value_or(Role::member);
       j.state.peer = f.text("with");
       j.state.muted_until = f.number("muted_until");
       j.online = f.list("online");

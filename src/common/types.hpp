@@ -2,7 +2,9 @@
 // Domain values shared by the hub, the store, the bus and the protocol encoder.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace parley {
@@ -39,6 +41,35 @@ enum class RoomKind : uint8_t { public_room = 0, private_room = 1, direct = 2 };
 enum class Role : uint8_t { member = 0, moderator = 1, owner = 2 };
 
 enum class ModerationAction : uint8_t { kick, ban, unban, mute, set_role };
+
+// The protocol's names of roles and room kinds, for every layer, and their inverses (nullopt
+// for a name that is none of them).
+constexpr std::string_view role_name(Role r) {
+  switch (r) {
+    case Role::owner: return "owner";
+    case Role::moderator: return "moderator";
+    default: return "member";
+  }
+}
+constexpr std::string_view kind_name(RoomKind k) {
+  switch (k) {
+    case RoomKind::private_room: return "private";
+    case RoomKind::direct: return "direct";
+    default: return "public";
+  }
+}
+constexpr std::optional<Role> role_from_name(std::string_view name) {
+  for (Role r : {Role::member, Role::moderator, Role::owner}) {
+    if (role_name(r) == name) return r;
+  }
+  return std::nullopt;
+}
+constexpr std::optional<RoomKind> kind_from_name(std::string_view name) {
+  for (RoomKind k : {RoomKind::public_room, RoomKind::private_room, RoomKind::direct}) {
+    if (kind_name(k) == name) return k;
+  }
+  return std::nullopt;
+}
 
 // A user's view of one room: the newest seq, how far the user has read, and the membership.
 struct RoomState {

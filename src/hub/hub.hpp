@@ -49,8 +49,6 @@ struct HubOptions {
   WordFilter word_filter;
 };
 
-using HubClock = Clock;
-
 // Runs work on the I/O threads: calls with the same key run one at a time, in call order
 // (net/ gives each key a strand). The hub keys store completions by room, so a room's
 // deliveries keep the store's seq order.
@@ -60,7 +58,7 @@ class Hub final : public BusHandler {
  public:
   // Every reference outlives the hub.
   Hub(HubOptions options, Store& store, Bus& bus, Presence& presence, Metrics& metrics, const EventEncoder& encoder,
-      Lanes lanes, HubClock clock = HubClock::system());
+      Lanes lanes, Clock clock = Clock::system());
   Hub(const Hub&) = delete;
   Hub& operator=(const Hub&) = delete;
 
@@ -130,6 +128,8 @@ class Hub final : public BusHandler {
   Result<Membership> member_of(const Actor& a, const std::string& room);
   // The rules of an entry's text, mute and rate, in one place for both faces.
   Status check_post(const Actor& a, const Membership* m, PostRequest& req, int64_t now_ms);
+  // Starts, refreshes or ends `user`'s typing indicator in `room` here; tells the room of a change.
+  void set_typing(const std::string& room, const std::string& user, bool active);
   // post, once the author's membership is known (none: a system message).
   void post_checked(const Actor& a, PostRequest req, std::optional<Membership> m, int64_t received_us,
                     Done<Appended> done);
@@ -182,7 +182,7 @@ class Hub final : public BusHandler {
   Metrics& metrics_;
   const EventEncoder& encoder_;
   const Lanes lanes_;
-  const HubClock clock_;
+  const Clock clock_;
 
   UsersRegistry users_;
   RoomsRegistry rooms_;

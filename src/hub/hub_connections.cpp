@@ -11,7 +11,7 @@
 namespace parley {
 
 Hub::Hub(HubOptions options, Store& store, Bus& bus, Presence& presence, Metrics& metrics, const EventEncoder& encoder,
-         Lanes lanes, HubClock clock)
+         Lanes lanes, Clock clock)
     : options_(std::move(options)),
       store_(store),
       bus_(bus),

@@ -40,12 +40,7 @@ void Hub::deliver(const RoomEvent& event, std::function<void()> then) {
     MutexLock lock(s.mu);
     if (auto it = s.map.find(*subject); it != s.map.end()) blockers = it->second;
   }
-  std::shared_ptr<LocalRoom> room;
-  {
-    auto& s = rooms_.shard(event.room);
-    MutexLock lock(s.mu);
-    if (auto it = s.map.find(event.room); it != s.map.end()) room = it->second;
-  }
+  std::shared_ptr<LocalRoom> room = rooms_.find(event.room);
   if (!room) {
     if (then) then();
     return;

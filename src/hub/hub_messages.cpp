@@ -43,21 +43,8 @@ void Hub::post_checked(const Actor& a, PostRequest req, std::optional<Membership
                        Done<Appended> done) {
   const int64_t ts = clock_.wall_ms();
   if (auto st = check_post(a, m ? &*m : nullptr, req, ts); !st.is_ok()) return done(st);
-  if (req.kind == EntryKind::message && !req.author.empty()) {
-    // A message ends its author's typing indicator.
-    bool was_typing = false;
-    std::shared_ptr<LocalRoom> room;
-    {
-      auto& s = rooms_.shard(req.room);
-      MutexLock lock(s.mu);
-      if (auto it = s.map.find(req.room); it != s.map.end()) room = it->second;
-    }
-    if (room) {
-      MutexLock lock(room->mu);
-      was_typing = room->typing.erase(req.author) > 0;
-    }
-    if (was_typing) emit(RoomEvent{req.room, TypingChanged{req.author, false}, {}});
-  }
+  // A message ends its author's typing indicator.
+  if (req.kind == EntryKind::message && !req.author.empty()) set_typing(req.room, req.author, false);
   AppendRequest append;
   append.room = req.room;
   append.user = req.author;
@@ -88,24 +75,23 @@ void Hub::post_checked(const Actor& a, PostRequest req, std::optional<Membership
 void Hub::typing(const Actor& a, std::string room, bool active, Done<Ok> done) {
   if (defer_while_joining(a, room, [this, a, room, active, done] { typing(a, room, active, done); })) return;
   if (auto m = member_of(a, room); !m.ok()) return done(m.status);
-  std::shared_ptr<LocalRoom> local;
+  set_typing(room, a.user, active);
+  done(Ok{});
+}
+
+void Hub::set_typing(const std::string& room, const std::string& user, bool active) {
+  std::shared_ptr<LocalRoom> local = rooms_.find(room);
+  if (!local) return;
+  bool changed = true;
   {
-    auto& s = rooms_.shard(room);
-    MutexLock lock(s.mu);
-    if (auto it = s.map.find(room); it != s.map.end()) local = it->second;
-  }
-  bool changed = false;
-  if (local) {
     MutexLock lock(local->mu);
     if (active) {
-      local->typing[a.user] = clock_.mono_ms() + options_.typing_timeout_ms;
-      changed = true;
+      local->typing[user] = clock_.mono_ms() + options_.typing_timeout_ms;
     } else {
-      changed = local->typing.erase(a.user) > 0;
+      changed = local->typing.erase(user) > 0;
     }
   }
-  if (changed) emit(RoomEvent{room, TypingChanged{a.user, active}, {}});
-  done(Ok{});
+  if (changed) emit(RoomEvent{room, TypingChanged{user, active}, {}});
 }
 
 void Hub::read(const Actor& a, std::string room, int64_t seq, Done<Ok> done) {

@@ -50,6 +50,15 @@ class LocalRoom {
   std::shared_ptr<const std::vector<ClientPtr>> recipients_ GUARDED_BY(mu);
 };
 
-using RoomsRegistry = Sharded<std::shared_ptr<LocalRoom>>;
+class RoomsRegistry : public Sharded<std::shared_ptr<LocalRoom>> {
+ public:
+  // The room, if this node has it (held past the shard's lock by the caller).
+  std::shared_ptr<LocalRoom> find(const std::string& room) {
+    auto& s = shard(room);
+    MutexLock lock(s.mu);
+    auto it = s.map.find(room);
+    return it == s.map.end() ? nullptr : it->second;
+  }
+};
 
 }  // namespace parley

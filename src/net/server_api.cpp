@@ -114,7 +114,7 @@ void room_info(NetContext& ctx, const std::string& room, const Request& req, Res
     if (!r.ok()) return respond(status_error(req, r.status));
     respond(json_response(req, 200, json::serialize(json::object{{"room", r.value.room},
                                                                   {"last_seq", r.value.last_seq},
-                                                                  {"kind", encode::kind_name(r.value.kind)}})));
+                                                                  {"kind", kind_name(r.value.kind)}})));
   });
 }
 
@@ -276,7 +276,7 @@ void handle_server_api(NetContext& ctx, const Request& req, Responder respond) {
     auto body = body_object(req);
     if (auto* why = std::get_if<std::string>(&body)) return respond(api_error(req, 400, "bad_request", *why));
     auto* role = std::get<json::object>(body).if_contains("role");
-    auto r = role && role->is_string() ? encode::role_from_name(role->as_string()) : std::nullopt;
+    auto r = role && role->is_string() ? role_from_name(role->as_string()) : std::nullopt;
     if (!r) return respond(api_error(req, 400, "bad_request", "field 'role' must be owner, moderator or member"));
     return moderate(ctx, room, path[3], ModerationAction::set_role, req, respond, *r);
   }

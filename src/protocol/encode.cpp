@@ -69,36 +69,6 @@ json::array names(const std::vector<std::string>& list) {
 
 }  // namespace
 
-std::string_view kind_name(RoomKind k) {
-  switch (k) {
-    case RoomKind::private_room: return "private";
-    case RoomKind::direct: return "direct";
-    default: return "public";
-  }
-}
-
-std::optional<Role> role_from_name(std::string_view name) {
-  for (Role r : {Role::member, Role::moderator, Role::owner}) {
-    if (role_name(r) == name) return r;
-  }
-  return std::nullopt;
-}
-
-std::optional<RoomKind> kind_from_name(std::string_view name) {
-  for (RoomKind k : {RoomKind::public_room, RoomKind::private_room, RoomKind::direct}) {
-    if (kind_name(k) == name) return k;
-  }
-  return std::nullopt;
-}
-
-std::string_view role_name(Role r) {
-  switch (r) {
-    case Role::owner: return "owner";
-    case Role::moderator: return "moderator";
-    default: return "member";
-  }
-}
-
 Frame welcome(std::string_view user, const std::vector<RoomState>& rooms, const std::vector<std::string>& blocked,
               int64_t heartbeat_ms) {
   json::array list;

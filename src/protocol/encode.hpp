@@ -15,11 +15,6 @@
 
 namespace parley::encode {
 
-std::string_view role_name(Role r);
-std::string_view kind_name(RoomKind k);
-// The inverses: nullopt for a name that is none of them.
-std::optional<Role> role_from_name(std::string_view name);
-std::optional<RoomKind> kind_from_name(std::string_view name);
 Frame welcome(std::string_view user, const std::vector<RoomState>& rooms, const std::vector<std::string>& blocked,
               int64_t heartbeat_ms);
 Frame joined(const RoomState& room, const std::vector<std::string>& online, const boost::json::value& ref);

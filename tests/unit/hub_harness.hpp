@@ -5,6 +5,7 @@
 // assert on domain events and typed results, never on JSON.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -108,6 +109,7 @@ class RecordingBus final : public Bus {
   void publish(const RoomEvent& e) override {
     std::lock_guard lock(mu_);
     room_events.push_back(e);
+    cv_.notify_all();
   }
   void publish(const UserEvent& e) override {
     std::lock_guard lock(mu_);
@@ -121,8 +123,16 @@ class RecordingBus final : public Bus {
     std::lock_guard lock(mu_);
     return room_events;
   }
+  // Waits (bounded) until a message event was published; false if none came.
+  bool wait_for_message(std::chrono::milliseconds limit = std::chrono::seconds(5)) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, limit, [this] {
+      return std::any_of(room_events.begin(), room_events.end(), [](auto& e) { return e.message() != nullptr; });
+    });
+  }
 
   std::mutex mu_;
+  std::condition_variable cv_;
   std::vector<RoomEvent> room_events;
   std::vector<UserEvent> user_events;
 };
