@@ -1,5 +1,5 @@
 // bench/compare's driver (bench/compare installs and builds what is missing, then runs this):
-// parley, the ws-redis and socketio peers and a 3-node parley cluster through the same
+// parley, the ws-redis, socketio and bun peers and a 3-node parley cluster through the same
 // scenarios, one after another on this machine, then the report section of
 // docs/benchmarks.md and its plots (report.mjs).
 import { parseArgs } from 'node:util';
@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir, cpus, totalmem, loadavg, release } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ROOT, killAll, startRedis, parleyServer, peerServer, clusterServer, binsFrom } from './servers.mjs';
+import { ROOT, killAll, startRedis, parleyServer, peerServer, bunServer, clusterServer, binsFrom } from './servers.mjs';
 import { plan, knee, broadcastLimit, persistMax, fixed } from './scenarios.mjs';
 import { writeReport } from './report.mjs';
 
@@ -20,7 +20,7 @@ const { values: o } = parseArgs({
     quick: { type: 'boolean', default: false },
     repeat: { type: 'string' },
     scenarios: { type: 'string', default: ALL.join(',') },
-    servers: { type: 'string', default: 'parley,ws-redis,socketio' },
+    servers: { type: 'string', default: 'parley,ws-redis,socketio,bun' },
     'no-cluster': { type: 'boolean', default: false },
     'cluster-nodes': { type: 'string', default: '3' },
     'peer-procs': { type: 'string', default: String(cpus().length) },
@@ -60,6 +60,7 @@ function versions() {
     socketio: pkgVersion(join(ROOT, 'bench/peers/socketio/node_modules/socket.io')),
     redis_adapter: pkgVersion(join(ROOT, 'bench/peers/socketio/node_modules/@socket.io/redis-adapter')),
     node_redis: pkgVersion(join(ROOT, 'bench/peers/ws-redis/node_modules/redis')),
+    bun: sh(join(ROOT, 'bench/peers/bun/node_modules/.bin/bun'), ['--version']) || '?',
     redis_server: (sh('redis-server', ['--version']).match(/v=(\S+)/) ?? [])[1] ?? '?',
     postgres: pgBin ? firstLine(sh(join(pgBin, 'postgres'), ['--version'])) : '?',
     gnuplot: firstLine(sh('gnuplot', ['--version'])),
@@ -97,7 +98,9 @@ async function main() {
   };
   log(`bench/compare (${results.mode}, ${repeat} repetition${repeat > 1 ? 's' : ''}); raw results in ${resultsDir}`);
 
-  const redis = await startRedis(join(tmp, 'redis'));
+  // The Redis the Node peers share (the cluster brings its own; parley and bun need none).
+  const wanted = o.servers.split(',').filter(Boolean);
+  const redis = wanted.some((n) => n === 'ws-redis' || n === 'socketio') ? await startRedis(join(tmp, 'redis')) : null;
   const cleanup = async () => { killAll(); };
   process.on('SIGINT', () => { cleanup(); process.exit(130); });
   process.on('SIGTERM', () => { cleanup(); process.exit(143); });
@@ -106,8 +109,9 @@ async function main() {
       parley: parleyServer({ secret, tmp }),
       'ws-redis': peerServer('ws-redis', { secret, redis, procs: results.peerProcs }),
       socketio: peerServer('socketio', { secret, redis, procs: results.peerProcs }),
+      bun: bunServer({ secret }),
     };
-    const servers = o.servers.split(',').filter(Boolean).map((n) => {
+    const servers = wanted.map((n) => {
       if (!all[n]) throw new Error(`unknown server ${n}`);
       return all[n];
     });
@@ -145,7 +149,7 @@ async function main() {
       }
     }
   } finally {
-    await redis.stop();
+    await redis?.stop();
   }
   results.finished = new Date().toISOString();
   results.load_end = loadavg();

@@ -8,7 +8,8 @@ import { KNEE_P99_MS, BROADCAST_P95_MS } from './scenarios.mjs';
 
 export const BEGIN = '<!-- bench/compare: begin (generated; edit outside these markers) -->';
 export const END = '<!-- bench/compare: end -->';
-const PEERS = ['ws-redis', 'socketio'];
+const PEERS = ['ws-redis', 'socketio', 'bun'];
+// No knee target against bun: it is the ceiling (WebSocket fan-out and nothing else), not a rival.
 const TARGETS = { knee: { 'ws-redis': 5, socketio: 3 }, historyP99: 1, persist: 50_000 };
 
 // ---------------------------------------------------------------- number formatting
@@ -19,6 +20,15 @@ const msf = (x) => {
   if (x >= 10) return `${x.toFixed(1)} ms`;
   if (x >= 1) return `${x.toFixed(2)} ms`;
   return `${x.toFixed(3)} ms`;
+};
+// µs of server CPU per delivery in one run: the server's CPU seconds during the send phase
+// (server_cpu_pct: utime + stime from /proc/<pid>/stat of the --server-pid processes, summed)
+// over the deliveries counted for that phase (deliveries_per_s × duration_s), i.e. the two
+// figures of the "server CPU" and deliveries/s columns: pct/100 × T / (dps × T) × 1e6.
+const cpuPerDelivery = (r) => (r && r.server_cpu_pct >= 0 && r.deliveries_per_s > 0) ? r.server_cpu_pct * 1e4 / r.deliveries_per_s : null;
+const usf = (x) => {
+  if (x === null || x === undefined || Number.isNaN(x)) return '–';
+  return `${x >= 100 ? Math.round(x) : x.toFixed(x >= 10 ? 1 : 2)} µs`;
 };
 const ratio = (a, b) => (a > 0 && b > 0) ? `${(a / b).toFixed(a / b >= 10 ? 0 : 1)}×` : '–';
 const median = (xs) => {
@@ -74,8 +84,12 @@ const firstBadText = (reps, medRep) => {
 };
 
 // ---------------------------------------------------------------- plots (gnuplot → SVG)
-const COLORS = { parley: '#1b6ac9', 'parley-cluster': '#6a3d9a', 'ws-redis': '#d95f02', socketio: '#1b9e77' };
-const LABEL = { parley: 'parley', 'parley-cluster': 'parley, 3-node cluster', 'ws-redis': 'ws + Redis', socketio: 'Socket.IO + Redis' };
+const COLORS = { parley: '#1b6ac9', 'parley-cluster': '#6a3d9a', 'ws-redis': '#d95f02', socketio: '#1b9e77', bun: '#e7298a' };
+const LABEL = { parley: 'parley', 'parley-cluster': 'parley, 3-node cluster', 'ws-redis': 'ws + Redis', socketio: 'Socket.IO + Redis',
+  bun: 'Bun pub/sub (uWebSockets)' };
+// Whose CPU (and RSS) the server figures are: the --server-pid processes of each server.
+const CPU_NOTE = 'parleyd: its one process; ws + Redis and Socket.IO + Redis: the sum over their Node processes, ' +
+  'Redis not included; Bun pub/sub: its one bun process, which has no Redis (nothing else runs)';
 
 function gnuplot(script, file) {
   try {
@@ -170,7 +184,7 @@ export function renderSection(results, plots) {
   const csum = Object.fromEntries(Object.entries(C).map(([sc, byServer]) =>
     [sc, Object.fromEntries(Object.entries(byServer).map(([s, reps]) => [s, summarize(reps, sc)]))]));
 
-  p('## parley against Node `ws` + Redis and Socket.IO (bench/compare)');
+  p('## parley against Node `ws` + Redis, Socket.IO and Bun pub/sub (bench/compare)');
   p();
   if (results.mode === 'quick')
     p('> **Quick run** (`--quick`: 3 s per point, short ladders, one repetition, small client counts). It checks that the comparison works; its figures are indicative only, not the report of a full run.\n');
@@ -198,6 +212,7 @@ export function renderSection(results, plots) {
   p(`| Node.js | ${v.node} |`);
   p(`| ws / node-redis | ${v.ws} / ${v.node_redis} |`);
   p(`| socket.io / @socket.io/redis-adapter | ${v.socketio} / ${v.redis_adapter} |`);
+  if (v.bun) p(`| Bun (bench/peers/bun, npm \`bun\`) | ${v.bun} |`);
   p(`| redis-server | ${v.redis_server} |`);
   p(`| PostgreSQL (cluster rows) | ${v.postgres} |`);
   p();
@@ -206,38 +221,50 @@ export function renderSection(results, plots) {
   for (const [name, s] of Object.entries(results.servers)) p(`| ${LABEL[name]} | ${s.describe} | \`${s.command}\` |`);
   p();
   p(`The load generator is \`build/parley-bench\` (one thread) for every server, on the same ${m.nproc} cores as the ` +
-    `server(s) and Redis/PostgreSQL. The peers run ${results.peerProcs} Node processes each (one per core, ` +
+    `server(s) and Redis/PostgreSQL. The Node peers run ${results.peerProcs} Node processes each (one per core, ` +
     `connections spread round-robin over them, fan-out between them through Redis), as the write-ups deploy them ` +
     `behind nginx; parleyd runs one process with one I/O thread per core. Their "persisted" is a Redis list in ` +
     `memory (no AOF); parley's is SQLite with \`synchronous=full\` (fsync per group commit).`);
   p();
+  if (results.servers.bun) {
+    p('Bun pub/sub is the **ceiling**, not a rival: one `bun` process, `Bun.serve` with its native topic ' +
+      'pub/sub (uWebSockets), seq per room in memory, no Redis, nothing stored, so its figures are what the ' +
+      'WebSocket fan-out alone costs on this machine (it speaks the bench protocol, driven as `--protocol ws-redis`). ' +
+      'One process because Bun\'s pub/sub does not cross processes.');
+    p();
+  }
 
   // ---- targets
-  p('### Targets');
-  p();
-  p('| target | measured | verdict |');
-  p('|---|---|---|');
+  // (a run without the servers or scenarios a target needs has no row for it, and no table at all when none)
+  const targets = [];
   const kp = sum.knee?.parley?.main;
   for (const peer of PEERS) {
     const want = TARGETS.knee[peer];
     const kq = sum.knee?.[peer]?.main;
-    if (kp == null || kq == null) continue;
+    if (want === undefined || kp == null || kq == null) continue;
     const r = kq > 0 ? kp / kq : Infinity;
-    p(`| room200 knee: parley ≥ ${want}× ${LABEL[peer]} | ${int(kp)} vs ${int(kq)} deliveries/s = ${Number.isFinite(r) ? r.toFixed(1) + '×' : '∞ (the peer never met p99 ≤ 50 ms in the ladder)'} | ` +
+    targets.push(`| room200 knee: parley ≥ ${want}× ${LABEL[peer]} | ${int(kp)} vs ${int(kq)} deliveries/s = ${Number.isFinite(r) ? r.toFixed(1) + '×' : '∞ (the peer never met p99 ≤ 50 ms in the ladder)'} | ` +
       (r >= want ? '**met**' : `**missed**: ${r.toFixed(1)}× instead of ${want}×, ${Math.round((1 - r / want) * 100)} % short (parley would need ${int(want * kq)} deliveries/s at p99 ≤ 50 ms)`) + ' |');
   }
   const hs = sum.history?.parley?.run;
   if (hs) {
     const h99 = hs.history_latency.p99_ms;
-    p(`| history page of 50: p99 < ${TARGETS.historyP99} ms | ${msf(h99)} | ` +
+    targets.push(`| history page of 50: p99 < ${TARGETS.historyP99} ms | ${msf(h99)} | ` +
       (h99 < TARGETS.historyP99 ? '**met**' : `**missed** by ${msf(h99 - TARGETS.historyP99)} (${(h99 / TARGETS.historyP99).toFixed(1)}× the target)`) + ' |');
   }
   const ps = sum.persist?.parley?.main;
   if (ps != null) {
-    p(`| persist (SQLite): ≥ ${int(TARGETS.persist)} acked msg/s | ${int(ps)} msg/s | ` +
+    targets.push(`| persist (SQLite): ≥ ${int(TARGETS.persist)} acked msg/s | ${int(ps)} msg/s | ` +
       (ps >= TARGETS.persist ? '**met**' : `**missed** by ${int(TARGETS.persist - ps)} msg/s (${Math.round(ps / TARGETS.persist * 100)} % of the target)`) + ' |');
   }
-  p();
+  if (targets.length) {
+    p('### Targets');
+    p();
+    p('| target | measured | verdict |');
+    p('|---|---|---|');
+    for (const row of targets) p(row);
+    p();
+  }
 
   // ---- room200 knee
   if (sum.knee) {
@@ -248,20 +275,28 @@ export function renderSection(results, plots) {
       `until a point fails (p99 > ${KNEE_P99_MS} ms, anything lost, not drained within 10 s, or the generator behind schedule); ` +
       `the knee is the highest deliveries/s of a passing point.`);
     p();
-    p('| server | knee: deliveries/s at p99 ≤ 50 ms | multiplier | p50 | p99 | ack p99 | server CPU | generator CPU | first failing point |');
-    p('|---|---|---|---|---|---|---|---|---|');
+    p('| server | knee: deliveries/s at p99 ≤ 50 ms | multiplier | p50 | p99 | ack p99 | server CPU | CPU per delivery | generator CPU | first failing point |');
+    p('|---|---|---|---|---|---|---|---|---|---|');
     for (const s of servers) {
       const x = sum.knee[s];
       if (!x) continue;
       const r = x.run;
       const lowest = Math.min(...S.knee[s].map((rep) => rep.lowest ?? Infinity));
       p(`| ${LABEL[s]} | ${spread(x.values, int)}${x.main === 0 ? ` (p99 > 50 ms even at × ${lowest})` : ''} | ${r ? r.rate_per_sender : '–'} | ` +
-        `${msf(r?.latency.p50_ms)} | ${msf(r?.latency.p99_ms)} | ${msf(r?.ack_latency.p99_ms)} | ${r ? Math.round(r.server_cpu_pct) + ' %' : '–'} | ` +
+        `${msf(r?.latency.p50_ms)} | ${msf(r?.latency.p99_ms)} | ${msf(r?.ack_latency.p99_ms)} | ${r ? Math.round(r.server_cpu_pct) + ' %' : '–'} | ${usf(cpuPerDelivery(r))} | ` +
         `${r ? Math.round(r.bench_cpu_pct) + ' %' : '–'} | × ${firstBadText(S.knee[s], x.rep)} |`);
     }
     p();
-    for (const peer of PEERS) if (sum.knee[peer] && kp != null) p(`- parley / ${LABEL[peer]}: **${ratio(kp, sum.knee[peer].main)}**`);
-    p('\nCPU in % of one core during the send phase (200 % = both cores); the peers\' figure is their Node processes, without Redis.\n');
+    const kc = cpuPerDelivery(sum.knee.parley?.run);
+    for (const peer of PEERS) {
+      if (!sum.knee[peer] || kp == null) continue;
+      const qc = cpuPerDelivery(sum.knee[peer].run);
+      p(`- parley / ${LABEL[peer]}: **${ratio(kp, sum.knee[peer].main)}**` +
+        (kc != null && qc != null ? `; CPU per delivery at the knee: parley / ${LABEL[peer]} = **${ratio(kc, qc)}**` : ''));
+    }
+    p(`\nServer CPU in % of one core during the send phase (200 % = both cores), at the knee point of the median repetition; ` +
+      `CPU per delivery = that CPU time / the deliveries counted for the send phase (server CPU % × 10⁴ / deliveries/s), ` +
+      `in µs. Whose CPU: ${CPU_NOTE}.\n`);
     img('knee', 'room200: p99 latency against deliveries/s per server');
   }
 
@@ -297,8 +332,8 @@ export function renderSection(results, plots) {
     p(`${any ? int(any.clients) : '?'} connections in ${any ? int(any.rooms) : '?'} two-member rooms (the largest even count under the fd limit), each sending 1 msg/s. ` +
       `Rates are over the send phase plus the drain (the time until the last ack and delivery arrived, at most 10 s more).`);
     p();
-    p('| server | connected | messages acked/s (offered) | deliveries/s | p50 | p95 | p99 | p99.9 | ack p99 | server CPU | acked, not delivered by the end / errors |');
-    p('|---|---|---|---|---|---|---|---|---|---|---|');
+    p('| server | connected | messages acked/s (offered) | deliveries/s | p50 | p95 | p99 | p99.9 | ack p99 | server CPU | CPU per delivery | acked, not delivered by the end / errors |');
+    p('|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const s of servers) {
       const x = sum.dm[s];
       if (!x?.runs?.length) continue;
@@ -306,15 +341,20 @@ export function renderSection(results, plots) {
       p(`| ${LABEL[s]} | ${spread(col(rs, (r) => r.connected), int)} | ${spread(col(rs, (r) => r.acked / (r.duration_s + r.drain_s)), int)} (${int(x.run.rate_per_sender * x.run.connected)}) | ${spread(col(rs, (r) => r.deliveries / (r.duration_s + r.drain_s)), int)} | ` +
         `${spread(col(rs, (r) => r.latency.p50_ms), msf)} | ${spread(col(rs, (r) => r.latency.p95_ms), msf)} | ${spread(col(rs, (r) => r.latency.p99_ms), msf)} | ` +
         `${spread(col(rs, (r) => r.latency.p999_ms), msf)} | ${spread(col(rs, (r) => r.ack_latency.p99_ms), msf)} | ` +
-        `${spread(col(rs, (r) => r.server_cpu_pct), (c) => Math.round(c) + ' %')} | ${median(col(rs, (r) => r.lost))} / ${median(col(rs, (r) => r.errors))} |`);
+        `${spread(col(rs, (r) => r.server_cpu_pct), (c) => Math.round(c) + ' %')} | ${spread(col(rs, cpuPerDelivery), usf)} | ` +
+        `${median(col(rs, (r) => r.lost))} / ${median(col(rs, (r) => r.errors))} |`);
     }
     p();
     for (const peer of PEERS) {
       const a = sum.dm.parley?.run;
       const b = sum.dm[peer]?.run;
-      if (a && b) p(`- p99: ${LABEL[peer]} / parley = **${ratio(b.latency.p99_ms, a.latency.p99_ms)}**; server CPU: ${LABEL[peer]} / parley = **${ratio(b.server_cpu_pct, a.server_cpu_pct)}**`);
+      if (a && b) p(`- p99: ${LABEL[peer]} / parley = **${ratio(b.latency.p99_ms, a.latency.p99_ms)}**; server CPU: ${LABEL[peer]} / parley = **${ratio(b.server_cpu_pct, a.server_cpu_pct)}**; ` +
+        `CPU per delivery: ${LABEL[peer]} / parley = **${ratio(cpuPerDelivery(b), cpuPerDelivery(a))}**`);
     }
     p();
+    p(`Server CPU and CPU per delivery as in the knee table: the send phase's server CPU over the deliveries counted for it ` +
+      `(server CPU % × 10⁴ / (deliveries / send phase)); the deliveries/s column above also divides by the drain, so the two ` +
+      `do not multiply back exactly when the drain was long. Whose CPU: ${CPU_NOTE}.\n`);
     p('"Acked, not delivered by the end": acked messages a member had not received when the drain timeout (10 s after the send phase) expired: late or lost, parley-bench cannot tell which.\n');
     img('dm', 'dm: latency percentiles per server');
   }
@@ -339,7 +379,7 @@ export function renderSection(results, plots) {
       const b = sum.idle[peer]?.run;
       if (a && b) p(`- RSS per connection: ${LABEL[peer]} / parley = **${ratio(b.server_rss_kib_per_conn, a.server_rss_kib_per_conn)}**`);
     }
-    p('\nRSS is VmRSS from /proc (parleyd; the sum over the peer\'s Node processes, Redis not included), after connect and before any traffic.\n');
+    p('\nRSS is VmRSS from /proc (parleyd; the sum over the Node peer\'s processes, Redis not included; the one bun process), after connect and before any traffic.\n');
     img('idle', 'idle: server RSS per connection');
   }
 
@@ -378,7 +418,7 @@ export function renderSection(results, plots) {
       if (!x) continue;
       const r = x.run;
       p(`| ${LABEL[s]} | ${spread(x.values, int)} | ${r ? int(r.rate_per_sender * r.connected) + ' msg/s' : '–'} | ${msf(r?.ack_latency.p50_ms)} | ${msf(r?.ack_latency.p99_ms)} | ` +
-        `${s === 'parley' ? 'SQLite WAL, fsync per group commit' : 'Redis memory (INCR + RPUSH), no fsync'} |`);
+        `${s === 'parley' ? 'SQLite WAL, fsync per group commit' : s === 'bun' ? 'none: seq in process memory, nothing stored' : 'Redis memory (INCR + RPUSH), no fsync'} |`);
     }
     p();
     for (const peer of PEERS) if (sum.persist[peer] && ps != null) p(`- parley / ${LABEL[peer]}: **${ratio(ps, sum.persist[peer].main)}**`);
@@ -393,22 +433,22 @@ export function renderSection(results, plots) {
     p(`The same scenarios against ${results.servers['parley-cluster'].describe}, the generator spreading connections ` +
       `round-robin over the nodes (so most deliveries cross Redis). Everything on the same ${m.nproc} cores.`);
     p();
-    p('| scenario | cluster | single parleyd | cluster / single | cluster / ws + Redis | cluster / Socket.IO |');
-    p('|---|---|---|---|---|---|');
+    p('| scenario | cluster | single parleyd | cluster / single | cluster / ws + Redis | cluster / Socket.IO | cluster / Bun pub/sub |');
+    p('|---|---|---|---|---|---|---|');
     const row = (label, sc, f, unit) => {
       const c = csum[sc]?.['parley-cluster'];
       if (!c) return;
       const reps = C[sc]['parley-cluster'];
       const failed = reps.flatMap((rep) => rep.points ? rep.points.map((x) => x.run) : [rep.run]).filter((r) => r?.failed);
       if (failed.length && !reps.some((rep) => rep.best || fixedRun(rep))) {
-        p(`| ${label} | did not run: ${failed[0].failed} | | | | |`);
+        p(`| ${label} | did not run: ${failed[0].failed} | | | | | |`);
         return;
       }
       const single = sum[sc]?.parley;
       const val = (x) => x == null ? null : f(x);
       const cv = val(c);
       p(`| ${label} | ${c.values ? spread(c.values, int) : int(cv)} ${unit} | ${int(val(single))} ${unit} | ${ratio(cv, val(single))} | ` +
-        `${ratio(cv, val(sum[sc]?.['ws-redis']))} | ${ratio(cv, val(sum[sc]?.socketio))} |`);
+        `${ratio(cv, val(sum[sc]?.['ws-redis']))} | ${ratio(cv, val(sum[sc]?.socketio))} | ${ratio(cv, val(sum[sc]?.bun))} |`);
     };
     row('room200 knee (p99 ≤ 50 ms)', 'knee', (x) => x.main, 'deliveries/s');
     row('broadcast limit (p95 ≤ 250 ms)', 'broadcast', (x) => x.main, 'clients');

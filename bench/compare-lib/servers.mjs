@@ -1,6 +1,7 @@
 // The servers bench/compare measures, each started fresh for every run and stopped after it:
-// parleyd on SQLite, a parley cluster (scripts/cluster-up.sh), and the Node peers of
-// bench/peers (several processes on one throwaway redis-server, flushed between runs).
+// parleyd on SQLite, a parley cluster (scripts/cluster-up.sh), the Node peers of bench/peers
+// (several processes on one throwaway redis-server, flushed between runs), and the Bun peer
+// (one process, in memory: the ceiling).
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync, mkdirSync, copyFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
@@ -150,6 +151,30 @@ export function peerServer(name, { secret, redis, procs }) {
         targets: started.map(([, m]) => `ws://127.0.0.1:${m[1]}/ws`),
         pids: started.map(([c]) => c.pid),
         async stop() { await Promise.all(started.map(([c]) => stopProcess(c))); },
+      };
+    },
+  };
+}
+
+// The ceiling peer: one `bun` process (the binary pinned in bench/peers/bun/package.json),
+// Bun.serve's native pub/sub, seq in memory, no Redis, nothing persisted. Bun's pub/sub is
+// per process, so one process: several behind a balancer would not see each other's messages.
+// It speaks the raw bench protocol, the one parley-bench calls `ws-redis`.
+export function bunServer({ secret }) {
+  const bun = join(ROOT, 'bench/peers/bun/node_modules/.bin/bun');
+  const script = join(ROOT, 'bench/peers/bun/server.mjs');
+  return {
+    name: 'bun',
+    protocol: 'ws-redis',
+    describe: '1 × bun bench/peers/bun/server.mjs (Bun.serve native pub/sub, in memory, no Redis)',
+    command: 'bench/peers/bun/node_modules/.bin/bun bench/peers/bun/server.mjs --port 0 --jwt-secret $SECRET',
+    async start() {
+      const [child, m] = await startProcess(bun, [script, '--port', '0', '--jwt-secret', secret],
+        /peer listening on http:\/\/127\.0\.0\.1:(\d+)/);
+      return {
+        targets: [`ws://127.0.0.1:${m[1]}/ws`],
+        pids: [child.pid],
+        async stop() { await stopProcess(child); },
       };
     },
   };

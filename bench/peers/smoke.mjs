@@ -1,10 +1,13 @@
 #!/usr/bin/env node
-// Smoke test of the bench peers (not part of `make test`): starts a throwaway redis-server,
-// then each peer, and checks the bench protocol end to end with two clients: welcome, join,
-// one message delivered to both members with seq 1, the ack to the sender, the message persisted
-// in Redis, a bad token refused, and a clean exit on SIGTERM.
-// Needs `npm ci` in ws-redis/ and socketio/, and redis-server on PATH.
-// Usage: node bench/peers/smoke.mjs [ws-redis|socketio ...]
+// Smoke test of the bench peers (not part of `make test`): starts a throwaway redis-server
+// (when a Redis peer is tested), then each peer, and checks the bench protocol end to end with
+// two clients: welcome, join, one message delivered to both members with seq 1, the ack to the
+// sender, the message persisted in Redis (Redis peers), a bad token refused, and a clean exit
+// on SIGTERM. The Redis peers run two processes (fan-out across them through Redis); the bun
+// peer runs one (its pub/sub is per process, its seq in memory).
+// Needs `npm ci` in ws-redis/ (its `ws` is the client here) and in the folder of every peer
+// tested, and redis-server on PATH for ws-redis and socketio.
+// Usage: node bench/peers/smoke.mjs [ws-redis|socketio|bun ...]
 import { spawn, execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -137,24 +140,26 @@ async function connect(proto, port, user) {
   return c;
 }
 
-async function testPeer(name, proto, redisPort) {
+async function testPeer(name, { proto, procs: nprocs, runtime, redis: usesRedis }, redisPort) {
   console.log(`${name}:`);
-  // Two processes of the peer on the same Redis, as behind a balancer: alice and carol talk
+  // Redis peers: two processes on the same Redis, as behind a balancer: alice and carol talk
   // to the first, bob to the second, so bob's copy crosses processes through Redis pub/sub.
+  // bun: one process, everyone on it (--redis is passed all the same: it must be ignored).
   const procs = [];
-  for (let i = 0; i < 2; i++) {
-    const [proc, m] = await start(process.execPath,
-      [join(here, name, 'server.mjs'), '--port', '0', '--redis', `redis://127.0.0.1:${redisPort}`, '--jwt-secret', SECRET],
+  for (let i = 0; i < nprocs; i++) {
+    const [proc, m] = await start(runtime,
+      [join(here, name, 'server.mjs'), '--port', '0', '--redis', `redis://127.0.0.1:${redisPort ?? 1}`, '--jwt-secret', SECRET],
       /peer listening on http:\/\/127\.0\.0\.1:(\d+)/);
     procs.push({ proc, port: Number(m[1]) });
     check(procs[i].port > 0, `process ${i + 1} listening on ephemeral port ${procs[i].port}`);
   }
   const port = procs[0].port;
+  const other = procs[procs.length - 1].port;
   const room = `smoke-${name}`;
   const clients = [];
   try {
     const alice = await connect(proto, port, 'alice');
-    const bob = await connect(proto, procs[1].port, 'bob');
+    const bob = await connect(proto, other, 'bob');
     clients.push(alice, bob);
     for (const c of [alice, bob]) {
       proto.send(c, { type: 'join', room });
@@ -167,17 +172,33 @@ async function testPeer(name, proto, redisPort) {
     for (const [who, c] of [['alice', alice], ['bob', bob]]) {
       const msg = await c.next((f) => f.type === 'message', `message at ${who}`);
       check(msg.room === room && msg.id === 'm-1' && msg.seq === 1 && msg.user === 'alice' &&
-        msg.text === 'hello bench' && msg.ts === ack.ts, `${who} got message seq ${msg.seq} from ${msg.user}${who === 'bob' ? ' (via the other process)' : ''}`);
+        msg.text === 'hello bench' && msg.ts === ack.ts, `${who} got message seq ${msg.seq} from ${msg.user}${who === 'bob' && nprocs > 1 ? ' (via the other process)' : ''}`);
     }
-    const stored = execFileSync('redis-cli', ['-p', String(redisPort), 'LRANGE', `room:${room}:messages`, '0', '-1']).toString().trim().split('\n');
-    check(stored.length === 1 && JSON.parse(stored[0]).seq === 1, `persisted: LRANGE room:${room}:messages has 1 entry`);
+    if (usesRedis) {
+      const stored = execFileSync('redis-cli', ['-p', String(redisPort), 'LRANGE', `room:${room}:messages`, '0', '-1']).toString().trim().split('\n');
+      check(stored.length === 1 && JSON.parse(stored[0]).seq === 1, `persisted: LRANGE room:${room}:messages has 1 entry`);
+    }
+    // The next message gets seq 2, and reaches both members once.
+    proto.send(bob, { type: 'message', room, id: 'm-2', text: 'second' });
+    const ack2 = await bob.next((f) => f.type === 'ack', 'ack 2');
+    const got2 = await Promise.all([alice, bob].map((c) => c.next((f) => f.type === 'message', 'message 2')));
+    check(ack2.seq === 2 && got2.every((f) => f.seq === 2 && f.user === 'bob'), `second message: seq ${ack2.seq} at ${got2.map((f) => f.seq).join(',')}`);
+    // Errors: a message to a room not joined, and a frame that is not JSON.
+    proto.send(alice, { type: 'message', room: 'not-joined', id: 'm-x', text: 'x' });
+    const forbidden = await alice.next((f) => f.type === 'error', 'error forbidden');
+    check(forbidden.code === 'forbidden' && forbidden.id === 'm-x', `message to a room not joined: error ${forbidden.code}`);
+    if (proto === rawProtocol) {
+      alice.ws.send('not json');
+      const bad = await alice.next((f) => f.type === 'error', 'error bad_request');
+      check(bad.code === 'bad_request', `frame that is not JSON: error ${bad.code}`);
+    }
 
-    // A late joiner sees last_seq 1.
+    // A late joiner sees last_seq 2.
     const carol = await connect(proto, port, 'carol');
     clients.push(carol);
     proto.send(carol, { type: 'join', room });
     const joined = await carol.next((f) => f.type === 'joined', 'joined');
-    check(joined.last_seq === 1, `late join reports last_seq ${joined.last_seq}`);
+    check(joined.last_seq === 2, `late join reports last_seq ${joined.last_seq}`);
 
     // A token signed with another secret is refused.
     const badToken = signToken({ sub: 'mallory' }, 'another-secret');
@@ -204,17 +225,24 @@ async function testPeer(name, proto, redisPort) {
   }
 }
 
-const peers = { 'ws-redis': rawProtocol, socketio: socketioProtocol };
+const peers = {
+  'ws-redis': { proto: rawProtocol, procs: 2, runtime: process.execPath, redis: true },
+  socketio: { proto: socketioProtocol, procs: 2, runtime: process.execPath, redis: true },
+  bun: { proto: rawProtocol, procs: 1, runtime: join(here, 'bun/node_modules/.bin/bun'), redis: false },
+};
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(peers);
 const dir = mkdtempSync(join(tmpdir(), 'peers-smoke-'));
 let redis;
 try {
-  const redisPort = await freePort();
-  [redis] = await start('redis-server',
-    ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-    /Ready to accept connections/);
+  for (const name of wanted) if (!peers[name]) throw new Error(`unknown peer ${name}`);
+  let redisPort = null;
+  if (wanted.some((name) => peers[name].redis)) {
+    redisPort = await freePort();
+    [redis] = await start('redis-server',
+      ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+      /Ready to accept connections/);
+  }
   for (const name of wanted) {
-    if (!peers[name]) throw new Error(`unknown peer ${name}`);
     try {
       await testPeer(name, peers[name], redisPort);
     } catch (err) {
