@@ -1,5 +1,8 @@
 #include "app/node.hpp"
 
+#include "app/lanes.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/io_context.hpp>
@@ -38,7 +41,7 @@ using namespace std::chrono_literals;
 namespace {
 constexpr auto kTickInterval = 100ms;   // typing expiry resolution
 constexpr auto kDrainDeadline = 6s;     // wait for clients to finish the close handshake
-constexpr std::size_t kLanes = 64;      // strands that store completions run on, keyed by room
+constexpr std::size_t kLanes = 64;      // lanes that store completions run on, keyed by room
 }  // namespace
 
 struct Node::Impl {
@@ -58,7 +61,7 @@ struct Node::Impl {
   std::unique_ptr<Presence> presence;
   RedisBus* redis_bus = nullptr;            // set in cluster mode, owned by `bus`
   RedisPresence* redis_presence = nullptr;  // likewise, owned by `presence`
-  std::vector<asio::strand<asio::io_context::executor_type>> lanes;
+  std::unique_ptr<LaneSet> lanes;
   std::unique_ptr<ProtocolEncoder> encoder;
   std::unique_ptr<Hub> hub;
   std::unique_ptr<JwtCodec> jwt;
@@ -125,24 +128,12 @@ struct Node::Impl {
     t->async_wait([this, t, deadline](boost::system::error_code) { flush_bus(deadline); });
   }
 
-  // Runs `fn` once every lane has run what was posted to it before this call (the store's
-  // last completions publish what they stored).
-  void after_lanes(std::function<void()> fn) {
-    auto left = std::make_shared<std::atomic<std::size_t>>(lanes.size());
-    auto done = std::make_shared<std::function<void()>>(std::move(fn));
-    for (auto& lane : lanes) {
-      asio::post(lane, [left, done] {
-        if (--*left == 0) (*done)();
-      });
-    }
-  }
-
   // Polls the connection count until every session has finished or the deadline passed.
   void wait_for_clients(std::chrono::steady_clock::time_point deadline) {
     if (hub->connection_count() == 0 || std::chrono::steady_clock::now() >= deadline) {
       tick.cancel();
       store->close();  // commits every accepted write; their completions are on the lanes
-      after_lanes([this] { flush_bus(std::chrono::steady_clock::now() + 1s); });
+      lanes->after_all([this] { flush_bus(std::chrono::steady_clock::now() + 1s); });
       return;
     }
     auto t = std::make_shared<asio::steady_timer>(ioc, 20ms);
@@ -221,10 +212,8 @@ Status Node::start() {
   h.edit_window_ms = o.edit_window_s * 1000;
   h.word_filter = WordFilter(o.word_filter, o.word_filter_mode == "reject");
   impl_->encoder = std::make_unique<ProtocolEncoder>(o.heartbeat_ms);
-  for (std::size_t k = 0; k < kLanes; ++k) impl_->lanes.push_back(asio::make_strand(impl_->ioc));
-  Lanes lanes = [p = impl_.get()](uint64_t key, std::function<void()> fn) {
-    asio::post(p->lanes[key % p->lanes.size()], std::move(fn));
-  };
+  impl_->lanes = std::make_unique<LaneSet>(impl_->ioc, kLanes);
+  Lanes lanes = [set = impl_->lanes.get()](uint64_t key, std::function<void()> fn) { set->post(key, std::move(fn)); };
   impl_->hub = std::make_unique<Hub>(h, *impl_->store, *impl_->bus, *impl_->presence, impl_->metrics, *impl_->encoder,
                                      std::move(lanes));
   impl_->bus->set_handler(impl_->hub.get());
@@ -290,6 +279,20 @@ void Node::run() {
   i.ioc.run();
   for (auto& t : threads) t.join();
   spdlog::info("stopped");
+}
+
+int serve(const char* name, Options options) {
+  auto logger = spdlog::stderr_color_mt(name);
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(options.log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  Node node(std::move(options));
+  if (auto s = node.start(); !s.is_ok()) {
+    spdlog::critical("{}", s.message());
+    return 1;
+  }
+  node.run();
+  return 0;
 }
 
 }  // namespace parley

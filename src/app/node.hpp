@@ -25,4 +25,8 @@ class Node {
   std::unique_ptr<Impl> impl_;
 };
 
+// What a parleyd binary's main does after parsing its options: sets up logging under `name`,
+// starts a node, serves until SIGTERM/SIGINT. Returns the process exit code.
+int serve(const char* name, Options options);
+
 }  // namespace parley

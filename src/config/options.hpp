@@ -53,6 +53,10 @@ struct Options {
   int bus_write_version = 2;         // 1 while version-1 nodes are in the cluster (a rolling upgrade)
   // Server API (docs/api.md): keys the application backend presents; empty = API off.
   std::vector<std::string> api_keys;
+  // Not an option: set only by the conformance tests' server (tests/conformance/), never read
+  // from flags, environment or file. Non-empty: WebSocket upgrades to this path echo every
+  // message back, without a token, a user or the hub.
+  std::string test_echo_path;
 };
 
 // Parses argv, the environment and the config file. Returns the options, or nullopt after

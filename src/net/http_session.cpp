@@ -103,6 +103,14 @@ void HttpSession<Stream>::upgrade(Request req) {
     spdlog::info("upgrade refused ({}): {}", status, why);
     respond(std::move(res));
   };
+  if (!ctx_.options.test_echo_path.empty() &&
+      std::string_view(req.target()).substr(0, req.target().find('?')) == ctx_.options.test_echo_path) {
+    beast::get_lowest_layer(stream_).expires_never();
+    using Session = WsSession<Stream>;
+    std::make_shared<Session>(std::move(stream_), ctx_, "echo", 0, std::move(slot_), tls_, Session::Mode::echo)
+        ->run(std::move(req));
+    return;
+  }
   auto decision = check_upgrade(ctx_.options, ctx_.jwt, req, now_s());
   if (decision.status != 101) return refuse(decision.status, decision.reason);
   if (!slot_.held() && ctx_.ip_limiter) {

@@ -9,6 +9,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
+#include "hub/delivery_batch.hpp"
 #include "hub/hub.hpp"
 #include "metrics/metrics.hpp"
 #include "protocol/decode.hpp"
@@ -24,6 +25,25 @@ using namespace std::chrono_literals;
 namespace {
 // How long a close handshake may take before the socket is simply closed.
 constexpr auto kCloseGrace = 3s;
+// One gathered write carries at most this many frames (two buffers each; asio hands the kernel
+// up to 64 buffers per call) or this many payload bytes; the rest follows in the next write.
+constexpr std::size_t kGatherFrames = 256;
+constexpr std::size_t kGatherBytes = 256 * 1024;
+// A vector's capacity kept after a burst; above it the memory goes back when the queue is empty.
+constexpr std::size_t kKeptCapacity = 16;
+
+template <class V>
+void release_if_large(V& v) {
+  if (v.capacity() > kKeptCapacity) V().swap(v);
+}
+
+// Drops the first `n` bytes of a buffer sequence that a partial write has sent.
+void consume_front(std::vector<asio::const_buffer>& buffers, std::size_t n) {
+  std::size_t done = 0;
+  while (done < buffers.size() && n >= buffers[done].size()) n -= buffers[done++].size();
+  buffers.erase(buffers.begin(), buffers.begin() + static_cast<std::ptrdiff_t>(done));
+  if (n > 0 && !buffers.empty()) buffers.front() += n;
+}
 
 // The close code Beast sent when a read failed with `ec` (it fails the connection itself on
 // a protocol violation), or 0 when it sent none.
@@ -38,13 +58,16 @@ uint16_t close_code_of_read_error(const beast::error_code& ec) {
 
 template <class Stream>
 WsSession<Stream>::WsSession(Stream&& stream, NetContext& ctx, std::string user, int64_t token_exp_s, IpSlot slot,
-                             std::shared_ptr<asio::ssl::context> tls)
+                             std::shared_ptr<asio::ssl::context> tls, Mode mode)
     : tls_(std::move(tls)),
       ws_(std::move(stream)),
+      executor_(ws_.get_executor()),
+      strand_(executor_.target<Strand>()),
       ctx_(ctx),
       metrics_(ctx.metrics),
       user_(std::move(user)),
       id_(ctx.next_connection_id++),
+      mode_(mode),
       pings_(ctx.options.ping_rate_per_sec, ctx.options.ping_burst, ctx.clock.mono_ms()),
       token_exp_ms_(token_exp_s * 1000),
       heartbeat_(ws_.get_executor()),
@@ -71,8 +94,11 @@ void WsSession<Stream>::run(HttpRequest req) {
     t.idle_timeout = websocket::stream_base::none();  // our own heartbeat (two missed pongs)
     t.keep_alive_pings = false;
     ws.set_option(t);
-    ws.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+    // Called once the extensions are negotiated: without deflate every data frame is the same
+    // bytes for all recipients, and the session writes them itself.
+    ws.set_option(websocket::stream_base::decorator([raw = self.get()](websocket::response_type& res) {
       res.set(beast::http::field::server, "parley");
+      raw->own_frames_ = res.find(beast::http::field::sec_websocket_extensions) == res.end();
     }));
     if (self->ctx_.options.deflate_level > 0) {
       // Negotiated only with clients that offer it. Small windows keep each connection's zlib
@@ -96,9 +122,13 @@ template <class Stream>
 void WsSession<Stream>::on_accept(beast::error_code ec) {
   if (ec) {
     spdlog::info("conn {} user {}: upgrade failed: {}", id_, user_, ec.message());
-    ctx_.hub.release(user_);
+    if (mode_ == Mode::chat) ctx_.hub.release(user_);
     phase_ = Phase::closed;
     return;
+  }
+  if (mode_ == Mode::echo) {
+    phase_ = Phase::open;
+    return do_read();
   }
   phase_ = Phase::loading;
   metrics_.connections.add(1);
@@ -137,6 +167,7 @@ void WsSession<Stream>::on_read(beast::error_code ec, std::size_t) {
     in_.consume(in_.size());
     return do_read();
   }
+  if (mode_ == Mode::echo) return on_echo();
   if (!ws_.got_text()) {
     send_error("bad_request", "binary frames are not supported; send JSON text", nullptr);
   } else {
@@ -161,17 +192,63 @@ void WsSession<Stream>::on_read(beast::error_code ec, std::size_t) {
 }
 
 template <class Stream>
+void WsSession<Stream>::on_echo() {
+  auto data = in_.cdata();
+  Outgoing out;
+  out.frame = std::make_shared<const std::string>(static_cast<const char*>(data.data()), data.size());
+  out.opcode = ws_.got_text() ? WsOpcode::text : WsOpcode::binary;
+  in_.consume(in_.size());
+  enqueue(std::move(out));
+  if (!writing_ && !queue_.empty()) do_write();
+  do_read();
+}
+
+template <class Stream>
 void WsSession<Stream>::send(Frame frame, Urgency urgency) {
-  asio::post(ws_.get_executor(), [self = this->shared_from_this(), frame = std::move(frame), urgency]() mutable {
-    self->enqueue(Outgoing{std::move(frame)}, urgency);
-  });
+  push_inbox(Outgoing{std::move(frame), kNotAMessage, urgency});
 }
 
 template <class Stream>
 void WsSession<Stream>::send_message(Frame frame, int64_t received_us) {
-  asio::post(ws_.get_executor(), [self = this->shared_from_this(), frame = std::move(frame), received_us]() mutable {
-    self->enqueue(Outgoing{std::move(frame), received_us}, Urgency::normal);
-  });
+  push_inbox(Outgoing{std::move(frame), received_us, Urgency::normal});
+}
+
+template <class Stream>
+void WsSession<Stream>::push_inbox(Outgoing out) {
+  bool post = false;
+  {
+    MutexLock lock(inbox_mu_);
+    inbox_.push_back(std::move(out));
+    post = !std::exchange(flush_posted_, true);
+  }
+  if (!post) return;
+  // Inside a batch of deliveries (a lane's run) the flush waits for the batch to end, so the
+  // batch's further frames for this connection join the same write.
+  if (DeliveryBatch::defer(this->shared_from_this(), [](void* self) { static_cast<WsSession*>(self)->post_flush(); })) return;
+  post_flush();
+}
+
+template <class Stream>
+void WsSession<Stream>::post_flush() {
+  auto flush = [self = this->shared_from_this()] { self->flush_inbox(); };
+  if (strand_) {
+    asio::post(*strand_, std::move(flush));
+  } else {
+    asio::post(executor_, std::move(flush));
+  }
+}
+
+template <class Stream>
+void WsSession<Stream>::flush_inbox() {
+  {
+    MutexLock lock(inbox_mu_);
+    taken_.swap(inbox_);
+    flush_posted_ = false;
+  }
+  for (auto& out : taken_) enqueue(std::move(out));
+  taken_.clear();
+  release_if_large(taken_);
+  if (!writing_ && !queue_.empty() && !closing_or_closed()) do_write();
 }
 
 template <class Stream>
@@ -182,9 +259,9 @@ void WsSession<Stream>::send_error(std::string_view code, std::string_view messa
 }
 
 template <class Stream>
-void WsSession<Stream>::enqueue(Outgoing out, Urgency urgency) {
+void WsSession<Stream>::enqueue(Outgoing out) {
   if (closing_or_closed()) return;
-  if (urgency == Urgency::droppable && queued_bytes_ > ctx_.options.queue_soft_bytes) {
+  if (out.urgency == Urgency::droppable && queued_bytes_ > ctx_.options.queue_soft_bytes) {
     metrics_.ephemeral_dropped.add();
     return;
   }
@@ -197,8 +274,8 @@ void WsSession<Stream>::enqueue(Outgoing out, Urgency urgency) {
   }
   queued_bytes_ += out.frame->size();
   metrics_.queue_bytes.add(static_cast<int64_t>(out.frame->size()));
+  if (own_frames_) out.header = ws_frame_header(out.opcode, out.frame->size());
   queue_.push_back(std::move(out));
-  if (!writing_) do_write();
 }
 
 template <class Stream>
@@ -212,6 +289,9 @@ void WsSession<Stream>::drop_back() {
 template <class Stream>
 void WsSession<Stream>::do_write() {
   writing_ = true;
+  if (own_frames_) return write_gathered();
+  in_flight_ = 1;
+  ws_.binary(queue_.front().opcode == WsOpcode::binary);
   // Several frames waiting: cork the socket so that they leave in as few segments as the
   // kernel can make, instead of one loopback/NIC transmit per frame. Uncorked when the queue
   // runs dry, and at least every cork_frames frames so nothing waits on a long backlog.
@@ -225,27 +305,59 @@ void WsSession<Stream>::do_write() {
 }
 
 template <class Stream>
+void WsSession<Stream>::write_gathered() {
+  // Every queued frame (up to the batch limits) in one write: header and shared payload each.
+  gather_.clear();
+  std::size_t frames = 0;
+  std::size_t bytes = 0;
+  for (const auto& out : queue_) {
+    if (frames == kGatherFrames || (frames > 0 && bytes >= kGatherBytes)) break;
+    gather_.emplace_back(out.header.bytes.data(), out.header.size);
+    gather_.emplace_back(out.frame->data(), out.frame->size());
+    bytes += out.frame->size();
+    ++frames;
+  }
+  in_flight_ = frames;
+  // First what the socket takes now; only a remainder waits for the socket to drain.
+  auto& gate = ws_.next_layer();
+  std::size_t written = 0;
+  beast::error_code ec;
+  while (!gather_.empty()) {
+    const std::size_t n = gate.try_write(gather_, ec);
+    if (ec || n == 0) break;
+    written += n;
+    consume_front(gather_, n);
+  }
+  if (ec || gather_.empty()) return on_write(ec, written);
+  gate.async_write_all(gather_, beast::bind_front_handler(&WsSession::on_write, this->shared_from_this()));
+}
+
+template <class Stream>
 void WsSession<Stream>::on_write(beast::error_code ec, std::size_t) {
   writing_ = false;
-  if (queue_.empty()) return;  // cleared by a close
-  const Outgoing& sent = queue_.front();
-  const std::size_t size = sent.frame->size();
-  if (!ec) {
-    auto& m = metrics_;
-    m.frames_out.add();
-    if (sent.received_us != kNotAMessage) {
-      m.messages_out.add();
-      if (sent.received_us > 0) {
-        m.delivery_latency.observe(static_cast<uint64_t>(std::max<int64_t>(0, wall_clock_us() - sent.received_us)));
-      }
+  const std::size_t sent = std::min(std::exchange(in_flight_, 0), queue_.size());
+  std::size_t messages = 0;
+  std::size_t bytes = 0;
+  const int64_t now_us = sent > 0 && !ec ? wall_clock_us() : 0;
+  for (std::size_t i = 0; i < sent; ++i) {
+    const Outgoing& out = queue_.front();
+    if (!ec && out.received_us != kNotAMessage) {
+      ++messages;
+      if (out.received_us > 0) metrics_.delivery_latency.observe(static_cast<uint64_t>(std::max<int64_t>(0, now_us - out.received_us)));
     }
+    bytes += out.frame->size();
+    queue_.pop_front();
   }
-  queued_bytes_ -= size;
-  metrics_.queue_bytes.add(-static_cast<int64_t>(size));
-  queue_.pop_front();
+  if (!ec && sent > 0) {
+    metrics_.frames_out.add(sent);
+    if (messages > 0) metrics_.messages_out.add(messages);
+  }
+  queued_bytes_ -= bytes;
+  metrics_.queue_bytes.add(-static_cast<int64_t>(bytes));
   if (ec) return finish("write failed: " + ec.message());
   if (!queue_.empty() && !closing_or_closed()) return do_write();
   if (corked_) set_cork(false);
+  release_if_large(gather_);
 }
 
 template <class Stream>
@@ -272,8 +384,8 @@ void WsSession<Stream>::start_close(uint16_t code, std::string reason) {
   heartbeat_.cancel();
   auth_timer_.cancel();
   if (corked_) set_cork(false);  // the close frame must not wait
-  // Keep only the frame being written: its buffer must live until the write completes.
-  while (queue_.size() > (writing_ ? 1u : 0u)) drop_back();
+  // Keep only the frames being written: their buffers must live until the write completes.
+  while (queue_.size() > (writing_ ? in_flight_ : 0u)) drop_back();
   close_deadline_.expires_after(kCloseGrace);
   close_deadline_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
     if (!ec) beast::get_lowest_layer(self->ws_).socket().close(ec);
@@ -361,7 +473,7 @@ void WsSession<Stream>::finish(std::string_view why) {
   beast::error_code ec;
   beast::get_lowest_layer(ws_).socket().close(ec);
   spdlog::info("conn {} user {} closed: {}", id_, user_, why);
-  ctx_.hub.disconnect(this->shared_from_this());
+  if (mode_ == Mode::chat) ctx_.hub.disconnect(this->shared_from_this());
 }
 
 template class WsSession<PlainStream>;

@@ -1,23 +1,33 @@
 #pragma once
 // One WebSocket connection, over plain TCP or TLS (see net/streams.hpp): the hub's Client.
 //
-// All state lives on the connection's strand (the executor of its socket); send() and close()
-// post to it, so there is no mutex here. One write is in flight at a time; frames wait in a
-// queue bounded in bytes: over queue_soft_bytes droppable frames (typing, presence) are
+// All state lives on the connection's strand (the executor of its socket), except the inbox:
+// send() appends to it under a small lock and posts one flush to the strand when the inbox was
+// empty, so a burst of frames for one connection costs one post, not one per frame. One write
+// is in flight at a time. Without permessage-deflate the session frames its messages itself
+// and writes every queued frame in one gathered write (header and shared payload per frame,
+// through WriteGate so Beast's control frames never land inside them); with deflate Beast
+// writes each message. Frames wait in a queue bounded in bytes: over queue_soft_bytes droppable frames (typing, presence) are
 // discarded, over queue_hard_bytes the connection is closed with 1013 (the client resyncs by
 // seq). Heartbeat: a ping every heartbeat_ms; two unanswered pings in a row close the socket.
 // The client's own pings are rate limited (ping_rate_per_sec, ping_burst): a flood closes 1008.
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 #include <deque>
 #include <memory>
+#include <vector>
 
+#include "common/mutex.hpp"
 #include "hub/client.hpp"
 #include "hub/rate_limiter.hpp"
 #include "net/context.hpp"
 #include "net/ip_limit.hpp"
 #include "net/streams.hpp"
+#include "net/write_gate.hpp"
+#include "net/ws_frame.hpp"
 #include "protocol/command.hpp"
 
 namespace boost::asio::ssl {
@@ -31,8 +41,11 @@ class WsSession final : public Client, public std::enable_shared_from_this<WsSes
  public:
   // `token_exp_s`: when the token the connection was opened with expires (seconds). `slot`
   // holds the client address's place; `tls` keeps a TLS stream's context alive (null for plain).
+  // `echo`: the conformance tests' session (a test build's echo path): every message comes back
+  // as it came, with no hub, heartbeat or token behind it.
+  enum class Mode : uint8_t { chat, echo };
   WsSession(Stream&& stream, NetContext& ctx, std::string user, int64_t token_exp_s, IpSlot slot,
-            std::shared_ptr<boost::asio::ssl::context> tls);
+            std::shared_ptr<boost::asio::ssl::context> tls, Mode mode = Mode::chat);
   ~WsSession() override;
 
   // Completes the upgrade for `req`. The hub slot for the user is already reserved.
@@ -54,12 +67,20 @@ class WsSession final : public Client, public std::enable_shared_from_this<WsSes
   struct Outgoing {
     Frame frame;
     int64_t received_us = kNotAMessage;
+    Urgency urgency = Urgency::normal;
+    WsOpcode opcode = WsOpcode::text;
+    WsFrameHeader header;  // set when queued on a session that writes its own frames
   };
-  void enqueue(Outgoing out, Urgency urgency);
+  void push_inbox(Outgoing out);
+  void post_flush();
+  void flush_inbox();
+  void enqueue(Outgoing out);
   void drop_back();  // removes the newest queued frame
   void send_error(std::string_view code, std::string_view message, const boost::json::value& ref);
   void do_write();
+  void write_gathered();
   void on_write(boost::beast::error_code ec, std::size_t bytes);
+  void on_echo();
   void set_cork(bool on);
   void start_heartbeat();
   void on_heartbeat(boost::beast::error_code ec);
@@ -82,7 +103,12 @@ class WsSession final : public Client, public std::enable_shared_from_this<WsSes
   bool closing_or_closed() const { return phase_ >= Phase::closing; }
 
   std::shared_ptr<boost::asio::ssl::context> tls_;  // outlives ws_, which refers to it
-  boost::beast::websocket::stream<Stream> ws_;
+  boost::beast::websocket::stream<WriteGate<Stream>> ws_;
+  // The connection's strand, without the type erasure of the socket's executor: the inbox's
+  // flush is posted once per burst, and the erased post costs a copy and a lookup each time.
+  using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
+  const boost::asio::any_io_executor executor_;
+  const Strand* strand_;
   NetContext& ctx_;
   Metrics& metrics_;                // ctx_.metrics, which outlives the session (the context may not)
   const std::string user_;
@@ -90,9 +116,18 @@ class WsSession final : public Client, public std::enable_shared_from_this<WsSes
   std::string peer_;
   boost::beast::flat_buffer in_;
   Phase phase_ = Phase::upgrading;
+  const Mode mode_;
+  bool own_frames_ = false;         // no deflate negotiated: the session writes its own frames
   bool read_loop_ = false;          // the read loop runs (set in open, kept while closing)
+  // The inbox: frames handed over by other threads, moved into the queue on the strand.
+  Mutex inbox_mu_;
+  std::vector<Outgoing> inbox_ GUARDED_BY(inbox_mu_);
+  bool flush_posted_ GUARDED_BY(inbox_mu_) = false;
+  std::vector<Outgoing> taken_;     // the strand's side of the inbox swap (keeps its capacity)
   // The write path (not the lifecycle): one write in flight, TCP_CORK over a batch.
-  std::deque<Outgoing> queue_;      // front is being written while writing_
+  std::deque<Outgoing> queue_;      // the first in_flight_ are being written while writing_
+  std::vector<boost::asio::const_buffer> gather_;  // the buffers of the write in flight
+  std::size_t in_flight_ = 0;
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;
   bool corked_ = false;
