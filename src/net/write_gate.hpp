@@ -44,9 +44,15 @@ class WriteGate {
   // were waiting before it.
   template <class Buffers, class Handler>
   auto async_write_some(const Buffers& buffers, Handler&& handler) {
+    if (starts_close_frame(buffers)) close_submitted_ = true;
     return boost::asio::async_initiate<Handler, void(boost::system::error_code, std::size_t)>(
         [this](auto h, const Buffers& b) { submit(b, std::move(h)); }, handler, buffers);
   }
+
+  // Beast has handed over its close frame (its answer to the peer's close, or the close that
+  // fails a connection on a protocol error): no data frame may follow it (RFC 6455 §5.5.1), so
+  // the session stops writing its own from here on.
+  bool close_submitted() const { return close_submitted_; }
 
   // The session's own frames: the same queue, the same guarantee.
   template <class Buffers, class Handler>
@@ -92,6 +98,16 @@ class WriteGate {
     Handler handler;
   };
 
+  // A close frame's first byte: FIN and opcode 0x8 (a server's frames have no RSV bits).
+  template <class Buffers>
+  static bool starts_close_frame(const Buffers& buffers) {
+    for (auto it = boost::asio::buffer_sequence_begin(buffers); it != boost::asio::buffer_sequence_end(buffers); ++it) {
+      boost::asio::const_buffer b(*it);
+      if (b.size() > 0) return *static_cast<const unsigned char*>(b.data()) == 0x88;
+    }
+    return false;
+  }
+
   template <class Buffers, class Handler>
   void submit(const Buffers& buffers, Handler&& handler) {
     using H = std::decay_t<Handler>;
@@ -132,6 +148,7 @@ class WriteGate {
 
   Next next_;
   bool busy_ = false;
+  bool close_submitted_ = false;
   std::vector<std::unique_ptr<Waiting>> waiting_;  // rare (a pong while we write): no deque
 };
 

@@ -306,6 +306,13 @@ void WsSession<Stream>::do_write() {
 
 template <class Stream>
 void WsSession<Stream>::write_gathered() {
+  auto& gate = ws_.next_layer();
+  if (gate.close_submitted()) {
+    // Beast answered a close or failed the connection: what is still queued is never sent.
+    writing_ = false;
+    while (!queue_.empty()) drop_back();
+    return;
+  }
   // Every queued frame (up to the batch limits) in one write: header and shared payload each.
   gather_.clear();
   std::size_t frames = 0;
@@ -319,7 +326,6 @@ void WsSession<Stream>::write_gathered() {
   }
   in_flight_ = frames;
   // First what the socket takes now; only a remainder waits for the socket to drain.
-  auto& gate = ws_.next_layer();
   std::size_t written = 0;
   beast::error_code ec;
   while (!gather_.empty()) {
