@@ -27,6 +27,9 @@ struct WriteJob {
   virtual void complete(const Status& commit) = 0;
   // The last apply() ended in an exception, possibly after some of its writes.
   virtual bool broke() const = 0;
+  // An append (the only job that takes a room seq from the writer's cache); every other job
+  // may read rooms.last_seq, so the cache is written to the table before it runs.
+  bool takes_seq = false;
 };
 
 template <class Db, class T, class Guard>
@@ -86,8 +89,10 @@ using ReadQueue = Worker<std::function<void(Db&)>>;
 
 // Queues a write; a closed store answers Status::unavailable at once.
 template <class Guard, class Db, class T>
-void queue_write(WriteQueue<Db>& writer, Store::Callback<T> done, std::function<Result<T>(Db&)> run) {
+void queue_write(WriteQueue<Db>& writer, Store::Callback<T> done, std::function<Result<T>(Db&)> run,
+                 bool takes_seq = false) {
   auto job = std::make_unique<TypedWriteJob<Db, T, Guard>>();
+  job->takes_seq = takes_seq;
   job->run = std::move(run);
   job->done = done;
   if (!writer.push(std::move(job))) done(Status::unavailable("store is closed"));

@@ -68,6 +68,13 @@ constexpr const char* kMigrations[] = {
     UPDATE messages SET fts_id = (SELECT n FROM fts_backfill b WHERE b.room = messages.room AND b.seq = messages.seq);
     DROP TABLE fts_backfill;
     )sql",
+    // Search indexing leaves the append: a message is stored with fts_id 0 ("not indexed
+    // yet") and indexed in bulk soon after (SqliteStore::Impl::index_pending); -1 marks rows
+    // that are never indexed (edits, deletions, reactions; deleted before they were indexed).
+    R"sql(
+    UPDATE messages SET fts_id = -1 WHERE fts_id = 0;
+    CREATE INDEX messages_unindexed ON messages(ts) WHERE fts_id = 0;
+    )sql",
 };
 
 }  // namespace

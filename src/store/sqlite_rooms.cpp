@@ -169,8 +169,9 @@ void SqliteStore::blocks_of(std::string user, Callback<std::vector<std::string>>
   });
 }
 
-void SqliteStore::search(SearchQuery q, Callback<std::vector<ChatMessage>> done) {
-  impl_->read<std::vector<ChatMessage>>(std::move(done), [q = std::move(q)](SqliteDb& db) -> Result<std::vector<ChatMessage>> {
+namespace {
+Result<std::vector<ChatMessage>> search_messages(SqliteDb& db, const SearchQuery& q) {
+  {
     std::vector<ChatMessage> out;
     auto words = rules::search_words(q.words);
     if (words.empty()) return out;
@@ -186,8 +187,26 @@ void SqliteStore::search(SearchQuery q, Callback<std::vector<ChatMessage>> done)
       out.push_back(std::move(m));
     }
     return out;
-  });
+  }
 }
+}  // namespace
+
+void SqliteStore::search(SearchQuery q, Callback<std::vector<ChatMessage>> done) {
+  // Every message acked before the search is indexed first (a job on the writer, which is
+  // where the indexer runs), then the search reads.
+  Impl* impl = impl_.get();
+  impl_->write<bool>(
+      [impl, q = std::move(q), done = std::move(done)](Result<bool> indexed) mutable {
+        if (!indexed.ok()) return done(indexed.status);
+        impl->read<std::vector<ChatMessage>>(std::move(done), [q = std::move(q)](SqliteDb& db) { return search_messages(db, q); });
+      },
+      [impl](SqliteDb&) -> Result<bool> {
+        impl->index_rows();  // inside the batch's transaction
+        return true;
+      });
+}
+
+
 
 void SqliteStore::leave(std::string room, std::string user, Callback<bool> done) {
   impl_->write<bool>(std::move(done), [=](SqliteDb& db) -> Result<bool> {

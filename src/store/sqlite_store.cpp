@@ -65,7 +65,8 @@ void apply_to_target(SqliteDb& db, const AppendRequest& req, int64_t fts_id) {
       db.prepare("UPDATE messages SET text=?3, edited_ts=?4 WHERE room=?1 AND seq=?2")
           .bind(req.room, req.target, req.text, req.ts)
           .step();
-      db.prepare("UPDATE message_text SET text=?2 WHERE rowid=?1").bind(fts_id, req.text).step();
+      // Not indexed yet (0): the indexer takes the text as it is then.
+      if (fts_id > 0) db.prepare("UPDATE message_text SET text=?2 WHERE rowid=?1").bind(fts_id, req.text).step();
       return;
     case EntryKind::deleted:
       db.prepare(
@@ -73,7 +74,11 @@ void apply_to_target(SqliteDb& db, const AppendRequest& req, int64_t fts_id) {
             "(seq=?2 OR (target=?2 AND target > 0 AND kind=1))")
           .bind(req.room, req.target)
           .step();
-      db.prepare("DELETE FROM message_text WHERE rowid=?1").bind(fts_id).step();
+      if (fts_id > 0) {
+        db.prepare("DELETE FROM message_text WHERE rowid=?1").bind(fts_id).step();
+      } else if (fts_id == 0) {
+        db.prepare("UPDATE messages SET fts_id=-1 WHERE room=?1 AND seq=?2").bind(req.room, req.target).step();
+      }
       db.prepare("DELETE FROM reactions WHERE room=?1 AND seq=?2").bind(req.room, req.target).step();
       return;
     case EntryKind::reaction_add:
@@ -103,6 +108,12 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteStoreOptions&
   impl->read_db = std::move(r.value);
   impl->metrics = o.metrics;
   Impl* p = impl.get();
+  // What an earlier run stored but did not index yet (a crash, a kill) is searchable at once.
+  try {
+    impl->index_pending();
+  } catch (const SqliteError& e) {
+    return Status::io_error(std::string("indexing for search: ") + e.what());
+  }
   impl->writer = std::make_unique<WriteQueue<SqliteDb>>(
       std::max<std::size_t>(1, o.commit_batch), [p](auto& batch) { p->commit_batch(batch); });
   impl->reader = std::make_unique<ReadQueue<SqliteDb>>(64, [p](auto& batch) {
@@ -118,11 +129,17 @@ SqliteStore::~SqliteStore() { close(); }
 void SqliteStore::close() {
   impl_->writer->stop();
   impl_->reader->stop();
+  try {
+    impl_->index_pending();
+  } catch (const SqliteError& e) {
+    spdlog::warn("store: indexing for search at shutdown: {} (done at the next start)", e.what());
+  }
 }
 
 
 void SqliteStore::append(AppendRequest req, Callback<Appended> done) {
-  impl_->write<Appended>(std::move(done), [req = std::move(req)](SqliteDb& db) -> Result<Appended> {
+  Impl* impl = impl_.get();
+  impl_->write<Appended>(std::move(done), [impl, req = std::move(req)](SqliteDb& db) -> Result<Appended> {
     auto& dup = db.prepare("SELECT room, seq, ts, text, kind, target FROM messages WHERE user=?1 AND client_id=?2");
     dup.bind(req.user, req.id);
     if (dup.step()) {
@@ -157,16 +174,11 @@ void SqliteStore::append(AppendRequest req, Callback<Appended> done) {
     if (req.kind != EntryKind::message) {
       if (auto s = rules::check_target(req, read_target(db, req.room, req.target, fts_id)); !s.is_ok()) return s;
     }
-    auto& next = db.prepare("UPDATE rooms SET last_seq = last_seq + 1 WHERE name=?1 RETURNING last_seq");
-    next.bind(req.room);
-    if (!next.step()) return Status::not_found("no room " + req.room);
-    int64_t seq = next.int64(0);
-    while (next.step()) {}
-    int64_t own_fts = 0;
-    if (req.kind == EntryKind::message) {
-      db.prepare("INSERT INTO message_text(text, room, seq) VALUES(?1, ?2, ?3)").bind(req.text, req.room, seq).step();
-      own_fts = db.last_insert_rowid();
-    }
+    auto next = impl->next_seq(req.room);
+    if (!next) return Status::not_found("no room " + req.room);
+    const int64_t seq = *next;
+    // A message waits for the indexer (0); other entries are never indexed (-1).
+    const int64_t own_fts = req.kind == EntryKind::message ? 0 : -1;
     db.prepare(
           "INSERT INTO messages(room, seq, ts, user, client_id, text, kind, target, fts_id) "
           "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)")
@@ -177,7 +189,7 @@ void SqliteStore::append(AppendRequest req, Callback<Appended> done) {
     m.kind = req.kind;
     m.target = req.target;
     return Appended{std::move(m), false};
-  });
+  }, /*takes_seq=*/true);
 }
 
 void SqliteStore::create_room(std::string room, RoomKind kind, std::string owner, Callback<bool> done) {

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <future>
 #include <sqlite3.h>
+#include <vector>
 
 using namespace parley;
 
@@ -190,6 +191,57 @@ TEST_F(SqliteStoreTest, AnOperationBrokenMidwayFailsAloneWithoutAGap) {
 }
 
 namespace {
+
+// Search indexing runs after the append, in bulk: a search still sees every message acked
+// before it, an edit or deletion made before the message was indexed counts, and a message
+// stored but not indexed when the store went away is searchable after the next open.
+TEST_F(SqliteStoreTest, MessagesAckedBeforeASearchAreFoundAndIndexedStateSurvivesReopen) {
+  ASSERT_TRUE(join("a", "alice").ok());
+  auto text = [&](const std::string& id, const std::string& t, EntryKind kind = EntryKind::message, int64_t target = 0) {
+    AppendRequest r{"a", "alice", id, t, 1000};
+    r.kind = kind;
+    r.target = target;
+    r.edit_window_ms = 1000000;
+    return call<Appended>([&](auto cb) { store_->append(r, cb); });
+  };
+  auto search = [&](const std::string& words) {
+    return call<std::vector<ChatMessage>>([&](auto cb) { store_->search(SearchQuery{"alice", words, "", 10}, cb); });
+  };
+  ASSERT_TRUE(text("1", "apples today").ok());
+  ASSERT_TRUE(text("2", "pears today").ok());
+  ASSERT_TRUE(text("3", "plums today").ok());
+  ASSERT_TRUE(text("e", "cherries today", EntryKind::edited, 2).ok());
+  ASSERT_TRUE(text("d", "", EntryKind::deleted, 3).ok());
+  EXPECT_EQ(search("apples").value.size(), 1u);
+  EXPECT_TRUE(search("pears").value.empty()) << "the edit replaced the text before it was indexed";
+  EXPECT_EQ(search("cherries").value.size(), 1u);
+  EXPECT_TRUE(search("plums").value.empty()) << "deleted before it was indexed";
+  ASSERT_TRUE(text("4", "figs later").ok());
+  reopen();  // "figs" was acked, not searched for: the open indexes it
+  ASSERT_EQ(search("figs").value.size(), 1u);
+  EXPECT_EQ(search("today").value.size(), 2u);
+}
+
+// The writer hands out seqs from memory and writes rooms.last_seq once per transaction: a join
+// behind appends in the same batch, and a reopen, see the last seq.
+TEST_F(SqliteStoreTest, LastSeqIsCurrentForJoinsInTheSameBatchAndAfterReopen) {
+  ASSERT_TRUE(join("a", "alice").ok());
+  std::vector<std::future<Result<Appended>>> appends;
+  std::vector<std::promise<Result<Appended>>> ps(20);
+  for (int i = 0; i < 20; ++i) {
+    appends.push_back(ps[i].get_future());
+    store_->append({"a", "alice", "m" + std::to_string(i), "x", 1000}, [&ps, i](Result<Appended> r) { ps[i].set_value(std::move(r)); });
+  }
+  std::promise<Result<RoomState>> joined;
+  store_->join(JoinRequest{"a", "bob", 10}, [&](Result<RoomState> r) { joined.set_value(std::move(r)); });
+  auto state = joined.get_future().get();
+  for (auto& f : appends) ASSERT_TRUE(f.get().ok());
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state.value.last_seq, 20);
+  reopen();
+  EXPECT_EQ(append("a", "alice", "after").value.message.seq, 21);
+  EXPECT_EQ(join("a", "carol").value.last_seq, 21);
+}
 
 // A database written before room kinds, moderation and search (schema version 1): opening
 // it migrates in place, and its messages become searchable.
