@@ -72,7 +72,6 @@ WsSession<Stream>::WsSession(Stream&& stream, NetContext& ctx, std::string user,
       token_exp_ms_(token_exp_s * 1000),
       heartbeat_(ws_.get_executor()),
       auth_timer_(ws_.get_executor()),
-      close_deadline_(ws_.get_executor()),
       slot_(std::move(slot)) {
   beast::error_code ec;
   auto ep = beast::get_lowest_layer(ws_).socket().remote_endpoint(ec);
@@ -392,8 +391,8 @@ void WsSession<Stream>::start_close(uint16_t code, std::string reason) {
   if (corked_) set_cork(false);  // the close frame must not wait
   // Keep only the frames being written: their buffers must live until the write completes.
   while (queue_.size() > (writing_ ? in_flight_ : 0u)) drop_back();
-  close_deadline_.expires_after(kCloseGrace);
-  close_deadline_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+  close_deadline_ = std::make_unique<asio::steady_timer>(executor_, kCloseGrace);
+  close_deadline_->async_wait([self = this->shared_from_this()](beast::error_code ec) {
     if (!ec) beast::get_lowest_layer(self->ws_).socket().close(ec);
   });
   ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason), [self = this->shared_from_this(), code](beast::error_code ec) {
@@ -475,7 +474,7 @@ void WsSession<Stream>::finish(std::string_view why) {
   if (accepted) metrics_.connections.add(-1);
   heartbeat_.cancel();
   auth_timer_.cancel();
-  close_deadline_.cancel();
+  if (close_deadline_) close_deadline_->cancel();
   beast::error_code ec;
   beast::get_lowest_layer(ws_).socket().close(ec);
   spdlog::info("conn {} user {} closed: {}", id_, user_, why);

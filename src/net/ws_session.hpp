@@ -25,6 +25,7 @@
 #include "hub/rate_limiter.hpp"
 #include "net/context.hpp"
 #include "net/ip_limit.hpp"
+#include "net/lazy_deque.hpp"
 #include "net/streams.hpp"
 #include "net/write_gate.hpp"
 #include "net/ws_frame.hpp"
@@ -125,7 +126,7 @@ class WsSession final : public Client, public std::enable_shared_from_this<WsSes
   bool flush_posted_ GUARDED_BY(inbox_mu_) = false;
   std::vector<Outgoing> taken_;     // the strand's side of the inbox swap (keeps its capacity)
   // The write path (not the lifecycle): one write in flight, TCP_CORK over a batch.
-  std::deque<Outgoing> queue_;      // the first in_flight_ are being written while writing_
+  LazyDeque<Outgoing> queue_;       // the first in_flight_ are being written while writing_
   std::vector<boost::asio::const_buffer> gather_;  // the buffers of the write in flight
   std::size_t in_flight_ = 0;
   std::size_t queued_bytes_ = 0;
@@ -138,7 +139,7 @@ class WsSession final : public Client, public std::enable_shared_from_this<WsSes
   int64_t token_exp_ms_;             // the current token's expiry
   boost::asio::steady_timer heartbeat_;
   boost::asio::steady_timer auth_timer_;
-  boost::asio::steady_timer close_deadline_;
+  std::unique_ptr<boost::asio::steady_timer> close_deadline_;  // only while a close handshake runs
   IpSlot slot_;
 };
 
