@@ -77,6 +77,7 @@ class Hub final : public BusHandler {
   void disconnect(const ClientPtr& client);
   // Every connection (also those still loading), e.g. to close them on shutdown.
   std::vector<ClientPtr> clients() const;
+  // Connections counted by their slots: open, loading, and upgrades under way.
   std::size_t connection_count() const;
 
   // ---- Operations. `done` runs once, on any thread, with the result or a Status whose code

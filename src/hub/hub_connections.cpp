@@ -200,7 +200,9 @@ std::size_t Hub::connection_count() const {
   std::size_t n = 0;
   for (auto& s : users_.users.all()) {
     MutexLock lock(s.mu);
-    for (auto& [name, u] : s.map) n += u.loading.size() + u.conns.size();
+    // Slots: connected, loading, and upgrades still under way (reserved before the 101 was
+    // written): a drain that started between the 101 and connect() waits for those too.
+    for (auto& [name, u] : s.map) n += static_cast<std::size_t>(u.slots);
   }
   return n;
 }

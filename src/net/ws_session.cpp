@@ -141,6 +141,8 @@ void WsSession<Stream>::on_accept(beast::error_code ec) {
       self->do_read();
       self->start_heartbeat();
       self->schedule_reauth();
+      // The server began draining while this upgrade was finishing: it closed the others.
+      if (self->ctx_.draining) self->start_close(1012, "server restarting");
     });
   });
 }
