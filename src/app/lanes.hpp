@@ -24,7 +24,6 @@ class LaneSet {
   void post(uint64_t key, std::function<void()> fn);
   // Runs `fn` once every lane has run what was posted to it before this call.
   void after_all(std::function<void()> fn);
-  std::size_t size() const { return lanes_.size(); }
 
  private:
   struct Lane {

@@ -82,8 +82,6 @@ class WriteGate {
     }
   }
 
-  bool busy() const { return busy_; }
-
  private:
   struct Waiting {
     virtual ~Waiting() = default;
