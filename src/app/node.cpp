@@ -209,6 +209,7 @@ Status Node::start() {
   h.max_conns_per_user = o.max_conns_per_user;
   h.max_rooms_per_user = o.max_rooms_per_user;
   h.typing_timeout_ms = o.typing_timeout_ms;
+  h.presence_limit = static_cast<std::size_t>(o.presence_limit);
   h.edit_window_ms = o.edit_window_s * 1000;
   h.word_filter = WordFilter(o.word_filter, o.word_filter_mode == "reject");
   impl_->encoder = std::make_unique<ProtocolEncoder>(o.heartbeat_ms);

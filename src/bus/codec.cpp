@@ -94,6 +94,8 @@ std::string encode(const UserEvent& e) {
           if (!s.peer.empty()) o["peer"] = s.peer;
           if (s.muted_until) o["muted_until"] = s.muted_until;
           o["online"] = names(p.online);
+          if (p.online_count) o["oc"] = p.online_count;
+          if (p.by_count) o["bc"] = true;
         } else if constexpr (std::is_same_v<T, MembershipLeft>) {
           o["k"] = kLeft;
           o["room"] = p.room;
@@ -162,6 +164,8 @@ Decoded decode(std::string_view user, std::string_view payload, UserEvent& out) 
     j.state.peer = r.text("peer");
     j.state.muted_until = r.number("muted_until");
     j.online = r.list("online");
+    j.online_count = r.number("oc");
+    j.by_count = r.flag("bc");
     if (j.state.room.empty()) return Decoded::malformed;
     out.payload = std::move(j);
   } else if (kind == kLeft) {

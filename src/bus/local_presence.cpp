@@ -58,13 +58,21 @@ void LocalPresence::room_left(const std::string& user, const std::string& room, 
   if (done) done(changed);
 }
 
-void LocalPresence::online_in(const std::string& room, std::function<void(std::vector<std::string>)> done) {
-  std::vector<std::string> out;
+void LocalPresence::online_page(const std::string& room, const std::string& after, std::size_t limit,
+                                std::function<void(OnlinePage)> done) {
+  OnlinePage page;
   {
     std::lock_guard lock(mu_);
-    if (auto it = online_in_room_.find(room); it != online_in_room_.end()) out.assign(it->second.begin(), it->second.end());
+    if (auto it = online_in_room_.find(room); it != online_in_room_.end()) {
+      const auto& users = it->second;
+      page.count = users.size();
+      for (auto u = after.empty() ? users.begin() : users.upper_bound(after); u != users.end() && page.users.size() < limit;
+           ++u) {
+        page.users.push_back(*u);
+      }
+    }
   }
-  done(std::move(out));
+  done(std::move(page));
 }
 
 }  // namespace parley

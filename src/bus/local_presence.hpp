@@ -16,7 +16,8 @@ class LocalPresence final : public Presence {
   void node_offline(const std::string& user, std::function<void(bool)> done) override;
   void room_joined(const std::string& user, const std::string& room, ChangedFn done = {}) override;
   void room_left(const std::string& user, const std::string& room, ChangedFn done = {}) override;
-  void online_in(const std::string& room, std::function<void(std::vector<std::string>)> done) override;
+  void online_page(const std::string& room, const std::string& after, std::size_t limit,
+                   std::function<void(OnlinePage)> done) override;
   // No other node can stop behind this one's back: nobody ever expires.
   void on_expired(ExpiredFn) override {}
 

@@ -10,6 +10,7 @@
 // - A node that dies without calling node_offline() has its users counted offline within the
 //   implementation's expiry (the heartbeat timeout); one live node reports each such user
 //   through the handler given to on_expired(), and the hub there announces it.
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <vector>
@@ -42,8 +43,14 @@ class Presence {
   using ExpiredFn = std::function<void(const std::string& user, const std::vector<std::string>& rooms)>;
   virtual void on_expired(ExpiredFn fn) = 0;
 
-  // The users online in `room` on any node, sorted.
-  virtual void online_in(const std::string& room, std::function<void(std::vector<std::string>)> done) = 0;
+  // The users online in `room` on any node: up to `limit` of them in name order after
+  // `after` (empty: from the first), and how many there are in all.
+  struct OnlinePage {
+    std::vector<std::string> users;
+    std::size_t count = 0;
+  };
+  virtual void online_page(const std::string& room, const std::string& after, std::size_t limit,
+                           std::function<void(OnlinePage)> done) = 0;
 };
 
 }  // namespace parley

@@ -14,7 +14,8 @@ namespace {
 const std::string kNodes = "parley:nodes";
 std::string presence_key(const std::string& user) { return "parley:presence:" + user; }
 std::string urooms_key(const std::string& user) { return "parley:uroom:" + user; }
-std::string online_key(const std::string& room) { return "parley:online:" + room; }
+// A sorted set (every score 0, so in name order): pages of it cost O(log n + page).
+std::string online_key(const std::string& room) { return "parley:roomonline:" + room; }
 std::string node_key(const std::string& node) { return "parley:node:" + node; }
 
 int64_t wall_ms() {
@@ -54,6 +55,15 @@ redis.call('DEL', KEYS[2])
 return rooms
 )lua";
 
+// KEYS: online. ARGV: min (a ZRANGE BYLEX bound), limit. How many are online, and a page.
+constexpr const char* kPage = R"lua(
+local page = {}
+if tonumber(ARGV[2]) > 0 then
+  page = redis.call('ZRANGE', KEYS[1], ARGV[1], '+', 'BYLEX', 'LIMIT', 0, ARGV[2])
+end
+return {redis.call('ZCARD', KEYS[1]), page}
+)lua";
+
 }  // namespace
 
 RedisPresence::RedisPresence(RedisBus& bus, std::string node_id, int64_t heartbeat_ms)
@@ -73,7 +83,7 @@ void RedisPresence::node_online(const std::string& user, const std::vector<std::
     // Redis unreachable: assume first, so that the user is announced rather than missed.
     done(!r || r->type != REDIS_REPLY_INTEGER || r->integer == 0);
   });
-  for (auto& room : rooms) bus_.client_for(room)->command({"SADD", online_key(room), user});
+  for (auto& room : rooms) bus_.client_for(room)->command({"ZADD", online_key(room), "0", user});
   // The node's liveness goes in with its first user, not only on the next tick: a node that
   // dies right after must still be found and its users taken offline.
   bus_.client_for(kNodes)->command({"ZADD", kNodes, std::to_string(expiry(now)), node_});
@@ -97,13 +107,13 @@ void RedisPresence::take_offline(const std::string& user, const std::string& nod
         if (!r || r->type != REDIS_REPLY_ARRAY) return done(!r, {});  // nil: still online elsewhere
         std::vector<std::string> rooms;
         for (std::size_t i = 0; i < r->elements; ++i) rooms.emplace_back(r->element[i]->str, r->element[i]->len);
-        for (auto& room : rooms) bus_.client_for(room)->command({"SREM", online_key(room), user});
+        for (auto& room : rooms) bus_.client_for(room)->command({"ZREM", online_key(room), user});
         done(true, std::move(rooms));
       });
 }
 
 namespace {
-// SADD/SREM answer how many members they added/removed: 1 to exactly one of several nodes
+// ZADD/ZREM answer how many members they added/removed: 1 to exactly one of several nodes
 // racing on one change.
 RedisClient::ReplyFn changed_reply(Presence::ChangedFn done) {
   if (!done) return {};
@@ -117,7 +127,7 @@ void RedisPresence::room_joined(const std::string& user, const std::string& room
     if (auto it = local_users_.find(user); it != local_users_.end()) it->second.insert(room);
   }
   bus_.client_for(user)->command({"SADD", urooms_key(user), room});
-  bus_.client_for(room)->command({"SADD", online_key(room), user}, changed_reply(std::move(done)));
+  bus_.client_for(room)->command({"ZADD", online_key(room), "0", user}, changed_reply(std::move(done)));
 }
 
 void RedisPresence::room_left(const std::string& user, const std::string& room, ChangedFn done) {
@@ -126,18 +136,26 @@ void RedisPresence::room_left(const std::string& user, const std::string& room, 
     if (auto it = local_users_.find(user); it != local_users_.end()) it->second.erase(room);
   }
   bus_.client_for(user)->command({"SREM", urooms_key(user), room});
-  bus_.client_for(room)->command({"SREM", online_key(room), user}, changed_reply(std::move(done)));
+  bus_.client_for(room)->command({"ZREM", online_key(room), user}, changed_reply(std::move(done)));
 }
 
-void RedisPresence::online_in(const std::string& room, std::function<void(std::vector<std::string>)> done) {
-  bus_.client_for(room)->command({"SMEMBERS", online_key(room)}, [done = std::move(done)](redisReply* r) {
-    std::vector<std::string> users;
-    if (r && r->type == REDIS_REPLY_ARRAY) {
-      for (std::size_t i = 0; i < r->elements; ++i) users.emplace_back(r->element[i]->str, r->element[i]->len);
-    }
-    std::sort(users.begin(), users.end());
-    done(std::move(users));
-  });
+void RedisPresence::online_page(const std::string& room, const std::string& after, std::size_t limit,
+                                std::function<void(OnlinePage)> done) {
+  std::string min = after.empty() ? "-" : "(" + after;
+  bus_.client_for(room)->command({"EVAL", kPage, "1", online_key(room), std::move(min), std::to_string(limit)},
+                                 [done = std::move(done)](redisReply* r) {
+                                   OnlinePage page;
+                                   if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
+                                     if (r->element[0]->type == REDIS_REPLY_INTEGER) {
+                                       page.count = static_cast<std::size_t>(r->element[0]->integer);
+                                     }
+                                     const redisReply* users = r->element[1];
+                                     for (std::size_t i = 0; users->type == REDIS_REPLY_ARRAY && i < users->elements; ++i) {
+                                       page.users.emplace_back(users->element[i]->str, users->element[i]->len);
+                                     }
+                                   }
+                                   done(std::move(page));
+                                 });
 }
 
 void RedisPresence::tick(int64_t) {
@@ -191,7 +209,7 @@ void RedisPresence::reregister() {
     bus_.client_for(node_)->command({"SADD", node_key(node_), user});
     for (auto& room : rooms) {
       bus_.client_for(user)->command({"SADD", urooms_key(user), room});
-      bus_.client_for(room)->command({"SADD", online_key(room), user});
+      bus_.client_for(room)->command({"ZADD", online_key(room), "0", user});
     }
   }
 }

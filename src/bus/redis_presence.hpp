@@ -2,7 +2,7 @@
 // Presence shared by every node, in Redis (keys spread over instances like the bus channels):
 //   parley:presence:<user>  hash  node → expiry (ms)   who holds the user online
 //   parley:uroom:<user>     set   rooms of the online user
-//   parley:online:<room>    set   users online in the room
+//   parley:roomonline:<room> zset users online in the room (scores 0: name order)
 //   parley:node:<node>      set   users online on that node
 //   parley:nodes            zset  node → expiry (ms)   node liveness
 // Each node refreshes its entries every heartbeat/3 with an expiry of 2 heartbeats. A node
@@ -28,7 +28,8 @@ class RedisPresence final : public Presence {
   void node_offline(const std::string& user, std::function<void(bool)> done) override;
   void room_joined(const std::string& user, const std::string& room, ChangedFn done = {}) override;
   void room_left(const std::string& user, const std::string& room, ChangedFn done = {}) override;
-  void online_in(const std::string& room, std::function<void(std::vector<std::string>)> done) override;
+  void online_page(const std::string& room, const std::string& after, std::size_t limit,
+                   std::function<void(OnlinePage)> done) override;
   void on_expired(ExpiredFn fn) override { expired_ = std::move(fn); }
 
   // Refreshes this node's entries and sweeps dead nodes; call often, it paces itself.

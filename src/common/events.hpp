@@ -78,10 +78,15 @@ struct RoomEvent {
 
 // ---- User events: for every connection of `UserEvent::user`, on every node.
 
-// The user is (again) a member of `state.room`; `online`: the room's other members online.
+// The user is (again) a member of `state.room`; `online`: the room's other members online
+// (at most the hub's presence_limit of them, in name order); `online_count`: how many members
+// are online in all (0: not known); `by_count`: the room is over the limit, so its presence
+// goes as occupancy counts instead of per-user changes.
 struct MembershipJoined {
   RoomState state;
   std::vector<std::string> online;
+  int64_t online_count = 0;
+  bool by_count = false;
 };
 // Why a membership ended. Stored values of the codec: never renumber.
 enum class LeftReason : uint8_t { left = 0, kicked = 1, banned = 2, removed = 3 };

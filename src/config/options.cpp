@@ -91,6 +91,7 @@ std::vector<Setting> settings() {
       number("ping_burst", "client ping burst; beyond it the connection is closed with 1008", &O::ping_burst),
       number("max_rooms_per_user", "rooms a user may be a member of (error limit_exceeded)", &O::max_rooms_per_user),
       number("typing_timeout_ms", "typing indicator cleared by the server after this without refresh", &O::typing_timeout_ms),
+      number("presence_limit", "rooms with more members online get occupancy counts, not per-user presence", &O::presence_limit),
       number("edit_window_s", "authors may edit a message for this long after sending it", &O::edit_window_s),
       list("word_filter", "comma-separated words masked (or refused) in users' messages and edits", &O::word_filter),
       text("word_filter_mode", "mask (replace the word with *) or reject (error filtered)", &O::word_filter_mode),
@@ -242,6 +243,11 @@ std::optional<Options> load_options(int argc, char** argv, int& exit_code) {
   }
   if (opts.edit_window_s < 0) {
     std::cerr << "parleyd: edit_window_s must be >= 0\n";
+    exit_code = 2;
+    return std::nullopt;
+  }
+  if (opts.presence_limit < 1) {
+    std::cerr << "parleyd: presence_limit must be >= 1\n";
     exit_code = 2;
     return std::nullopt;
   }

@@ -14,6 +14,7 @@
 // Store, Bus or Presence call that can call back.
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,6 +47,9 @@ struct HubOptions {
   int64_t reorder_window_ms = 1000;
   std::string node_id = "local";   // unique per node in a cluster
   int64_t edit_window_ms = 900000; // how long after sending its author may edit a message
+  // Rooms with more members online than this tell presence as occupancy counts (at most one
+  // per tick) instead of per-user changes, and `joined` lists this many online members at most.
+  std::size_t presence_limit = 100;
   WordFilter word_filter;
 };
 
@@ -100,7 +104,9 @@ class Hub final : public BusHandler {
   void remove_member(const Actor& a, std::string room, std::string user, Done<Ok> done);
   // The backend: the existing room's last_seq and kind; who of its members is online.
   void room_info(const Actor& a, std::string room, Done<RoomState> done);
-  void online(const Actor& a, std::string room, Done<std::vector<std::string>> done);
+  // A page of the room's online members (hub_presence.cpp): a user must be a member (and
+  // does not see those they block); the backend names an existing room.
+  void online(const Actor& a, OnlineQuery query, Done<OnlineMembers> done);
 
   // Messages (hub_messages.cpp). post: the entry is stored, this node's members have it
   // queued (the author's own connections included), then `done` has the ack. A repeated id
@@ -119,8 +125,10 @@ class Hub final : public BusHandler {
   void on_room_event(const RoomEvent& event) override;
   void on_user_event(const UserEvent& event) override;
 
-  // Periodic work: expires typing indicators, releases messages held past the reorder
-  // window, forgets idle rate-limit buckets. Call every few hundred ms.
+  // Periodic work: sends the presence changes gathered since the last tick and the
+  // occupancy of large rooms, expires typing indicators, releases messages held past the
+  // reorder window, forgets idle rate-limit buckets. Call every 100 ms or so: presence waits
+  // for it.
   void tick();
 
  private:
@@ -155,7 +163,17 @@ class Hub final : public BusHandler {
   void emit(RoomEvent event, std::function<void()> then = {});
   // A user's own change (presence_pending false) is applied here already: only told.
   void emit(UserEvent event);
+  // ---- Presence (hub_presence.cpp). Changes wait in the outbox for the next tick, where a
+  // user's last change in each room goes out, unless the room counts (then only its
+  // occupancy is refreshed).
   void announce_presence(const std::string& user, const std::vector<std::string>& rooms, bool online);
+  void flush_presence();
+  // Counts the online members of `rooms` and tells those over presence_limit (or back under).
+  void refresh_occupancy(const std::vector<std::string>& rooms);
+  // Tells the room's connections its occupancy; `counting` false: per-user presence resumes.
+  void fan_out_occupancy(LocalRoom& room, const std::string& name, bool counting) REQUIRES(room.mu);
+  // The `joined` view of the room for `user`: a first page of the others online and the count.
+  void online_summary(const RoomState& state, const std::string& user, std::function<void(Joined)> done);
   // To this node's connections. `then` runs once a message is out (held ones: when released).
   void deliver(const RoomEvent& event, std::function<void()> then);
   void apply_notice(const std::string& room, const MemberNotice& notice);
@@ -187,6 +205,7 @@ class Hub final : public BusHandler {
 
   UsersRegistry users_;
   RoomsRegistry rooms_;
+  Sharded<std::map<std::string, bool>> presence_outbox_;  // room → user → online, until the tick
 };
 
 template <class T, class F>

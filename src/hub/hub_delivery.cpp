@@ -24,10 +24,6 @@ void Hub::emit(UserEvent event) {
   }
 }
 
-void Hub::announce_presence(const std::string& user, const std::vector<std::string>& rooms, bool online) {
-  for (auto& room : rooms) emit(RoomEvent{room, PresenceChanged{user, online}, {}});
-}
-
 void Hub::on_room_event(const RoomEvent& event) { deliver(event, {}); }
 
 void Hub::on_user_event(const UserEvent& event) { apply(event); }
@@ -54,7 +50,12 @@ void Hub::deliver(const RoomEvent& event, std::function<void()> then) {
       room->take_in_order(event, clock_.mono_ms(), std::move(then), ready, thens);
       for (auto& e : ready) fan_out(room->recipients(), e);
     } else {
-      fan_out(room->recipients(), event, blockers.empty() ? nullptr : &blockers);
+      const bool presence = std::holds_alternative<PresenceChanged>(event.payload);
+      if (presence) room->presence_changed = true;
+      // A room over the limit hears its occupancy at the tick instead.
+      if (!presence || !room->over(options_.presence_limit)) {
+        fan_out(room->recipients(), event, blockers.empty() ? nullptr : &blockers);
+      }
       if (then) thens.push_back(std::move(then));
     }
   }
@@ -149,8 +150,10 @@ void Hub::tell_user(const UserEvent& event) {
 }
 
 void Hub::tick() {
+  flush_presence();
   const int64_t now = clock_.mono_ms();
   std::vector<RoomEvent> clears;
+  std::vector<std::string> counted;  // rooms whose occupancy to refresh
   for (auto& s : rooms_.all()) {
     std::vector<std::pair<std::string, std::shared_ptr<LocalRoom>>> rooms;
     {
@@ -161,6 +164,8 @@ void Hub::tick() {
       std::vector<std::function<void()>> thens;
       {
         MutexLock lock(room->mu);
+        if (room->presence_changed || room->counting) counted.push_back(name);
+        room->presence_changed = false;
         for (auto it = room->typing.begin(); it != room->typing.end();) {
           if (it->second <= now) {
             clears.push_back(RoomEvent{name, TypingChanged{it->first, false}, {}});
@@ -179,6 +184,7 @@ void Hub::tick() {
     }
   }
   for (auto& e : clears) emit(std::move(e));
+  refresh_occupancy(counted);
   for (auto& s : users_.buckets.all()) {
     MutexLock lock(s.mu);
     std::erase_if(s.map, [now](auto& kv) { return kv.second.full(now); });

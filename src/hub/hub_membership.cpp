@@ -148,9 +148,8 @@ void Hub::add_member(const Actor& a, std::string room, std::string user, Done<Ro
 
 void Hub::member_added(const std::string& user, const RoomState& state, const std::string& by, std::function<void()> then) {
   metrics_.joins.add();
-  presence_.online_in(state.room, [this, user, state, by, then = std::move(then)](std::vector<std::string> online) {
-    std::erase(online, user);
-    emit(UserEvent{user, MembershipJoined{state, std::move(online)}, {}, 0, true});
+  online_summary(state, user, [this, user, state, by, then = std::move(then)](Joined j) {
+    emit(UserEvent{user, MembershipJoined{state, std::move(j.online), j.online_count, j.by_count}, {}, 0, true});
     emit(RoomEvent{state.room, MemberNotice{user, MemberAction::invited, by, Role::member, 0}, {}});
     then();
   });
@@ -171,14 +170,6 @@ void Hub::remove_member(const Actor& a, std::string room, std::string user, Done
 void Hub::room_info(const Actor&, std::string room, Done<RoomState> done) {
   if (!valid_room_name(room)) return done(hub_rules::bad_room());
   store_.room(room, on_lane<RoomState>(room, [done](Result<RoomState> r) { done(std::move(r)); }));
-}
-
-void Hub::online(const Actor&, std::string room, Done<std::vector<std::string>> done) {
-  if (!valid_room_name(room)) return done(hub_rules::bad_room());
-  store_.room(room, on_lane<RoomState>(room, [this, room, done](Result<RoomState> r) {
-    if (!r.ok()) return done(r.status);
-    presence_.online_in(room, [done](std::vector<std::string> users) { done(std::move(users)); });
-  }));
 }
 
 }  // namespace parley

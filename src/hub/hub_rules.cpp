@@ -95,18 +95,10 @@ void Hub::admit(const Actor& a, const RoomState& state, Done<Joined> done) {
     announce_presence(user, {state.room}, true);
   }
   metrics_.joins.add();
-  presence_.online_in(state.room, [this, a, state, done = std::move(done), waiting = std::move(waiting)](
-                                      std::vector<std::string> online) mutable {
-    std::erase(online, a.user);
-    {
-      auto& s = users_.users.shard(a.user);
-      MutexLock lock(s.mu);
-      if (auto u = s.map.find(a.user); u != s.map.end() && !u->second.blocked.empty()) {
-        std::erase_if(online, [&](const std::string& other) { return u->second.blocked.count(other) > 0; });
-      }
-    }
-    done(Joined{state, online});
-    emit(UserEvent{a.user, MembershipJoined{state, std::move(online)}, {}, a.conn, false});
+  online_summary(state, user, [this, a, done = std::move(done), waiting = std::move(waiting)](Joined j) mutable {
+    MembershipJoined told{j.state, j.online, j.online_count, j.by_count};
+    done(std::move(j));
+    emit(UserEvent{a.user, std::move(told), {}, a.conn, false});
     for (auto& fn : waiting) fn();
   });
 }

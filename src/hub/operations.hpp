@@ -36,10 +36,26 @@ struct PostRequest {
 };
 
 // The user is a member of state.room; `online`: the room's other members online (without
-// the ones the user blocks).
+// the ones the user blocks), at most presence_limit of them in name order; `online_count`:
+// members online in all; `by_count`: over presence_limit, presence goes as occupancy counts.
 struct Joined {
   RoomState state;
   std::vector<std::string> online;
+  int64_t online_count = 0;
+  bool by_count = false;
+};
+
+// A page of a room's online members in name order: `after` the name a previous page ended
+// with (empty: from the first).
+struct OnlineQuery {
+  std::string room;
+  std::string after;
+  int limit = 100;
+};
+struct OnlineMembers {
+  std::vector<std::string> users;
+  int64_t count = 0;   // online in all
+  std::string next;    // where the next page starts (`after`); empty: this was the last
 };
 
 // create_room: `created` false when the room existed. A user who created it has joined it.

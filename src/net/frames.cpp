@@ -10,4 +10,8 @@ Frame ProtocolEncoder::welcome(const Welcome& w) const {
   return encode::welcome(w.user, w.rooms, w.blocked, heartbeat_ms_);
 }
 
+Frame ProtocolEncoder::occupancy(const std::string& room, int64_t count, bool counting) const {
+  return encode::occupancy(room, count, counting);
+}
+
 }  // namespace parley

@@ -11,6 +11,7 @@ class ProtocolEncoder final : public EventEncoder {
   Frame room_event(const RoomEvent& e) const override;
   Frame user_event(const UserEvent& e) const override;
   Frame welcome(const Welcome& w) const override;
+  Frame occupancy(const std::string& room, int64_t count, bool counting) const override;
 
  private:
   const int64_t heartbeat_ms_;  // announced in welcome

@@ -211,12 +211,23 @@ void history(NetContext& ctx, const std::string& room, const boost::urls::url_vi
   });
 }
 
-void online(NetContext& ctx, const std::string& room, const Request& req, Responder respond) {
-  ctx.hub.online(kBackend, room, [req, respond, room](Result<std::vector<std::string>> r) {
+// GET …/online?after=&limit=: a page of the room's online members in name order (limit
+// 1..10,000, default 1,000), how many are online, and where the next page starts.
+void online(NetContext& ctx, const std::string& room, const boost::urls::url_view& url, const Request& req,
+            Responder respond) {
+  bool ok = true;
+  OnlineQuery q{room, {}, 1000};
+  auto limit = int_param(url, "limit", ok);
+  if (!ok) return respond(api_error(req, 400, "bad_request", "limit must be an integer"));
+  if (limit) q.limit = static_cast<int>(std::clamp<int64_t>(*limit, 1, 10000));
+  if (auto it = url.params().find("after"); it != url.params().end()) q.after = (*it).value;
+  ctx.hub.online(kBackend, std::move(q), [req, respond, room](Result<OnlineMembers> r) {
     if (!r.ok()) return respond(status_error(req, r.status));
     json::array users;
-    for (auto& u : r.value) users.push_back(json::string(u));
-    respond(json_response(req, 200, json::serialize(json::object{{"room", room}, {"online", std::move(users)}})));
+    for (auto& u : r.value.users) users.push_back(json::string(u));
+    json::object o{{"room", room}, {"online", std::move(users)}, {"online_count", r.value.count}};
+    if (!r.value.next.empty()) o["next"] = r.value.next;
+    respond(json_response(req, 200, json::serialize(o)));
   });
 }
 
@@ -260,7 +271,7 @@ void handle_server_api(NetContext& ctx, const Request& req, Responder respond) {
   }
   if (path.size() == 3 && path[2] == "online") {
     if (!get) return respond(not_allowed(req, "GET"));
-    return online(ctx, room, req, respond);
+    return online(ctx, room, *url, req, respond);
   }
   if (path.size() == 4 && path[2] == "members") {
     if (method == http::verb::put) return add_member(ctx, room, path[3], req, respond);

@@ -42,7 +42,7 @@ void run_command(Hub& hub, Metrics& m, const ClientPtr& c, Command command) {
         using T = std::decay_t<decltype(cmd)>;
         if constexpr (std::is_same_v<T, JoinCmd>) {
           hub.join(a, cmd.room, reply<Joined>(m, c, ref, {}, [ref](const Joined& j) {
-            return encode::joined(j.state, j.online, ref);
+            return encode::joined(j.state, j.online, j.online_count, j.by_count, ref);
           }));
         } else if constexpr (std::is_same_v<T, LeaveCmd>) {
           hub.leave(a, cmd.room, reply<Ok>(m, c, ref, {}, [ref, room = cmd.room](const Ok&) { return encode::left(room, ref); }));
@@ -77,11 +77,11 @@ void run_command(Hub& hub, Metrics& m, const ClientPtr& c, Command command) {
           }));
         } else if constexpr (std::is_same_v<T, CreateCmd>) {
           hub.create_room(a, cmd.room, cmd.kind, reply<Created>(m, c, ref, {}, [ref](const Created& r) {
-            return encode::joined(r.joined.state, r.joined.online, ref);
+            return encode::joined(r.joined.state, r.joined.online, r.joined.online_count, r.joined.by_count, ref);
           }));
         } else if constexpr (std::is_same_v<T, DmCmd>) {
           hub.open_direct(a, {}, cmd.to, reply<Joined>(m, c, ref, {}, [ref](const Joined& j) {
-            return encode::joined(j.state, j.online, ref);
+            return encode::joined(j.state, j.online, j.online_count, j.by_count, ref);
           }));
         } else if constexpr (std::is_same_v<T, InviteCmd>) {
           hub.add_member(a, cmd.room, cmd.user, reply<RoomState>(m, c, ref, {}, [ref](const RoomState&) { return encode::ok(ref); }));
@@ -99,6 +99,11 @@ void run_command(Hub& hub, Metrics& m, const ClientPtr& c, Command command) {
           hub.search(a, std::move(q), reply<std::vector<ChatMessage>>(m, c, ref, {}, [ref, query = cmd.query](
                                                                                     const std::vector<ChatMessage>& found) {
             return encode::results(query, found, ref);
+          }));
+        } else if constexpr (std::is_same_v<T, OnlineCmd>) {
+          OnlineQuery q{cmd.room, cmd.after, cmd.limit};
+          hub.online(a, std::move(q), reply<OnlineMembers>(m, c, ref, {}, [ref, room = cmd.room](const OnlineMembers& p) {
+            return encode::online(room, p.users, p.count, p.next, ref);
           }));
         }
         // AuthCmd belongs to the connection (net/ws_session) and never reaches here.

@@ -40,9 +40,11 @@ struct ModerateCmd {
 };
 struct BlockCmd { std::string user; bool on = true; };
 struct SearchCmd { std::string query; std::string room; int limit = 20; };
+// A page of the room's online members, in name order after `after`.
+struct OnlineCmd { std::string room; std::string after; int limit = 100; };
 
 using CommandBody = std::variant<JoinCmd, LeaveCmd, MessageCmd, TypingCmd, ReadCmd, SyncCmd, HistoryCmd, AuthCmd,
-                                 CreateCmd, DmCmd, InviteCmd, EntryCmd, ModerateCmd, BlockCmd, SearchCmd>;
+                                 CreateCmd, DmCmd, InviteCmd, EntryCmd, ModerateCmd, BlockCmd, SearchCmd, OnlineCmd>;
 
 struct Command {
   CommandBody body;
@@ -60,6 +62,8 @@ struct ProtocolError {
 inline constexpr int kDefaultPageLimit = 50;
 inline constexpr int kMaxPageLimit = 200;
 inline constexpr int kMaxSearchLimit = 100;
+inline constexpr int kDefaultOnlineLimit = 100;
+inline constexpr int kMaxOnlineLimit = 1000;
 inline constexpr int64_t kMaxMuteSeconds = 365LL * 24 * 3600;
 
 }  // namespace parley

@@ -215,6 +215,13 @@ std::variant<Command, ProtocolError> decode_command(std::string_view frame) {
     c.limit = l ? static_cast<int>(std::min<int64_t>(*l, kMaxSearchLimit)) : 20;
     if (f.ok() && c.query.empty()) return bad_request("field 'query' must not be empty", ref);
     cmd.body = std::move(c);
+  } else if (t == "online") {
+    OnlineCmd c;
+    c.room = f.string("room", 256);
+    c.after = f.optional_string("after", 256).value_or("");
+    auto l = f.integer("limit", 1, INT64_MAX, false);
+    c.limit = l ? static_cast<int>(std::min<int64_t>(*l, kMaxOnlineLimit)) : kDefaultOnlineLimit;
+    cmd.body = std::move(c);
   } else {
     return bad_request("unknown type '" + std::string(t.substr(0, 64)) + "'", ref);
   }

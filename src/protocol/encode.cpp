@@ -1,5 +1,7 @@
 #include "protocol/encode.hpp"
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 
 namespace parley::encode {
@@ -85,12 +87,28 @@ Frame welcome(std::string_view user, const std::vector<RoomState>& rooms, const 
                              {"heartbeat_ms", heartbeat_ms}});
 }
 
-Frame joined(const RoomState& room, const std::vector<std::string>& online, const json::value& ref) {
+Frame joined(const RoomState& room, const std::vector<std::string>& online, int64_t online_count, bool by_count,
+             const json::value& ref) {
   json::object o{{"type", "joined"}, {"room", room.room}, {"last_seq", room.last_seq}, {"read_seq", room.read_seq}};
   put_membership(o, room);
   o["online"] = names(online);
+  o["online_count"] = std::max<int64_t>(online_count, static_cast<int64_t>(online.size()) + 1);
+  o["presence"] = by_count ? "count" : "members";
   put_ref(o, ref);
   return finish(o);
+}
+
+Frame online(std::string_view room, const std::vector<std::string>& users, int64_t count, std::string_view next,
+             const json::value& ref) {
+  json::object o{{"type", "online"}, {"room", room}, {"users", names(users)}, {"online_count", count}};
+  if (!next.empty()) o["next"] = next;
+  put_ref(o, ref);
+  return finish(o);
+}
+
+Frame occupancy(std::string_view room, int64_t count, bool by_count) {
+  return finish(json::object{
+      {"type", "occupancy"}, {"room", room}, {"online_count", count}, {"presence", by_count ? "count" : "members"}});
 }
 
 Frame left(std::string_view room, const json::value& ref, std::string_view reason) {
@@ -138,7 +156,7 @@ Frame user_event(const UserEvent& e) {
   return std::visit(
       [&](const auto& p) -> Frame {
         using T = std::decay_t<decltype(p)>;
-        if constexpr (std::is_same_v<T, MembershipJoined>) return joined(p.state, p.online, nullptr);
+        if constexpr (std::is_same_v<T, MembershipJoined>) return joined(p.state, p.online, p.online_count, p.by_count, nullptr);
         else if constexpr (std::is_same_v<T, MembershipLeft>) return left(p.room, nullptr, left_reason_name(p.reason));
         else return blocks(p.blocked, nullptr);
       },

@@ -17,7 +17,17 @@ namespace parley::encode {
 
 Frame welcome(std::string_view user, const std::vector<RoomState>& rooms, const std::vector<std::string>& blocked,
               int64_t heartbeat_ms);
-Frame joined(const RoomState& room, const std::vector<std::string>& online, const boost::json::value& ref);
+// `online`: other members online (a first page when the room is over the presence limit);
+// `online_count`: online in all (at least the user: never below online.size() + 1);
+// `by_count`: the room tells its presence as `occupancy` counts.
+Frame joined(const RoomState& room, const std::vector<std::string>& online, int64_t online_count, bool by_count,
+             const boost::json::value& ref);
+// A page of the room's online members; `next`: where the next page starts, empty: none.
+Frame online(std::string_view room, const std::vector<std::string>& users, int64_t count, std::string_view next,
+             const boost::json::value& ref);
+// How many members of a room are online, while it is over the presence limit; `by_count`
+// false once it drops to the limit (per-user presence resumes).
+Frame occupancy(std::string_view room, int64_t count, bool by_count);
 // `reason`: empty when the user left, else kicked, banned or removed.
 Frame left(std::string_view room, const boost::json::value& ref, std::string_view reason = {});
 // A room entry as its live event: message, edited, deleted or reaction.

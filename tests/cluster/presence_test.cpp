@@ -3,6 +3,8 @@
 // offline only when the last of its connections, on any node, closes.
 #include <algorithm>
 
+#include <boost/json.hpp>
+
 #include "cluster_test.hpp"
 
 namespace parley::test::cluster {
@@ -110,6 +112,45 @@ TEST_F(ClusterPresence, DeviceHandoffBetweenNodesKeepsTheUserOnline) {
     newcomer->close(1000);
     watcher->expect(presence("hall", "newcomer" + std::to_string(round), "offline"), "newcomer gone", 10s);
   }
+}
+
+// Over --presence-limit the room tells occupancy counts: counted in Redis over every node,
+// each node telling its own members, and nobody hears per-user presence any more.
+TEST_F(ClusterPresence, LargeRoomsCountTheirMembersOnEveryNode) {
+  start_cluster({{"--presence-limit", "2"}});
+  auto ann = connect("ann", 0);
+  join(*ann, "hall");
+  auto ben = connect("ben", 1);
+  join(*ben, "hall");
+  ann->expect(presence("hall", "ben", "online"), "ben on node2: within the limit", 10s);
+  auto cat = connect("cat", 2);
+  json::object j = join(*cat, "hall");
+  EXPECT_EQ(j.at("online_count"), 3);
+  EXPECT_EQ(j.at("presence"), "count");
+  auto occupancy = [](std::int64_t n, std::string mode) {
+    return has({{"type", "occupancy"}, {"room", "hall"}, {"online_count", n}, {"presence", mode}});
+  };
+  ann->expect(occupancy(3, "count"), "cat on node3 makes three (ann, node1)", 10s);
+  ben->expect(occupancy(3, "count"), "cat on node3 makes three (ben, node2)", 10s);
+  auto dan = connect("dan", 1);
+  join(*dan, "hall");
+  ann->expect(occupancy(4, "count"), "dan on node2 makes four", 10s);
+  cat->expect(occupancy(4, "count"), "dan on node2 makes four (cat, node3)", 10s);
+  // A page of the members from any node, counted over all of them.
+  ann->send_json({{"type", "online"}, {"room", "hall"}, {"limit", 3}});
+  json::object page = ann->expect(is_type("online"), "online page");
+  EXPECT_EQ(page.at("users"), json::parse(R"(["ann","ben","cat"])"));
+  EXPECT_EQ(page.at("online_count"), 4);
+  EXPECT_EQ(page.at("next"), "cat");
+  dan->close(1000);
+  cat->close(1000);
+  ann->expect(occupancy(2, "members"), "back at the limit", 10s);
+  ben->close(1000);
+  ann->expect(presence("hall", "ben", "offline"), "per-user presence again", 10s);
+  // (cat's own online may still reach node1, which counted two before it: a node learns
+  // that a room crossed the limit at its next count.)
+  EXPECT_EQ(ann->count(presence("hall", "dan", "online")) + ann->count(presence("hall", "dan", "offline")), 0u)
+      << ann->dump();
 }
 
 }  // namespace

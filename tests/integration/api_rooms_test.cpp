@@ -161,5 +161,24 @@ TEST_F(ApiRooms, OnlineListsConnectedMembers) {
   EXPECT_EQ(online_of(api, "general"), (std::vector<std::string>{"bob"}));
 }
 
+TEST_F(ApiRooms, OnlineComesInPagesWithTheCount) {
+  ApiClient api = start();
+  api.create_room("general");
+  std::vector<std::unique_ptr<WsClient>> conns;
+  for (const char* u : {"ann", "ben", "cat", "dan", "eve"}) {
+    api.add_member("general", u);
+    conns.push_back(connect(u));
+    history(*conns.back(), "general", std::nullopt, 1);  // its presence is recorded
+  }
+  HttpResponse r = api.get("/api/v1/rooms/general/online?limit=2");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body), json::parse(R"({"room":"general","online":["ann","ben"],"online_count":5,"next":"ben"})"));
+  r = api.get("/api/v1/rooms/general/online?limit=2&after=ben");
+  EXPECT_EQ(json::parse(r.body), json::parse(R"({"room":"general","online":["cat","dan"],"online_count":5,"next":"dan"})"));
+  r = api.get("/api/v1/rooms/general/online?limit=2&after=dan");
+  EXPECT_EQ(json::parse(r.body), json::parse(R"({"room":"general","online":["eve"],"online_count":5})"));
+  expect_api_error(api.get("/api/v1/rooms/general/online?limit=two"), 400, "bad_request");
+}
+
 }  // namespace
 }  // namespace parley::test

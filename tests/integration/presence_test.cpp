@@ -16,15 +16,12 @@ protected:
     // alice becomes a member, then goes offline; bob sees that.
     auto a = connect("alice");
     join(*a, "general");
+    bob->expect(presence("general", "alice", "online"), "alice online after joining");
     a->close();
     bob->expect(presence("general", "alice", "offline"), "alice offline after setup");
   }
-  // bob has received everything caused before `sender` sent a message.
-  void marker(WsClient& sender) {
-    const std::string id = new_id();
-    send_message(sender, "general", "marker", id);
-    bob->expect(message_with_id(id), "marker");
-  }
+  // bob has received every presence change made before this.
+  void marker() { await_presence(*bob, "general"); }
   std::size_t online_count() { return bob->count(presence("general", "alice", "online")); }
   std::size_t offline_count() { return bob->count(presence("general", "alice", "offline")); }
 
@@ -36,11 +33,11 @@ TEST_F(Presence, OnlineOnFirstConnectionOfflineAfterLast) {
   auto d1 = connect("alice");
   bob->expect(presence("general", "alice", "online"), "alice online");
   auto d2 = connect("alice");
-  marker(*d2);
+  marker();
   EXPECT_EQ(online_count(), online0 + 1) << "second device announced again:\n" << bob->dump();
 
   d1->close();
-  marker(*d2);
+  marker();
   EXPECT_EQ(offline_count(), offline0) << "offline while a device is still connected:\n" << bob->dump();
 
   d2->close();
@@ -63,9 +60,7 @@ TEST_F(Presence, NotSentToTheUsersOwnConnections) {
   bob->close();
   d1->expect(presence("general", "bob", "offline"), "bob offline on alice's connection");
   // ...but hears nothing about alice herself.
-  const std::string id = new_id();
-  send_message(*d1, "general", "marker", id);
-  d1->expect(message_with_id(id), "marker");
+  await_presence(*d1, "general");
   EXPECT_EQ(d1->count(has({{"type", "presence"}, {"user", "alice"}})), 0u) << d1->dump();
 }
 

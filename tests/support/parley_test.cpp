@@ -1,5 +1,7 @@
 #include "parley_test.hpp"
 
+#include "protocol.hpp"
+
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
@@ -100,6 +102,14 @@ std::string ParleyTest::token(std::string_view user, std::chrono::seconds ttl) c
 }
 
 ConnectResult ParleyTest::try_connect(WsClient& c, ConnectOptions opts) { return c.connect(port(), opts); }
+
+void ParleyTest::await_presence(WsClient& watcher, std::string_view room) {
+  // Named after every user of the tests: within one tick a room's changes go in name order.
+  const std::string probe = "zz_probe" + std::to_string(probes_.size() + 1);
+  probes_.push_back(connect(probe));
+  join(*probes_.back(), room);
+  watcher.expect(presence(std::string(room), probe, "online"), "the presence probe " + probe);
+}
 
 std::unique_ptr<WsClient> ParleyTest::connect(std::string_view user, ConnectOptions opts) {
   if (!opts.token && !opts.bearer) opts.token = token(user);

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -64,6 +65,10 @@ protected:
   ConnectResult try_connect(WsClient& c, ConnectOptions opts);
   // The welcome a client got.
   static boost::json::object welcome_of(const WsClient& c);
+  // Every presence change made before this call has reached `watcher`, a member of `room`:
+  // presence leaves the server at its next tick, and a probe user's online, announced after
+  // those changes, arrives with them or later. Each probe stays connected for the test.
+  void await_presence(WsClient& watcher, std::string_view room);
 
 private:
   TempDir tmp_;
@@ -73,6 +78,7 @@ private:
   int starts_ = 0;
   int clients_ = 0;
   bool expect_running_ = false;
+  std::vector<std::unique_ptr<WsClient>> probes_;
 };
 
 }  // namespace parley::test

@@ -23,7 +23,14 @@
 
 namespace parley::testing {
 
-using Event = std::variant<RoomEvent, UserEvent, Welcome>;
+// What EventEncoder::occupancy was asked to encode.
+struct Occupancy {
+  std::string room;
+  int64_t count = 0;
+  bool counting = false;
+};
+
+using Event = std::variant<RoomEvent, UserEvent, Welcome, Occupancy>;
 
 template <class P, class V>
 struct is_alternative : std::false_type {};
@@ -36,6 +43,9 @@ class TestEncoder final : public EventEncoder {
   Frame room_event(const RoomEvent& e) const override { return keep(e); }
   Frame user_event(const UserEvent& e) const override { return keep(e); }
   Frame welcome(const Welcome& w) const override { return keep(w); }
+  Frame occupancy(const std::string& room, int64_t count, bool counting) const override {
+    return keep(Occupancy{room, count, counting});
+  }
   Event event_of(const Frame& f) const {
     std::lock_guard lock(mu_);
     return events_.at(std::stoul(f->substr(1)));
@@ -167,7 +177,9 @@ class RecordingClient final : public Client {
   std::vector<P> of() const {
     std::vector<P> out;
     for (auto& r : all()) {
-      if constexpr (is_alternative<P, RoomPayload>::value) {
+      if constexpr (std::is_same_v<P, Occupancy>) {
+        if (auto* o = std::get_if<Occupancy>(&r.event)) out.push_back(*o);
+      } else if constexpr (is_alternative<P, RoomPayload>::value) {
         if (auto* re = std::get_if<RoomEvent>(&r.event)) {
           if (auto* p = std::get_if<P>(&re->payload)) out.push_back(*p);
         }

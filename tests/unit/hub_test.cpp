@@ -83,11 +83,15 @@ TEST_F(HubTest, JoinAnswersTheOthersOnlineAndAnnouncesPresence) {
   ASSERT_TRUE(j.ok());
   EXPECT_EQ(j.value.state.room, "general");
   EXPECT_EQ(j.value.online, std::vector<std::string>{"alice"});
+  EXPECT_EQ(j.value.online_count, 2);
+  EXPECT_FALSE(j.value.by_count);
+  EXPECT_TRUE(a->of<PresenceChanged>().empty()) << "presence waits for the tick";
+  hub_->tick();
   auto seen = a->wait_for<PresenceChanged>(1);
   ASSERT_EQ(seen.size(), 1u);
   EXPECT_EQ(seen[0].user, "bob");
   EXPECT_TRUE(seen[0].online);
-  EXPECT_TRUE(b->of<PresenceChanged>().empty()) << "nobody hears their own presence";
+  for (auto& p : b->of<PresenceChanged>()) EXPECT_NE(p.user, "bob") << "nobody hears their own presence";
 }
 
 TEST_F(HubTest, EveryLocalCopyIsQueuedBeforeTheAck) {
@@ -301,12 +305,126 @@ TEST_F(HubTest, PresenceGoesOfflineOnlyWithTheLastDevice) {
   auto b = connect("bob");
   ASSERT_TRUE(join(a1, "general").ok());
   ASSERT_TRUE(join(b, "general").ok());
+  hub_->tick();
+  const std::size_t before = b->of<PresenceChanged>().size();  // alice's online, told late
   hub_->disconnect(a1);
-  EXPECT_TRUE(b->of<PresenceChanged>().empty());
+  hub_->tick();
+  lanes_.drain();
+  EXPECT_EQ(b->of<PresenceChanged>().size(), before);
   hub_->disconnect(a2);
-  auto p = b->wait_for<PresenceChanged>(1);
-  ASSERT_EQ(p.size(), 1u);
-  EXPECT_FALSE(p[0].online);
+  hub_->tick();
+  auto p = b->wait_for<PresenceChanged>(before + 1);
+  ASSERT_EQ(p.size(), before + 1);
+  EXPECT_EQ(p.back().user, "alice");
+  EXPECT_FALSE(p.back().online);
+}
+
+TEST_F(HubTest, PresenceTellsTheLastChangeOfEachTick) {
+  auto b = connect("bob");
+  ASSERT_TRUE(join(b, "general").ok());
+  auto a = connect("alice");
+  ASSERT_TRUE(join(a, "general").ok());
+  hub_->tick();
+  ASSERT_EQ(b->wait_for<PresenceChanged>(1).size(), 1u);
+  // A reconnect between two ticks: the room hears where it ended, once.
+  hub_->disconnect(a);
+  auto again = connect("alice");
+  hub_->tick();
+  lanes_.drain();
+  auto p = b->of<PresenceChanged>();
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_EQ(p[1].user, "alice");
+  EXPECT_TRUE(p[1].online);
+  // Online and gone within one tick, seen by a member who joined in between (her list has
+  // him): the offline reaches her.
+  auto d = connect("dave");
+  ASSERT_TRUE(join(d, "general").ok());
+  auto e = connect("erin");
+  auto j = join(e, "general");
+  ASSERT_TRUE(j.ok());
+  EXPECT_NE(std::find(j.value.online.begin(), j.value.online.end(), "dave"), j.value.online.end());
+  hub_->disconnect(d);
+  hub_->tick();
+  auto told = e->wait_for<PresenceChanged>(1);
+  ASSERT_EQ(told.size(), 1u);
+  EXPECT_EQ(told[0].user, "dave");
+  EXPECT_FALSE(told[0].online);
+}
+
+TEST_F(HubTest, LargeRoomsTellOccupancyInsteadOfPerUserPresence) {
+  HubOptions o;
+  o.presence_limit = 2;
+  make_hub(o);
+  auto a = connect("alice");
+  auto b = connect("bob");
+  ASSERT_TRUE(join(a, "general").ok());
+  ASSERT_TRUE(join(b, "general").ok());
+  hub_->tick();
+  ASSERT_EQ(a->wait_for<PresenceChanged>(1).size(), 1u);  // two online: per user
+  auto c = connect("carol");
+  auto d = connect("dave");
+  ASSERT_TRUE(join(c, "general").ok());
+  auto j = join(d, "general");
+  ASSERT_TRUE(j.ok());
+  EXPECT_EQ(j.value.online.size(), 2u) << "joined lists presence_limit members at most";
+  EXPECT_EQ(j.value.online_count, 4);
+  EXPECT_TRUE(j.value.by_count);
+  hub_->tick();
+  auto occ = a->wait_for<Occupancy>(1);
+  ASSERT_EQ(occ.size(), 1u);
+  EXPECT_EQ(occ[0].room, "general");
+  EXPECT_EQ(occ[0].count, 4);
+  EXPECT_TRUE(occ[0].counting);
+  const std::size_t per_user = a->of<PresenceChanged>().size();
+  // Counting now: a join changes the count at the next tick, no per-user event.
+  auto e = connect("erin");
+  ASSERT_TRUE(join(e, "general").ok());
+  hub_->tick();
+  occ = a->wait_for<Occupancy>(2);
+  ASSERT_EQ(occ.size(), 2u);
+  EXPECT_EQ(occ[1].count, 5);
+  EXPECT_EQ(a->of<PresenceChanged>().size(), per_user);
+  hub_->tick();
+  lanes_.drain();
+  EXPECT_EQ(a->of<Occupancy>().size(), 2u) << "an unchanged count is not told again";
+  // Back to the limit: one last occupancy, then per-user presence again.
+  hub_->disconnect(c);
+  hub_->disconnect(d);
+  hub_->disconnect(e);
+  hub_->tick();
+  occ = a->wait_for<Occupancy>(3);
+  ASSERT_EQ(occ.size(), 3u);
+  EXPECT_EQ(occ[2].count, 2);
+  EXPECT_FALSE(occ[2].counting);
+  hub_->disconnect(b);
+  hub_->tick();
+  auto p = a->wait_for<PresenceChanged>(per_user + 1);
+  ASSERT_EQ(p.size(), per_user + 1);
+  EXPECT_EQ(p.back().user, "bob");
+  EXPECT_FALSE(p.back().online);
+}
+
+TEST_F(HubTest, OnlineMembersComeInPages) {
+  std::vector<std::shared_ptr<RecordingClient>> conns;
+  for (const char* u : {"alice", "bob", "carol", "dave", "erin"}) {
+    conns.push_back(connect(u));
+    ASSERT_TRUE(join(conns.back(), "general").ok());
+  }
+  auto page = [&](const Actor& a, std::string after) {
+    return await<OnlineMembers>([&](Done<OnlineMembers> d) { hub_->online(a, OnlineQuery{"general", after, 2}, d); });
+  };
+  auto p1 = page(as(conns[0]), "");
+  ASSERT_TRUE(p1.ok());
+  EXPECT_EQ(p1.value.users, (std::vector<std::string>{"alice", "bob"}));
+  EXPECT_EQ(p1.value.count, 5);
+  EXPECT_EQ(p1.value.next, "bob");
+  auto p3 = page(Actor::backend(), "dave");
+  ASSERT_TRUE(p3.ok());
+  EXPECT_EQ(p3.value.users, std::vector<std::string>{"erin"});
+  EXPECT_TRUE(p3.value.next.empty());
+  auto outsider = connect("zed");
+  auto refused = page(as(outsider), "");
+  EXPECT_EQ(refused.status.code(), Status::Code::forbidden);
 }
 
 TEST_F(HubTest, LeaveReachesTheOtherDevicesAndStopsDelivery) {
@@ -365,7 +483,8 @@ TEST_F(HubTest, ABlockedUsersTypingAndPresenceDoNotReachTheBlocker) {
   auto b = connect("bob");
   ASSERT_TRUE(join(a, "general").ok());
   ASSERT_TRUE(join(b, "general").ok());
-  a->wait_for<PresenceChanged>(1);
+  hub_->tick();
+  ASSERT_EQ(a->wait_for<PresenceChanged>(1).size(), 1u);
   auto list = await<std::vector<std::string>>([&](Done<std::vector<std::string>> d) { hub_->block(as(a), "bob", true, d); });
   ASSERT_TRUE(list.ok());
   EXPECT_EQ(list.value, std::vector<std::string>{"bob"});
@@ -374,6 +493,16 @@ TEST_F(HubTest, ABlockedUsersTypingAndPresenceDoNotReachTheBlocker) {
   ASSERT_TRUE(post(as(b), "general", "m1").ok());
   EXPECT_TRUE(a->of<TypingChanged>().empty());
   EXPECT_EQ(a->of<MessageStored>().size(), 1u) << "messages still arrive";
+  auto carol = connect("carol");
+  ASSERT_TRUE(join(carol, "general").ok());
+  hub_->disconnect(b);
+  hub_->tick();
+  auto heard = carol->wait_for<PresenceChanged>(1);
+  ASSERT_EQ(heard.size(), 1u);
+  EXPECT_EQ(heard[0].user, "bob") << "carol hears bob go";
+  lanes_.drain();
+  for (auto& p : a->of<PresenceChanged>()) EXPECT_NE(p.user, "bob") << "alice, who blocks bob, does not";
+  EXPECT_EQ(a->of<PresenceChanged>().size(), 1u) << "carol's online";
 }
 
 }  // namespace
