@@ -1,5 +1,7 @@
 #include "net/ws_session.hpp"
 
+#include <cstring>
+
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
@@ -150,31 +152,62 @@ void WsSession<Stream>::on_accept(beast::error_code ec) {
 template <class Stream>
 void WsSession<Stream>::do_read() {
   read_loop_ = true;
+  // With permessage-deflate, reading through Beast's read_some in pieces smaller than the
+  // inflated message failed connections mid-stream (Beast 1.81; conformance case P.10):
+  // such connections read whole messages into in_, sized by Beast.
+  if (!own_frames_) {
+    ws_.async_read(in_, beast::bind_front_handler(&WsSession::on_read, this->shared_from_this()));
+    return;
+  }
+  ws_.async_read_some(asio::buffer(head_), beast::bind_front_handler(&WsSession::on_read_some, this->shared_from_this()));
+}
+
+template <class Stream>
+void WsSession<Stream>::on_read_some(beast::error_code ec, std::size_t bytes) {
+  if (read_failed(ec)) return;
+  if (in_.size() == 0 && ws_.is_message_done()) return on_message(std::string_view(head_.data(), bytes));
+  // A message longer than the head (or split across reads): the rest goes after it in in_.
+  auto room = in_.prepare(bytes);
+  std::memcpy(room.data(), head_.data(), bytes);
+  in_.commit(bytes);
+  if (ws_.is_message_done()) return on_read({}, 0);
   ws_.async_read(in_, beast::bind_front_handler(&WsSession::on_read, this->shared_from_this()));
 }
 
 template <class Stream>
 void WsSession<Stream>::on_read(beast::error_code ec, std::size_t) {
-  if (ec) {
-    if (uint16_t code = close_code_of_read_error(ec)) metrics_.closes.add(close_code_label(code));
-    if (ec == websocket::error::closed) return finish("closed by client (" + std::to_string(ws_.reason().code) + ")");
-    if (ec == websocket::error::message_too_big) return finish("frame over the limit (1009)");
-    if (ec == beast::error::timeout) return finish("close handshake timed out");
-    return finish(ec.message());
+  if (read_failed(ec)) return;
+  auto data = in_.cdata();
+  on_message(std::string_view(static_cast<const char*>(data.data()), data.size()));
+}
+
+template <class Stream>
+bool WsSession<Stream>::read_failed(beast::error_code ec) {
+  if (!ec) return false;
+  if (uint16_t code = close_code_of_read_error(ec)) metrics_.closes.add(close_code_label(code));
+  if (ec == websocket::error::closed) {
+    finish("closed by client (" + std::to_string(ws_.reason().code) + ")");
+  } else if (ec == websocket::error::message_too_big) {
+    finish("frame over the limit (1009)");
+  } else if (ec == beast::error::timeout) {
+    finish("close handshake timed out");
+  } else {
+    finish(ec.message());
   }
+  return true;
+}
+
+template <class Stream>
+void WsSession<Stream>::on_message(std::string_view message) {
   unanswered_pings_ = 0;  // any traffic proves the peer is alive
   if (closing_or_closed()) {
     // Closing: commands are ignored, but reading goes on until the peer's close reply.
-    in_.consume(in_.size());
-    return do_read();
-  }
-  if (mode_ == Mode::echo) return on_echo();
-  if (!ws_.got_text()) {
+  } else if (mode_ == Mode::echo) {
+    on_echo(message);
+  } else if (!ws_.got_text()) {
     send_error("bad_request", "binary frames are not supported; send JSON text", nullptr);
   } else {
-    auto data = in_.cdata();
-    std::string_view frame(static_cast<const char*>(data.data()), data.size());
-    auto decoded = decode_command(frame);
+    auto decoded = decode_command(message);
     if (auto* err = std::get_if<ProtocolError>(&decoded)) {
       metrics_.errors.add(err->code);
       spdlog::info("conn {} user {}: error {}: {}", id_, user_, err->code, err->message);
@@ -188,20 +221,19 @@ void WsSession<Stream>::on_read(beast::error_code ec, std::size_t) {
       }
     }
   }
-  in_.consume(in_.size());
+  // The long message's buffer goes back too: an idle connection holds none.
+  in_.clear();
+  if (own_frames_) in_.shrink_to_fit();
   do_read();
 }
 
 template <class Stream>
-void WsSession<Stream>::on_echo() {
-  auto data = in_.cdata();
+void WsSession<Stream>::on_echo(std::string_view message) {
   Outgoing out;
-  out.frame = std::make_shared<const std::string>(static_cast<const char*>(data.data()), data.size());
+  out.frame = std::make_shared<const std::string>(message);
   out.opcode = ws_.got_text() ? WsOpcode::text : WsOpcode::binary;
-  in_.consume(in_.size());
   enqueue(std::move(out));
   if (!writing_ && !queue_.empty()) do_write();
-  do_read();
 }
 
 template <class Stream>

@@ -1,4 +1,5 @@
 #pragma once
+#include <array>
 // One WebSocket connection, over plain TCP or TLS (see net/streams.hpp): the hub's Client.
 //
 // All state lives on the connection's strand (the executor of its socket), except the inbox:
@@ -60,8 +61,14 @@ class WsSession final : public Client, public std::enable_shared_from_this<WsSes
 
  private:
   void on_accept(boost::beast::error_code ec);
+  // Reading holds no heap buffer while a connection is idle: the pending read fills head_,
+  // which holds a whole command most of the time; a longer message continues into in_,
+  // which is released again once the message is handled.
   void do_read();
+  void on_read_some(boost::beast::error_code ec, std::size_t bytes);
   void on_read(boost::beast::error_code ec, std::size_t bytes);
+  void on_message(std::string_view message);
+  bool read_failed(boost::beast::error_code ec);
   // One frame waiting to be written. A chat message event carries when the server received
   // it, for the delivery metrics; other frames carry kNotAMessage.
   static constexpr int64_t kNotAMessage = -1;
@@ -81,7 +88,7 @@ class WsSession final : public Client, public std::enable_shared_from_this<WsSes
   void do_write();
   void write_gathered();
   void on_write(boost::beast::error_code ec, std::size_t bytes);
-  void on_echo();
+  void on_echo(std::string_view message);
   void set_cork(bool on);
   void start_heartbeat();
   void on_heartbeat(boost::beast::error_code ec);
@@ -115,6 +122,8 @@ class WsSession final : public Client, public std::enable_shared_from_this<WsSes
   const std::string user_;
   const uint64_t id_;
   std::string peer_;
+  static constexpr std::size_t kReadHead = 256;
+  std::array<char, kReadHead> head_;
   boost::beast::flat_buffer in_;
   Phase phase_ = Phase::upgrading;
   const Mode mode_;
