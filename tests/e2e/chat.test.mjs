@@ -91,6 +91,7 @@ test('two users register, land in #general and chat both ways', async () => {
   // Presence: each sees the other online.
   await alice.locator('[data-testid=online] [data-user=bob]').waitFor();
   await bob.locator('[data-testid=online] [data-user=alice]').waitFor();
+  assert.equal(await alice.getByTestId('online-count').textContent(), '2 online');
   // A day separator precedes the first message.
   assert.equal(await alice.getByTestId('day').first().textContent(), 'Today');
 });

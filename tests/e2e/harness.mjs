@@ -12,9 +12,9 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /**
  * Starts parleyd. Pass the `port`, `dataDir` and `secret` of a stopped server to restart it
- * with the same address, database and tokens.
+ * with the same address, database and tokens; `args`: more command-line options.
  */
-export async function startServer({ port = 0, dataDir, secret } = {}) {
+export async function startServer({ port = 0, dataDir, secret, args = [] } = {}) {
   const bin = process.env.PARLEYD ?? join(ROOT, 'build/parleyd');
   const webRoot = process.env.PARLEY_WEB_ROOT ?? join(ROOT, 'web/dist');
   if (!existsSync(bin)) throw new Error(`${bin} not found: build it first (make build)`);
@@ -31,6 +31,7 @@ export async function startServer({ port = 0, dataDir, secret } = {}) {
       '--web-root', webRoot,
       '--store-sync', 'normal',
       '--log-level', process.env.PARLEY_LOG_LEVEL ?? 'warn',
+      ...args,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );

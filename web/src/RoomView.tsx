@@ -1,6 +1,6 @@
 import type { ParleyClient, RoomSnapshot } from '@parley/client';
-import { useEffect, useReducer, useRef, useState, type FormEvent } from 'react';
-import { timeLabel } from './format';
+import { useCallback, useEffect, useReducer, useRef, useState, type FormEvent } from 'react';
+import { countLabel, timeLabel } from './format';
 import { MessageList } from './MessageList';
 import { NameForm } from './NameForm';
 import { roomTitle } from './Sidebar';
@@ -12,6 +12,12 @@ export function RoomView({ client, snap, onBack }: { client: ParleyClient; snap:
   // Private rooms: owners and moderators invite; public rooms: any member; direct rooms: nobody.
   const canInvite = snap.kind === 'public' || (snap.kind === 'private' && moderator);
   const [inviting, setInviting] = useState(false);
+  // A large room tells only its count: who is online is listed on demand, page by page.
+  const [listing, setListing] = useState(false);
+  const counting = snap.presence === 'count';
+  useEffect(() => {
+    if (!counting) setListing(false); // back to per-user presence: the header lists everyone
+  }, [counting]);
   return (
     <>
       <header className="room-header">
@@ -20,7 +26,7 @@ export function RoomView({ client, snap, onBack }: { client: ParleyClient; snap:
         </button>
         <div className="room-title">
           <h2 className={direct ? 'direct' : undefined}>{roomTitle(snap)}</h2>
-          <Online users={snap.online} />
+          <Online snap={snap} listing={listing} onList={() => setListing(!listing)} />
         </div>
         {canInvite && (
           <button className="link" data-testid="invite-open" aria-expanded={inviting} onClick={() => setInviting(!inviting)}>
@@ -50,6 +56,7 @@ export function RoomView({ client, snap, onBack }: { client: ParleyClient; snap:
           />
         </div>
       )}
+      {listing && counting && <OnlineList client={client} room={room} />}
       <MessageList client={client} snap={snap} />
       <div className="typing" data-testid="typing" aria-live="polite">
         {snap.typingText}
@@ -59,22 +66,99 @@ export function RoomView({ client, snap, onBack }: { client: ParleyClient; snap:
   );
 }
 
-function Online({ users }: { users: string[] }) {
+function Online({ snap, listing, onList }: { snap: RoomSnapshot; listing: boolean; onList: () => void }) {
+  const users = snap.online;
+  const count = snap.onlineCount > 0 && (
+    <span className="online-count" data-testid="online-count" data-count={snap.onlineCount}>
+      {countLabel(snap.onlineCount)} online
+    </span>
+  );
+  if (snap.presence === 'count') {
+    return (
+      <div className="online" data-testid="online" data-presence="count">
+        <span className="dot" aria-hidden="true" />
+        {count}
+        <button className="link online-toggle" data-testid="online-list-toggle" aria-expanded={listing} onClick={onList}>
+          {listing ? 'hide list' : 'who?'}
+        </button>
+      </div>
+    );
+  }
   return (
-    <div className="online" data-testid="online">
+    <div className="online" data-testid="online" data-presence="members">
       {users.length === 0 ? (
         <span className="muted">nobody else online</span>
       ) : (
         <>
           <span className="dot" aria-hidden="true" />
+          {count}
+          {count && <span className="muted">: </span>}
           {users.map((u, i) => (
             <span key={u} className="online-user" data-user={u}>
               {u}
               {i < users.length - 1 ? ', ' : ''}
             </span>
           ))}
-          <span className="muted"> online</span>
+          {!count && <span className="muted"> online</span>}
         </>
+      )}
+    </div>
+  );
+}
+
+const ONLINE_PAGE = 100;
+
+/** Who is online in a large room, fetched a page at a time (the snapshot lists only the first). */
+function OnlineList({ client, room }: { client: ParleyClient; room: string }) {
+  const [users, setUsers] = useState<string[]>([]);
+  const [next, setNext] = useState<string | undefined>();
+  const [status, setStatus] = useState<'loading' | 'idle' | 'error'>('loading');
+  const alive = useRef(true);
+  const load = useCallback(
+    async (after?: string) => {
+      setStatus('loading');
+      try {
+        const page = await client.listOnline(room, after === undefined ? { limit: ONLINE_PAGE } : { after, limit: ONLINE_PAGE });
+        if (!alive.current) return;
+        setUsers((shown) => (after === undefined ? page.users : [...shown, ...page.users]));
+        setNext(page.next);
+        setStatus('idle');
+      } catch {
+        if (alive.current) setStatus('error');
+      }
+    },
+    [client, room],
+  );
+  useEffect(() => {
+    alive.current = true;
+    void load();
+    return () => {
+      alive.current = false;
+    };
+  }, [load]);
+  return (
+    <div className="online-list" data-testid="online-list">
+      <ul>
+        {users.map((u) => (
+          <li key={u} className="online-user" data-user={u}>
+            {u}
+            {u === client.user && <span className="muted"> (you)</span>}
+          </li>
+        ))}
+      </ul>
+      {status === 'loading' && <p className="muted">Loading…</p>}
+      {status === 'error' && (
+        <p className="muted">
+          Could not load who is online.{' '}
+          <button className="link" onClick={() => void load(next)}>
+            Retry
+          </button>
+        </p>
+      )}
+      {status === 'idle' && next !== undefined && (
+        <button className="link" data-testid="online-more" onClick={() => void load(next)}>
+          Load more
+        </button>
       )}
     </div>
   );

@@ -29,3 +29,8 @@ export function dayLabel(ts: number, now = Date.now()): string {
 export function timeLabel(ts: number): string {
   return new Date(ts).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
 }
+
+/** A count with thousands separators: "4,210". */
+export function countLabel(n: number): string {
+  return n.toLocaleString();
+}

@@ -21,12 +21,13 @@ import { failedMessage, roomMessages } from './view.js';
 import {
   ParleyError,
   type ParleyClientEvents,
+  type OnlinePage,
   type ParleyClientOptions,
   type RoomSnapshot,
 } from './types.js';
 
 export { ParleyError };
-export type { ParleyClientEvents, ParleyClientOptions, RoomSnapshot };
+export type { OnlinePage, ParleyClientEvents, ParleyClientOptions, RoomSnapshot };
 
 /**
  * The parley client: one connection, rooms, a persistent outbox and the state a chat UI shows.
@@ -246,6 +247,8 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
       readSeq: st.readSeq,
       unread: st.unread,
       online: [...st.online].sort(),
+      onlineCount: st.onlineCount,
+      presence: st.presence,
       typing,
       typingText: typingText(typing),
       hasMore: st.hasMore,
@@ -329,6 +332,19 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
   /** Messages containing every word of `query`, newest first, from the user's rooms (or `room`). */
   search(query: string, opts: { room?: string; limit?: number } = {}): Promise<SearchResult[]> {
     return this.request<SearchResult[]>('search', { type: 'search', query, ...opts });
+  }
+
+  /**
+   * A page of the room's online members, in name order (`limit`: 1–1,000, default 100; `after`:
+   * the previous page's `next`). For large rooms (`presence: 'count'`), whose snapshot lists
+   * only the first members. Rejects when offline, or `forbidden` for a room the user is not in.
+   */
+  listOnline(room: string, opts: { after?: string; limit?: number } = {}): Promise<OnlinePage> {
+    if (!ROOM_NAME.test(room)) return Promise.reject(badRoom());
+    const frame: Record<string, unknown> = { type: 'online', room };
+    if (opts.after !== undefined) frame.after = opts.after;
+    if (opts.limit !== undefined) frame.limit = opts.limit;
+    return this.request<OnlinePage>('online', frame);
   }
 
   /**

@@ -9,12 +9,19 @@ import {
   type ErrorFrame,
   type JoinedFrame,
   type MemberFrame,
+  type OccupancyFrame,
   type WelcomeFrame,
 } from './protocol.js';
 import type { RequestKind, Requests } from './requests.js';
 import type { Sender } from './sender.js';
-import type { ParleyClientEvents } from './types.js';
+import type { OnlinePage, ParleyClientEvents } from './types.js';
 import { toChat } from './view.js';
+
+/** Frames that change nothing the cache keeps. */
+const UNCACHED: ReadonlySet<string> = new Set(['presence', 'occupancy', 'online', 'error']);
+
+/** Members per `online` page when the client fetches a room's whole list again (the server's maximum). */
+const REFETCH_PAGE = 1000;
 
 /** Beyond this many missed entries, a room restarts its window instead of syncing them all. */
 const MAX_SYNC_GAP = 1000;
@@ -87,14 +94,24 @@ export class FrameHandler {
         this.host.reauth();
         break;
       case 'presence': {
+        // A set update: repeating one (the same tick's `joined` list had it) changes nothing.
         const r = rooms.get(f.room);
-        if (!r || f.user === user) break;
-        if (f.status === 'online') r.store.online.add(f.user);
-        else {
-          r.store.online.delete(f.user);
-          r.typingIn.set(f.user, false);
-        }
+        if (!r || f.user === user) return;
+        const online = f.status === 'online';
+        if (!online) r.typingIn.set(f.user, false);
+        if (!r.store.applyPresence(f.user, online)) return;
         break;
+      }
+      case 'occupancy':
+        this.onOccupancy(f);
+        break;
+      case 'online': {
+        // A reply only: the room's count is what `joined` and `occupancy` tell (the server
+        // sends the next `occupancy` when the count it last told changes).
+        const page: OnlinePage = { users: f.users ?? [], onlineCount: f.online_count ?? 0 };
+        if (typeof f.next === 'string') page.next = f.next;
+        requests.settle(f.ref, page);
+        return;
       }
       case 'history': {
         const kind = requests.kindOf(f.ref);
@@ -125,7 +142,7 @@ export class FrameHandler {
       default:
         return;
     }
-    if (f.type !== 'presence' && f.type !== 'error') rooms.saveCache();
+    if (!UNCACHED.has(f.type)) rooms.saveCache();
     this.host.changed();
   }
 
@@ -172,11 +189,41 @@ export class FrameHandler {
     st.lastSeq = Math.max(st.lastSeq, f.last_seq);
     st.readSeq = Math.max(st.readSeq, f.read_seq);
     st.describe(f);
-    st.online.clear();
-    for (const u of f.online ?? []) if (u !== user) st.online.add(u);
+    const others = (f.online ?? []).filter((u) => u !== user);
+    st.setOnline(others, f.online_count ?? others.length + 1, f.presence === 'count' ? 'count' : 'members');
     if (st.top < st.lastSeq) this.requestSync(r);
     // `dm` resolves with the room (its name is the server's); `join` and `create` with nothing.
     requests.settle(f.ref, requests.kindOf(f.ref) === 'dm' ? f.room : undefined);
+  }
+
+  private onOccupancy(f: OccupancyFrame): void {
+    const r = this.host.rooms.get(f.room);
+    if (!r || typeof f.online_count !== 'number') return;
+    const epoch = r.store.setOccupancy(f.online_count, f.presence === 'members' ? 'members' : 'count');
+    // Back to per-user presence: what changed while the room was counting was not told.
+    if (epoch !== undefined) void this.refetchOnline(r, epoch);
+  }
+
+  /** Pages through `online` until no `next`, then replaces the room's online set. */
+  private async refetchOnline(r: RoomState, epoch: number): Promise<void> {
+    const st = r.store;
+    const users: string[] = [];
+    let after: string | undefined;
+    try {
+      do {
+        const frame: Record<string, unknown> = { type: 'online', room: st.name, limit: REFETCH_PAGE };
+        if (after !== undefined) frame.after = after;
+        const page = await this.host.request<OnlinePage>('online', frame);
+        if (this.host.rooms.get(st.name) !== r) return; // left meanwhile
+        for (const u of page.users) if (u !== this.host.user) users.push(u);
+        after = page.next === after ? undefined : page.next;
+      } while (after !== undefined);
+    } catch {
+      st.abandonRefetch(epoch);
+      this.host.changed();
+      return;
+    }
+    if (st.finishRefetch(epoch, users)) this.host.changed();
   }
 
   private onRead(f: { room: string; user: string; seq: number }): void {
@@ -199,7 +246,7 @@ export class FrameHandler {
       else if (f.action === 'muted') r.store.mutedUntil = f.until;
       else if (f.action === 'unmuted') r.store.mutedUntil = undefined;
     } else if (r && (f.action === 'kicked' || f.action === 'banned')) {
-      r.store.online.delete(f.user);
+      r.store.applyPresence(f.user, false);
       r.typingIn.set(f.user, false);
     }
     this.host.emit('member', f);

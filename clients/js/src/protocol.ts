@@ -91,9 +91,33 @@ export interface WelcomeFrame {
   blocked?: string[];
   heartbeat_ms: number;
 }
+/**
+ * How a room tells presence: `members` — per-user `presence` events; `count` — the room has
+ * more than the server's `presence_limit` members online and tells `occupancy` counts instead.
+ */
+export type PresenceMode = 'members' | 'count';
 export interface JoinedFrame extends RoomInfo {
   type: 'joined';
+  /** Online members other than the user, in name order: all, or the first `presence_limit`. */
   online: string[];
+  /** Members online, the user included. */
+  online_count?: number;
+  presence?: PresenceMode;
+  ref?: Ref;
+}
+/**
+ * A large room's online count (`presence:"count"`), or the news that it dropped back to the
+ * limit and per-user presence resumes (`presence:"members"`: ask for the list with `online`).
+ */
+export interface OccupancyFrame { type: 'occupancy'; room: string; online_count: number; presence: PresenceMode }
+/** The reply to `online`: a page of the room's online members, in name order. */
+export interface OnlineFrame {
+  type: 'online';
+  room: string;
+  users: string[];
+  online_count: number;
+  /** Present when another page follows: the `after` of the next page. */
+  next?: string;
   ref?: Ref;
 }
 export type LeftReason = 'kicked' | 'banned' | 'removed';
@@ -169,6 +193,8 @@ export type ServerFrame =
   | TypingFrame
   | ReadFrame
   | PresenceFrame
+  | OccupancyFrame
+  | OnlineFrame
   | HistoryFrame
   | MemberFrame
   | EditedFrame
@@ -196,7 +222,8 @@ export type ClientFrame =
   | { type: 'delete'; room: string; id: string; seq: number; ref?: Ref }
   | { type: 'react'; room: string; id: string; seq: number; emoji: string; remove?: boolean; ref?: Ref }
   | { type: 'block' | 'unblock'; user: string; ref?: Ref }
-  | { type: 'search'; query: string; room?: string; limit?: number; ref?: Ref };
+  | { type: 'search'; query: string; room?: string; limit?: number; ref?: Ref }
+  | { type: 'online'; room: string; after?: string; limit?: number; ref?: Ref };
 
 /** Close codes the client reacts to. */
 export const CloseCode = {

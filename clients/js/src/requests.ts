@@ -19,7 +19,8 @@ export type RequestKind =
   | 'role'
   | 'block'
   | 'unblock'
-  | 'search';
+  | 'search'
+  | 'online';
 
 interface Pending {
   kind: RequestKind;

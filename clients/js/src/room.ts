@@ -1,5 +1,5 @@
 import { applyEvent } from './events.js';
-import { isEvent, type Role, type RoomKind, type WireEntry, type WireMessage } from './protocol.js';
+import { isEvent, type PresenceMode, type Role, type RoomKind, type WireEntry, type WireMessage } from './protocol.js';
 
 /** A message as the application shows it. */
 export interface ChatMessage {
@@ -63,8 +63,21 @@ export class RoomStore {
   /** Lowest seq held; bottom = top + 1 when nothing is held. */
   bottom = 1;
   initialized = false;
-  /** Members online other than the user (from `joined` and `presence`). */
+  /**
+   * Members online other than the user (from `joined` and `presence`). In `count` mode only a
+   * sample — the first page `joined` listed — that is not kept current: page with `online`.
+   */
   readonly online = new Set<string>();
+  /** How the room tells presence (from `joined` and `occupancy`). */
+  presence: PresenceMode = 'members';
+  /** A `joined` or `occupancy` has told the room's presence. */
+  presenceKnown = false;
+  /** The server's last online count (`joined`, `occupancy`). */
+  private toldCount = 0;
+  /** Bumped by every `joined` and `occupancy`: a re-fetch of the list started before is stale. */
+  private presenceEpoch = 0;
+  /** While the list is fetched again: the presence changes heard meanwhile (last per user). */
+  private heardWhileFetching: Map<string, boolean> | null = null;
   /** Other members' read positions, from `read` events. */
   readonly receipts = new Map<string, number>();
   kind: RoomKind = 'public';
@@ -80,6 +93,83 @@ export class RoomStore {
   private readonly keys = new Set<string>();
 
   constructor(readonly name: string) {}
+
+  /**
+   * Members online, the user included; 0 until a `joined` or `occupancy` tells. In `members`
+   * mode it follows the online set (its size + 1), so it stays consistent with the presence
+   * events as they arrive; in `count` mode (and while the list is fetched again after one) it
+   * is the server's last count.
+   */
+  get onlineCount(): number {
+    if (!this.presenceKnown) return 0;
+    if (this.presence === 'count' || this.heardWhileFetching) return this.toldCount;
+    return this.online.size + 1;
+  }
+
+  /** The online list is being fetched again (after the room went back to `members`). */
+  get refetchingOnline(): boolean {
+    return this.heardWhileFetching !== null;
+  }
+
+  /** `joined`: who else is online (all, or a first page in `count` mode), the count and the mode. */
+  setOnline(others: readonly string[], count: number, mode: PresenceMode): void {
+    this.online.clear();
+    for (const u of others) this.online.add(u);
+    this.presence = mode;
+    this.presenceKnown = true;
+    this.toldCount = Math.max(count, others.length + 1);
+    this.presenceEpoch++;
+    this.heardWhileFetching = null;
+  }
+
+  /**
+   * `occupancy`: the room's count, and whether it counts or tells members again. Returns the
+   * epoch of the re-fetch to start (the room went back to `members`), or undefined.
+   */
+  setOccupancy(count: number, mode: PresenceMode): number | undefined {
+    const back = mode === 'members';
+    this.presence = mode;
+    this.presenceKnown = true;
+    this.toldCount = count;
+    this.presenceEpoch++;
+    this.heardWhileFetching = back ? new Map() : null;
+    return back ? this.presenceEpoch : undefined;
+  }
+
+  /**
+   * A `presence` event: a set update, so an `online` for someone already online (or an
+   * `offline` for someone absent) changes nothing. Returns whether the set changed.
+   */
+  applyPresence(user: string, online: boolean): boolean {
+    this.heardWhileFetching?.set(user, online);
+    if (online === this.online.has(user)) return false;
+    if (online) this.online.add(user);
+    else this.online.delete(user);
+    return true;
+  }
+
+  /**
+   * The re-fetched list (every page; without the user) replaces the set, with the presence
+   * changes heard while fetching applied on top. Ignored (false) when a `joined` or another
+   * `occupancy` came in the meantime.
+   */
+  finishRefetch(epoch: number, others: readonly string[]): boolean {
+    if (epoch !== this.presenceEpoch || !this.heardWhileFetching) return false;
+    const heard = this.heardWhileFetching;
+    this.heardWhileFetching = null;
+    this.online.clear();
+    for (const u of others) this.online.add(u);
+    for (const [u, on] of heard) {
+      if (on) this.online.add(u);
+      else this.online.delete(u);
+    }
+    return true;
+  }
+
+  /** The re-fetch failed (the connection went): keep the set as it is until the next `joined`. */
+  abandonRefetch(epoch: number): void {
+    if (epoch === this.presenceEpoch) this.heardWhileFetching = null;
+  }
 
   /** Kind, role, direct peer and mute from `welcome`, `joined` or the cache (absent: the defaults). */
   describe(info: { kind?: RoomKind; role?: Role; with?: string; muted_until?: number }): void {

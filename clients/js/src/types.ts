@@ -3,7 +3,7 @@
 import type { BackoffOptions } from './backoff.js';
 import type { ConnectionState, NetworkMonitor, OfflineReason, WebSocketFactory } from './connection.js';
 import type { PendingAction } from './outbox.js';
-import type { ErrorFrame, LeftReason, MemberFrame, Role, RoomKind } from './protocol.js';
+import type { ErrorFrame, LeftReason, MemberFrame, PresenceMode, Role, RoomKind } from './protocol.js';
 import type { ChatMessage } from './room.js';
 import type { StorageAdapter } from './storage.js';
 
@@ -62,8 +62,21 @@ export interface RoomSnapshot {
   readSeq: number;
   /** last_seq − read_seq */
   unread: number;
-  /** Online members other than the user, sorted. */
+  /**
+   * Online members other than the user, sorted. All of them in `members` mode; in `count` mode
+   * only the first page `joined` listed, not kept current — page with `listOnline` instead.
+   */
   online: string[];
+  /**
+   * Members online, the user included; 0 until the server has told. `members` mode: the size of
+   * `online` + 1, following presence events; `count` mode: the server's latest count.
+   */
+  onlineCount: number;
+  /**
+   * `members`: per-user presence, `online` is complete. `count`: the room has more members
+   * online than the server's `presence_limit` (100); only the count is kept current.
+   */
+  presence: PresenceMode;
   /** Other members typing now, in the order they started. */
   typing: string[];
   /** "alice is typing…" etc., or "". */
@@ -73,6 +86,16 @@ export interface RoomSnapshot {
   loadingEarlier: boolean;
   /** Held messages by seq, then the user's pending and failed ones. */
   messages: ChatMessage[];
+}
+
+/** A page of a room's online members, from `listOnline`. */
+export interface OnlinePage {
+  /** In name order; the user themself included when online (blocked users are left out). */
+  users: string[];
+  /** Members online, the user included. */
+  onlineCount: number;
+  /** Present when another page follows: pass it as `after`. */
+  next?: string;
 }
 
 export interface ParleyClientEvents {
