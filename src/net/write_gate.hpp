@@ -12,6 +12,7 @@
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/websocket/teardown.hpp>
@@ -21,6 +22,11 @@
 #include <vector>
 
 namespace parley {
+
+// A plain TCP socket under the gate, or one inside a stream (beast::tcp_stream); TLS: none.
+template <class S>
+inline constexpr bool kOnTcpSocket =
+    std::is_same_v<S, boost::asio::ip::tcp::socket> || requires(S& s) { s.socket(); };
 
 template <class Next>
 class WriteGate {
@@ -67,11 +73,11 @@ class WriteGate {
   template <class Buffers>
   std::size_t try_write(const Buffers& buffers, boost::system::error_code& ec) {
     ec = {};
-    if constexpr (!requires(Next& n) { n.socket(); }) {
+    if constexpr (!kOnTcpSocket<Next>) {
       return 0;
     } else {
       if (busy_) return 0;
-      auto& sock = next_.socket();
+      auto& sock = write_target(next_);
       if (!sock.non_blocking()) {
         sock.non_blocking(true, ec);  // affects only this call's kind: asio's async operations
         if (ec) return 0;             // run non-blocking anyway
@@ -140,7 +146,7 @@ class WriteGate {
     if constexpr (requires { s.socket(); }) {
       return s.socket();  // beast::tcp_stream
     } else {
-      return s;  // ssl_stream
+      return s;  // the socket itself, or an ssl_stream
     }
   }
 

@@ -25,6 +25,17 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
 namespace {
+
+// The TCP socket at the bottom of a session's stream (plain: the stream is the socket).
+template <class Ws>
+asio::ip::tcp::socket& tcp_socket_of(Ws& ws) {
+  auto& lowest = beast::get_lowest_layer(ws);
+  if constexpr (requires { lowest.socket(); }) {
+    return lowest.socket();
+  } else {
+    return lowest;
+  }
+}
 // How long a close handshake may take before the socket is simply closed.
 constexpr auto kCloseGrace = 3s;
 // One gathered write carries at most this many frames (two buffers each; asio hands the kernel
@@ -62,7 +73,7 @@ template <class Stream>
 WsSession<Stream>::WsSession(Stream&& stream, NetContext& ctx, std::string user, int64_t token_exp_s, IpSlot slot,
                              std::shared_ptr<asio::ssl::context> tls, Mode mode)
     : tls_(std::move(tls)),
-      ws_(std::move(stream)),
+      ws_(WsTransport<Stream>::from(std::move(stream))),
       executor_(ws_.get_executor()),
       strand_(executor_.target<Strand>()),
       ctx_(ctx),
@@ -76,7 +87,7 @@ WsSession<Stream>::WsSession(Stream&& stream, NetContext& ctx, std::string user,
       auth_timer_(ws_.get_executor()),
       slot_(std::move(slot)) {
   beast::error_code ec;
-  auto ep = beast::get_lowest_layer(ws_).socket().remote_endpoint(ec);
+  auto ep = tcp_socket_of(ws_).remote_endpoint(ec);
   if (!ec) peer_ = ep.address().to_string() + ":" + std::to_string(ep.port());
 }
 
@@ -402,7 +413,7 @@ void WsSession<Stream>::on_write(beast::error_code ec, std::size_t) {
 template <class Stream>
 void WsSession<Stream>::set_cork(bool on) {
   int v = on ? 1 : 0;
-  auto& sock = beast::get_lowest_layer(ws_).socket();
+  auto& sock = tcp_socket_of(ws_);
   ::setsockopt(sock.native_handle(), IPPROTO_TCP, TCP_CORK, &v, sizeof v);
   corked_ = on;
   corked_frames_ = 0;
@@ -427,7 +438,7 @@ void WsSession<Stream>::start_close(uint16_t code, std::string reason) {
   while (queue_.size() > (writing_ ? in_flight_ : 0u)) drop_back();
   close_deadline_ = std::make_unique<asio::steady_timer>(executor_, kCloseGrace);
   close_deadline_->async_wait([self = this->shared_from_this()](beast::error_code ec) {
-    if (!ec) beast::get_lowest_layer(self->ws_).socket().close(ec);
+    if (!ec) tcp_socket_of(self->ws_).close(ec);
   });
   ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason), [self = this->shared_from_this(), code](beast::error_code ec) {
     // With a read loop running, it sees the peer's close reply (or the socket error) and
@@ -461,7 +472,7 @@ template <class Stream>
 void WsSession<Stream>::on_heartbeat(beast::error_code ec) {
   if (ec || closing_or_closed()) return;
   if (unanswered_pings_ >= 2) {
-    beast::get_lowest_layer(ws_).socket().close(ec);
+    tcp_socket_of(ws_).close(ec);
     return finish("heartbeat: two pings unanswered");
   }
   ++unanswered_pings_;
@@ -510,7 +521,7 @@ void WsSession<Stream>::finish(std::string_view why) {
   auth_timer_.cancel();
   if (close_deadline_) close_deadline_->cancel();
   beast::error_code ec;
-  beast::get_lowest_layer(ws_).socket().close(ec);
+  tcp_socket_of(ws_).close(ec);
   spdlog::info("conn {} user {} closed: {}", id_, user_, why);
   if (mode_ == Mode::chat) ctx_.hub.disconnect(this->shared_from_this());
 }

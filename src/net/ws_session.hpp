@@ -111,7 +111,7 @@ class WsSession final : public Client, public std::enable_shared_from_this<WsSes
   bool closing_or_closed() const { return phase_ >= Phase::closing; }
 
   std::shared_ptr<boost::asio::ssl::context> tls_;  // outlives ws_, which refers to it
-  boost::beast::websocket::stream<WriteGate<Stream>> ws_;
+  boost::beast::websocket::stream<WriteGate<typename WsTransport<Stream>::type>> ws_;
   // The connection's strand, without the type erasure of the socket's executor: the inbox's
   // flush is posted once per burst, and the erased post costs a copy and a lookup each time.
   using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
