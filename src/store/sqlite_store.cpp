@@ -188,6 +188,7 @@ void SqliteStore::append(AppendRequest req, Callback<Appended> done) {
     ChatMessage m{req.room, seq, req.ts, req.user, req.id, req.text};
     m.kind = req.kind;
     m.target = req.target;
+    impl->window.stage(m);
     return Appended{std::move(m), false};
   }, /*takes_seq=*/true);
 }
@@ -232,6 +233,7 @@ void SqliteStore::ping(Callback<bool> done) {
 }
 
 void SqliteStore::after(std::string room, int64_t after, int limit, Callback<MessagePage> done) {
+  if (auto page = impl_->window.after(room, after, limit)) return done(std::move(*page));
   impl_->read<MessagePage>(std::move(done), [=](SqliteDb& db) -> Result<MessagePage> {
     auto& st = db.prepare(
         "SELECT seq, ts, user, client_id, text, kind, target, edited_ts, deleted FROM messages "
@@ -246,6 +248,7 @@ void SqliteStore::after(std::string room, int64_t after, int limit, Callback<Mes
 
 void SqliteStore::before(std::string room, std::optional<int64_t> before, int limit,
                          Callback<MessagePage> done) {
+  if (auto page = impl_->window.before(room, before, limit)) return done(std::move(*page));
   impl_->read<MessagePage>(std::move(done), [=](SqliteDb& db) -> Result<MessagePage> {
     auto& st = db.prepare(
         "SELECT seq, ts, user, client_id, text, kind, target, edited_ts, deleted FROM messages "

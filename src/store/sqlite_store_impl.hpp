@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "metrics/metrics.hpp"
+#include "store/recent_window.hpp"
 #include "store/sql_jobs.hpp"
 #include "store/sqlite_db.hpp"
 #include "store/sqlite_store.hpp"
@@ -37,6 +38,9 @@ struct SqliteStore::Impl {
   std::unique_ptr<WriteQueue<SqliteDb>> writer;
   std::unique_ptr<ReadQueue<SqliteDb>> reader;
   Metrics* metrics = nullptr;
+  // The newest entries of busy rooms, for sync/history pages (store/recent_window.hpp):
+  // appends stage into it, a COMMIT applies them, a rollback drops them.
+  RecentWindow window;
 
   // Room seqs, kept by the writer: an append takes the next seq here instead of updating the
   // room's row, and each room's new last_seq is written once per transaction, just before its
@@ -85,6 +89,7 @@ struct SqliteStore::Impl {
   void forget_seqs() {
     seqs.clear();
     dirty_seqs.clear();
+    window.rollback();
   }
 
   // Ends the open transaction: COMMIT (with the seqs written first) or ROLLBACK.
@@ -92,6 +97,7 @@ struct SqliteStore::Impl {
     if (commit) {
       write_seqs();
       write_db->run("COMMIT");
+      window.commit();
     } else {
       forget_seqs();
       write_db->run("ROLLBACK");

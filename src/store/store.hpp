@@ -4,7 +4,9 @@
 // Contract for implementations:
 // - Every call is asynchronous, thread-safe and returns at once; it never blocks the caller.
 // - `done` runs exactly once, on a store-owned thread, after the effect is durable (writes) or
-//   the data is read (reads). Callbacks must be short and must not block: they post work on.
+//   the data is read (reads) — except a page of after/before that an in-memory window of
+//   recent entries holds, which may be answered before the call returns. Callbacks must be
+//   short and must not block: they post work on.
 // - Writes are applied in call order. For one room, append callbacks run in seq order.
 // - "Not found" and rule violations are Status values, never exceptions.
 #include <cstdint>

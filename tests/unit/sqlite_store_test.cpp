@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <future>
+#include <random>
 #include <sqlite3.h>
 #include <vector>
 
@@ -294,3 +295,97 @@ TEST(SqliteMigration, AVersionOneDatabaseIsUpgradedAndSearchable) {
 }
 
 }  // namespace
+
+namespace {
+
+// The recent-entries window answers sync/history pages exactly as the database does: the same
+// pages, asked of a store that kept its window through edits, deletions and reactions and of
+// the same file opened again (an empty window: every page from SQLite), are equal.
+std::string describe(const MessagePage& p) {
+  std::string s = p.has_more ? "more;" : "last;";
+  for (auto& m : p.messages) {
+    s += std::to_string(m.seq) + ":" + std::to_string(m.ts) + ":" + m.user + ":" + m.id + ":" + m.text + ":" +
+         std::to_string(static_cast<int>(m.kind)) + ":" + std::to_string(m.target) + ":" + std::to_string(m.edited_ts) +
+         ":" + (m.deleted ? "D" : "-");
+    for (auto& r : m.reactions) {
+      s += "[" + r.emoji;
+      for (auto& u : r.users) s += "," + u;
+      s += "]";
+    }
+    s += ";";
+  }
+  return s;
+}
+
+}  // namespace
+
+TEST_F(SqliteStoreTest, TheRecentWindowAnswersPagesAsTheDatabaseDoes) {
+  ASSERT_TRUE(join("a", "alice").ok());
+  ASSERT_TRUE(join("a", "bob").ok());
+  std::mt19937 rng(7);
+  std::vector<int64_t> messages;  // seqs of messages, not deleted
+  int ids = 0;
+  for (int i = 0; i < 400; ++i) {
+    AppendRequest req{"a", rng() % 2 ? "alice" : "bob", "id" + std::to_string(++ids), "text " + std::to_string(i),
+                      1000 + i};
+    const unsigned pick = rng() % 10;
+    if (!messages.empty() && pick >= 6) {
+      // Mostly recent targets (in the window), sometimes old ones (outside it).
+      const std::size_t back = rng() % 4 == 0 ? rng() % messages.size() : rng() % std::min<std::size_t>(messages.size(), 20);
+      req.target = messages[messages.size() - 1 - back];
+      req.edit_window_ms = 1'000'000'000;
+      req.moderator = true;
+      req.kind = pick == 6 ? EntryKind::edited : pick == 7 ? EntryKind::deleted
+               : pick == 8 ? EntryKind::reaction_add : EntryKind::reaction_remove;
+      if (req.kind == EntryKind::edited) req.user = "alice";
+      if (req.kind == EntryKind::reaction_add || req.kind == EntryKind::reaction_remove) {
+        req.text = rng() % 2 ? "👍" : "🎉";
+      }
+    }
+    auto r = call<Appended>([&](auto cb) { store_->append(req, cb); });
+    if (!r.ok()) continue;  // an edit of someone else's message: refused, nothing stored
+    if (req.kind == EntryKind::message) messages.push_back(r.value.message.seq);
+    if (req.kind == EntryKind::deleted) std::erase(messages, req.target);
+  }
+  struct Ask {
+    bool after;
+    int64_t at;
+    int limit;
+  };
+  std::vector<Ask> asks;
+  for (int64_t at = 0; at <= 420; at += 7) asks.push_back({true, at, 1 + static_cast<int>(at % 60)});
+  for (int64_t at = 1; at <= 420; at += 7) asks.push_back({false, at, 1 + static_cast<int>(at % 60)});
+  asks.push_back({false, -1, 50});  // the newest page
+  auto page = [&](const Ask& a, bool* inline_answer) {
+    bool returned = false, answered_inline = false;
+    auto r = call<MessagePage>([&](auto cb) {
+      auto wrapped = [&, cb](Result<MessagePage> p) {
+        if (!returned) answered_inline = true;
+        cb(std::move(p));
+      };
+      if (a.after) {
+        store_->after("a", a.at, a.limit, wrapped);
+      } else {
+        store_->before("a", a.at < 0 ? std::nullopt : std::optional<int64_t>(a.at), a.limit, wrapped);
+      }
+      returned = true;
+    });
+    if (inline_answer) *inline_answer = answered_inline;
+    EXPECT_TRUE(r.ok());
+    return describe(r.value);
+  };
+  std::vector<std::string> from_window;
+  int inline_answers = 0;
+  for (auto& a : asks) {
+    bool in = false;
+    from_window.push_back(page(a, &in));
+    inline_answers += in;
+  }
+  EXPECT_GT(inline_answers, 20) << "the window answered too few pages for the test to mean much";
+  EXPECT_LT(inline_answers, static_cast<int>(asks.size())) << "older pages must come from the database";
+  reopen();
+  for (std::size_t i = 0; i < asks.size(); ++i) {
+    EXPECT_EQ(page(asks[i], nullptr), from_window[i])
+        << (asks[i].after ? "after " : "before ") << asks[i].at << " limit " << asks[i].limit;
+  }
+}
