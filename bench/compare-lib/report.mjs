@@ -220,7 +220,7 @@ export function renderSection(results, plots) {
   p('|---|---|---|');
   for (const [name, s] of Object.entries(results.servers)) p(`| ${LABEL[name]} | ${s.describe} | \`${s.command}\` |`);
   p();
-  p(`The load generator is \`build/parley-bench\` (one thread) for every server, on the same ${m.nproc} cores as the ` +
+  p(`The load generator is \`build/parley-bench\` for every server (two threads for room200, broadcast and persist; one for the rest), on the same ${m.nproc} cores as the ` +
     `server(s) and Redis/PostgreSQL. The Node peers run ${results.peerProcs} Node processes each (one per core, ` +
     `connections spread round-robin over them, fan-out between them through Redis), as the write-ups deploy them ` +
     `behind nginx; parleyd runs one process with one I/O thread per core. Their "persisted" is a Redis list in ` +

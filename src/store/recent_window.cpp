@@ -56,31 +56,26 @@ void RecentWindow::apply_to_target(Room& r, const ChatMessage& entry) {
     return &r.entries[static_cast<std::size_t>(seq - r.entries.front().seq)];
   };
   ChatMessage* target = find(entry.target);
-  auto change = [&](ChatMessage& m, auto fn) {
-    bytes_ -= cost(m);
-    fn(m);
-    bytes_ += cost(m);
-  };
   switch (entry.kind) {
     case EntryKind::edited:
-      if (target) change(*target, [&](ChatMessage& m) {
+      if (target) change_entry(*target, [&](ChatMessage& m) {
         m.text = entry.text;
         m.edited_ts = entry.ts;
       });
       return;
     case EntryKind::deleted:
       // The tombstone, and the texts of the edits made to it (they held its words).
-      if (target) change(*target, [](ChatMessage& m) {
+      if (target) change_entry(*target, [](ChatMessage& m) {
         m.text.clear();
         m.deleted = true;
         m.reactions.clear();
       });
       for (auto& m : r.entries) {
-        if (m.kind == EntryKind::edited && m.target == entry.target) change(m, [](ChatMessage& e) { e.text.clear(); });
+        if (m.kind == EntryKind::edited && m.target == entry.target) change_entry(m, [](ChatMessage& e) { e.text.clear(); });
       }
       return;
     case EntryKind::reaction_add:
-      if (target) change(*target, [&](ChatMessage& m) {
+      if (target) change_entry(*target, [&](ChatMessage& m) {
         auto g = std::lower_bound(m.reactions.begin(), m.reactions.end(), entry.text,
                                   [](const Reaction& x, const std::string& emoji) { return x.emoji < emoji; });
         if (g == m.reactions.end() || g->emoji != entry.text) g = m.reactions.insert(g, Reaction{entry.text, {}});
@@ -89,7 +84,7 @@ void RecentWindow::apply_to_target(Room& r, const ChatMessage& entry) {
       });
       return;
     case EntryKind::reaction_remove:
-      if (target) change(*target, [&](ChatMessage& m) {
+      if (target) change_entry(*target, [&](ChatMessage& m) {
         auto g = std::find_if(m.reactions.begin(), m.reactions.end(), [&](const Reaction& x) { return x.emoji == entry.text; });
         if (g == m.reactions.end()) return;
         std::erase(g->users, entry.user);

@@ -50,6 +50,13 @@ class RecentWindow {
   void apply(const ChatMessage& entry) REQUIRES(mu_);
   void apply_to_target(Room& r, const ChatMessage& entry) REQUIRES(mu_);
   void evict() REQUIRES(mu_);
+  // Changes an entry in place, keeping bytes_ right.
+  template <class F>
+  void change_entry(ChatMessage& m, F fn) REQUIRES(mu_) {
+    bytes_ -= cost(m);
+    fn(m);
+    bytes_ += cost(m);
+  }
   static std::size_t cost(const ChatMessage& m);
 
   const std::size_t per_room_;
