@@ -68,9 +68,12 @@ struct Node::Impl {
   std::unique_ptr<NetContext> net;
   std::unique_ptr<TlsConfig> tls;
   std::shared_ptr<Listener> listener;
-  asio::steady_timer tick{ioc};
-  asio::signal_set signals{ioc, SIGINT, SIGTERM};
-  asio::signal_set reload_signal{ioc, SIGHUP};
+  // The node's own timers and signals run on one strand: the tick, the signal handlers and the
+  // drain that cancels the tick never run at the same time on two I/O threads.
+  asio::strand<asio::io_context::executor_type> control = asio::make_strand(ioc);
+  asio::steady_timer tick{control};
+  asio::signal_set signals{control, SIGINT, SIGTERM};
+  asio::signal_set reload_signal{control, SIGHUP};
   bool draining = false;
 
   explicit Impl(Options o) : options(std::move(o)) {}
@@ -124,7 +127,7 @@ struct Node::Impl {
       ioc.stop();
       return;
     }
-    auto t = std::make_shared<asio::steady_timer>(ioc, 10ms);
+    auto t = std::make_shared<asio::steady_timer>(control, 10ms);
     t->async_wait([this, t, deadline](boost::system::error_code) { flush_bus(deadline); });
   }
 
@@ -136,7 +139,7 @@ struct Node::Impl {
       lanes->after_all([this] { flush_bus(std::chrono::steady_clock::now() + 1s); });
       return;
     }
-    auto t = std::make_shared<asio::steady_timer>(ioc, 20ms);
+    auto t = std::make_shared<asio::steady_timer>(control, 20ms);
     t->async_wait([this, t, deadline](boost::system::error_code) { wait_for_clients(deadline); });
   }
 };

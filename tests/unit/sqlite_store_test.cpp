@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <atomic>
 #include <future>
 #include <random>
 #include <sqlite3.h>
@@ -357,7 +358,8 @@ TEST_F(SqliteStoreTest, TheRecentWindowAnswersPagesAsTheDatabaseDoes) {
   for (int64_t at = 1; at <= 420; at += 7) asks.push_back({false, at, 1 + static_cast<int>(at % 60)});
   asks.push_back({false, -1, 50});  // the newest page
   auto page = [&](const Ask& a, bool* inline_answer) {
-    bool returned = false, answered_inline = false;
+    std::atomic<bool> returned{false};  // the store's thread may answer while we return
+    bool answered_inline = false;
     auto r = call<MessagePage>([&](auto cb) {
       auto wrapped = [&, cb](Result<MessagePage> p) {
         if (!returned) answered_inline = true;
