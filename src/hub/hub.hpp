@@ -172,6 +172,8 @@ class Hub final : public BusHandler {
   void refresh_occupancy(const std::vector<std::string>& rooms);
   // Tells the room's connections its occupancy; `counting` false: per-user presence resumes.
   void fan_out_occupancy(LocalRoom& room, const std::string& name, bool counting) REQUIRES(room.mu);
+  // Removes from `names` the users `user` blocks (they do not see them online).
+  void drop_blocked(const std::string& user, std::vector<std::string>& names);
   // The `joined` view of the room for `user`: a first page of the others online and the count.
   void online_summary(const RoomState& state, const std::string& user, std::function<void(Joined)> done);
   // To this node's connections. `then` runs once a message is out (held ones: when released).

@@ -164,7 +164,7 @@ void Hub::tick() {
       std::vector<std::function<void()>> thens;
       {
         MutexLock lock(room->mu);
-        if (room->presence_changed || room->counting) counted.push_back(name);
+        if (room->presence_changed || room->counting()) counted.push_back(name);
         room->presence_changed = false;
         for (auto it = room->typing.begin(); it != room->typing.end();) {
           if (it->second <= now) {

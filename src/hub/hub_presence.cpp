@@ -2,10 +2,10 @@
 // only the last one per user and room goes out (a reconnect costs the room one event, not
 // two; a burst of joins leaves as one burst per room), as `presence` events. The last state,
 // not nothing: a member who joined in between holds a `joined` list taken from the presence
-// store, already changed, and must hear the end of it. A room with more than presence_limit members online
-// would cost every join a frame per member (N² for N joining): such a room tells instead, at
-// most once per tick, how many are online (`occupancy`), and lists its members in pages on
-// request (`online`). docs/protocol.md → "Presence in large rooms".
+// store, already changed, and must hear the end of it. A room with more than presence_limit
+// members online would cost every join a frame per member (N² for N joining): such a room
+// tells instead, at most once per tick, how many are online (`occupancy`), and lists its
+// members in pages on request (`online`). docs/protocol.md → "Presence in large rooms".
 #include <algorithm>
 
 #include "common/names.hpp"
@@ -34,7 +34,7 @@ void Hub::flush_presence() {
     // each tick, so its per-user changes need not travel.
     if (auto local = rooms_.find(room)) {
       MutexLock lock(local->mu);
-      if (local->counting) {
+      if (local->counting()) {
         local->presence_changed = true;
         continue;
       }
@@ -54,7 +54,7 @@ void Hub::refresh_occupancy(const std::vector<std::string>& rooms) {
       const bool over = room->over(limit);
       if (over && room->told_count != room->online_count) {
         fan_out_occupancy(*room, name, true);
-      } else if (!over && room->counting) {
+      } else if (!over && room->counting()) {
         fan_out_occupancy(*room, name, false);  // per-user presence resumes
       }
     });
@@ -62,11 +62,18 @@ void Hub::refresh_occupancy(const std::vector<std::string>& rooms) {
 }
 
 void Hub::fan_out_occupancy(LocalRoom& room, const std::string& name, bool counting) {
-  room.counting = counting;
   room.told_count = counting ? room.online_count : -1;
   const int64_t count = std::max<int64_t>(room.online_count, static_cast<int64_t>(room.online.size()));
   const Frame frame = encoder_.occupancy(name, count, counting);
   for (const auto& c : room.recipients()) c->send(frame, Urgency::droppable);
+}
+
+void Hub::drop_blocked(const std::string& user, std::vector<std::string>& names) {
+  auto& s = users_.users.shard(user);
+  MutexLock lock(s.mu);
+  if (auto u = s.map.find(user); u != s.map.end() && !u->second.blocked.empty()) {
+    std::erase_if(names, [&](const std::string& other) { return u->second.blocked.count(other) > 0; });
+  }
 }
 
 void Hub::online_summary(const RoomState& state, const std::string& user, std::function<void(Joined)> done) {
@@ -76,13 +83,7 @@ void Hub::online_summary(const RoomState& state, const std::string& user, std::f
                                                        Presence::OnlinePage page) {
     std::erase(page.users, user);
     if (page.users.size() > limit) page.users.resize(limit);
-    {
-      auto& s = users_.users.shard(user);
-      MutexLock lock(s.mu);
-      if (auto u = s.map.find(user); u != s.map.end() && !u->second.blocked.empty()) {
-        std::erase_if(page.users, [&](const std::string& other) { return u->second.blocked.count(other) > 0; });
-      }
-    }
+    drop_blocked(user, page.users);
     const auto count = static_cast<int64_t>(page.count);
     done(Joined{state, std::move(page.users), count, count > static_cast<int64_t>(limit)});
   });
@@ -101,13 +102,7 @@ void Hub::online(const Actor& a, OnlineQuery q, Done<OnlineMembers> done) {
         p.users.resize(limit);
         out.next = p.users.back();
       }
-      if (!a.is_backend()) {
-        auto& s = users_.users.shard(a.user);
-        MutexLock lock(s.mu);
-        if (auto u = s.map.find(a.user); u != s.map.end() && !u->second.blocked.empty()) {
-          std::erase_if(p.users, [&](const std::string& other) { return u->second.blocked.count(other) > 0; });
-        }
-      }
+      if (!a.is_backend()) drop_blocked(a.user, p.users);
       out.users = std::move(p.users);
       done(std::move(out));
     });

@@ -32,17 +32,18 @@ class LocalRoom {
   bool positioned GUARDED_BY(mu) = false;    // delivered_seq is known
   std::map<int64_t, Held> held GUARDED_BY(mu);
   // Presence at scale (hub_presence.cpp): the room's members online on every node as last
-  // counted (-1: not yet), whether presence changed since, and whether the room's presence
-  // is told as occupancy counts (over the hub's presence_limit) and which count was told.
+  // counted (-1: not yet), whether presence changed since, and the occupancy count last told
+  // (-1 while the room's presence goes per user, within the hub's presence_limit).
   int64_t online_count GUARDED_BY(mu) = -1;
   bool presence_changed GUARDED_BY(mu) = false;
-  bool counting GUARDED_BY(mu) = false;
   int64_t told_count GUARDED_BY(mu) = -1;
 
   // The online members' connections, rebuilt after a change on the next delivery.
   const std::vector<ClientPtr>& recipients() REQUIRES(mu);
   void changed() REQUIRES(mu) { recipients_.reset(); }
   bool empty() const REQUIRES(mu) { return online.empty() && typing.empty(); }
+  // The room tells its presence as occupancy counts.
+  bool counting() const REQUIRES(mu) { return told_count >= 0; }
   // Over `limit` online: by the last count, or by this node's own members alone.
   bool over(std::size_t limit) const REQUIRES(mu) {
     return online_count > static_cast<int64_t>(limit) || online.size() > limit;

@@ -28,6 +28,16 @@ template <class S>
 inline constexpr bool kOnTcpSocket =
     std::is_same_v<S, boost::asio::ip::tcp::socket> || requires(S& s) { s.socket(); };
 
+// The TCP socket of a plain transport: beast::tcp_stream's, or the socket itself.
+template <class S>
+auto& socket_of(S& s) {
+  if constexpr (requires { s.socket(); }) {
+    return s.socket();
+  } else {
+    return s;
+  }
+}
+
 template <class Next>
 class WriteGate {
  public:
@@ -140,14 +150,11 @@ class WriteGate {
   }
 
   // A plain TCP stream is written on its socket (Beast's tcp_stream adds a timer check and an
-  // allocation per write that a session with its own heartbeat does not need); TLS through SSL.
+  // allocation per write that a session with its own heartbeat does not need); TLS through
+  // SSL (socket_of gives an ssl_stream back as it is).
   template <class S>
   static auto& write_target(S& s) {
-    if constexpr (requires { s.socket(); }) {
-      return s.socket();  // beast::tcp_stream
-    } else {
-      return s;  // the socket itself, or an ssl_stream
-    }
+    return socket_of(s);
   }
 
   Next next_;

@@ -29,12 +29,7 @@ namespace {
 // The TCP socket at the bottom of a session's stream (plain: the stream is the socket).
 template <class Ws>
 asio::ip::tcp::socket& tcp_socket_of(Ws& ws) {
-  auto& lowest = beast::get_lowest_layer(ws);
-  if constexpr (requires { lowest.socket(); }) {
-    return lowest.socket();
-  } else {
-    return lowest;
-  }
+  return socket_of(beast::get_lowest_layer(ws));
 }
 // How long a close handshake may take before the socket is simply closed.
 constexpr auto kCloseGrace = 3s;

@@ -63,6 +63,9 @@ void put_membership(json::object& o, const RoomState& r) {
   if (r.muted_until > 0) o["muted_until"] = r.muted_until;
 }
 
+// How a room tells its presence (`joined`, `occupancy`).
+std::string_view presence_mode(bool by_count) { return by_count ? "count" : "members"; }
+
 json::array names(const std::vector<std::string>& list) {
   json::array out;
   for (auto& u : list) out.push_back(json::string(u));
@@ -93,7 +96,7 @@ Frame joined(const RoomState& room, const std::vector<std::string>& online, int6
   put_membership(o, room);
   o["online"] = names(online);
   o["online_count"] = std::max<int64_t>(online_count, static_cast<int64_t>(online.size()) + 1);
-  o["presence"] = by_count ? "count" : "members";
+  o["presence"] = presence_mode(by_count);
   put_ref(o, ref);
   return finish(o);
 }
@@ -108,7 +111,7 @@ Frame online(std::string_view room, const std::vector<std::string>& users, int64
 
 Frame occupancy(std::string_view room, int64_t count, bool by_count) {
   return finish(json::object{
-      {"type", "occupancy"}, {"room", room}, {"online_count", count}, {"presence", by_count ? "count" : "members"}});
+      {"type", "occupancy"}, {"room", room}, {"online_count", count}, {"presence", presence_mode(by_count)}});
 }
 
 Frame left(std::string_view room, const json::value& ref, std::string_view reason) {

@@ -111,6 +111,12 @@ void RecentWindow::evict() {
   }
 }
 
+// Whether a page may take no more entries: the store's rule (Store::after/before, read_page).
+bool RecentWindow::page_full(const MessagePage& page, std::size_t bytes, int limit) {
+  return page.messages.size() >= static_cast<std::size_t>(std::max(limit, 0)) ||
+         (bytes >= kMaxPageTextBytes && !page.messages.empty());
+}
+
 std::optional<MessagePage> RecentWindow::after(const std::string& room, int64_t after, int limit) const {
   MutexLock lock(mu_);
   auto it = rooms_.find(room);
@@ -121,7 +127,7 @@ std::optional<MessagePage> RecentWindow::after(const std::string& room, int64_t 
   std::size_t bytes = 0;
   const int64_t skip = std::max<int64_t>(0, after + 1 - entries.front().seq);
   for (auto m = entries.begin() + std::min<int64_t>(skip, static_cast<int64_t>(entries.size())); m != entries.end(); ++m) {
-    if (page.messages.size() == static_cast<std::size_t>(limit) || (bytes >= kMaxPageTextBytes && !page.messages.empty())) {
+    if (page_full(page, bytes, limit)) {
       page.has_more = true;
       break;
     }
@@ -140,24 +146,21 @@ std::optional<MessagePage> RecentWindow::before(const std::string& room, std::op
   const int64_t below = before.value_or(INT64_MAX);
   MessagePage page;
   std::size_t bytes = 0;
-  bool full = false;
   for (auto m = entries.rbegin(); m != entries.rend(); ++m) {
     if (m->seq >= below) continue;
-    if (page.messages.size() == static_cast<std::size_t>(limit) || (bytes >= kMaxPageTextBytes && !page.messages.empty())) {
-      full = true;
-      page.has_more = true;
+    if (page_full(page, bytes, limit)) {
+      page.has_more = true;  // m is older than the page
       break;
     }
     bytes += m->text.size();
     page.messages.push_back(*m);
   }
-  if (!full) {
-    // The window ran out: fine if it holds the room from its first entry, or if the page
-    // was complete anyway (then older entries exist, seqs having no gaps); else the store.
-    const bool page_done =
-        page.messages.size() == static_cast<std::size_t>(limit) || (bytes >= kMaxPageTextBytes && !page.messages.empty());
-    if (page_done) {
-      page.has_more = first > 1;
+  if (!page.has_more) {
+    // The window ran out. A complete page has older entries when its oldest seq (or, empty,
+    // the bound) is above 1, seqs having no gaps; an incomplete one is the whole room, or
+    // the store's job.
+    if (page_full(page, bytes, limit)) {
+      page.has_more = (page.messages.empty() ? below : page.messages.back().seq) > 1;
     } else if (first != 1) {
       return std::nullopt;
     }

@@ -58,6 +58,7 @@ class RecentWindow {
     bytes_ += cost(m);
   }
   static std::size_t cost(const ChatMessage& m);
+  static bool page_full(const MessagePage& page, std::size_t bytes, int limit);
 
   const std::size_t per_room_;
   const std::size_t budget_;

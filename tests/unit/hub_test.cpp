@@ -38,6 +38,18 @@ class HubTest : public ::testing::Test {
   }
   static Actor as(const std::shared_ptr<RecordingClient>& c) { return Actor::of_user(c->user(), c->id()); }
 
+  // `leaving`, its user's last connection, goes; at the next tick `watcher`, which had heard
+  // `before` presence events, hears one more: that user offline.
+  void expect_offline_after_disconnect(const std::shared_ptr<RecordingClient>& leaving,
+                                       const std::shared_ptr<RecordingClient>& watcher, std::size_t before) {
+    hub_->disconnect(leaving);
+    hub_->tick();
+    auto p = watcher->wait_for<PresenceChanged>(before + 1);
+    ASSERT_EQ(p.size(), before + 1);
+    EXPECT_EQ(p.back().user, leaving->user());
+    EXPECT_FALSE(p.back().online);
+  }
+
   Result<Joined> join(const std::shared_ptr<RecordingClient>& c, const std::string& room) {
     return await<Joined>([&](Done<Joined> d) { hub_->join(as(c), room, d); });
   }
@@ -311,12 +323,7 @@ TEST_F(HubTest, PresenceGoesOfflineOnlyWithTheLastDevice) {
   hub_->tick();
   lanes_.drain();
   EXPECT_EQ(b->of<PresenceChanged>().size(), before);
-  hub_->disconnect(a2);
-  hub_->tick();
-  auto p = b->wait_for<PresenceChanged>(before + 1);
-  ASSERT_EQ(p.size(), before + 1);
-  EXPECT_EQ(p.back().user, "alice");
-  EXPECT_FALSE(p.back().online);
+  expect_offline_after_disconnect(a2, b, before);
 }
 
 TEST_F(HubTest, PresenceTellsTheLastChangeOfEachTick) {
@@ -396,12 +403,7 @@ TEST_F(HubTest, LargeRoomsTellOccupancyInsteadOfPerUserPresence) {
   ASSERT_EQ(occ.size(), 3u);
   EXPECT_EQ(occ[2].count, 2);
   EXPECT_FALSE(occ[2].counting);
-  hub_->disconnect(b);
-  hub_->tick();
-  auto p = a->wait_for<PresenceChanged>(per_user + 1);
-  ASSERT_EQ(p.size(), per_user + 1);
-  EXPECT_EQ(p.back().user, "bob");
-  EXPECT_FALSE(p.back().online);
+  expect_offline_after_disconnect(b, a, per_user);
 }
 
 TEST_F(HubTest, OnlineMembersComeInPages) {

@@ -357,6 +357,8 @@ TEST_F(SqliteStoreTest, TheRecentWindowAnswersPagesAsTheDatabaseDoes) {
   for (int64_t at = 0; at <= 420; at += 7) asks.push_back({true, at, 1 + static_cast<int>(at % 60)});
   for (int64_t at = 1; at <= 420; at += 7) asks.push_back({false, at, 1 + static_cast<int>(at % 60)});
   asks.push_back({false, -1, 50});  // the newest page
+  for (int64_t at : {1, 2, 50, 400}) asks.push_back({false, at, 0});  // limit 0: only has_more
+  asks.push_back({true, 0, 0});
   auto page = [&](const Ask& a, bool* inline_answer) {
     std::atomic<bool> returned{false};  // the store's thread may answer while we return
     bool answered_inline = false;
