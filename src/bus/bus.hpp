@@ -13,7 +13,10 @@
 // - Events of one room (or user) published from one thread reach every other subscribed node
 //   in publish order. At most once: a node that is cut off misses events and clients resync
 //   by seq.
-// - A node receives a room's (user's) events only while subscribed to it.
+// - A node receives a room's (user's) events only while subscribed to it. A subscription
+//   takes effect some time after subscribe_room() returns (and again after the bus
+//   reconnects); the bus says when through BusHandler::on_room_subscribed, so that the hub
+//   can fetch from the store what was published before.
 #include <string>
 
 #include "common/events.hpp"
@@ -27,6 +30,9 @@ class BusHandler {
   virtual void on_room_event(const RoomEvent& event) = 0;
   // An event of a subscribed user from another node, likewise.
   virtual void on_user_event(const UserEvent& event) = 0;
+  // The room's events reach this node from now on (a subscription took effect: the first, or
+  // again after a reconnect). Events published before may have been missed.
+  virtual void on_room_subscribed(const std::string& /*room*/) {}
 };
 
 class Bus {

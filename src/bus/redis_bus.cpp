@@ -158,6 +158,8 @@ void RedisBus::send_subscribe(Shard& shard, const std::string& channel) {
     std::string_view kind(r->element[0]->str, r->element[0]->len);
     if (kind == "message") {
       on_message(std::string_view(r->element[1]->str, r->element[1]->len), std::string_view(r->element[2]->str, r->element[2]->len));
+    } else if (kind == "subscribe") {
+      if (handler_ && channel.starts_with(kRoomPrefix)) handler_->on_room_subscribed(channel.substr(kRoomPrefix.size()));
     } else if (kind == "unsubscribe") {
       // Wanted again since the sweep decided to drop it: subscribe afresh now that the
       // unsubscribe is through.

@@ -124,6 +124,9 @@ class Hub final : public BusHandler {
   // ---- Events from the other nodes (hub_delivery.cpp).
   void on_room_event(const RoomEvent& event) override;
   void on_user_event(const UserEvent& event) override;
+  // Fetches from the store the room's messages after what this node delivered, and delivers
+  // them: those published before the subscription took effect never come over the bus.
+  void on_room_subscribed(const std::string& room) override;
 
   // Periodic work: sends the presence changes gathered since the last tick and the
   // occupancy of large rooms, expires typing indicators, releases messages held past the

@@ -28,6 +28,42 @@ void Hub::on_room_event(const RoomEvent& event) { deliver(event, {}); }
 
 void Hub::on_user_event(const UserEvent& event) { apply(event); }
 
+void Hub::on_room_subscribed(const std::string& room) {
+  // A page at most: a longer outage leaves a gap that the reorder window releases past and
+  // clients fill with `sync`, as after any gap.
+  constexpr int kCatchUp = 256;
+  std::shared_ptr<LocalRoom> local = rooms_.find(room);
+  if (!local) return;
+  int64_t from = 0;
+  {
+    MutexLock lock(local->mu);
+    // Not positioned: no connection here holds a last_seq for the room yet, so the live
+    // stream starts with whatever comes next.
+    if (!local->positioned) return;
+    from = local->delivered_seq;
+  }
+  store_.after(room, from, kCatchUp, on_lane<MessagePage>(room, [this, room](Result<MessagePage> r) {
+    if (!r.ok()) {
+      spdlog::warn("room {}: cannot fetch the messages published before the subscription: {}", room, r.status.message());
+      return;
+    }
+    std::shared_ptr<LocalRoom> local = rooms_.find(room);
+    if (!local) return;
+    std::vector<std::function<void()>> thens;
+    {
+      MutexLock lock(local->mu);
+      for (auto& m : r.value.messages) {
+        if (m.seq <= local->delivered_seq) continue;  // it came over the bus after all
+        std::vector<RoomEvent> ready;
+        local->take_in_order(RoomEvent{room, MessageStored{std::move(m), 0}, {}}, clock_.mono_ms(), {}, ready, thens);
+        for (auto& e : ready) fan_out(local->recipients(), e);
+        metrics_.bus_catchup_messages.add();
+      }
+    }
+    for (auto& fn : thens) fn();
+  }));
+}
+
 void Hub::deliver(const RoomEvent& event, std::function<void()> then) {
   if (auto* notice = std::get_if<MemberNotice>(&event.payload)) apply_notice(event.room, *notice);
   std::set<std::string> blockers;
@@ -111,7 +147,8 @@ void Hub::apply(const UserEvent& event) {
       room = &j->state.room;
       joined = true;
       u.rooms[*room] = Membership::of(j->state);
-      online_changed = u.online && add_online(*room, event.user, u.conns);
+      // The joined frame carries last_seq: live delivery here continues after it.
+      online_changed = u.online && add_online(*room, event.user, u.conns, j->state.last_seq);
     } else if (auto* l = std::get_if<MembershipLeft>(&event.payload)) {
       room = &l->room;
       u.rooms.erase(*room);

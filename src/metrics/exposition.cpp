@@ -112,6 +112,10 @@ std::string render_prometheus(const Metrics& m) {
   w.histogram("parley_store_commit_seconds", "Duration of one store group commit, BEGIN to COMMIT.",
               m.store_commit_latency);
   w.histogram("parley_bus_publish_seconds", "Redis PUBLISH round trips (cluster mode only).", m.bus_publish_latency);
+  w.counter("parley_bus_catchup_messages_total",
+            "Stored messages delivered from the store because they were published before this node's "
+            "subscription to their room took effect (cluster mode only).",
+            m.bus_catchup_messages);
   return w.take();
 }
 

@@ -127,6 +127,9 @@ struct Metrics {
   Histogram store_commit_latency;  // one group commit (BEGIN … COMMIT), µs
   // Bus (bus/redis_bus): PUBLISH → Redis reply, µs. Single node: no samples.
   Histogram bus_publish_latency;
+  // Stored messages a node fetched when a room's subscription took effect (published before
+  // it, so missed on the bus) and delivered.
+  Counter bus_catchup_messages;
 };
 
 // Wall-clock microseconds since the epoch: message receipt stamps (RoomEvent::received_us)

@@ -98,6 +98,8 @@ std::vector<std::string> ClusterTest::node_args(int i) const {
                 {"--redis", s.redis_urls()},
                 {"--node-id", id}};
   for (const auto& [k, v] : flags_) all[k] = v;
+  if (auto it = node_flags_.find(i); it != node_flags_.end())
+    for (const auto& [k, v] : it->second) all[k] = v;
   std::vector<std::string> args;
   for (const auto& [k, v] : all)
     if (v) {

@@ -71,6 +71,9 @@ protected:
   //   --store <this test's database> --redis <both instances> --node-id nodeI
   // overridden by `flags`.
   void start_cluster(NodeFlags flags = {}, int n = kNodes);
+  // Flags of node `i` alone (over start_cluster's), e.g. its Redis through a LinkProxy; call
+  // before the node starts.
+  void set_node_flags(int i, NodeFlags flags) { node_flags_[i] = std::move(flags); }
   // Polls the node's /readyz until it answers 200 (10 s at most).
   static void await_ready(std::uint16_t port);
   // Starts one more node (node id node<N+1>, same flags as start_cluster's) that nginx does
@@ -110,6 +113,7 @@ private:
   std::vector<std::string> node_args(int i) const;
 
   NodeFlags flags_;
+  std::map<int, NodeFlags> node_flags_;
   std::vector<std::unique_ptr<ServerProcess>> nodes_;
   std::vector<Clock::time_point> started_;
   std::vector<std::vector<std::string>> node_args_;

@@ -284,6 +284,29 @@ TEST_F(HubTest, MessagesFromOtherNodesAreDeliveredInSeqOrder) {
   EXPECT_EQ(a->of<MessageStored>().size(), 3u) << "a repeat is dropped";
 }
 
+TEST_F(HubTest, MessagesStoredBeforeTheSubscriptionTookEffectAreFetchedFromTheStore) {
+  auto a = connect("alice");
+  ASSERT_TRUE(join(a, "general").ok());  // live delivery here continues after last_seq 0
+  // Another node stored seqs 1 and 2 and published them before this node's subscription.
+  for (const char* id : {"z1", "z2"}) {
+    ASSERT_TRUE(await<Appended>([&](Done<Appended> d) {
+                  store_.append(AppendRequest{"general", "zed", id, "elsewhere", wall_.load()}, d);
+                }).ok());
+  }
+  EXPECT_TRUE(a->of<MessageStored>().empty());
+  hub_->on_room_subscribed("general");
+  auto got = a->wait_for<MessageStored>(2);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].message.seq, 1);
+  EXPECT_EQ(got[1].message.seq, 2);
+  // One that came over the bus after all is not delivered twice, nor a second fetch's.
+  ChatMessage m = got[1].message;
+  hub_->on_room_event(RoomEvent{"general", MessageStored{m, 0}, "n2"});
+  hub_->on_room_subscribed("general");
+  await<MessagePage>([&](Done<MessagePage> d) { hub_->history(as(a), "general", HistoryQuery{}, d); });
+  EXPECT_EQ(a->of<MessageStored>().size(), 2u);
+}
+
 TEST_F(HubTest, AnAckWaitsForItsMessageHeldBehindAGap) {
   auto a = connect("alice");
   ASSERT_TRUE(join(a, "general").ok());
