@@ -172,7 +172,7 @@ Status Node::start() {
     if (!store.ok()) return store.status;
     impl_->store = std::move(store.value);
   } else {
-    auto store = PgStore::open({o.store, o.commit_batch, &impl_->metrics});
+    auto store = PgStore::open({o.store, o.commit_batch, &impl_->metrics, o.store_connections});
     if (!store.ok()) return store.status;
     impl_->store = std::move(store.value);
   }

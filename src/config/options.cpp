@@ -103,6 +103,7 @@ std::vector<Setting> settings() {
       number("commit_batch", "most writes committed in one transaction", &O::commit_batch),
       text("log_level", "trace, debug, info, warn or error", &O::log_level),
       text("store", "message store: empty = SQLite in data_dir; postgres://user@host:port/db = PostgreSQL", &O::store),
+      number("store_connections", "PostgreSQL connections of this node (2 or more): half write (a room's writes on one), the rest read", &O::store_connections),
       list("redis", "comma-separated redis://host:port instances for a cluster; empty = single node", &O::redis),
       text("node_id", "this node's name in a cluster, [A-Za-z0-9_.-]{1,64} (default: random)", &O::node_id),
       number("bus_write_version", "form of the events this node publishes: 2, or 1 while a rolling upgrade has version-1 nodes", &O::bus_write_version),

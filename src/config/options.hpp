@@ -49,6 +49,7 @@ struct Options {
   std::string log_level = "info";
   // Cluster (docs/cluster.md): empty store = embedded SQLite; empty redis = single node.
   std::string store;                 // postgres://user@host:port/db
+  std::size_t store_connections = 4; // PostgreSQL connections per node: half write, half read
   std::vector<std::string> redis;    // redis://host:port, several: rooms spread by consistent hashing
   std::string node_id;               // unique per node; empty: random
   int bus_write_version = 2;         // 1 while version-1 nodes are in the cluster (a rolling upgrade)

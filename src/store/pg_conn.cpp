@@ -2,10 +2,22 @@
 
 #include <libpq-fe.h>
 
+#include <charconv>
+
 namespace parley {
 
 int PgResult::rows() const { return PQntuples(r_.get()); }
-int64_t PgResult::int64(int row, int col) const { return std::stoll(PQgetvalue(r_.get(), row, col)); }
+int64_t PgResult::int64(int row, int col) const {
+  const char* v = PQgetvalue(r_.get(), row, col);
+  int64_t out = 0;
+  const char* end = v + PQgetlength(r_.get(), row, col);
+  auto [p, ec] = std::from_chars(v, end, out);
+  // A NULL or a non-number where a number was expected: a store bug, failed as a statement.
+  if (ec != std::errc{} || p != end || PQgetisnull(r_.get(), row, col)) {
+    throw PgError("postgres: column " + std::to_string(col) + " is not a number", "XX000");
+  }
+  return out;
+}
 std::string PgResult::text(int row, int col) const {
   return std::string(PQgetvalue(r_.get(), row, col), PQgetlength(r_.get(), row, col));
 }

@@ -86,7 +86,8 @@ void prepare_room_statements(PgConn& db) {
 }
 
 void PgStore::join(JoinRequest req, Callback<RoomState> done) {
-  impl_->write<RoomState>(std::move(done), [req = std::move(req)](PgConn& db) -> Result<RoomState> {
+  const std::string room = req.room;
+  impl_->write<RoomState>(room, std::move(done), [req = std::move(req)](PgConn& db) -> Result<RoomState> {
     if (auto s = member_state(db, req.room, req.user)) return *s;
     rules::JoinFacts facts;
     facts.room = lock_room(db, req.room);
@@ -108,7 +109,7 @@ void PgStore::join(JoinRequest req, Callback<RoomState> done) {
 }
 
 void PgStore::open_direct(std::string room, std::string a, std::string b, int max_rooms, Callback<RoomState> done) {
-  impl_->write<RoomState>(std::move(done), [=](PgConn& db) -> Result<RoomState> {
+  impl_->write<RoomState>(room, std::move(done), [=](PgConn& db) -> Result<RoomState> {
     if (auto s = member_state(db, room, a)) return *s;
     if (!db.run("is_blocked", {b, a}).empty()) return Status::forbidden(b + " does not accept your messages");
     if (auto s = check_room_limit(db, a, max_rooms); !s.is_ok()) return s;
@@ -121,7 +122,8 @@ void PgStore::open_direct(std::string room, std::string a, std::string b, int ma
 }
 
 void PgStore::moderate(ModerationRequest req, Callback<ModerationResult> done) {
-  impl_->write<ModerationResult>(std::move(done), [req = std::move(req)](PgConn& db) -> Result<ModerationResult> {
+  const std::string room = req.room;
+  impl_->write<ModerationResult>(room, std::move(done), [req = std::move(req)](PgConn& db) -> Result<ModerationResult> {
     rules::ModerationFacts facts;
     facts.room = lock_room(db, req.room);
     if (!req.actor.empty()) facts.actor_role = role_of(db, req.room, req.actor);
@@ -144,7 +146,7 @@ void PgStore::moderate(ModerationRequest req, Callback<ModerationResult> done) {
 }
 
 void PgStore::set_block(std::string user, std::string other, bool on, Callback<std::vector<std::string>> done) {
-  impl_->write<std::vector<std::string>>(std::move(done), [=](PgConn& db) -> Result<std::vector<std::string>> {
+  impl_->write<std::vector<std::string>>("user:" + user, std::move(done), [=](PgConn& db) -> Result<std::vector<std::string>> {
     db.run(on ? "block" : "unblock", {user, other});
     return read_blocks(db, user);
   });
@@ -174,7 +176,7 @@ void PgStore::search(SearchQuery q, Callback<std::vector<ChatMessage>> done) {
 }
 
 void PgStore::leave(std::string room, std::string user, Callback<bool> done) {
-  impl_->write<bool>(std::move(done), [=](PgConn& db) -> Result<bool> {
+  impl_->write<bool>(room, std::move(done), [=](PgConn& db) -> Result<bool> {
     if (lock_room(db, room) == RoomKind::direct) return Status::forbidden("nobody can leave a direct conversation");
     if (db.run("del_member", {room, user}).empty()) return Status::not_found("not a member of " + room);
     return true;
@@ -182,7 +184,7 @@ void PgStore::leave(std::string room, std::string user, Callback<bool> done) {
 }
 
 void PgStore::set_read(std::string room, std::string user, int64_t seq, Callback<bool> done) {
-  impl_->write<bool>(std::move(done), [=](PgConn& db) -> Result<bool> {
+  impl_->write<bool>(room, std::move(done), [=](PgConn& db) -> Result<bool> {
     auto state = member_state(db, room, user);
     if (!state) return Status::not_found("not a member of " + room);
     if (seq > state->last_seq) {

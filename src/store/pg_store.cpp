@@ -14,7 +14,7 @@ namespace {
 
 // Schema migrations, applied in order under an advisory lock; schema_version records how
 // many have run. Never edit a migration that has shipped: append a new one.
-constexpr const char* kMigrations[] = {
+const char* const kMigrations[] = {
     R"sql(
     CREATE TABLE users(
       name TEXT PRIMARY KEY,
@@ -61,6 +61,8 @@ constexpr const char* kMigrations[] = {
       "user" TEXT NOT NULL,
       PRIMARY KEY(room, seq, emoji, "user"));
     )sql",
+    // The batched append (pg_commit.cpp).
+    kAppendFunctionMigration,
 };
 
 constexpr int64_t kMigrationLock = 0x7061726c6579;  // "parley"
@@ -107,7 +109,9 @@ void prepare_statements(PgConn& db) {
   db.prepare("reactions",
              R"(SELECT seq, emoji, "user" FROM reactions WHERE room=$1 AND seq BETWEEN $2 AND $3
                 ORDER BY seq, emoji COLLATE "C", "user" COLLATE "C")");
+  db.prepare("undo_seq", "UPDATE rooms SET last_seq = last_seq - 1 WHERE name=$1");
   prepare_room_statements(db);
+  prepare_append_statements(db);
   db.prepare("ping", "SELECT 1");
   db.prepare("after", R"(SELECT seq, ts, "user", client_id, text, kind, target, edited_ts, deleted::int FROM messages
                           WHERE room=$1 AND seq>$2 ORDER BY seq LIMIT $3)");
@@ -171,26 +175,39 @@ void apply_to_target(PgConn& db, const AppendRequest& req) {
 
 Result<std::unique_ptr<PgStore>> PgStore::open(const PgStoreOptions& o) {
   auto impl = std::make_unique<Impl>();
-  auto w = PgConn::connect(o.conninfo);
-  if (!w.ok()) return w.status;
-  auto r = PgConn::connect(o.conninfo);
-  if (!r.ok()) return r.status;
+  impl->metrics = o.metrics;
+  const std::size_t writers = std::max<std::size_t>(1, o.connections / 2);
+  const std::size_t readers = std::max<std::size_t>(1, o.connections - writers);
+  std::vector<std::unique_ptr<PgConn>> conns;
+  for (std::size_t i = 0; i < writers + readers; ++i) {
+    auto c = PgConn::connect(o.conninfo);
+    if (!c.ok()) return c.status;
+    conns.push_back(std::move(c.value));
+  }
   try {
-    migrate(*w.value);
-    prepare_statements(*w.value);
-    prepare_statements(*r.value);
+    migrate(*conns[0]);
+    for (auto& c : conns) prepare_statements(*c);
   } catch (const PgError& e) {
     return Status::io_error(std::string("postgres schema: ") + e.what());
   }
-  impl->write_db = std::move(w.value);
-  impl->read_db = std::move(r.value);
-  impl->metrics = o.metrics;
   Impl* p = impl.get();
-  impl->writer = std::make_unique<WriteQueue<PgConn>>(
-      std::max<std::size_t>(1, o.commit_batch), [p](auto& batch) { p->commit_batch(batch); });
-  impl->reader = std::make_unique<ReadQueue<PgConn>>(64, [p](auto& batch) {
-    for (auto& job : batch) job(*p->read_db);
-  });
+  for (std::size_t i = 0; i < writers; ++i) {
+    auto w = std::make_unique<Impl::Writer>();
+    w->db = std::move(conns[i]);
+    PgConn* db = w->db.get();
+    w->queue = std::make_unique<WriteQueue<PgConn>>(std::max<std::size_t>(1, o.commit_batch),
+                                                   [p, db](auto& batch) { p->commit_batch(*db, batch); });
+    impl->writers.push_back(std::move(w));
+  }
+  for (std::size_t i = writers; i < conns.size(); ++i) {
+    auto r = std::make_unique<Impl::Reader>();
+    r->db = std::move(conns[i]);
+    PgConn* db = r->db.get();
+    r->queue = std::make_unique<ReadQueue<PgConn>>(64, [db](auto& batch) {
+      for (auto& job : batch) job(*db);
+    });
+    impl->readers.push_back(std::move(r));
+  }
   return std::unique_ptr<PgStore>(new PgStore(std::move(impl)));
 }
 
@@ -198,12 +215,22 @@ PgStore::PgStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 PgStore::~PgStore() { close(); }
 
 void PgStore::close() {
-  impl_->writer->stop();
-  impl_->reader->stop();
+  for (auto& w : impl_->writers) w->queue->stop();
+  for (auto& r : impl_->readers) r->queue->stop();
 }
 
 void PgStore::append(AppendRequest req, Callback<Appended> done) {
-  impl_->write<Appended>(std::move(done), [req = std::move(req)](PgConn& db) -> Result<Appended> {
+  if (req.kind == EntryKind::message) {
+    auto job = std::make_unique<PgAppendJob>();
+    job->key = req.room;
+    job->req = std::move(req);
+    job->done = done;
+    if (!impl_->writer_for(job->key).queue->push(std::move(job))) done(Status::unavailable("store is closed"));
+    return;
+  }
+  // Edits, deletions and reactions: checked against their target message here.
+  const std::string room = req.room;
+  impl_->write<Appended>(room, std::move(done), [req = std::move(req)](PgConn& db) -> Result<Appended> {
     auto original = [&]() -> std::optional<Appended> {
       auto d = db.run("dedup", {req.user, req.id});
       if (d.empty()) return std::nullopt;
@@ -232,8 +259,9 @@ void PgStore::append(AppendRequest req, Callback<Appended> done) {
     auto inserted = db.run("insert_message", {req.room, seq, req.ts, req.user, req.id, req.text,
                                               static_cast<int64_t>(req.kind), req.target});
     if (inserted.empty()) {
-      // Another node stored this (user, id) since our lookup: undo our seq, answer with theirs.
-      db.exec("ROLLBACK TO op");
+      // Another node stored this (user, id) since our lookup: give our seq back (the room's
+      // row is locked by this transaction), answer with theirs.
+      db.run("undo_seq", {req.room});
       if (auto dup = original()) return *dup;
       return Status::io_error("message id conflict without a stored original");
     }
@@ -246,7 +274,7 @@ void PgStore::append(AppendRequest req, Callback<Appended> done) {
 }
 
 void PgStore::create_room(std::string room, RoomKind kind, std::string owner, Callback<bool> done) {
-  impl_->write<bool>(std::move(done), [=](PgConn& db) -> Result<bool> {
+  impl_->write<bool>(room, std::move(done), [=](PgConn& db) -> Result<bool> {
     if (db.run("create_room", {room, store_now_ms(), static_cast<int64_t>(kind)}).empty()) return false;
     if (!owner.empty()) db.run("add_member", {room, owner, store_now_ms(), static_cast<int64_t>(Role::owner)});
     return true;
@@ -288,7 +316,7 @@ void PgStore::before(std::string room, std::optional<int64_t> before, int limit,
 }
 
 void PgStore::create_user(std::string name, std::string password_hash, Callback<bool> done) {
-  impl_->write<bool>(std::move(done), [=](PgConn& db) -> Result<bool> {
+  impl_->write<bool>("user:" + name, std::move(done), [=](PgConn& db) -> Result<bool> {
     if (db.run("create_user", {name, password_hash, store_now_ms()}).empty()) return Status::conflict("user name taken");
     return true;
   });

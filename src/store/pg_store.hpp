@@ -6,10 +6,13 @@
 // appends from every node and seq stays gap-free. (user, client id) is unique, so a resend
 // through any node finds the original.
 //
-// Threads and batching as in SqliteStore: one writer connection commits queued writes in
-// one transaction (one savepoint per operation) and runs callbacks after COMMIT; deadlocks,
-// serialization failures and lost connections retry the whole batch (every operation is
-// idempotent under retry). One reader connection serves reads.
+// Threads and batching: each writer connection commits its queued writes in one transaction
+// and runs callbacks after COMMIT. Every transaction locks the rows of the rooms it writes
+// first, in name order, so that batches of several nodes never deadlock; the appends of a
+// batch go in one call of a PL/pgSQL function (pg_commit.cpp), so a batch of appends is one
+// round trip. Serialization failures and lost connections retry the whole batch (every
+// operation is idempotent under retry); an operation failing midway makes the batch run
+// again one transaction per operation. Reads go round-robin to the reader connections.
 #include <memory>
 #include <string>
 
@@ -23,6 +26,9 @@ struct PgStoreOptions {
   std::string conninfo;            // libpq URI, e.g. postgres://parley@127.0.0.1:5432/parley
   std::size_t commit_batch = 1024;
   Metrics* metrics = nullptr;  // batch sizes and commit latency, when set
+  // Connections to PostgreSQL: half of them (at least one) write, each with its own group
+  // commit, a room's writes always on the same one; the rest (at least one) read.
+  std::size_t connections = 4;
 };
 
 class PgStore final : public Store {

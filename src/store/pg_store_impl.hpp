@@ -1,11 +1,14 @@
 #pragma once
-// PgStore's internals, shared by its two source files (pg_store.cpp: messages and users;
-// pg_rooms.cpp: rooms, membership, moderation, blocks and search).
+// PgStore's internals, shared by its source files (pg_store.cpp: messages and users;
+// pg_append.cpp: the batched append; pg_rooms.cpp: rooms, membership, moderation, blocks and
+// search).
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "metrics/metrics.hpp"
 #include "store/pg_conn.hpp"
@@ -29,58 +32,72 @@ struct PgGuard {
   }
 };
 
-// Prepares pg_rooms.cpp's statements (called for every connection).
+// Prepares pg_rooms.cpp's and pg_append.cpp's statements (called for every connection).
 void prepare_room_statements(PgConn& db);
+void prepare_append_statements(PgConn& db);
+// The migration that creates parley_append() (pg_append.cpp).
+extern const char* const kAppendFunctionMigration;
+
+// A plain message append (kind message): appends of a batch go to PostgreSQL together, in
+// one call of parley_append() (pg_append.cpp), instead of one round trip per statement.
+struct PgAppendJob final : WriteJob<PgConn> {
+  AppendRequest req;
+  Store::Callback<Appended> done;
+  Result<Appended> result;
+  bool threw = false;
+
+  Status apply(PgConn& db) override;  // alone: a batch of one
+  bool broke() const override { return threw; }
+  void complete(const Status& commit) override { done(commit.is_ok() ? std::move(result) : Result<Appended>(commit)); }
+};
+
+// Runs the appends in one statement and sets each job's result. Throws PgError.
+void append_many(PgConn& db, const std::vector<PgAppendJob*>& jobs);
+// Locks `keys` (rooms' names, "user:<name>") until the transaction ends, in the one global
+// order every transaction uses (parley_lock_keys, pg_commit.cpp).
+void lock_keys(PgConn& db, const std::vector<std::string>& keys);
 
 struct PgStore::Impl {
-  std::unique_ptr<PgConn> write_db;
-  std::unique_ptr<PgConn> read_db;
-  std::unique_ptr<WriteQueue<PgConn>> writer;
-  std::unique_ptr<ReadQueue<PgConn>> reader;
+  // One writer per connection; the writes of one key (a room, a user) always go to the same
+  // one (by a hash of the key), so that they commit in the order they were queued.
+  struct Writer {
+    std::unique_ptr<PgConn> db;
+    std::unique_ptr<WriteQueue<PgConn>> queue;
+  };
+  struct Reader {
+    std::unique_ptr<PgConn> db;
+    std::unique_ptr<ReadQueue<PgConn>> queue;
+  };
+  std::vector<std::unique_ptr<Writer>> writers;
+  std::vector<std::unique_ptr<Reader>> readers;
+  std::atomic<std::size_t> next_reader{0};
   Metrics* metrics = nullptr;
 
-  void commit_batch(std::vector<std::unique_ptr<WriteJob<PgConn>>>& batch) {
-    CommitTimer timer(metrics, batch.size());
-    Status commit;
-    for (int attempt = 1;; ++attempt) {
-      try {
-        if (!write_db->ok() && !write_db->reconnect()) throw PgError("postgres connection lost", "08006");
-        write_db->exec("BEGIN");
-        for (auto& op : batch) {
-          write_db->exec("SAVEPOINT op");
-          if (op->apply(*write_db).is_ok()) {
-            write_db->exec("RELEASE op");
-          } else {
-            write_db->exec("ROLLBACK TO op; RELEASE op");
-          }
-        }
-        write_db->exec("COMMIT");
-        commit = Status::ok();
-        break;
-      } catch (const PgError& e) {
-        try { write_db->exec("ROLLBACK"); } catch (const PgError&) {}
-        if (!e.retryable() || attempt == kPgBatchAttempts) {
-          spdlog::error("store: commit of {} writes failed: {}", batch.size(), e.what());
-          commit = Status::unavailable(e.what());
-          break;
-        }
-        spdlog::warn("store: retrying a batch of {} writes ({}): {}", batch.size(), e.sqlstate, e.what());
-        // On the store's own thread: waiting here holds back only later writes.
-        std::this_thread::sleep_for(std::chrono::milliseconds(20 * attempt));
-      }
-    }
-    timer.stop();
-    for (auto& op : batch) op->complete(commit);
+  // One transaction per batch. Every transaction first locks the keys it writes (its rooms,
+  // its users), in one global order: two batches that share keys wait for each other in that
+  // order, so they never deadlock (docs/cluster.md). A batch of appends only is one statement.
+  void commit_batch(PgConn& db, std::vector<std::unique_ptr<WriteJob<PgConn>>>& batch);
+  // The batch, tried once; throws PgError when the whole batch must be tried again; false
+  // when an operation broke (it failed midway), after rolling the transaction back.
+  bool try_batch(PgConn& db, std::vector<std::unique_ptr<WriteJob<PgConn>>>& batch);
+  bool run_batch(PgConn& db, std::vector<std::unique_ptr<WriteJob<PgConn>>>& batch);
+  // An operation in a transaction of its own (after another one of its batch broke).
+  Status commit_alone(PgConn& db, WriteJob<PgConn>& op);
+
+  Writer& writer_for(const std::string& key) {
+    return *writers[key.empty() ? 0 : std::hash<std::string>{}(key) % writers.size()];
   }
 
+  // `key`: what the write touches (see WriteJob::key).
   template <class T>
-  void write(Store::Callback<T> done, std::function<Result<T>(PgConn&)> run) {
-    queue_write<PgGuard>(*writer, std::move(done), std::move(run));
+  void write(const std::string& key, Store::Callback<T> done, std::function<Result<T>(PgConn&)> run) {
+    queue_write<PgGuard>(*writer_for(key).queue, std::move(done), std::move(run), false, key);
   }
 
   template <class T>
   void read(Store::Callback<T> done, std::function<Result<T>(PgConn&)> run) {
-    queue_read<PgGuard>(*reader, std::move(done),
+    Reader& r = *readers[next_reader.fetch_add(1, std::memory_order_relaxed) % readers.size()];
+    queue_read<PgGuard>(*r.queue, std::move(done),
                         std::function<Result<T>(PgConn&)>([run = std::move(run)](PgConn& db) -> Result<T> {
                           if (!db.ok() && !db.reconnect()) throw PgError("postgres connection lost", "08006");
                           return run(db);

@@ -30,6 +30,10 @@ struct WriteJob {
   // An append (the only job that takes a room seq from the writer's cache); every other job
   // may read rooms.last_seq, so the cache is written to the table before it runs.
   bool takes_seq = false;
+  // What the job writes: a room's name, or "user:<name>" for a user's own rows (empty:
+  // neither). PgStore locks the keys of a batch up front, in one order, and sends the jobs of
+  // one key to one writer.
+  std::string key;
 };
 
 template <class Db, class T, class Guard>
@@ -90,9 +94,10 @@ using ReadQueue = Worker<std::function<void(Db&)>>;
 // Queues a write; a closed store answers Status::unavailable at once.
 template <class Guard, class Db, class T>
 void queue_write(WriteQueue<Db>& writer, Store::Callback<T> done, std::function<Result<T>(Db&)> run,
-                 bool takes_seq = false) {
+                 bool takes_seq = false, std::string key = {}) {
   auto job = std::make_unique<TypedWriteJob<Db, T, Guard>>();
   job->takes_seq = takes_seq;
+  job->key = std::move(key);
   job->run = std::move(run);
   job->done = done;
   if (!writer.push(std::move(job))) done(Status::unavailable("store is closed"));
