@@ -76,6 +76,10 @@ struct WsClient::Impl {
   std::deque<std::pair<bool, std::string>> outq;
   bool writing = false;
   bool reading = false;
+  // close() was called: the read loop stops after the message in hand, so that Beast's close
+  // operation reads the rest itself. (Beast 1.81 can hang a close whose answer arrives
+  // together with a data frame while a read is pending: boostorg/beast#2647.)
+  bool closing = false;
 
   // shared, under mu
   mutable std::mutex mu;
@@ -190,6 +194,10 @@ struct WsClient::Impl {
       taken.push_back(false);
     }
     cv.notify_all();
+    if (closing) {
+      reading = false;
+      return;
+    }
     do_read();
   }
 
@@ -349,6 +357,7 @@ bool WsClient::is_open() const {
 
 CloseInfo WsClient::close(int code, std::chrono::milliseconds timeout) {
   net::post(impl_->ioc, [p = impl_.get(), code] {
+    p->closing = true;
     p->ws.async_close(static_cast<websocket::close_code>(code), [p](beast::error_code ec) {
       if (ec || !p->reading) p->finish(ec ? ec : beast::error_code(websocket::error::closed));
     });
