@@ -168,11 +168,12 @@ Status Node::start() {
 
   if (o.store.empty()) {
     auto store = SqliteStore::open({(std::filesystem::path(o.data_dir) / "parley.db").string(), o.store_sync, o.commit_batch,
-                                    &impl_->metrics});
+                                    &impl_->metrics, std::chrono::milliseconds(o.store_backlog_ms)});
     if (!store.ok()) return store.status;
     impl_->store = std::move(store.value);
   } else {
-    auto store = PgStore::open({o.store, o.commit_batch, &impl_->metrics, o.store_connections});
+    auto store = PgStore::open({o.store, o.commit_batch, &impl_->metrics, o.store_connections,
+                                std::chrono::milliseconds(o.store_backlog_ms)});
     if (!store.ok()) return store.status;
     impl_->store = std::move(store.value);
   }

@@ -29,6 +29,7 @@ constexpr ErrorCode error_code(Status::Code code) {
     case Status::Code::filtered: return {"filtered", 422};
     case Status::Code::rate_limited: return {"rate_limited", 429};
     case Status::Code::unavailable: return {"unavailable", 503, true};
+    case Status::Code::busy: return {"unavailable", 503};  // overload, not a failure: told as it is
     case Status::Code::io_error: return {"unavailable", 503, true};
   }
   return {"unavailable", 503, true};

@@ -13,6 +13,7 @@ class Status {
     rate_limited,  // too many requests of one user; retry later
     muted,         // the user is muted in the room until until_ms()
     filtered,      // the text holds a word the word filter rejects
+    busy,          // the store is behind: refused before queuing; retry after retry_after_ms()
   };
 
   Status() = default;
@@ -27,6 +28,11 @@ class Status {
   static Status io_error(std::string m) { return {Code::io_error, std::move(m)}; }
   static Status rate_limited(std::string m) { return {Code::rate_limited, std::move(m)}; }
   static Status filtered(std::string m) { return {Code::filtered, std::move(m)}; }
+  static Status busy(std::string m, int64_t retry_after_ms) {
+    Status s{Code::busy, std::move(m)};
+    s.retry_after_ms_ = retry_after_ms;
+    return s;
+  }
   static Status muted(std::string m, int64_t until_ms) {
     Status s{Code::muted, std::move(m)};
     s.until_ms_ = until_ms;
@@ -38,12 +44,15 @@ class Status {
   const std::string& message() const { return message_; }
   // muted: when the mute ends (ms since the epoch), else 0.
   int64_t until_ms() const { return until_ms_; }
+  // busy: how long the client should wait before sending again, else 0.
+  int64_t retry_after_ms() const { return retry_after_ms_; }
 
  private:
   Status(Code c, std::string m) : code_(c), message_(std::move(m)) {}
   Code code_ = Code::ok;
   std::string message_;
   int64_t until_ms_ = 0;
+  int64_t retry_after_ms_ = 0;
 };
 
 // A value or the Status explaining its absence. `value` is meaningful only when ok().

@@ -101,6 +101,7 @@ std::vector<Setting> settings() {
       text("web_root", "directory of static files served at /", &O::web_root),
       text("store_sync", "SQLite durability: full (fsync per group commit) or normal", &O::store_sync),
       number("commit_batch", "most writes committed in one transaction", &O::commit_batch),
+      number("store_backlog_ms", "refuse appends (unavailable, retry_after_ms) while the store's queue is this many ms behind; 0 = never", &O::store_backlog_ms),
       text("log_level", "trace, debug, info, warn or error", &O::log_level),
       text("store", "message store: empty = SQLite in data_dir; postgres://user@host:port/db = PostgreSQL", &O::store),
       number("store_connections", "PostgreSQL connections of this node (2 or more): half write (a room's writes on one), the rest read", &O::store_connections),

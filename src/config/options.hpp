@@ -46,6 +46,7 @@ struct Options {
   std::string web_root = "./web/dist";
   std::string store_sync = "full";   // SQLite synchronous mode: full or normal
   std::size_t commit_batch = 1024;   // most writes in one group commit
+  int64_t store_backlog_ms = 2000;   // appends refused (unavailable + retry_after_ms) while the store is this far behind; 0: never
   std::string log_level = "info";
   // Cluster (docs/cluster.md): empty store = embedded SQLite; empty redis = single node.
   std::string store;                 // postgres://user@host:port/db

@@ -27,6 +27,9 @@ Status Hub::check_post(const Actor& a, const Membership* m, PostRequest& req, in
   if (m && req.kind != EntryKind::deleted && m->muted_until > now_ms) {
     return Status::muted("you are muted in " + req.room, m->muted_until);
   }
+  // NUL is no character of a chat text, and PostgreSQL cannot store one: refused alike by
+  // every store.
+  if (req.text.find('\0') != std::string::npos) return Status::invalid("text must not contain NUL characters");
   if (has_text && utf8_length(req.text) > options_.max_text_chars) {
     return Status::too_large("text is longer than " + std::to_string(options_.max_text_chars) + " characters");
   }

@@ -40,6 +40,12 @@ Response status_error(const Request& req, const Status& s) {
     res.body() = json::serialize(json::object{{"error", s.message()}, {"code", code.name}, {"until", s.until_ms()}});
     res.prepare_payload();
   }
+  if (s.retry_after_ms() > 0) {
+    res.body() =
+        json::serialize(json::object{{"error", s.message()}, {"code", code.name}, {"retry_after_ms", s.retry_after_ms()}});
+    res.set(http::field::retry_after, std::to_string((s.retry_after_ms() + 999) / 1000));
+    res.prepare_payload();
+  }
   return res;
 }
 

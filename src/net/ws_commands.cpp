@@ -31,7 +31,7 @@ Frame error_frame(Metrics& metrics, const Client& c, const Status& s, const json
     return encode::error(code.name, kStoreUnavailable, ref, id);
   }
   spdlog::info("conn {} user {}: error {}: {}", c.id(), c.user(), code.name, s.message());
-  return encode::error(code.name, s.message(), ref, id, s.until_ms());
+  return encode::error(code.name, s.message(), ref, id, s.until_ms(), s.retry_after_ms());
 }
 
 void run_command(Hub& hub, Metrics& m, const ClientPtr& c, Command command) {

@@ -256,10 +256,11 @@ Frame authed(int64_t expires_at_ms, const json::value& ref) {
 Frame error(const ProtocolError& e) { return error(e.code, e.message, e.ref, e.id); }
 
 Frame error(std::string_view code, std::string_view message, const json::value& ref, std::string_view id,
-            int64_t until) {
+            int64_t until, int64_t retry_after_ms) {
   json::object o{{"type", "error"}, {"code", code}, {"message", message}};
   if (!id.empty()) o["id"] = id;
   if (until > 0) o["until"] = until;
+  if (retry_after_ms > 0) o["retry_after_ms"] = retry_after_ms;
   put_ref(o, ref);
   return finish(o);
 }

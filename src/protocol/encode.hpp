@@ -57,8 +57,9 @@ Frame reauth(int64_t expires_at_ms);
 // The token was accepted: the connection now lasts until `expires_at_ms`.
 Frame authed(int64_t expires_at_ms, const boost::json::value& ref);
 Frame error(const ProtocolError& e);
-// `until`: the end of a mute (error `muted`), else 0.
+// `until`: the end of a mute (error `muted`), else 0; `retry_after_ms`: when to send again
+// (error `unavailable` while the store is behind), else 0.
 Frame error(std::string_view code, std::string_view message, const boost::json::value& ref,
-            std::string_view id = {}, int64_t until = 0);
+            std::string_view id = {}, int64_t until = 0, int64_t retry_after_ms = 0);
 
 }  // namespace parley::encode

@@ -176,6 +176,7 @@ void apply_to_target(PgConn& db, const AppendRequest& req) {
 Result<std::unique_ptr<PgStore>> PgStore::open(const PgStoreOptions& o) {
   auto impl = std::make_unique<Impl>();
   impl->metrics = o.metrics;
+  impl->max_backlog = o.max_backlog;
   const std::size_t writers = std::max<std::size_t>(1, o.connections / 2);
   const std::size_t readers = std::max<std::size_t>(1, o.connections - writers);
   std::vector<std::unique_ptr<PgConn>> conns;
@@ -220,6 +221,9 @@ void PgStore::close() {
 }
 
 void PgStore::append(AppendRequest req, Callback<Appended> done) {
+  if (Status busy = refuse_when_behind(*impl_->writer_for(req.room).queue, impl_->max_backlog); !busy.is_ok()) {
+    return done(busy);
+  }
   if (req.kind == EntryKind::message) {
     auto job = std::make_unique<PgAppendJob>();
     job->key = req.room;

@@ -13,6 +13,7 @@
 // round trip. Serialization failures and lost connections retry the whole batch (every
 // operation is idempotent under retry); an operation failing midway makes the batch run
 // again one transaction per operation. Reads go round-robin to the reader connections.
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -29,6 +30,8 @@ struct PgStoreOptions {
   // Connections to PostgreSQL: half of them (at least one) write, each with its own group
   // commit, a room's writes always on the same one; the rest (at least one) read.
   std::size_t connections = 4;
+  // Appends are refused (busy) while their writer is more than this far behind; 0: never.
+  std::chrono::milliseconds max_backlog{2000};
 };
 
 class PgStore final : public Store {

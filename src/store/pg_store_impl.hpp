@@ -72,6 +72,7 @@ struct PgStore::Impl {
   std::vector<std::unique_ptr<Reader>> readers;
   std::atomic<std::size_t> next_reader{0};
   Metrics* metrics = nullptr;
+  std::chrono::milliseconds max_backlog{0};
 
   // One transaction per batch. Every transaction first locks the keys it writes (its rooms,
   // its users), in one global order: two batches that share keys wait for each other in that

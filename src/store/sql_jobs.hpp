@@ -5,6 +5,7 @@
 // `Status Guard::operator()(std::exception_ptr)` returns the operation's own failure, or
 // rethrows when the whole batch (or read) should be tried again (a PostgreSQL deadlock or a
 // lost connection, say).
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <functional>
@@ -79,6 +80,18 @@ class CommitTimer {
   std::size_t writes_;
   std::chrono::steady_clock::time_point start_;
 };
+
+// Graceful overload: an append that would wait in `queue` behind more than `limit` of queued
+// work is refused at once (Status::busy, with the backlog as the hint when to send it again),
+// so the store keeps committing at its full rate instead of letting every ack grow late.
+template <class Queue>
+Status refuse_when_behind(Queue& queue, std::chrono::milliseconds limit) {
+  if (limit.count() <= 0) return Status::ok();
+  const auto backlog = queue.backlog();
+  if (backlog <= limit) return Status::ok();
+  return Status::busy("the message store is behind; send the message again after retry_after_ms",
+                      std::clamp<int64_t>(backlog.count(), 100, 10000));
+}
 
 // Wall-clock ms since the epoch, for the stores' created_ms and joined_ms columns.
 inline int64_t store_now_ms() {

@@ -107,6 +107,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteStoreOptions&
   impl->write_db = std::move(w.value);
   impl->read_db = std::move(r.value);
   impl->metrics = o.metrics;
+  impl->max_backlog = o.max_backlog;
   Impl* p = impl.get();
   // What an earlier run stored but did not index yet (a crash, a kill) is searchable at once.
   try {
@@ -138,6 +139,7 @@ void SqliteStore::close() {
 
 
 void SqliteStore::append(AppendRequest req, Callback<Appended> done) {
+  if (Status busy = refuse_when_behind(*impl_->writer, impl_->max_backlog); !busy.is_ok()) return done(busy);
   Impl* impl = impl_.get();
   impl_->write<Appended>(std::move(done), [impl, req = std::move(req)](SqliteDb& db) -> Result<Appended> {
     auto& dup = db.prepare("SELECT room, seq, ts, text, kind, target FROM messages WHERE user=?1 AND client_id=?2");

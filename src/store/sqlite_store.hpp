@@ -5,6 +5,7 @@
 // in one transaction (group commit, at most `commit_batch` operations); callbacks run after
 // COMMIT, in order.
 // One reader thread serves reads from its own connection (WAL: readers never wait for writers).
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -19,6 +20,8 @@ struct SqliteStoreOptions {
   std::string sync = "full";   // "full": fsync per commit; "normal": durable against crashes only
   std::size_t commit_batch = 1024;
   Metrics* metrics = nullptr;  // batch sizes and commit latency, when set
+  // Appends are refused (busy) while the writer is more than this far behind; 0: never.
+  std::chrono::milliseconds max_backlog{2000};
 };
 
 class SqliteStore final : public Store {

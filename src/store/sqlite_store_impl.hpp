@@ -38,6 +38,7 @@ struct SqliteStore::Impl {
   std::unique_ptr<WriteQueue<SqliteDb>> writer;
   std::unique_ptr<ReadQueue<SqliteDb>> reader;
   Metrics* metrics = nullptr;
+  std::chrono::milliseconds max_backlog{0};
   // The newest entries of busy rooms, for sync/history pages (store/recent_window.hpp):
   // appends stage into it, a COMMIT applies them, a rollback drops them.
   RecentWindow window;

@@ -2,6 +2,7 @@
 // A thread that drains a queue of jobs in batches. push() is thread-safe and never blocks on
 // the work itself. stop() runs everything already queued, then joins; pushes after stop()
 // are refused (push returns false).
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -25,10 +26,18 @@ class Worker {
     {
       std::lock_guard lock(mu_);
       if (stopping_) return false;
-      queue_.push_back(std::move(job));
+      queue_.push_back(Queued{std::move(job), std::chrono::steady_clock::now()});
     }
     cv_.notify_one();
     return true;
+  }
+
+  // How long the oldest job still queued has waited (0: none waits). The store's backlog: how
+  // far behind the work it was asked for the thread is.
+  std::chrono::milliseconds backlog() {
+    std::lock_guard lock(mu_);
+    if (queue_.empty()) return std::chrono::milliseconds(0);
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - queue_.front().at);
   }
 
   void stop() {
@@ -51,7 +60,7 @@ class Worker {
         if (queue_.empty()) return;  // stopping and drained
         std::size_t n = std::min(max_batch_, queue_.size());
         for (std::size_t i = 0; i < n; ++i) {
-          batch.push_back(std::move(queue_.front()));
+          batch.push_back(std::move(queue_.front().job));
           queue_.pop_front();
         }
       }
@@ -64,7 +73,11 @@ class Worker {
   BatchHandler handle_;
   std::mutex mu_;  // guards queue_ and stopping_
   std::condition_variable cv_;
-  std::deque<Job> queue_;
+  struct Queued {
+    Job job;
+    std::chrono::steady_clock::time_point at;
+  };
+  std::deque<Queued> queue_;
   bool stopping_ = false;
   std::thread thread_;
 };

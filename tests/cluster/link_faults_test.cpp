@@ -1,6 +1,7 @@
-// Faults on one link of the cluster, a LinkProxy between one node and Redis: what a node
-// misses on the bus while its subscription is not yet (or no longer) in place comes from the
-// store, so no stored message is lost to a slow or broken link.
+// Faults on one link of the cluster, a LinkProxy between one node and Redis or PostgreSQL:
+// what a node misses on the bus while its subscription is not yet (or no longer) in place
+// comes from the store, so no stored message is lost to a slow or broken link; a store that
+// falls behind refuses new messages with a hint when to send them again, and takes them then.
 #include "cluster_test.hpp"
 #include "link_proxy.hpp"
 #include "metrics_scrape.hpp"
@@ -91,6 +92,75 @@ TEST_F(LinkFaults, MessagesLostWithABrokenRedisLinkAreFetchedOnceItIsBack) {
   expect_messages(*bob, ids, 20s);
   EXPECT_GE(catchups(1), before + 5);
   expect_live_order(*bob, "outage", /*gap_free=*/true);
+}
+
+TEST_F(LinkFaults, AStoreThatFallsBehindRefusesMessagesWithAHintAndTakesThemLater) {
+  // node1 reaches PostgreSQL through a proxy; it refuses appends once its writer is 300 ms behind.
+  LinkProxy pg_link(pg().port());
+  set_node_flags(0, {{"--store", "postgres://postgres@127.0.0.1:" + std::to_string(pg_link.port()) + "/" + db_name()},
+                     {"--store-backlog-ms", "300"},
+                     {"--store-connections", "2"}});
+  start_cluster();
+  auto alice = connect("alice", 0);
+  auto bob = connect("bob", 1);
+  join(*alice, "busy");
+  join(*bob, "busy");
+
+  // PostgreSQL stops answering node1: its writer waits, and what alice sends queues behind it,
+  // until a message finds the queue more than 300 ms old and is refused at once.
+  pg_link.stall();
+  std::vector<std::string> queued;
+  std::optional<json::object> refused;
+  for (int i = 0; i < 100 && !refused; ++i) {
+    const std::string id = new_id();
+    post_message(*alice, "busy", "while the store is behind #" + std::to_string(i), id);
+    if (auto e = alice->wait_for(has({{"type", "error"}, {"id", id}}), 100ms)) {
+      refused = e->obj;
+    } else {
+      queued.push_back(id);
+    }
+  }
+  ASSERT_TRUE(refused.has_value()) << "no message was refused while the store was stalled";
+  EXPECT_EQ(get_str(*refused, "code"), "unavailable");
+  EXPECT_GE(get_int(*refused, "retry_after_ms"), 100);
+  EXPECT_FALSE(queued.empty());
+
+  // The store answers again: everything queued is acked, and the refused message, sent again
+  // with its id, is stored once like the others.
+  pg_link.resume();
+  auto acks = expect_acks(*alice, queued, 30s);
+  const std::string again = get_str(*refused, "id");
+  post_message(*alice, "busy", "sent again", again);
+  acks.merge(expect_acks(*alice, {again}, 30s));
+  std::vector<std::string> all = queued;
+  all.push_back(again);
+  expect_messages(*bob, all, 30s);
+  json::object h = sync(*bob, "busy", 0, 200);
+  std::vector<std::int64_t> seqs = seqs_of(h);
+  ASSERT_EQ(seqs.size(), all.size()) << "each message stored exactly once";
+  for (std::size_t k = 0; k < seqs.size(); ++k) EXPECT_EQ(seqs[k], static_cast<std::int64_t>(k + 1));
+}
+
+TEST_F(LinkFaults, WritesCutOffFromPostgresMidBatchAreStoredOnceAfterTheReconnect) {
+  LinkProxy pg_link(pg().port());
+  set_node_flags(0, {{"--store", "postgres://postgres@127.0.0.1:" + std::to_string(pg_link.port()) + "/" + db_name()}});
+  start_cluster();
+  auto alice = connect("alice", 0);
+  auto bob = connect("bob", 1);
+  join(*alice, "cut");
+  join(*bob, "cut");
+  // A batch on its way to PostgreSQL (or its COMMIT) when the link drops: node1 cannot know
+  // whether it committed, reconnects and runs it again; (user, id) makes that idempotent.
+  pg_link.stall();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i) ids.push_back(post_message(*alice, "cut", "cut off #" + std::to_string(i)));
+  pg_link.drop();
+  pg_link.resume();
+  expect_acks(*alice, ids, 30s);
+  expect_messages(*bob, ids, 30s);
+  std::vector<std::int64_t> seqs = seqs_of(sync(*bob, "cut", 0, 200));
+  ASSERT_EQ(seqs.size(), ids.size()) << "each message stored exactly once";
+  EXPECT_GE(pg_link.accepted(), 5) << "node1 reconnected";
 }
 
 }  // namespace

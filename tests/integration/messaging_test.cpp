@@ -106,6 +106,16 @@ TEST_F(Messaging, TextOverLimitIsTooLargeAndNotStored) {
   EXPECT_EQ(sync(*a, "general", 0).at("messages").as_array().size(), 1u);
 }
 
+TEST_F(Messaging, TextWithANulCharacterIsRefusedAndNothingIsStored) {
+  auto a = connect("alice");
+  join(*a, "general");
+  const std::string id = new_id();
+  a->send_json({{"type", "message"}, {"room", "general"}, {"id", id}, {"text", std::string("a\0b", 3)}});
+  json::object e = a->expect(error_with("bad_request"), "a NUL in the text");
+  EXPECT_EQ(get_str(e, "id"), id);
+  EXPECT_EQ(get_int(send_message(*a, "general", "ok"), "seq"), 1) << "the refused message took a seq";
+}
+
 TEST_F(Messaging, MessageToARoomOneIsNotInIsForbiddenWithId) {
   auto a = connect("alice");
   auto bob = connect("bob");

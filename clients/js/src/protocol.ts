@@ -180,6 +180,8 @@ export interface ErrorFrame {
   ref?: Ref;
   /** `muted`: until when (ms since the epoch). */
   until?: number;
+  /** `unavailable` while the server's store is behind: send again after this many ms. */
+  retry_after_ms?: number;
 }
 
 export type Ref = string | number;

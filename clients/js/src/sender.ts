@@ -1,7 +1,8 @@
 // The outbox's sending side. One entry — a message, edit, deletion or reaction — is in flight
 // at a time, the next after the previous one's ack, so a rate-limited or failed entry can never
 // be overtaken: a room's messages and actions get their seqs in the order the user made them.
-// `rate_limited` and `unavailable` are retried with backoff (1 s, 2 s, … 16 s); other errors
+// `rate_limited` and `unavailable` are retried after the server's `retry_after_ms` when it
+// gives one (a store that is behind), else with backoff (1 s, 2 s, … 16 s); other errors
 // settle the entry for good. The ack and the entry's own echo are accepted in either order.
 import { isAction, outboxFrame, type Outbox, type OutboxEntry, type PendingAction } from './outbox.js';
 import type { ErrorFrame, Ref } from './protocol.js';
@@ -115,8 +116,11 @@ export class Sender {
     this.settleInflight(id);
     if (!entry) return;
     if (RETRYABLE.has(e.code)) {
-      const delay = this.retryDelay;
-      this.retryDelay = Math.min(this.retryDelay * 2, 16000);
+      // The server's hint when it has one (plus up to a fifth more, so that the clients it
+      // refused at once do not all come back at once), else exponential backoff.
+      const hint = typeof e.retry_after_ms === 'number' && e.retry_after_ms > 0 ? e.retry_after_ms : 0;
+      const delay = hint > 0 ? Math.round(hint * (1 + Math.random() * 0.2)) : this.retryDelay;
+      if (hint === 0) this.retryDelay = Math.min(this.retryDelay * 2, 16000);
       if (this.retryTimer) clearTimeout(this.retryTimer);
       this.retryTimer = setTimeout(() => {
         this.retryTimer = null;

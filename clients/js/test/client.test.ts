@@ -183,6 +183,26 @@ describe('outbox', () => {
     expect(client.queued).toBe(1);
   });
 
+  it('sends a message refused by a store that is behind again after its retry_after_ms', async () => {
+    const { client, ws } = await connected();
+    vi.spyOn(Math, 'random').mockReturnValue(0.5); // the jitter: a tenth more
+    await client.send('general', 'a');
+    const a = ws.sentOf('message')[0];
+    ws.receive({ type: 'error', code: 'unavailable', message: 'behind', id: a.id, retry_after_ms: 3000 });
+    await vi.advanceTimersByTimeAsync(3299);
+    expect(ws.sentOf('message')).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(ws.sentOf('message').map((m) => m.id)).toEqual([a.id, a.id]); // the same id: stored once
+    // Without a hint, backoff from 1 s as before.
+    ws.receive({ type: 'error', code: 'unavailable', message: 'store failed', id: a.id });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(ws.sentOf('message')).toHaveLength(3);
+    ws.receive({ type: 'ack', id: a.id, room: 'general', seq: 1, ts: 1 });
+    await flush();
+    expect(client.queued).toBe(0);
+    vi.restoreAllMocks();
+  });
+
   it('marks a refused message failed and goes on with the next', async () => {
     const { client, ws } = await connected();
     const failed = vi.fn();
