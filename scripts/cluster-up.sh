@@ -4,13 +4,15 @@
 # DIR. For load tests, chaos tests and trying the cluster by hand; production runs the files in
 # deploy/ (docs/cluster.md).
 #
-#   scripts/cluster-up.sh start DIR [--nodes N] [--parleyd PATH] [--jwt-secret S] [parleyd flags…]
+#   scripts/cluster-up.sh start DIR [--nodes N] [--parleyd PATH] [--jwt-secret S] [--durable] [parleyd flags…]
 #       Creates DIR if needed (it must not hold a running cluster), starts everything and returns
 #       once every node answers GET /readyz with 200 (store and Redis reachable; /healthz for a
 #       parleyd that has no /readyz). Writes DIR/env, a file for `source`:
 #         CLUSTER_DIR  NODES  JWT_SECRET  REDIS_URL  REDIS_PORT  REDIS_PID  PG_URL  PG_PORT  PG_PID
 #         NODE<i>_PORT  NODE<i>_PID  NODE<i>_URL (ws://127.0.0.1:port/ws)   for i = 1..N
 #         TARGETS      the N WebSocket URLs, space-separated
+#       --durable: PostgreSQL with fsync, full_page_writes and synchronous_commit on, as in
+#       production (an ack is on disk); without it, all three are off (a throwaway instance).
 #       Defaults: 3 nodes, build/parleyd, a random secret. Flags after the known ones are passed
 #       to every parleyd (e.g. --rate-per-sec 100000 --rate-burst 100000 --log-level warn).
 #       Logs: DIR/redis.log, DIR/postgres.log, DIR/node<i>.log.
@@ -26,7 +28,8 @@
 # Needs redis-server and PostgreSQL 15 (scripts/cluster-deps.sh installs them). As root,
 # initdb and postgres run as the `postgres` user, and DIR is made traversable (o+x) for it.
 # Servers run in their own sessions (setsid), so they outlive this script until `stop`.
-# PostgreSQL runs with fsync off: the cluster is throwaway, and parleyd is what gets killed.
+# PostgreSQL runs with fsync off unless --durable: the cluster is throwaway, and parleyd is what
+# gets killed. Benchmarks of the cluster (bench/compare) use --durable.
 set -euo pipefail
 
 die() { echo "cluster-up: $*" >&2; exit 1; }
@@ -150,8 +153,13 @@ start_redis() {
 }
 
 start_postgres() {
-  local dir=$1 bin attempt
+  local dir=$1 bin attempt durability
   bin=$(pg_bindir)
+  if [[ "${DURABLE:-0}" == 1 ]]; then
+    durability="-c fsync=on -c full_page_writes=on -c synchronous_commit=on"
+  else
+    durability="-c fsync=off -c full_page_writes=off -c synchronous_commit=off"
+  fi
   mkdir -p "$dir/pg"
   if [[ $(id -u) -eq 0 ]]; then
     id postgres >/dev/null 2>&1 || die "running as root and there is no postgres user (scripts/cluster-deps.sh)"
@@ -167,8 +175,8 @@ start_postgres() {
   for attempt in 1 2 3 4 5; do
     PG_PORT=$(pick_port)
     if as_pg env LC_ALL=C TZ=UTC "$bin/pg_ctl" -D "$dir/pg/data" -l "$dir/postgres.log" -w -t "$READY_TIMEOUT_S" \
-         -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir/pg -c fsync=off \
-             -c full_page_writes=off -c synchronous_commit=off -c max_connections=300 -c shared_buffers=64MB \
+         -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir/pg $durability \
+             -c max_connections=300 -c shared_buffers=64MB \
              -c log_min_messages=warning" \
          start >/dev/null 2>&1; then
       PG_PID=$(head -1 "$dir/pg/data/postmaster.pid")
@@ -228,7 +236,7 @@ start_node() {
 cmd_start() {
   [[ $# -ge 1 ]] || usage
   local dir=$1; shift
-  NODES=3 PARLEYD=build/parleyd JWT_SECRET=""
+  NODES=3 PARLEYD=build/parleyd JWT_SECRET="" DURABLE=0
   EXTRA=()
   while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -238,6 +246,7 @@ cmd_start() {
       --parleyd=*) PARLEYD=${1#*=}; shift ;;
       --jwt-secret) JWT_SECRET=$2; shift 2 ;;
       --jwt-secret=*) JWT_SECRET=${1#*=}; shift ;;
+      --durable) DURABLE=1; shift ;;
       *) EXTRA+=("$1"); shift ;;
     esac
   done

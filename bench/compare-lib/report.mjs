@@ -460,7 +460,7 @@ export function renderSection(results, plots) {
     if (cdm) p(`dm on the cluster: ${cdmRuns.map((r) => int(r.acked)).join(', ')} of ${cdmRuns.map((r) => int(r.sent)).join(', ')} messages acked, ` +
       `${cdmRuns.map((r) => int(r.errors)).join(', ')} errors (${[...new Set(cdmRuns.flatMap((r) => Object.keys(r.error_counts ?? {})))].join(', ') || 'none'}); ` +
       `p50 ${msf(cdm.latency.p50_ms)}, p99 ${msf(cdm.latency.p99_ms)}, ack p99 ${msf(cdm.ack_latency.p99_ms)} ` +
-      `(single parleyd: p99 ${msf(sum.dm?.parley?.run?.latency.p99_ms)}). The cluster's store is PostgreSQL (fsync off in this throwaway instance, see scripts/cluster-up.sh).`);
+      `(single parleyd: p99 ${msf(sum.dm?.parley?.run?.latency.p99_ms)}). The cluster's store is PostgreSQL, durable: fsync and synchronous_commit on (scripts/cluster-up.sh --durable).`);
     p();
   }
 

@@ -186,12 +186,12 @@ export function clusterServer({ secret, tmp, nodes }) {
   return {
     name: 'parley-cluster',
     protocol: 'parley',
-    describe: `${nodes} parleyd nodes on one redis-server and one PostgreSQL 15 (scripts/cluster-up.sh)`,
-    command: `scripts/cluster-up.sh start $DIR --nodes ${nodes} --jwt-secret $SECRET --rate-per-sec 1000000 --rate-burst 1000000 --log-level warn`,
+    describe: `${nodes} parleyd nodes on one redis-server and one PostgreSQL 15, durable (fsync and synchronous_commit on; scripts/cluster-up.sh --durable)`,
+    command: `scripts/cluster-up.sh start $DIR --durable --nodes ${nodes} --jwt-secret $SECRET --rate-per-sec 1000000 --rate-burst 1000000 --log-level warn`,
     async start() {
       const dir = mkdtempSync(join(tmp, 'cluster-'));
       try {
-        execFileSync(up, ['start', dir, '--nodes', String(nodes), '--parleyd', BIN.parleyd,
+        execFileSync(up, ['start', dir, '--durable', '--nodes', String(nodes), '--parleyd', BIN.parleyd,
           '--jwt-secret', secret, '--rate-per-sec', '1000000', '--rate-burst', '1000000', '--log-level', 'warn'],
         { stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 });
       } catch (e) {
