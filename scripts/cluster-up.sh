@@ -24,6 +24,10 @@
 #                                             node id); returns once it is ready (/readyz).
 #   scripts/cluster-up.sh stop-node DIR I     SIGTERM node I (graceful drain) and wait.
 #   scripts/cluster-up.sh status DIR          one line per server: running or not.
+#   scripts/cluster-up.sh restart-redis DIR   SIGKILL redis-server and start it again on its port
+#                                             (empty: no persistence), returns once it is ready.
+#   scripts/cluster-up.sh restart-pg DIR      restart PostgreSQL (fast shutdown: open transactions
+#                                             rolled back, connections dropped) on its port.
 #
 # Needs redis-server and PostgreSQL 15 (scripts/cluster-deps.sh installs them). As root,
 # initdb and postgres run as the `postgres` user, and DIR is made traversable (o+x) for it.
@@ -136,7 +140,7 @@ load_env() {
 start_redis() {
   local dir=$1 attempt i
   for attempt in 1 2 3 4 5; do
-    REDIS_PORT=$(pick_port)
+    REDIS_PORT=${2:-$(pick_port)}
     : >"$dir/redis.log"
     setsid redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" \
       --daemonize no --logfile '' --protected-mode no --databases 1 >>"$dir/redis.log" 2>&1 </dev/null &
@@ -147,6 +151,7 @@ start_redis() {
       sleep 0.1
     done
     stop_pid "$REDIS_PID" KILL 2
+    [[ -z "${2:-}" ]] || break  # a restart on its port: no other port to try
   done
   tail -5 "$dir/redis.log" >&2
   die "redis-server did not start"
@@ -330,6 +335,28 @@ cmd_start_node() {
   write_env "$dir"
 }
 
+cmd_restart_redis() {
+  [[ $# -eq 1 ]] || usage
+  local dir=$1
+  load_env "$dir"
+  ours "${REDIS_PID:-}" redis-server && stop_pid "$REDIS_PID" KILL 5
+  start_redis "$dir" "$REDIS_PORT"
+  write_env "$dir"
+}
+
+cmd_restart_pg() {
+  [[ $# -eq 1 ]] || usage
+  local dir=$1 bin
+  load_env "$dir"
+  bin=$(pg_bindir)
+  # A fast shutdown (open transactions rolled back, connections dropped), then a start with
+  # the options of the first one (pg_ctl keeps them in postmaster.opts).
+  as_pg env LC_ALL=C TZ=UTC "$bin/pg_ctl" -D "$dir/pg/data" -l "$dir/postgres.log" -m fast -w -t "$READY_TIMEOUT_S" \
+    restart >/dev/null 2>&1 || { tail -20 "$dir/postgres.log" >&2; die "postgres did not restart"; }
+  PG_PID=$(head -1 "$dir/pg/data/postmaster.pid")
+  write_env "$dir"
+}
+
 cmd_status() {
   [[ $# -eq 1 ]] || usage
   local dir=$1 i st
@@ -352,6 +379,8 @@ case "$command" in
   start-node) cmd_start_node "$@" ;;
   stop-node) cmd_stop_node "$@" ;;
   status) cmd_status "$@" ;;
+  restart-redis) cmd_restart_redis "$@" ;;
+  restart-pg) cmd_restart_pg "$@" ;;
   -h|--help|help) usage 0 ;;
   *) usage ;;
 esac

@@ -223,6 +223,10 @@ void PgStore::Impl::commit_batch(PgConn& db, std::vector<std::unique_ptr<WriteJo
   CommitTimer timer(metrics, batch.size());
   Status commit;
   bool broken = false;
+  // A lost connection (PostgreSQL restarting, a broken link) is waited out for a while: the
+  // batch goes as soon as the reconnect succeeds. Meanwhile the queue's backlog makes new
+  // appends refused with a hint (refuse_when_behind), so nothing piles up unbounded.
+  const auto give_up = std::chrono::steady_clock::now() + kPgReconnectPatience;
   for (int attempt = 1;; ++attempt) {
     try {
       if (!db.ok() && !db.reconnect()) throw PgError("postgres connection lost", "08006");
@@ -231,14 +235,16 @@ void PgStore::Impl::commit_batch(PgConn& db, std::vector<std::unique_ptr<WriteJo
       break;
     } catch (const PgError& e) {
       try { db.exec("ROLLBACK"); } catch (const PgError&) {}
-      if (!e.retryable() || attempt == kPgBatchAttempts) {
+      const bool lost = e.sqlstate.rfind("08", 0) == 0;
+      const bool again = e.retryable() && (lost ? std::chrono::steady_clock::now() < give_up : attempt < kPgBatchAttempts);
+      if (!again) {
         spdlog::error("store: commit of {} writes failed: {}", batch.size(), e.what());
         commit = Status::unavailable(e.what());
         break;
       }
       spdlog::warn("store: retrying a batch of {} writes ({}): {}", batch.size(), e.sqlstate, e.what());
       // On the writer's own thread: waiting here holds back only this writer's later writes.
-      std::this_thread::sleep_for(std::chrono::milliseconds(20 * attempt));
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(20 * attempt, 500)));
     }
   }
   timer.stop();

@@ -18,6 +18,8 @@
 namespace parley {
 
 inline constexpr int kPgBatchAttempts = 6;
+// How long a writer keeps trying to reach PostgreSQL again before it fails its batch.
+inline constexpr std::chrono::seconds kPgReconnectPatience{15};
 
 // Deadlocks, serialization failures and lost connections retry (rethrown); any other
 // failed statement fails its own operation.

@@ -116,6 +116,16 @@ export class ClusterBackend {
     if (port !== this.nodes[i].port) throw new Error(`node ${i + 1} came back on port ${port}, not ${this.nodes[i].port}`);
   }
 
+  /** PostgreSQL restarted (fast shutdown: open transactions rolled back, connections dropped). */
+  async restartStore() {
+    await this.cmd('restart-pg', this.dir);
+  }
+
+  /** Redis killed and started again, empty, on its port. */
+  async restartBus() {
+    await this.cmd('restart-redis', this.dir);
+  }
+
   async stop() {
     if (this.started) await this.cmd('stop', this.dir);
     this.started = false;

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // parley's chaos run: many SDK clients, each through a fault-injecting proxy, send messages to
-// a parleyd (or a 3-node cluster) that is killed with SIGKILL and restarted mid-run; then every
-// outbox must drain and the store and every client's view must agree: nothing lost, nothing
-// duplicated, no gap, same order. See docs/reliability.md.
+// a parleyd (or a 3-node cluster) that is killed with SIGKILL and restarted mid-run (in a
+// cluster, PostgreSQL and Redis are restarted mid-run as well); then every outbox must drain
+// and the store and every client's view must agree: nothing lost, nothing duplicated, no gap,
+// same order. See docs/reliability.md.
 //
 //   node tests/chaos/chaos.mjs [--seed S] [--clients N] [--duration S] [--kills K] [--cluster] …
 //   node tests/chaos/chaos.mjs --help
@@ -30,6 +31,8 @@ const OPTIONS = {
   rate: { type: 'string', default: '0.5', help: 'messages per second per client (mean; exponential gaps)' },
   kills: { type: 'string', default: '1', help: 'SIGKILL + restart of parleyd (a random node in a cluster) during the send phase' },
   'down-ms': { type: 'string', default: '300-1500', help: 'how long a killed server stays down (range)' },
+  'store-restarts': { type: 'string', default: '1', help: 'cluster: PostgreSQL restarts (fast shutdown) during the send phase' },
+  'bus-restarts': { type: 'string', default: '1', help: 'cluster: Redis restarts (SIGKILL, empty again) during the send phase' },
   'mean-fault-ms': { type: 'string', default: '8000', help: 'mean time to the next fault on each proxied connection' },
   faults: { type: 'string', default: 'drop=3,stall=3,half-up=2,half-down=2', help: 'relative weights of the fault kinds' },
   'stall-ms': { type: 'string', default: '300-3000', help: 'stall length (range)' },
@@ -84,6 +87,8 @@ const cfg = {
   rate: num('rate'),
   kills: num('kills'),
   downMs: range('down-ms'),
+  storeRestarts: num('store-restarts'),
+  busRestarts: num('bus-restarts'),
   meanFaultMs: num('mean-fault-ms'),
   weights: Object.fromEntries(
     a.faults.split(',').filter(Boolean).map((kv) => {
@@ -208,8 +213,26 @@ async function main() {
     const slot = cfg.durationMs / cfg.kills;
     kills.push({ at: slot * k + killRng.range(0.25, 0.75) * slot, node: killRng.int(0, backend.nodes.length - 1), downMs: killRng.range(...cfg.downMs) });
   }
+  // Cluster: the shared servers fail too, each at its own times (PostgreSQL, Redis).
+  const restarts = [];
+  if (cfg.cluster) {
+    const rr = rng.fork('restarts');
+    for (const [what, n] of [['store', cfg.storeRestarts], ['bus', cfg.busRestarts]]) {
+      for (let k = 0; k < n; k++) restarts.push({ at: (cfg.durationMs / n) * (k + rr.range(0.2, 0.8)), what });
+    }
+    restarts.sort((x, y) => x.at - y.at);
+  }
   const tSend = Date.now();
   let sending = true;
+  const restartsDone = (async () => {
+    for (const r of restarts) {
+      const wait = tSend + r.at - Date.now();
+      if (wait > 0) await new Promise((res) => setTimeout(res, wait));
+      say(`restarting ${r.what === 'store' ? 'PostgreSQL' : 'Redis'}`);
+      await (r.what === 'store' ? backend.restartStore() : backend.restartBus());
+      say(`${r.what === 'store' ? 'PostgreSQL' : 'Redis'} is back`);
+    }
+  })();
   const killsDone = (async () => {
     for (const k of kills) {
       const wait = tSend + k.at - Date.now();
@@ -270,6 +293,7 @@ async function main() {
   await Promise.all(clients.flatMap((c) => [...c.sending]));
   await Promise.all(clients.map((c) => c.busy));
   await killsDone;
+  await restartsDone;
   for (const p of proxies) p.calm();
   const sendMs = Date.now() - tSend;
   say(`sending stopped: ${seqNo} messages; faults off; draining`);
@@ -355,6 +379,8 @@ async function main() {
     faults,
     faultsTotal: Object.values(faults).reduce((s, n) => s + n, 0),
     serverKills: kills.length,
+    storeRestarts: restarts.filter((r) => r.what === 'store').length,
+    busRestarts: restarts.filter((r) => r.what === 'bus').length,
     // Dead links noticed by the SDK: no ack or no answer to its idle probe ('reconnect'), no
     // welcome ('connect timeout'); and by parleyd's heartbeat (from its log).
     sdkDetections: sumCloses('reconnect'),
@@ -436,6 +462,7 @@ function report(f, violations) {
     ['faults injected', `${f.faultsTotal}: ${Object.entries(f.faults).map(([k, v]) => `${k} ${v}`).join(', ')}`],
     ['dead links detected', `SDK ${f.sdkDetections} (ack timeout or idle probe) + ${f.sdkConnectTimeouts} (no welcome); parleyd heartbeat ${f.serverHeartbeatCloses}`],
     ['server kills (SIGKILL)', f.serverKills],
+    ...(cfg.cluster ? [['PostgreSQL / Redis restarts', `${f.storeRestarts} / ${f.busRestarts}`]] : []),
     ['app restarts / reloads', `${f.appRestarts} / ${f.appReloads}`],
     ['server errors', Object.entries(f.serverErrors).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'],
     ['deepest outbox', f.maxOutboxDepth],
