@@ -20,8 +20,12 @@
 #       SIGTERM to the nodes, then Redis and PostgreSQL; waits for each to exit (SIGKILL after
 #       15 s). Safe to call twice, and on a DIR whose start failed half-way.
 #   scripts/cluster-up.sh kill-node DIR I     SIGKILL node I and wait until it is gone.
-#   scripts/cluster-up.sh start-node DIR I    start node I again on its port (same flags, same
-#                                             node id); returns once it is ready (/readyz).
+#   scripts/cluster-up.sh start-node DIR I [--store URL] [--redis URL]
+#                                             start node I again on its port (same flags, same
+#                                             node id); returns once it is ready (/readyz). With
+#                                             --store/--redis the node (from now on, also after
+#                                             a kill) reaches PostgreSQL/Redis there instead,
+#                                             e.g. through a fault-injecting proxy.
 #   scripts/cluster-up.sh stop-node DIR I     SIGTERM node I (graceful drain) and wait.
 #   scripts/cluster-up.sh status DIR          one line per server: running or not.
 #   scripts/cluster-up.sh restart-redis DIR   SIGKILL redis-server and start it again on its port
@@ -117,9 +121,10 @@ write_env() {
     printf 'PG_PORT=%q\nPG_PID=%q\nPG_URL=%q\n' "$PG_PORT" "$PG_PID" "postgres://postgres@127.0.0.1:$PG_PORT/parley"
     local targets=""
     for ((i = 1; i <= NODES; i++)); do
-      local pv="NODE${i}_PORT" dv="NODE${i}_PID"
+      local pv="NODE${i}_PORT" dv="NODE${i}_PID" sv="NODE${i}_STORE" rv="NODE${i}_REDIS"
       printf 'NODE%d_PORT=%q\nNODE%d_PID=%q\nNODE%d_URL=%q\n' "$i" "${!pv:-}" "$i" "${!dv:-}" "$i" \
         "ws://127.0.0.1:${!pv:-0}/ws"
+      printf 'NODE%d_STORE=%q\nNODE%d_REDIS=%q\n' "$i" "${!sv:-}" "$i" "${!rv:-}"
       targets+="${targets:+ }ws://127.0.0.1:${!pv:-0}/ws"
     done
     printf 'TARGETS=%q\n' "$targets"
@@ -196,9 +201,11 @@ start_postgres() {
 
 # Starts parleyd as node $2 of the cluster in $1 on port $3, in its own session; NODE<i>_PID.
 launch_node() {
-  local dir=$1 i=$2 port=$3
+  local dir=$1 i=$2 port=$3 sv="NODE${2}_STORE" rv="NODE${2}_REDIS"
+  # The node's own links when start-node was given them (e.g. through a fault-injecting proxy).
+  local store=${!sv:-postgres://postgres@127.0.0.1:$PG_PORT/parley} redis=${!rv:-redis://127.0.0.1:$REDIS_PORT}
   setsid "$PARLEYD" --host 127.0.0.1 --port "$port" --data-dir "$dir/node$i" --jwt-secret "$JWT_SECRET" \
-    --store "postgres://postgres@127.0.0.1:$PG_PORT/parley" --redis "redis://127.0.0.1:$REDIS_PORT" \
+    --store "$store" --redis "$redis" \
     --node-id "node$i" "${EXTRA[@]}" >>"$dir/node$i.log" 2>&1 </dev/null &
   printf -v "NODE${i}_PID" '%s' "$!"
 }
@@ -326,9 +333,17 @@ cmd_stop_node() {
 }
 
 cmd_start_node() {
-  [[ $# -eq 2 ]] || usage
+  [[ $# -ge 2 ]] || usage
   local dir=$1 i=$2
+  shift 2
   load_env "$dir"; node_index "$dir" "$i"
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      --store) printf -v "NODE${i}_STORE" '%s' "$2"; shift 2 ;;
+      --redis) printf -v "NODE${i}_REDIS" '%s' "$2"; shift 2 ;;
+      *) usage ;;
+    esac
+  done
   local dv="NODE${i}_PID"
   ours "${!dv:-}" parleyd && die "node$i is running (pid ${!dv})"
   start_node "$dir" "$i"

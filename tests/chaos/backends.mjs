@@ -100,6 +100,15 @@ export class ClusterBackend {
     await this.cmd('start', this.dir, '--nodes', String(this.count), '--parleyd', this.parleyd, '--jwt-secret', this.secret, ...this.args);
     const env = this.env();
     this.nodes = Array.from({ length: this.count }, (_, i) => ({ port: Number(env[`NODE${i + 1}_PORT`]) }));
+    this.pgPort = Number(env.PG_PORT);
+    this.redisPort = Number(env.REDIS_PORT);
+  }
+
+  /** Node `i` restarted (SIGTERM, then start) to reach PostgreSQL and Redis on these ports. */
+  async relink(i, { pgPort, redisPort }) {
+    await this.cmd('stop-node', this.dir, String(i + 1));
+    await this.cmd('start-node', this.dir, String(i + 1), '--store', `postgres://postgres@127.0.0.1:${pgPort}/parley`,
+      '--redis', `redis://127.0.0.1:${redisPort}`);
   }
 
   get auditUrl() {

@@ -33,6 +33,9 @@ const OPTIONS = {
   'down-ms': { type: 'string', default: '300-1500', help: 'how long a killed server stays down (range)' },
   'store-restarts': { type: 'string', default: '1', help: 'cluster: PostgreSQL restarts (fast shutdown) during the send phase' },
   'bus-restarts': { type: 'string', default: '1', help: 'cluster: Redis restarts (SIGKILL, empty again) during the send phase' },
+  'link-faults': { type: 'string', default: 'drop=1,stall=1', help: 'cluster: fault weights on every node\'s PostgreSQL and Redis links (a proxy on each); empty: none' },
+  'link-mean-fault-ms': { type: 'string', default: '10000', help: 'cluster: mean time to the next fault on each proxied store or bus connection' },
+  'link-stall-ms': { type: 'string', default: '200-1500', help: 'cluster: stall length on the store and bus links (range)' },
   'mean-fault-ms': { type: 'string', default: '8000', help: 'mean time to the next fault on each proxied connection' },
   faults: { type: 'string', default: 'drop=3,stall=3,half-up=2,half-down=2', help: 'relative weights of the fault kinds' },
   'stall-ms': { type: 'string', default: '300-3000', help: 'stall length (range)' },
@@ -88,6 +91,15 @@ const cfg = {
   kills: num('kills'),
   downMs: range('down-ms'),
   storeRestarts: num('store-restarts'),
+  linkWeights: Object.fromEntries(
+    a['link-faults'].split(',').filter(Boolean).map((kv) => {
+      const [k, v] = kv.split('=');
+      if (!['drop', 'stall'].includes(k) || !Number.isFinite(Number(v))) throw new Error(`--link-faults: drop and stall only, not ${kv}`);
+      return [k, Number(v)];
+    }),
+  ),
+  linkMeanFaultMs: num('link-mean-fault-ms'),
+  linkStallMs: range('link-stall-ms'),
   busRestarts: num('bus-restarts'),
   meanFaultMs: num('mean-fault-ms'),
   weights: Object.fromEntries(
@@ -121,6 +133,7 @@ const rng = new Rng(cfg.seed);
 const dir = mkdtempSync(join(tmpdir(), 'parley-chaos-'));
 let backend = null;
 const proxies = [];
+const linkProxies = [];  // cluster: between the nodes and PostgreSQL / Redis
 const clients = [];
 let failedRun = false;
 
@@ -129,7 +142,7 @@ let cleaning = null;
 async function cleanup() {
   cleaning ??= (async () => {
     for (const c of clients) c.close();
-    await Promise.all(proxies.map((p) => p.close().catch(() => {})));
+    await Promise.all([...proxies, ...linkProxies].map((p) => p.close().catch(() => {})));
     if (backend) await backend.stop().catch((e) => console.error(`chaos: stopping the servers: ${e.message}`));
   })();
   return cleaning;
@@ -181,6 +194,27 @@ async function main() {
     proxies.push(p);
   }
   say(`servers on ${backend.nodes.map((n) => n.port).join(', ')}; proxies on ${proxies.map((p) => p.port).join(', ')}`);
+  // Cluster: every node reaches PostgreSQL and Redis through proxies of its own as well, which
+  // drop and stall those links during the send phase.
+  if (cfg.cluster && Object.keys(cfg.linkWeights).length > 0) {
+    for (let i = 0; i < backend.nodes.length; i++) {
+      const made = {};
+      for (const [what, port] of [['pg', backend.pgPort], ['redis', backend.redisPort]]) {
+        const p = new FaultProxy({
+          name: `node${i + 1}-${what}`,
+          targetPort: port,
+          rng: rng.fork(`link/${what}/${i}`),
+          meanFaultMs: cfg.linkMeanFaultMs,
+          weights: cfg.linkWeights,
+          stallMs: cfg.linkStallMs,
+        });
+        made[what] = await p.listen();
+        linkProxies.push(p);
+      }
+      await backend.relink(i, { pgPort: made.pg, redisPort: made.redis });
+    }
+    say(`store and bus links through ${linkProxies.length} proxies`);
+  }
 
   // Users, rooms and who writes where: user i is in room i mod R and rooms-per-client − 1 others.
   const roomNames = Array.from({ length: cfg.rooms }, (_, i) => `chaos-${String(i).padStart(2, '0')}`);
@@ -206,7 +240,7 @@ async function main() {
   say(`${clients.length} clients connected and joined`);
 
   // ---- send phase: faults on, kills scheduled, every client sending at `rate`.
-  for (const p of proxies) p.storm();
+  for (const p of [...proxies, ...linkProxies]) p.storm();
   const kills = [];
   const killRng = rng.fork('kills');
   for (let k = 0; k < cfg.kills; k++) {
@@ -294,7 +328,7 @@ async function main() {
   await Promise.all(clients.map((c) => c.busy));
   await killsDone;
   await restartsDone;
-  for (const p of proxies) p.calm();
+  for (const p of [...proxies, ...linkProxies]) p.calm();
   const sendMs = Date.now() - tSend;
   say(`sending stopped: ${seqNo} messages; faults off; draining`);
 
@@ -379,6 +413,8 @@ async function main() {
     faults,
     faultsTotal: Object.values(faults).reduce((s, n) => s + n, 0),
     serverKills: kills.length,
+    linkFaults: Object.fromEntries(['drop', 'stall'].map((k) => [k, linkProxies.reduce((s, p) => s + p.counts[k], 0)])),
+    linkConnections: linkProxies.reduce((s, p) => s + p.counts.connections, 0),
     storeRestarts: restarts.filter((r) => r.what === 'store').length,
     busRestarts: restarts.filter((r) => r.what === 'bus').length,
     // Dead links noticed by the SDK: no ack or no answer to its idle probe ('reconnect'), no
@@ -462,7 +498,12 @@ function report(f, violations) {
     ['faults injected', `${f.faultsTotal}: ${Object.entries(f.faults).map(([k, v]) => `${k} ${v}`).join(', ')}`],
     ['dead links detected', `SDK ${f.sdkDetections} (ack timeout or idle probe) + ${f.sdkConnectTimeouts} (no welcome); parleyd heartbeat ${f.serverHeartbeatCloses}`],
     ['server kills (SIGKILL)', f.serverKills],
-    ...(cfg.cluster ? [['PostgreSQL / Redis restarts', `${f.storeRestarts} / ${f.busRestarts}`]] : []),
+    ...(cfg.cluster
+      ? [
+          ['PostgreSQL / Redis restarts', `${f.storeRestarts} / ${f.busRestarts}`],
+          ['store and bus link faults', `drop ${f.linkFaults.drop}, stall ${f.linkFaults.stall} over ${f.linkConnections} proxied connections`],
+        ]
+      : []),
     ['app restarts / reloads', `${f.appRestarts} / ${f.appReloads}`],
     ['server errors', Object.entries(f.serverErrors).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'],
     ['deepest outbox', f.maxOutboxDepth],
