@@ -31,6 +31,20 @@ protected:
   void drop_redis() {
     for (auto& l : redis_links_) l->drop();
   }
+  // node1 reaches PostgreSQL through `link` (with `extra` flags); alice on node1 and bob on
+  // node2 are members of `room`.
+  std::pair<std::unique_ptr<WsClient>, std::unique_ptr<WsClient>> start_with_proxied_store(LinkProxy& link,
+                                                                                          const std::string& room,
+                                                                                          NodeFlags extra = {}) {
+    extra["--store"] = "postgres://postgres@127.0.0.1:" + std::to_string(link.port()) + "/" + db_name();
+    set_node_flags(0, std::move(extra));
+    start_cluster();
+    auto alice = connect("alice", 0);
+    auto bob = connect("bob", 1);
+    join(*alice, room);
+    join(*bob, room);
+    return {std::move(alice), std::move(bob)};
+  }
   double catchups(int node_index) {
     return scrape_metrics(node(node_index).port()).at("parley_bus_catchup_messages_total");
   }
@@ -97,14 +111,8 @@ TEST_F(LinkFaults, MessagesLostWithABrokenRedisLinkAreFetchedOnceItIsBack) {
 TEST_F(LinkFaults, AStoreThatFallsBehindRefusesMessagesWithAHintAndTakesThemLater) {
   // node1 reaches PostgreSQL through a proxy; it refuses appends once its writer is 300 ms behind.
   LinkProxy pg_link(pg().port());
-  set_node_flags(0, {{"--store", "postgres://postgres@127.0.0.1:" + std::to_string(pg_link.port()) + "/" + db_name()},
-                     {"--store-backlog-ms", "300"},
-                     {"--store-connections", "2"}});
-  start_cluster();
-  auto alice = connect("alice", 0);
-  auto bob = connect("bob", 1);
-  join(*alice, "busy");
-  join(*bob, "busy");
+  auto [alice, bob] =
+      start_with_proxied_store(pg_link, "busy", {{"--store-backlog-ms", "300"}, {"--store-connections", "2"}});
 
   // PostgreSQL stops answering node1: its writer waits, and what alice sends queues behind it,
   // until a message finds the queue more than 300 ms old and is refused at once.
@@ -143,12 +151,7 @@ TEST_F(LinkFaults, AStoreThatFallsBehindRefusesMessagesWithAHintAndTakesThemLate
 
 TEST_F(LinkFaults, WritesCutOffFromPostgresMidBatchAreStoredOnceAfterTheReconnect) {
   LinkProxy pg_link(pg().port());
-  set_node_flags(0, {{"--store", "postgres://postgres@127.0.0.1:" + std::to_string(pg_link.port()) + "/" + db_name()}});
-  start_cluster();
-  auto alice = connect("alice", 0);
-  auto bob = connect("bob", 1);
-  join(*alice, "cut");
-  join(*bob, "cut");
+  auto [alice, bob] = start_with_proxied_store(pg_link, "cut");
   // A batch on its way to PostgreSQL (or its COMMIT) when the link drops: node1 cannot know
   // whether it committed, reconnects and runs it again; (user, id) makes that idempotent.
   pg_link.stall();
