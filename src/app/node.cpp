@@ -24,6 +24,7 @@
 #include "bus/local_bus.hpp"
 #include "bus/local_presence.hpp"
 #include "bus/redis_bus.hpp"
+#include "bus/redis_client.hpp"
 #include "bus/redis_presence.hpp"
 #include "store/pg_store.hpp"
 #include "hub/hub.hpp"
@@ -172,7 +173,7 @@ Status Node::start() {
     if (!store.ok()) return store.status;
     impl_->store = std::move(store.value);
   } else {
-    auto store = PgStore::open({o.store, o.commit_batch, &impl_->metrics, o.store_connections,
+    auto store = PgStore::open({o.store, o.store_password, o.commit_batch, &impl_->metrics, o.store_connections,
                                 std::chrono::milliseconds(o.store_backlog_ms)});
     if (!store.ok()) return store.status;
     impl_->store = std::move(store.value);
@@ -191,12 +192,22 @@ Status Node::start() {
     impl_->presence = std::make_unique<LocalPresence>();
   } else {
     std::vector<RedisEndpoint> endpoints;
+    bool any_tls = false;
     for (auto& url : o.redis) {
       auto e = parse_redis_url(url);
-      if (!e) return Status::invalid("bad redis address " + url + " (want redis://host:port)");
+      // Not the URL itself: it may hold a password.
+      if (!e) return Status::invalid("bad redis address in redis (want redis[s]://[user[:password]@]host:port[/db])");
+      if (e->password.empty()) e->password = o.redis_password;
+      any_tls = any_tls || e->tls;
       endpoints.push_back(*e);
     }
-    auto bus = std::make_unique<RedisBus>(impl_->ioc, std::move(endpoints), node_id, impl_->metrics);
+    std::shared_ptr<RedisTls> tls;
+    if (any_tls) {
+      std::string error;
+      tls = RedisTls::load({o.redis_tls_ca, o.redis_tls_cert, o.redis_tls_key}, error);
+      if (!tls) return Status::invalid(error);
+    }
+    auto bus = std::make_unique<RedisBus>(impl_->ioc, std::move(endpoints), std::move(tls), node_id, impl_->metrics);
     auto presence = std::make_unique<RedisPresence>(*bus, node_id, o.heartbeat_ms);
     bus->on_reconnect([p = presence.get()] { p->reregister(); });
     impl_->redis_bus = bus.get();

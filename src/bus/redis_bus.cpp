@@ -27,20 +27,36 @@ bool number(std::string_view s, T& out) {
 std::optional<RedisEndpoint> parse_redis_url(const std::string& url) {
   std::string text = url.find("://") == std::string::npos ? "redis://" + url : url;
   auto u = boost::urls::parse_uri(text);
-  if (!u || u->scheme() != "redis" || u->host().empty()) return std::nullopt;
-  RedisEndpoint e{std::string(u->host()), 6379};
+  if (!u || (u->scheme() != "redis" && u->scheme() != "rediss") || u->host().empty()) return std::nullopt;
+  RedisEndpoint e;
+  e.host = std::string(u->host());
+  e.tls = u->scheme() == "rediss";
   if (u->has_port() && !number(u->port(), e.port)) return std::nullopt;
+  if (u->has_userinfo()) {
+    // Decoded. "redis://:secret@host" is the default user's password; "redis://name@host" a
+    // user whose password comes from redis_password(_file).
+    e.user = u->user();
+    e.password = u->password();
+  }
+  std::string_view path = u->encoded_path();
+  if (!path.empty() && path != "/") {
+    if (path.front() == '/') path.remove_prefix(1);
+    if (!number(path, e.db) || e.db < 0) return std::nullopt;
+  }
   return e;
 }
 
-RedisBus::RedisBus(boost::asio::io_context& ioc, std::vector<RedisEndpoint> instances, std::string node_id,
-                   Metrics& metrics)
+RedisBus::RedisBus(boost::asio::io_context& ioc, std::vector<RedisEndpoint> instances, std::shared_ptr<RedisTls> tls,
+                   std::string node_id, Metrics& metrics)
     : ring_(instances.size()), node_id_(std::move(node_id)), metrics_(metrics) {
   for (std::size_t i = 0; i < instances.size(); ++i) {
-    auto name = instances[i].host + ":" + std::to_string(instances[i].port);
+    const auto& e = instances[i];
+    auto name = e.name();
     Shard shard;
-    shard.pub = std::make_shared<RedisClient>(ioc, instances[i].host, instances[i].port, name + " (pub)");
-    shard.sub = std::make_shared<RedisClient>(ioc, instances[i].host, instances[i].port, name + " (sub)");
+    shard.pub = std::make_shared<RedisClient>(ioc, e, e.tls ? tls : nullptr, name + " (pub)");
+    RedisEndpoint sub = e;
+    sub.db = 0;  // pub/sub channels are global to the instance
+    shard.sub = std::make_shared<RedisClient>(ioc, sub, e.tls ? tls : nullptr, name + " (sub)");
     shards_.push_back(std::move(shard));
   }
 }

@@ -21,32 +21,27 @@
 
 #include "bus/bus.hpp"
 #include "bus/hash_ring.hpp"
+#include "bus/redis_endpoint.hpp"
 
 namespace parley {
 
 class RedisClient;
+class RedisTls;
 struct Metrics;
-
-struct RedisEndpoint {
-  std::string host;
-  int port = 6379;
-};
-
-// Parses "redis://host:port" (or "host:port"); nullopt when malformed.
-std::optional<RedisEndpoint> parse_redis_url(const std::string& url);
 
 class RedisBus final : public Bus {
  public:
   // `metrics` (PUBLISH round trips) outlives the bus.
   // `node_id`: this node's id, the origin of the events it publishes.
-  RedisBus(boost::asio::io_context& ioc, std::vector<RedisEndpoint> instances, std::string node_id, Metrics& metrics);
+  // `tls`: the TLS settings of the rediss:// instances (null when there are none).
+  RedisBus(boost::asio::io_context& ioc, std::vector<RedisEndpoint> instances, std::shared_ptr<RedisTls> tls,
+           std::string node_id, Metrics& metrics);
   ~RedisBus() override;
 
   void start();
   void stop();
   // Unsubscribes channels no longer wanted for a few seconds. Call periodically. (Lazy on
-  // purpose: an UNSUBSCRIBE reply in hiredis drops the callback of a SUBSCRIBE sent after it,
-  // so a channel is never unsubscribed and resubscribed in quick succession.)
+  // purpose: a room whose last member comes and goes keeps its subscription.)
   void sweep(int64_t now_ms);
 
   void set_handler(BusHandler* handler) override { handler_ = handler; }

@@ -4,6 +4,7 @@
 #include <toml++/toml.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -22,7 +23,32 @@ struct Setting {
   std::string help;
   std::function<void(Options&, const std::string&)> parse;
   std::function<std::string(const Options&)> show;
+  bool secret = false;  // also settable as <key>_file
 };
+
+// A value that could not be used, with the reason (a file that cannot be read).
+struct BadValue : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+Setting secret(Setting s) {
+  s.secret = true;
+  return s;
+}
+
+// The <key>_file form of a secret setting: reads the file named by the value.
+Setting from_file(const Setting& s) {
+  return {s.key + "_file", "file holding " + s.key + " (keeps it out of process listings)",
+          [parse = s.parse, key = s.key](Options& o, const std::string& path) {
+            std::ifstream in(path, std::ios::binary);
+            if (!in) throw BadValue("cannot read " + path);
+            std::string value((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
+            if (value.empty()) throw BadValue(path + " is empty");
+            parse(o, value);
+          },
+          [](const Options&) { return std::string(); }};
+}
 
 template <class T>
 Setting number(std::string key, std::string help, T Options::*field) {
@@ -64,11 +90,11 @@ Setting list(std::string key, std::string help, std::vector<std::string> Options
 
 std::vector<Setting> settings() {
   using O = Options;
-  return {
+  const std::vector<Setting> table{
       text("host", "listen address", &O::host),
       number("port", "listen port; 0 picks a free one", &O::port),
       text("data_dir", "directory of the SQLite database and the generated JWT secret", &O::data_dir),
-      text("jwt_secret", "HS256 secret for tokens (default: generated, kept in data_dir)", &O::jwt_secret),
+      secret(text("jwt_secret", "HS256 secret for tokens (default: generated, kept in data_dir)", &O::jwt_secret)),
       number("token_ttl_s", "lifetime in seconds of tokens from /api/register and /api/login", &O::token_ttl_s),
       number("reauth_before_ms", "send reauth this long before a connection's token expires", &O::reauth_before_ms),
       number("reauth_grace_ms", "close with 4001 if no valid auth answers a reauth within this", &O::reauth_grace_ms),
@@ -103,13 +129,23 @@ std::vector<Setting> settings() {
       number("commit_batch", "most writes committed in one transaction", &O::commit_batch),
       number("store_backlog_ms", "refuse appends (unavailable, retry_after_ms) while the store's queue is this many ms behind; 0 = never", &O::store_backlog_ms),
       text("log_level", "trace, debug, info, warn or error", &O::log_level),
-      text("store", "message store: empty = SQLite in data_dir; postgres://user@host:port/db = PostgreSQL", &O::store),
+      secret(text("store", "message store: empty = SQLite in data_dir; postgres://user@host:port/db = PostgreSQL (libpq URI: ?sslmode=verify-full&sslrootcert=... for TLS)", &O::store)),
+      secret(text("store_password", "PostgreSQL password; overrides the one in store", &O::store_password)),
       number("store_connections", "PostgreSQL connections of this node (2 or more): half write (a room's writes on one), the rest read", &O::store_connections),
-      list("redis", "comma-separated redis://host:port instances for a cluster; empty = single node", &O::redis),
+      secret(list("redis", "comma-separated redis[s]://[user[:password]@]host:port[/db] instances for a cluster; rediss = TLS; empty = single node", &O::redis)),
+      secret(text("redis_password", "Redis AUTH password for the instances whose URL has none", &O::redis_password)),
+      text("redis_tls_ca", "CA bundle (PEM) that verifies rediss:// servers; empty = the system's", &O::redis_tls_ca),
+      text("redis_tls_cert", "client certificate (PEM) for rediss://, when Redis asks for one", &O::redis_tls_cert),
+      text("redis_tls_key", "private key (PEM) of redis_tls_cert", &O::redis_tls_key),
       text("node_id", "this node's name in a cluster, [A-Za-z0-9_.-]{1,64} (default: random)", &O::node_id),
       number("bus_write_version", "form of the events this node publishes: 2, or 1 while a rolling upgrade has version-1 nodes", &O::bus_write_version),
-      list("api_keys", "comma-separated keys of the server API (/api/v1, header X-Parley-Api-Key), 16+ characters each; empty = API off", &O::api_keys),
+      secret(list("api_keys", "comma-separated keys of the server API (/api/v1, header X-Parley-Api-Key), 16+ characters each; empty = API off", &O::api_keys)),
   };
+  std::vector<Setting> out = table;
+  for (auto& s : table) {
+    if (s.secret) out.push_back(from_file(s));
+  }
+  return out;
 }
 
 std::string flag_of(const std::string& key) {
@@ -180,8 +216,12 @@ std::optional<Options> load_options(int argc, char** argv, int& exit_code) {
   auto apply = [&](const Setting& s, const std::string& value, const std::string& origin) {
     try {
       s.parse(opts, value);
+    } catch (const BadValue& e) {
+      std::cerr << "parleyd: " << s.key << " (" << origin << "): " << e.what() << "\n";
+      return false;
     } catch (const std::exception&) {
-      std::cerr << "parleyd: invalid value '" << value << "' for " << s.key << " (" << origin << ")\n";
+      // A secret's value is not repeated into logs.
+      std::cerr << "parleyd: invalid value " << (s.secret ? "" : "'" + value + "' ") << "for " << s.key << " (" << origin << ")\n";
       return false;
     }
     return true;

@@ -49,9 +49,14 @@ struct Options {
   int64_t store_backlog_ms = 2000;   // appends refused (unavailable + retry_after_ms) while the store is this far behind; 0: never
   std::string log_level = "info";
   // Cluster (docs/cluster.md): empty store = embedded SQLite; empty redis = single node.
-  std::string store;                 // postgres://user@host:port/db
+  std::string store;                 // postgres://user@host:port/db (libpq URI: sslmode=... for TLS)
+  std::string store_password;        // overrides the URI's password
   std::size_t store_connections = 4; // PostgreSQL connections per node: half write, half read
-  std::vector<std::string> redis;    // redis://host:port, several: rooms spread by consistent hashing
+  std::vector<std::string> redis;    // redis[s]://[user[:password]@]host:port[/db], several: rooms spread by consistent hashing
+  std::string redis_password;        // AUTH password of the instances whose URL has none
+  std::string redis_tls_ca;          // CA bundle verifying rediss:// servers; empty: the system's
+  std::string redis_tls_cert;        // client certificate for rediss:// (Redis tls-auth-clients)
+  std::string redis_tls_key;         // its private key
   std::string node_id;               // unique per node; empty: random
   int bus_write_version = 2;         // 1 while version-1 nodes are in the cluster (a rolling upgrade)
   // Server API (docs/api.md): keys the application backend presents; empty = API off.
@@ -62,6 +67,11 @@ struct Options {
   std::string test_echo_path;
 };
 
+// Every secret setting (jwt_secret, api_keys, store, store_password, redis, redis_password) can
+// also be given as <key>_file: the path of a file holding the value (trailing newlines are
+// dropped), so the secret shows in no process listing or environment dump. Where a source
+// gives both, the file wins.
+//
 // Parses argv, the environment and the config file. Returns the options, or nullopt after
 // printing help (exit code 0) or an error (exit code 2) into `exit_code`.
 std::optional<Options> load_options(int argc, char** argv, int& exit_code);

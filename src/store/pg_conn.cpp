@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 
 #include <charconv>
+#include <vector>
 
 namespace parley {
 
@@ -23,9 +24,18 @@ std::string PgResult::text(int row, int col) const {
 }
 void PgResult::clear(pg_result* r) { PQclear(r); }
 
-Result<std::unique_ptr<PgConn>> PgConn::connect(const std::string& conninfo) {
-  PGconn* c = PQconnectdb(conninfo.c_str());
-  std::unique_ptr<PgConn> conn(new PgConn(c, conninfo));
+Result<std::unique_ptr<PgConn>> PgConn::connect(const std::string& conninfo, const std::string& password) {
+  // Keywords before "dbname" are defaults the URI may override; those after it override the URI.
+  std::vector<const char*> keys{"connect_timeout", "dbname"};
+  std::vector<const char*> values{"5", conninfo.c_str()};
+  if (!password.empty()) {
+    keys.push_back("password");
+    values.push_back(password.c_str());
+  }
+  keys.push_back(nullptr);
+  values.push_back(nullptr);
+  PGconn* c = PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/1);
+  std::unique_ptr<PgConn> conn(new PgConn(c));
   if (PQstatus(c) != CONNECTION_OK) return Status::unavailable(std::string("postgres: ") + PQerrorMessage(c));
   // NOTICEs ("relation ... already exists, skipping") are expected on every start but the first.
   PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);

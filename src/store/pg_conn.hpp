@@ -40,9 +40,12 @@ class PgConn {
  public:
   using Param = std::variant<std::string, int64_t>;
 
-  // Connects (a libpq URI or key=value string). Statements named in prepare() are
-  // re-prepared after a reconnect.
-  static Result<std::unique_ptr<PgConn>> connect(const std::string& conninfo);
+  // Connects (a libpq URI or key=value string; TLS through its sslmode/sslrootcert/...
+  // options). A non-empty `password` overrides the URI's, so it need not be in a URI that
+  // shows in logs or process listings. A connect (and a reconnect) waits at most 5 s unless
+  // the URI sets connect_timeout. Statements named in prepare() are re-prepared after a
+  // reconnect.
+  static Result<std::unique_ptr<PgConn>> connect(const std::string& conninfo, const std::string& password = {});
   ~PgConn();
   PgConn(const PgConn&) = delete;
   PgConn& operator=(const PgConn&) = delete;
@@ -57,10 +60,9 @@ class PgConn {
   bool ok() const;
 
  private:
-  explicit PgConn(pg_conn* c, std::string conninfo) : c_(c), conninfo_(std::move(conninfo)) {}
+  explicit PgConn(pg_conn* c) : c_(c) {}
   PgResult check(pg_result* r, const std::string& what);
   pg_conn* c_;
-  std::string conninfo_;
   std::vector<std::pair<std::string, std::string>> prepared_;
 };
 

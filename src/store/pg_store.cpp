@@ -181,7 +181,7 @@ Result<std::unique_ptr<PgStore>> PgStore::open(const PgStoreOptions& o) {
   const std::size_t readers = std::max<std::size_t>(1, o.connections - writers);
   std::vector<std::unique_ptr<PgConn>> conns;
   for (std::size_t i = 0; i < writers + readers; ++i) {
-    auto c = PgConn::connect(o.conninfo);
+    auto c = PgConn::connect(o.conninfo, o.password);
     if (!c.ok()) return c.status;
     conns.push_back(std::move(c.value));
   }

@@ -25,6 +25,7 @@ struct Metrics;
 
 struct PgStoreOptions {
   std::string conninfo;            // libpq URI, e.g. postgres://parley@127.0.0.1:5432/parley
+  std::string password;            // when set, overrides the URI's password
   std::size_t commit_batch = 1024;
   Metrics* metrics = nullptr;  // batch sizes and commit latency, when set
   // Connections to PostgreSQL: half of them (at least one) write, each with its own group

@@ -61,6 +61,10 @@ public:
 };
 
 class ClusterTest : public ::testing::Test {
+public:
+  // Polls the node's /readyz until it answers 200 (10 s at most).
+  static void await_ready(std::uint16_t port);
+
 protected:
   void SetUp() override;
   void TearDown() override;
@@ -74,8 +78,6 @@ protected:
   // Flags of node `i` alone (over start_cluster's), e.g. its Redis through a LinkProxy; call
   // before the node starts.
   void set_node_flags(int i, NodeFlags flags) { node_flags_[i] = std::move(flags); }
-  // Polls the node's /readyz until it answers 200 (10 s at most).
-  static void await_ready(std::uint16_t port);
   // Starts one more node (node id node<N+1>, same flags as start_cluster's) that nginx does
   // not know; returns its index.
   int add_node();

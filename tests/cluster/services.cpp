@@ -78,6 +78,16 @@ RedisServer::RedisServer(fs::path dir, std::uint16_t port) : dir_(std::move(dir)
     start_on(port);
     return;
   }
+  start_on_free_port();
+}
+
+RedisServer::RedisServer(fs::path dir, Options options)
+    : dir_(std::move(dir)), log_(dir_ / "redis.log"), options_(std::move(options)) {
+  fs::create_directories(dir_);
+  start_on_free_port();
+}
+
+void RedisServer::start_on_free_port() {
   for (int attempt = 1;; ++attempt) {
     try {
       start_on(free_port());
@@ -103,7 +113,16 @@ void RedisServer::start_on(std::uint16_t port) {
   o.argv = {"redis-server",  "--port",       std::to_string(port), "--bind",        "127.0.0.1",
             "--save",        "",             "--appendonly",       "no",            "--dir",
             dir_.string(),   "--daemonize",  "no",                 "--logfile",     "",
-            "--protected-mode", "no",        "--databases",        "1"};
+            "--protected-mode", "no",        "--databases",        "2"};
+  if (!options_.tls_cert.empty()) {
+    o.argv[2] = "0";
+    for (const std::string& a : {std::string("--tls-port"), std::to_string(port), std::string("--tls-cert-file"),
+                                 options_.tls_cert.string(), std::string("--tls-key-file"), options_.tls_key.string(),
+                                 std::string("--tls-auth-clients"), std::string("no")}) {
+      o.argv.push_back(a);
+    }
+  }
+  o.argv.insert(o.argv.end(), options_.args.begin(), options_.args.end());
   o.cwd = dir_;
   o.log_path = log_;
   auto p = std::make_unique<ChildProcess>(std::move(o));
@@ -153,7 +172,10 @@ fs::path PostgresServer::bindir() {
   return {};
 }
 
-PostgresServer::PostgresServer(fs::path dir) : dir_(std::move(dir)), log_(dir_.parent_path() / "postgres.log") {
+PostgresServer::PostgresServer(fs::path dir) : PostgresServer(std::move(dir), Options{}) {}
+
+PostgresServer::PostgresServer(fs::path dir, Options options)
+    : dir_(std::move(dir)), log_(dir_.parent_path() / "postgres.log") {
   const fs::path bin = bindir();
   if (bin.empty())
     throw std::runtime_error("PostgreSQL (initdb, postgres) not found: run scripts/cluster-deps.sh");
@@ -179,6 +201,23 @@ PostgresServer::PostgresServer(fs::path dir) : dir_(std::move(dir)), log_(dir_.p
     o.env = {{"LC_ALL", "C"}, {"TZ", "UTC"}};
     run_checked(std::move(o), 120s);
   }
+  std::vector<std::string> tls_args;
+  if (!options.tls_cert.empty()) {
+    // postgres wants its key readable by its own user only.
+    for (const auto& [from, name] : {std::pair{options.tls_cert, "server.crt"}, std::pair{options.tls_key, "server.key"}}) {
+      fs::copy_file(from, data / name, fs::copy_options::overwrite_existing);
+      fs::permissions(data / name, fs::perms::owner_read | fs::perms::owner_write);
+      if (run_as_ && ::chown((data / name).c_str(), run_as_->uid, run_as_->gid) != 0)
+        throw std::system_error(errno, std::generic_category(), "chown " + (data / name).string());
+    }
+    tls_args = {"-c", "ssl=on", "-c", "ssl_cert_file=server.crt", "-c", "ssl_key_file=server.key"};
+  }
+  if (!options.hba_first.empty()) {
+    std::string hba;
+    for (auto& line : options.hba_first) hba += line + "\n";
+    hba += read_file(data / "pg_hba.conf");
+    std::ofstream(data / "pg_hba.conf", std::ios::trunc) << hba;
+  }
   for (int attempt = 1;; ++attempt) {
     const std::uint16_t port = free_port();
     const std::size_t offset = file_size_or_zero(log_);
@@ -190,6 +229,7 @@ PostgresServer::PostgresServer(fs::path dir) : dir_(std::move(dir)), log_(dir_.p
               "-c", "fsync=off", "-c", "full_page_writes=off", "-c", "max_connections=300",
               "-c", "shared_buffers=32MB", "-c", "logging_collector=off", "-c", "log_min_messages=warning",
               "-c", "log_min_error_statement=panic"};
+    o.argv.insert(o.argv.end(), tls_args.begin(), tls_args.end());
     o.cwd = dir_;
     o.log_path = log_;
     o.run_as = run_as_;

@@ -34,8 +34,16 @@ bool wait_log_line(ChildProcess& child, const std::filesystem::path& log, std::s
 
 class RedisServer {
 public:
+  struct Options {
+    // TLS only (tls-port, no plain port; clients need no certificate) with this pair.
+    std::filesystem::path tls_cert, tls_key;
+    // More redis-server arguments, e.g. {"--requirepass", "pw"} or an ACL
+    // {"--user", "name", "on", ">pw", "~*", "&*", "+@all"}.
+    std::vector<std::string> args;
+  };
   // Starts on `port` (0: a free one).
   RedisServer(std::filesystem::path dir, std::uint16_t port = 0);
+  RedisServer(std::filesystem::path dir, Options options);
   ~RedisServer();
 
   std::uint16_t port() const { return port_; }
@@ -50,15 +58,25 @@ public:
 
 private:
   void start_on(std::uint16_t port);
+  void start_on_free_port();
   std::filesystem::path dir_, log_;
+  Options options_;
   std::uint16_t port_ = 0;
   std::unique_ptr<ChildProcess> proc_;
 };
 
 class PostgresServer {
 public:
+  struct Options {
+    // ssl = on with this pair (copied into the server's directory, owned by its user).
+    std::filesystem::path tls_cert, tls_key;
+    // pg_hba.conf lines put before initdb's (which trust every local connection), e.g.
+    // "hostssl all parley 127.0.0.1/32 scram-sha-256".
+    std::vector<std::string> hba_first;
+  };
   // initdb + start on a free port.
   explicit PostgresServer(std::filesystem::path dir);
+  PostgresServer(std::filesystem::path dir, Options options);
   ~PostgresServer();
 
   std::uint16_t port() const { return port_; }

@@ -3,6 +3,7 @@
 // heartbeat_ms in the welcome and through limits the server enforces.
 #include <fstream>
 
+#include "api_client.hpp"
 #include "parley_test.hpp"
 
 namespace parley::test {
@@ -89,6 +90,43 @@ TEST_F(CliConfig, FlagOverridesEnvironmentAndFile) {
   start_server({{"--config", write_toml("heartbeat_ms = 1111\n")}, {"--heartbeat-ms", "3333"}},
                {{"PARLEY_HEARTBEAT_MS", "2222"}});
   EXPECT_EQ(welcome_heartbeat(), 3333);
+}
+
+TEST_F(CliConfig, SecretsComeFromFilesWhichWinOverTheValue) {
+  // The fixture passes --jwt-secret; --jwt-secret-file comes as a flag too, and within one
+  // source the file wins. The API keys come from a file named in the environment.
+  const auto jwt = work_dir() / "jwt.txt";
+  std::ofstream(jwt) << "secret-from-a-file\n";
+  const auto keys = work_dir() / "keys.txt";
+  std::ofstream(keys) << "k1-5b7a0c2e9d4f61a9b,k2-0e4c8a1f3b5d7e9c\n";
+  start_server({{"--jwt-secret-file", jwt.string()}}, {{"PARLEY_API_KEYS_FILE", keys.string()}});
+  WsClient good("file-secret"), bad("flag-secret");
+  EXPECT_EQ(good.connect(port(), {.token = mint_token("secret-from-a-file", "alice", unix_now() + 600)}).status, 101)
+      << "the file's secret (its trailing newline dropped) is not the one in use";
+  EXPECT_EQ(bad.connect(port(), {.token = token("alice")}).status, 401) << "the --jwt-secret value won over the file";
+  EXPECT_EQ(ApiClient(port(), "k2-0e4c8a1f3b5d7e9c").post("/api/v1/rooms", boost::json::object{{"room", "lobby"}}).status, 201);
+}
+
+TEST_F(CliConfig, SecretFileKeysWorkInTheTomlFile) {
+  const auto jwt = work_dir() / "jwt.txt";
+  std::ofstream(jwt) << "toml-file-secret";
+  start_server({{"--jwt-secret", std::nullopt}, {"--config", write_toml("jwt_secret_file = \"" + jwt.string() + "\"\n")}});
+  WsClient good("toml-secret");
+  EXPECT_EQ(good.connect(port(), {.token = mint_token("toml-file-secret", "alice", unix_now() + 600)}).status, 101);
+}
+
+TEST_F(CliConfig, AMissingOrEmptySecretFileStopsTheStartAndSaysWhich) {
+  const auto empty = work_dir() / "empty.txt";
+  std::ofstream(empty) << "\n";
+  for (const auto& [path, says] : {std::pair{(work_dir() / "absent.txt").string(), std::string("cannot read")},
+                                   std::pair{empty.string(), std::string("is empty")}}) {
+    RunResult r = run_parleyd({"--port", "0", "--data-dir", (work_dir() / "data").string(), "--store-password-file", path},
+                              {}, work_dir(), std::chrono::seconds(10));
+    ASSERT_TRUE(r.status.has_value()) << "parleyd started without its secret";
+    EXPECT_TRUE(r.status->exited && r.status->code == 2) << r.status->describe();
+    EXPECT_NE(r.err.find("store_password_file"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(says), std::string::npos) << r.err;
+  }
 }
 
 TEST_F(CliConfig, JwtSecretFromEnvironment) {

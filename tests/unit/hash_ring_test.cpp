@@ -46,4 +46,29 @@ TEST(RedisUrl, Parses) {
   EXPECT_FALSE(parse_redis_url("http://x:1"));
   EXPECT_FALSE(parse_redis_url("redis://:1"));
   EXPECT_FALSE(parse_redis_url("redis://h:notaport"));
+  EXPECT_FALSE(e->tls);
+  EXPECT_TRUE(e->password.empty());
+}
+
+TEST(RedisUrl, CarriesTlsAuthAndDatabase) {
+  auto e = parse_redis_url("rediss://parley:p%40ss%3Aword@redis.internal:6390/3");
+  ASSERT_TRUE(e);
+  EXPECT_TRUE(e->tls);
+  EXPECT_EQ(e->host, "redis.internal");
+  EXPECT_EQ(e->port, 6390);
+  EXPECT_EQ(e->user, "parley");
+  EXPECT_EQ(e->password, "p@ss:word") << "percent-escapes are decoded";
+  EXPECT_EQ(e->db, 3);
+  EXPECT_EQ(e->name(), "redis.internal:6390") << "the name shown in logs has no password";
+
+  auto d = parse_redis_url("redis://:only-a-password@h");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->user, "");
+  EXPECT_EQ(d->password, "only-a-password");
+  auto u = parse_redis_url("rediss://name@h:1");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->user, "name");
+  EXPECT_EQ(u->password, "");
+  EXPECT_FALSE(parse_redis_url("redis://h/notadb"));
+  EXPECT_FALSE(parse_redis_url("redis://h/-1"));
 }
