@@ -167,7 +167,7 @@ void RedisClient::connect() {
 
 void RedisClient::on_transport_ready(const std::shared_ptr<Conn>& c) {
   read();
-  auto ready = [self = shared_from_this(), c] {
+  auto ready = [self = shared_from_this()] {
     self->connect_timer_.cancel();
     self->connected_ = true;
     if (self->failures_ > 0) spdlog::info("redis {}: connected", self->name_);
