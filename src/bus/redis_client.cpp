@@ -193,7 +193,7 @@ void RedisClient::on_transport_ready(const std::shared_ptr<Conn>& c) {
                                  if (r->type == REDIS_REPLY_ERROR) return self->drop(what + " refused: " + std::string(text_of(r)));
                                  if (last) ready();
                                },
-                               Kind::handshake, {}});
+                               Kind::plain, {}});
   }
 }
 
@@ -307,7 +307,6 @@ void RedisClient::dispatch(redisReply* r) {
       if (w.fn) w.fn(r);
       return;
     case Kind::plain:
-    case Kind::handshake:
       if (w.fn) w.fn(r);
       return;
   }

@@ -59,7 +59,7 @@ class RedisClient : public std::enable_shared_from_this<RedisClient> {
 
  private:
   struct Conn;
-  enum class Kind { plain, subscribe, unsubscribe, handshake };
+  enum class Kind { plain, subscribe, unsubscribe };
   struct Waiting {
     ReplyFn fn;
     Kind kind = Kind::plain;

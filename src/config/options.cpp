@@ -39,7 +39,7 @@ Setting secret(Setting s) {
 // The <key>_file form of a secret setting: reads the file named by the value.
 Setting from_file(const Setting& s) {
   return {s.key + "_file", "file holding " + s.key + " (keeps it out of process listings)",
-          [parse = s.parse, key = s.key](Options& o, const std::string& path) {
+          [parse = s.parse](Options& o, const std::string& path) {
             std::ifstream in(path, std::ios::binary);
             if (!in) throw BadValue("cannot read " + path);
             std::string value((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
