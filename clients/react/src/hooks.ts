@@ -1,0 +1,151 @@
+import type {
+  ChatMessage,
+  ConnectionState,
+  ParleyClient,
+  ParleyClientEvents,
+  PresenceMode,
+  RoomSnapshot,
+} from '@parley/client';
+import { useCallback, useEffect, useMemo, useRef } from 'react';
+import { useParley } from './provider.js';
+import { roomAt, useClientValue } from './store.js';
+import { threadOf, type Thread } from './thread.js';
+
+/** A room as `useRoom` and `useRooms` give it: the SDK's RoomSnapshot without its messages. */
+export type RoomState = Omit<RoomSnapshot, 'messages'>;
+
+export interface ConnectionInfo {
+  /** connecting | open | reconnecting | offline */
+  state: ConnectionState;
+  /** Messages (and edits, deletions, reactions) waiting in the outbox for their ack. */
+  queued: number;
+}
+
+export interface MessagesState {
+  /** By seq, then the user's pending and failed ones (the SDK's order). */
+  messages: readonly ChatMessage[];
+  /** Older messages exist before the first one held: `loadMore` fetches them. */
+  hasMore: boolean;
+  /** A page of older messages is being fetched. */
+  loading: boolean;
+  /**
+   * Fetches the page before the oldest held message (client.loadEarlier). Resolves whether
+   * older ones remain; rejects (ParleyError `offline`) when not connected. Stable per room.
+   */
+  loadMore: () => Promise<boolean>;
+}
+
+export interface TypingState {
+  /** Other members typing now, in the order they started. */
+  users: readonly string[];
+  /** "alice is typing…", "alice and bob are typing…", "3 people are typing…", or "". */
+  text: string;
+}
+
+export interface PresenceState {
+  /** Online members other than the user, sorted (in `count` mode only a first page). */
+  online: readonly string[];
+  /** Members online, the user included; 0 until the server has told. */
+  onlineCount: number;
+  /** `members`: `online` is complete; `count`: a large room, only the count is current. */
+  presence: PresenceMode;
+}
+
+export interface UnreadCounts {
+  /** Unread messages over all the user's rooms. */
+  total: number;
+  /** Unread messages per room the user is in (last_seq − read_seq). */
+  rooms: Readonly<Record<string, number>>;
+}
+
+const NO_MESSAGES: readonly ChatMessage[] = [];
+const NO_USERS: readonly string[] = [];
+
+function withoutMessages(snap: RoomSnapshot | undefined): RoomState | undefined {
+  if (!snap) return undefined;
+  const { messages: _messages, ...room } = snap;
+  return room;
+}
+
+/** The connection's state and the outbox's size. */
+export function useConnection(): ConnectionInfo {
+  return useClientValue((c) => ({ state: c.state, queued: c.queued }), []);
+}
+
+/** One room (kind, role, lastSeq, readSeq, unread, online, typing, …), or undefined when the user is not in it. */
+export function useRoom(name: string): RoomState | undefined {
+  return useClientValue((c) => withoutMessages(roomAt(c, name)), [name]);
+}
+
+/** Every room the user is in, sorted by name. */
+export function useRooms(): readonly RoomState[] {
+  return useClientValue((c) => c.rooms().map((name) => withoutMessages(roomAt(c, name))!), []);
+}
+
+/** A room's messages, in order, and the paging of older ones. */
+export function useMessages(room: string): MessagesState {
+  const client = useParley();
+  const page = useClientValue((c) => {
+    const snap = roomAt(c, room);
+    return { messages: snap?.messages ?? NO_MESSAGES, hasMore: snap?.hasMore ?? false, loading: snap?.loadingEarlier ?? false };
+  }, [room]);
+  const loadMore = useCallback(() => client.loadEarlier(room), [client, room]);
+  return useMemo(() => ({ ...page, loadMore }), [page, loadMore]);
+}
+
+/**
+ * Message `seq` of a room and its replies. The SDK does not tell replies yet: until its
+ * ChatMessage carries the message replied to, `replies` is the room's held messages whose
+ * `replyTo` (or `reply_to`) is `seq`, so it fills once the server and SDK send it.
+ */
+export function useThread(room: string, seq: number): Thread {
+  return useClientValue((c) => threadOf(roomAt(c, room)?.messages ?? NO_MESSAGES, seq), [room, seq]);
+}
+
+/** Who else is typing in a room. */
+export function useTyping(room: string): TypingState {
+  return useClientValue((c) => {
+    const snap = roomAt(c, room);
+    return { users: snap?.typing ?? NO_USERS, text: snap?.typingText ?? '' };
+  }, [room]);
+}
+
+/** Who else is online in a room, and how many are. */
+export function usePresence(room: string): PresenceState {
+  return useClientValue((c) => {
+    const snap = roomAt(c, room);
+    return { online: snap?.online ?? NO_USERS, onlineCount: snap?.onlineCount ?? 0, presence: snap?.presence ?? 'members' };
+  }, [room]);
+}
+
+/** Unread counts per room and in all. */
+export function useUnread(): UnreadCounts {
+  return useClientValue((c) => unreadCounts(c), []);
+}
+
+function unreadCounts(c: ParleyClient): UnreadCounts {
+  const rooms: Record<string, number> = {};
+  let total = 0;
+  for (const name of c.rooms()) {
+    const n = roomAt(c, name)?.unread ?? 0;
+    rooms[name] = n;
+    total += n;
+  }
+  return { total, rooms };
+}
+
+/**
+ * Calls `handler` on each of the client's `event`s (auth, welcome, left, message, failed, …)
+ * while the component is mounted; the latest `handler` is called, so it need not be memoized.
+ */
+export function useParleyEvent<K extends keyof ParleyClientEvents>(event: K, handler: ParleyClientEvents[K]): void {
+  const client = useParley();
+  const latest = useRef(handler);
+  useEffect(() => {
+    latest.current = handler;
+  });
+  useEffect(() => {
+    const relay = (...args: Parameters<ParleyClientEvents[K]>) => (latest.current as (...a: typeof args) => void)(...args);
+    return client.on(event, relay as ParleyClientEvents[K]);
+  }, [client, event]);
+}

@@ -1,0 +1,18 @@
+export { ParleyProvider, useParley } from './provider.js';
+export type { ParleyProviderProps } from './provider.js';
+export {
+  useConnection,
+  useRoom,
+  useRooms,
+  useMessages,
+  useThread,
+  useTyping,
+  usePresence,
+  useUnread,
+  useParleyEvent,
+} from './hooks.js';
+export type { ConnectionInfo, RoomState, MessagesState, TypingState, PresenceState, UnreadCounts } from './hooks.js';
+export { threadOf, replyTo } from './thread.js';
+export type { Thread, ReplyMessage } from './thread.js';
+export { useClientValue } from './store.js';
+export { share } from './share.js';
