@@ -4,7 +4,7 @@ JOBS  ?= 2
 PORT  ?= 8080
 DATA  ?= ./data
 
-.PHONY: all deps build run test unit integration cluster fuzz sanitize tsan thread-safety bench compare clean web web-deps test-web test-sdk test-e2e chaos
+.PHONY: all deps build run test unit integration cluster fuzz sanitize tsan thread-safety bench compare clean web web-deps test-web test-sdk test-react test-e2e chaos
 
 all: build
 
@@ -104,12 +104,16 @@ web: web/dist/index.html
 test-sdk: clients/js/node_modules/.package-lock.json
 	@cd clients/js && npx --no-install tsc --noEmit && npx --no-install vitest run
 
+# React bindings' tests (Vitest, Testing Library, the real SDK over a fake socket).
+test-react: clients/react/node_modules/.package-lock.json
+	@cd clients/react && npx --no-install tsc --noEmit && npx --no-install vitest run
+
 # End-to-end: Debian's Chromium (installed when missing) against a real parleyd.
 test-e2e: build web tests/e2e/node_modules/.package-lock.json
 	@scripts/web-deps.sh --browser
 	@cd tests/e2e && node --test --test-concurrency=1 --test-timeout=120000 --test-reporter=spec
 
-test-web: test-sdk test-e2e
+test-web: test-sdk test-react test-e2e
 
 # ---- chaos run (tests/chaos): SDK clients through a fault-injecting proxy, parleyd killed with
 # SIGKILL and restarted mid-run, then every store and view checked (docs/reliability.md). The
