@@ -82,7 +82,7 @@ clean:
 # Vite build into web/dist, which parleyd serves at /. Each step reruns only when its inputs
 # changed, so an up-to-date `make web` takes no time.
 NPM_CI   = npm ci --no-audit --no-fund --loglevel=error
-WEB_SRC := $(shell find web/src clients/js/src -type f 2>/dev/null) \
+WEB_SRC := $(shell find web/src clients/js/src clients/react/src -type f 2>/dev/null) \
            web/index.html web/vite.config.ts web/tsconfig.json web/package.json
 
 web-deps:

@@ -2,12 +2,15 @@ import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 
-// The SDK is compiled from its TypeScript sources (clients/js/src): no separate build step.
+// The SDK and its React bindings are compiled from their TypeScript sources (clients/js/src,
+// clients/react/src): no separate build step. React itself is always the app's own copy, also
+// for the bindings' imports (two copies of React break hooks).
 const sdk = fileURLToPath(new URL('../clients/js/src/index.ts', import.meta.url));
+const bindings = fileURLToPath(new URL('../clients/react/src/index.ts', import.meta.url));
 
 export default defineConfig({
   plugins: [react()],
-  resolve: { alias: { '@parley/client': sdk } },
+  resolve: { alias: { '@parley/client': sdk, '@parley/react': bindings }, dedupe: ['react', 'react-dom'] },
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: true, target: 'es2020' },
   server: {
     // `npm run dev` (optional): proxy the API and WebSocket to a parleyd on :8080.

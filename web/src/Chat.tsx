@@ -1,5 +1,6 @@
-import { ParleyClient, browserStorage, type ConnectionState } from '@parley/client';
-import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { browserStorage, type ConnectionState } from '@parley/client';
+import { ParleyProvider, useConnection, useParley, useParleyEvent, useRoom } from '@parley/react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { RoomView } from './RoomView';
 import type { StoredSession } from './session';
 import { Sidebar } from './Sidebar';
@@ -33,54 +34,50 @@ const wide = () => typeof matchMedia === 'function' && matchMedia('(min-width: 7
 const LEFT_BECAUSE = { kicked: 'You were removed from', banned: 'You were banned from', removed: 'You were removed from' };
 const ACTION_NAMES = { edit: 'edit the message', delete: 'delete the message', react: 'react' };
 
+/** The session's client (made, started and closed by the provider) and the chat on top of it. */
 export function Chat({ session, onLogout }: { session: StoredSession; onLogout: (reason?: string) => void }) {
-  const client = useMemo(
-    () => new ParleyClient({ url: wsUrl(), token: session.token, user: session.user, storage: browserStorage() }),
-    [session],
+  const options = useMemo(() => ({ url: wsUrl(), token: session.token, user: session.user, storage: browserStorage() }), [session]);
+  return (
+    <ParleyProvider key={session.token} options={options}>
+      <ChatView onLogout={onLogout} />
+    </ParleyProvider>
   );
-  const subscribe = useCallback((cb: () => void) => client.on('change', cb), [client]);
-  useSyncExternalStore(subscribe, () => client.version);
+}
+
+function ChatView({ onLogout }: { onLogout: (reason?: string) => void }) {
+  const client = useParley();
+  const { state, queued } = useConnection();
   const [room, setRoom] = useHashRoom();
   const [notice, setNotice] = useState('');
   const roomRef = useRef(room);
   roomRef.current = room;
 
-  useEffect(() => {
-    const offs = [
-      client.on('auth', () => onLogout('Your session has expired: please log in again.')),
-      client.on('welcome', (rooms) => {
-        if (rooms.length === 0) {
-          // A new account starts in #general.
-          client
-            .join('general')
-            .then(() => {
-              if (!roomRef.current && wide()) setRoom('general');
-            })
-            .catch(() => {});
-        } else if (!roomRef.current && wide()) {
-          setRoom(rooms.find((r) => client.room(r)?.kind !== 'direct') ?? rooms[0]!);
-        }
-      }),
-      client.on('left', (name, reason) => {
-        if (reason) setNotice(`${LEFT_BECAUSE[reason]} #${name}.`);
-      }),
-      client.on('actionFailed', (action, error) => setNotice(`Could not ${ACTION_NAMES[action.kind]}: ${error.message || error.code}`)),
-    ];
-    void client.start();
-    return () => {
-      for (const off of offs) off();
-      client.close();
-    };
-  }, [client]);
+  useParleyEvent('auth', () => onLogout('Your session has expired: please log in again.'));
+  useParleyEvent('welcome', (rooms) => {
+    if (rooms.length === 0) {
+      // A new account starts in #general.
+      client
+        .join('general')
+        .then(() => {
+          if (!roomRef.current && wide()) setRoom('general');
+        })
+        .catch(() => {});
+    } else if (!roomRef.current && wide()) {
+      setRoom(rooms.find((r) => client.room(r)?.kind !== 'direct') ?? rooms[0]!);
+    }
+  });
+  useParleyEvent('left', (name, reason) => {
+    if (reason) setNotice(`${LEFT_BECAUSE[reason]} #${name}.`);
+  });
+  useParleyEvent('actionFailed', (action, error) => setNotice(`Could not ${ACTION_NAMES[action.kind]}: ${error.message || error.code}`));
 
-  const snap = room ? client.room(room) : undefined;
+  const snap = useRoom(room);
 
   return (
     <div className="app">
-      <Banner state={client.state} queued={client.queued} />
+      <Banner state={state} queued={queued} />
       <div className={`chat ${room ? 'has-room' : 'no-room'}`}>
         <Sidebar
-          client={client}
           room={room}
           onSelect={setRoom}
           onLogout={() => onLogout()}
@@ -89,7 +86,7 @@ export function Chat({ session, onLogout }: { session: StoredSession; onLogout: 
         />
         <main className="room">
           {room && snap ? (
-            <RoomView key={room} client={client} snap={snap} onBack={() => setRoom('')} />
+            <RoomView key={room} snap={snap} onBack={() => setRoom('')} />
           ) : room ? (
             <div className="placeholder">
               {room.startsWith('dm-') ? (
@@ -97,7 +94,7 @@ export function Chat({ session, onLogout }: { session: StoredSession; onLogout: 
               ) : (
                 <>
                   <p>You are not in #{room}.</p>
-                  <button onClick={() => client.join(room).catch(() => {})} disabled={client.state !== 'open'}>
+                  <button onClick={() => client.join(room).catch(() => {})} disabled={state !== 'open'}>
                     Join #{room}
                   </button>
                 </>

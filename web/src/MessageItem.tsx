@@ -1,4 +1,5 @@
-import type { ChatMessage, ParleyClient } from '@parley/client';
+import type { ChatMessage } from '@parley/client';
+import { useParley } from '@parley/react';
 import { useState } from 'react';
 import { timeLabel } from './format';
 
@@ -13,13 +14,11 @@ const TICKS: Record<NonNullable<ChatMessage['state']>, [string, string]> = {
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '🎉'];
 
 export function MessageItem({
-  client,
   m,
   canDelete,
   open,
   onToggle,
 }: {
-  client: ParleyClient;
   m: ChatMessage;
   /** The user's own message, or the user moderates the room. */
   canDelete: boolean;
@@ -27,6 +26,7 @@ export function MessageItem({
   open: boolean;
   onToggle: () => void;
 }) {
+  const client = useParley();
   const [editing, setEditing] = useState(false);
   const tick = m.state ? TICKS[m.state] : null;
   // Only stored messages (with a seq) can be acted on; tombstones and notices cannot.

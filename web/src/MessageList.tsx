@@ -1,30 +1,33 @@
-import type { ParleyClient, RoomSnapshot } from '@parley/client';
+import { useConnection, useMessages, useParley, type RoomState } from '@parley/react';
 import { useEffect, useLayoutEffect, useRef, useState, type ReactElement } from 'react';
 import { dayKey, dayLabel } from './format';
 import { MessageItem } from './MessageItem';
 
-export function MessageList({ client, snap }: { client: ParleyClient; snap: RoomSnapshot }) {
+export function MessageList({ snap }: { snap: RoomState }) {
+  const client = useParley();
+  const { state } = useConnection();
+  const { messages, hasMore, loading, loadMore } = useMessages(snap.name);
   const room = snap.name;
   const listRef = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const before = useRef<{ first: string | undefined; height: number; top: number }>({ first: undefined, height: 0, top: 0 });
   const visible = useRef(new Set<number>());
   const reportRead = useRef(() => {});
-  const held = snap.messages.filter((m) => m.seq !== null).length;
+  const held = messages.filter((m) => m.seq !== null).length;
   const moderator = snap.role === 'owner' || snap.role === 'moderator';
   // The message whose actions (reactions, edit, delete) are shown: one at a time.
   const [open, setOpen] = useState<string | null>(null);
 
   // The first page of a room comes from `history`.
   useEffect(() => {
-    if (client.state === 'open' && held === 0 && snap.hasMore && !snap.loadingEarlier) client.loadEarlier(room).catch(() => {});
-  }, [client, room, client.state, held, snap.hasMore, snap.loadingEarlier]);
+    if (state === 'open' && held === 0 && hasMore && !loading) loadMore().catch(() => {});
+  }, [loadMore, state, held, hasMore, loading]);
 
   // Keep the view pinned to the bottom, or in place when older messages are prepended.
   useLayoutEffect(() => {
     const el = listRef.current;
     if (!el) return;
-    const first = snap.messages[0]?.id;
+    const first = messages[0]?.id;
     const prev = before.current;
     if (prev.first !== undefined && first !== prev.first && el.scrollHeight > prev.height && !atBottom.current) {
       el.scrollTop = prev.top + (el.scrollHeight - prev.height);
@@ -77,7 +80,7 @@ export function MessageList({ client, snap }: { client: ParleyClient; snap: Room
 
   let lastDay = -1;
   const items: ReactElement[] = [];
-  for (const m of snap.messages) {
+  for (const m of messages) {
     const day = dayKey(m.ts);
     if (day !== lastDay) {
       lastDay = day;
@@ -90,7 +93,6 @@ export function MessageList({ client, snap }: { client: ParleyClient; snap: Room
     items.push(
       <MessageItem
         key={m.id}
-        client={client}
         m={m}
         canDelete={m.mine || (moderator && snap.kind !== 'direct')}
         open={open === m.id}
@@ -109,22 +111,22 @@ export function MessageList({ client, snap }: { client: ParleyClient; snap: Room
         atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 48;
       }}
     >
-      {snap.hasMore && held > 0 && (
+      {hasMore && held > 0 && (
         <div className="load-earlier">
           <button
             data-testid="load-earlier"
-            disabled={snap.loadingEarlier || client.state !== 'open'}
+            disabled={loading || state !== 'open'}
             onClick={() => {
               atBottom.current = false;
-              client.loadEarlier(room).catch(() => {});
+              loadMore().catch(() => {});
             }}
           >
-            {snap.loadingEarlier ? 'Loading…' : 'Load earlier messages'}
+            {loading ? 'Loading…' : 'Load earlier messages'}
           </button>
         </div>
       )}
-      {snap.messages.length === 0 && !snap.hasMore && <p className="empty">No messages yet. Say hello!</p>}
-      {snap.messages.length === 0 && snap.hasMore && <p className="empty">Loading…</p>}
+      {messages.length === 0 && !hasMore && <p className="empty">No messages yet. Say hello!</p>}
+      {messages.length === 0 && hasMore && <p className="empty">Loading…</p>}
       <ol className="message-list">{items}</ol>
     </div>
   );

@@ -1,11 +1,13 @@
-import type { ParleyClient, RoomSnapshot } from '@parley/client';
+import { useConnection, useParley, usePresence, useTyping, type RoomState } from '@parley/react';
 import { useCallback, useEffect, useReducer, useRef, useState, type FormEvent } from 'react';
 import { countLabel, timeLabel } from './format';
 import { MessageList } from './MessageList';
 import { NameForm } from './NameForm';
 import { roomTitle } from './Sidebar';
 
-export function RoomView({ client, snap, onBack }: { client: ParleyClient; snap: RoomSnapshot; onBack: () => void }) {
+export function RoomView({ snap, onBack }: { snap: RoomState; onBack: () => void }) {
+  const client = useParley();
+  const offline = useConnection().state !== 'open';
   const room = snap.name;
   const direct = snap.kind === 'direct';
   const moderator = snap.role === 'owner' || snap.role === 'moderator';
@@ -26,7 +28,7 @@ export function RoomView({ client, snap, onBack }: { client: ParleyClient; snap:
         </button>
         <div className="room-title">
           <h2 className={direct ? 'direct' : undefined}>{roomTitle(snap)}</h2>
-          <Online snap={snap} listing={listing} onList={() => setListing(!listing)} />
+          <Online room={room} listing={listing} onList={() => setListing(!listing)} />
         </div>
         {canInvite && (
           <button className="link" data-testid="invite-open" aria-expanded={inviting} onClick={() => setInviting(!inviting)}>
@@ -51,29 +53,36 @@ export function RoomView({ client, snap, onBack }: { client: ParleyClient; snap:
             placeholder={`Invite a user to #${room}`}
             pattern={/^[a-z0-9_]{1,32}$/}
             invalid="User names: a–z, 0–9 and _"
-            disabled={client.state !== 'open'}
+            disabled={offline}
             actions={[{ label: 'Invite', testid: 'invite-button', run: async (u) => (await client.invite(room, u), setInviting(false)) }]}
           />
         </div>
       )}
-      {listing && counting && <OnlineList client={client} room={room} />}
-      <MessageList client={client} snap={snap} />
-      <div className="typing" data-testid="typing" aria-live="polite">
-        {snap.typingText}
-      </div>
-      <Composer client={client} room={room} label={`Message ${roomTitle(snap)}`} mutedUntil={snap.mutedUntil} />
+      {listing && counting && <OnlineList room={room} />}
+      <MessageList snap={snap} />
+      <Typing room={room} />
+      <Composer room={room} label={`Message ${roomTitle(snap)}`} mutedUntil={snap.mutedUntil} />
     </>
   );
 }
 
-function Online({ snap, listing, onList }: { snap: RoomSnapshot; listing: boolean; onList: () => void }) {
-  const users = snap.online;
-  const count = snap.onlineCount > 0 && (
-    <span className="online-count" data-testid="online-count" data-count={snap.onlineCount}>
-      {countLabel(snap.onlineCount)} online
+function Typing({ room }: { room: string }) {
+  const { text } = useTyping(room);
+  return (
+    <div className="typing" data-testid="typing" aria-live="polite">
+      {text}
+    </div>
+  );
+}
+
+function Online({ room, listing, onList }: { room: string; listing: boolean; onList: () => void }) {
+  const { online: users, onlineCount, presence } = usePresence(room);
+  const count = onlineCount > 0 && (
+    <span className="online-count" data-testid="online-count" data-count={onlineCount}>
+      {countLabel(onlineCount)} online
     </span>
   );
-  if (snap.presence === 'count') {
+  if (presence === 'count') {
     return (
       <div className="online" data-testid="online" data-presence="count">
         <span className="dot" aria-hidden="true" />
@@ -109,7 +118,8 @@ function Online({ snap, listing, onList }: { snap: RoomSnapshot; listing: boolea
 const ONLINE_PAGE = 100;
 
 /** Who is online in a large room, fetched a page at a time (the snapshot lists only the first). */
-function OnlineList({ client, room }: { client: ParleyClient; room: string }) {
+function OnlineList({ room }: { room: string }) {
+  const client = useParley();
   const [users, setUsers] = useState<string[]>([]);
   const [next, setNext] = useState<string | undefined>();
   const [status, setStatus] = useState<'loading' | 'idle' | 'error'>('loading');
@@ -176,7 +186,8 @@ function useUntil(until: number | undefined): boolean {
   return active;
 }
 
-function Composer({ client, room, label, mutedUntil }: { client: ParleyClient; room: string; label: string; mutedUntil?: number }) {
+function Composer({ room, label, mutedUntil }: { room: string; label: string; mutedUntil?: number }) {
+  const client = useParley();
   const [text, setText] = useState('');
   const input = useRef<HTMLTextAreaElement>(null);
   const muted = useUntil(mutedUntil);

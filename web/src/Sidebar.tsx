@@ -1,31 +1,30 @@
-import type { ParleyClient, RoomSnapshot } from '@parley/client';
+import { useConnection, useParley, useRooms, type RoomState } from '@parley/react';
 import { NameForm } from './NameForm';
 
 const ROOM_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const USER_NAME = /^[a-z0-9_]{1,32}$/;
 
 /** How a room is named on screen: a direct room by the other user, others as #name. */
-export function roomTitle(snap: RoomSnapshot): string {
+export function roomTitle(snap: RoomState): string {
   return snap.kind === 'direct' && snap.with ? snap.with : `#${snap.name}`;
 }
 
 export function Sidebar({
-  client,
   room,
   onSelect,
   onLogout,
   notice,
   onDismiss,
 }: {
-  client: ParleyClient;
   room: string;
   onSelect: (room: string) => void;
   onLogout: () => void;
   notice: string;
   onDismiss: () => void;
 }) {
-  const offline = client.state !== 'open';
-  const snaps = client.rooms().map((name) => client.room(name)!);
+  const client = useParley();
+  const offline = useConnection().state !== 'open';
+  const snaps = useRooms();
   const rooms = snaps.filter((s) => s.kind !== 'direct');
   const direct = snaps.filter((s) => s.kind === 'direct').sort((a, b) => roomTitle(a).localeCompare(roomTitle(b)));
   return (
@@ -86,7 +85,7 @@ export function Sidebar({
   );
 }
 
-function RoomItem({ snap, testid, active, onSelect }: { snap: RoomSnapshot; testid: string; active: boolean; onSelect: (room: string) => void }) {
+function RoomItem({ snap, testid, active, onSelect }: { snap: RoomState; testid: string; active: boolean; onSelect: (room: string) => void }) {
   const name = snap.name;
   return (
     <button
