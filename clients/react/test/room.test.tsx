@@ -89,4 +89,16 @@ describe('useRooms', () => {
     expect(result.current[1]?.unread).toBe(3);
     expect(result.current[2]).toBe(team);
   });
+
+  it('keeps its snapshot while no room changes, and unsubscribes on unmount', async () => {
+    const { client, ws } = await connected(ROOMS);
+    const before = changeListeners(client);
+    const hook = renderWith(client, () => useRooms());
+    expectUnchanged(hook, () => {
+      ws.receive({ type: 'read', room: 'general', user: 'bob', seq: 3 }); // no message of the user's to tick
+      ws.receive({ type: 'presence', room: 'team', user: 'carol', status: 'offline' }); // was not online
+    });
+    hook.unmount();
+    expect(changeListeners(client)).toBe(before);
+  });
 });
