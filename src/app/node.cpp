@@ -219,6 +219,7 @@ Status Node::start() {
   HubOptions h;
   h.node_id = node_id;
   h.max_text_chars = o.max_text_chars;
+  h.max_data_bytes = o.max_data_bytes;
   h.rate_per_sec = o.rate_per_sec;
   h.rate_burst = o.rate_burst;
   h.max_conns_per_user = o.max_conns_per_user;

@@ -11,7 +11,8 @@ namespace {
 
 // Kind names on the wire: stable, never reused.
 constexpr std::string_view kMessage = "message", kTyping = "typing", kPresence = "presence", kRead = "read",
-                           kMember = "member", kJoined = "joined", kLeft = "left", kBlocks = "blocks";
+                           kMember = "member", kJoined = "joined", kLeft = "left", kBlocks = "blocks",
+                           kMentions = "mentions", kNotify = "notify";
 
 json::array names(const std::vector<std::string>& list) {
   json::array out;
@@ -50,6 +51,10 @@ std::string encode(const RoomEvent& e) {
           o["text"] = m.text;
           o["entry"] = static_cast<int>(m.kind);
           if (m.target) o["target"] = m.target;
+          if (m.reply_to) o["reply_to"] = m.reply_to;
+          if (!m.data.empty()) o["data"] = m.data;
+          if (!m.mentions.empty()) o["mentions"] = names(m.mentions);
+          if (m.mention_room) o["mention_room"] = true;
           o["rx"] = p.received_us;
         } else if constexpr (std::is_same_v<T, TypingChanged>) {
           o["k"] = kTyping;
@@ -93,6 +98,8 @@ std::string encode(const UserEvent& e) {
           o["role"] = static_cast<int>(s.role);
           if (!s.peer.empty()) o["peer"] = s.peer;
           if (s.muted_until) o["muted_until"] = s.muted_until;
+          if (s.notify != NotifyLevel::all) o["notify"] = static_cast<int>(s.notify);
+          if (s.mentions) o["mentions"] = s.mentions;
           o["online"] = names(p.online);
           if (p.online_count) o["oc"] = p.online_count;
           if (p.by_count) o["bc"] = true;
@@ -100,9 +107,18 @@ std::string encode(const UserEvent& e) {
           o["k"] = kLeft;
           o["room"] = p.room;
           o["reason"] = static_cast<int>(p.reason);
-        } else {
+        } else if constexpr (std::is_same_v<T, BlocksChanged>) {
           o["k"] = kBlocks;
           o["blocked"] = names(p.blocked);
+        } else if constexpr (std::is_same_v<T, MentionsChanged>) {
+          o["k"] = kMentions;
+          o["room"] = p.room;
+          o["count"] = p.count;
+        } else {
+          o["k"] = kNotify;
+          o["room"] = p.room;
+          o["level"] = static_cast<int>(p.level);
+          o["mentions"] = p.mentions;
         }
       },
       e.payload);
@@ -127,6 +143,10 @@ Decoded decode(std::string_view room, std::string_view payload, RoomEvent& out) 
     m.text = r.text("text");
     m.kind = r.small<EntryKind>("entry", 4);
     m.target = r.number("target");
+    m.reply_to = r.number("reply_to");
+    m.data = r.text("data");
+    m.mentions = r.list("mentions");
+    m.mention_room = r.flag("mention_room");
     if (m.seq <= 0) return Decoded::malformed;
     out.payload = MessageStored{std::move(m), r.number("rx")};
   } else if (kind == kTyping) {
@@ -163,6 +183,8 @@ Decoded decode(std::string_view user, std::string_view payload, UserEvent& out) 
     j.state.role = r.small<Role>("role", 2);
     j.state.peer = r.text("peer");
     j.state.muted_until = r.number("muted_until");
+    j.state.notify = r.small<NotifyLevel>("notify", 2);
+    j.state.mentions = r.number("mentions");
     j.online = r.list("online");
     j.online_count = r.number("oc");
     j.by_count = r.flag("bc");
@@ -172,6 +194,10 @@ Decoded decode(std::string_view user, std::string_view payload, UserEvent& out) 
     out.payload = MembershipLeft{r.text("room"), r.small<LeftReason>("reason", 3)};
   } else if (kind == kBlocks) {
     out.payload = BlocksChanged{r.list("blocked")};
+  } else if (kind == kMentions) {
+    out.payload = MentionsChanged{r.text("room"), r.number("count")};
+  } else if (kind == kNotify) {
+    out.payload = NotifyChanged{r.text("room"), r.small<NotifyLevel>("level", 2), r.number("mentions")};
   } else {
     return Decoded::unknown_kind;
   }

@@ -99,7 +99,19 @@ struct BlocksChanged {
   std::vector<std::string> blocked;
 };
 
-using UserPayload = std::variant<MembershipJoined, MembershipLeft, BlocksChanged>;
+// The user's unread mentions in `room` after a read moved its position.
+struct MentionsChanged {
+  std::string room;
+  int64_t count = 0;
+};
+// The user set what to be notified of in `room`; `mentions`: the unread mentions then.
+struct NotifyChanged {
+  std::string room;
+  NotifyLevel level = NotifyLevel::all;
+  int64_t mentions = 0;
+};
+
+using UserPayload = std::variant<MembershipJoined, MembershipLeft, BlocksChanged, MentionsChanged, NotifyChanged>;
 
 struct UserEvent {
   std::string user;

@@ -30,11 +30,34 @@ struct ChatMessage {
   std::string text;     // message and edit: the text; reaction: the emoji
   EntryKind kind = EntryKind::message;
   int64_t target = 0;   // edits, deletions, reactions: the seq of the message they act on
+  // Messages only, fixed when stored:
+  int64_t reply_to = 0;               // a reply: the seq of its thread's first message
+  std::string data;                   // the application's JSON object, serialized; empty: none
+  std::vector<std::string> mentions;  // users named with @, sorted, without duplicates
+  bool mention_room = false;          // @room by someone allowed to
   // Messages only, as read back from the store: the current state.
   int64_t edited_ts = 0;  // time of the last edit, 0 if never edited
   bool deleted = false;   // a tombstone: text is empty
   std::vector<Reaction> reactions;
+  int64_t reply_count = 0;    // a thread's first message: how many replies it has
+  int64_t last_reply_ts = 0;  // and when the newest one came
 };
+
+// What a user asks to be notified of in a room. Stored values: never renumber.
+enum class NotifyLevel : uint8_t { all = 0, mentions = 1, none = 2 };
+constexpr std::string_view notify_name(NotifyLevel n) {
+  switch (n) {
+    case NotifyLevel::mentions: return "mentions";
+    case NotifyLevel::none: return "none";
+    default: return "all";
+  }
+}
+constexpr std::optional<NotifyLevel> notify_from_name(std::string_view name) {
+  for (NotifyLevel n : {NotifyLevel::all, NotifyLevel::mentions, NotifyLevel::none}) {
+    if (notify_name(n) == name) return n;
+  }
+  return std::nullopt;
+}
 
 enum class RoomKind : uint8_t { public_room = 0, private_room = 1, direct = 2 };
 // Ordered: a higher role may act on a lower one. Stored values: never renumber.
@@ -80,6 +103,8 @@ struct RoomState {
   Role role = Role::member;
   std::string peer;         // direct rooms: the other user
   int64_t muted_until = 0;  // ms since the epoch; 0 or past: not muted
+  NotifyLevel notify = NotifyLevel::all;
+  int64_t mentions = 0;     // unread messages that mention the user (0 while notify is none)
 };
 
 // One page of a room's history, ascending by seq.

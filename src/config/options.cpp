@@ -103,6 +103,7 @@ std::vector<Setting> settings() {
       number("handshake_timeout_ms", "time from TCP accept to a completed upgrade", &O::handshake_timeout_ms),
       number("max_frame_bytes", "largest WebSocket message; larger closes with 1009", &O::max_frame_bytes),
       number("max_text_chars", "longest message text in characters (error too_large)", &O::max_text_chars),
+      number("max_data_bytes", "largest message data object, serialized, in bytes (error too_large)", &O::max_data_bytes),
       number("deflate_level", "permessage-deflate level 1-9 for clients that offer it; 0 disables it", &O::deflate_level),
       number("deflate_min_bytes", "frames smaller than this are sent uncompressed", &O::deflate_min_bytes),
       number("rate_per_sec", "messages per second per user (token bucket refill)", &O::rate_per_sec),

@@ -22,6 +22,7 @@ struct Options {
   int64_t handshake_timeout_ms = 10000;
   std::size_t max_frame_bytes = 64 * 1024;
   std::size_t max_text_chars = 4000;
+  std::size_t max_data_bytes = 8192;
   int deflate_level = 3;             // permessage-deflate zlib level when a client offers it; 0 = off
   std::size_t deflate_min_bytes = 1024;  // frames below this go uncompressed
   double rate_per_sec = 10;          // message token bucket refill per user

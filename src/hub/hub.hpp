@@ -50,6 +50,7 @@ struct HubOptions {
   // Rooms with more members online than this tell presence as occupancy counts (at most one
   // per tick) instead of per-user changes, and `joined` lists this many online members at most.
   std::size_t presence_limit = 100;
+  std::size_t max_data_bytes = 8192;  // a message's `data`, serialized
   WordFilter word_filter;
 };
 
@@ -114,6 +115,10 @@ class Hub final : public BusHandler {
   void post(const Actor& a, PostRequest req, Done<Appended> done);
   void typing(const Actor& a, std::string room, bool active, Done<Ok> done);
   void read(const Actor& a, std::string room, int64_t seq, Done<Ok> done);
+  // The replies of a thread (members only).
+  void thread(const Actor& a, ThreadQuery query, Done<MessagePage> done);
+  // What the user wants to be notified of in a room; answers the room's state after.
+  void set_notify(const Actor& a, std::string room, NotifyLevel level, Done<RoomState> done);
   void history(const Actor& a, std::string room, HistoryQuery query, Done<MessagePage> done);
   void search(const Actor& a, SearchQuery query, Done<std::vector<ChatMessage>> done);
 

@@ -6,6 +6,7 @@
 
 #include "common/names.hpp"
 #include "hub/hub.hpp"
+#include "hub/mentions.hpp"
 #include "hub/rules.hpp"
 #include "metrics/metrics.hpp"
 
@@ -54,9 +55,17 @@ void Hub::post_checked(const Actor& a, PostRequest req, std::optional<Membership
   append.require_member = a.is_backend() && !req.author.empty();  // checked again inside the write
   append.kind = req.kind;
   append.target = req.target;
+  append.reply_to = req.reply_to;
+  append.data = std::move(req.data);
   if (m) {
     if (m->kind == RoomKind::direct) append.peer = m->peer;
     append.moderator = m->role >= Role::moderator;
+  }
+  if (append.kind == EntryKind::message) {
+    Mentions found = parse_mentions(append.text);
+    append.mentions = std::move(found.users);
+    // @room alerts everyone: moderators, owners and the backend (system messages included).
+    append.mention_room = found.room && (a.is_backend() || append.moderator);
   }
   append.edit_window_ms = options_.edit_window_ms;
   const std::string room = append.room;
@@ -97,11 +106,47 @@ void Hub::set_typing(const std::string& room, const std::string& user, bool acti
 void Hub::read(const Actor& a, std::string room, int64_t seq, Done<Ok> done) {
   if (defer_while_joining(a, room, [this, a, room, seq, done] { read(a, room, seq, done); })) return;
   if (auto m = member_of(a, room); !m.ok()) return done(m.status);
-  store_.set_read(room, a.user, seq, on_lane<bool>(room, [this, a, room, seq, done](Result<bool> r) {
+  store_.set_read(room, a.user, seq, on_lane<ReadResult>(room, [this, a, room, seq, done](Result<ReadResult> r) {
     if (r.status.code() == Status::Code::not_found) return done(hub_rules::not_member(room));
     if (!r.ok()) return done(r.status);
-    if (r.value) emit(RoomEvent{room, ReadMoved{a.user, seq}, {}});
+    if (r.value.moved) {
+      emit(RoomEvent{room, ReadMoved{a.user, seq}, {}});
+      // Every device of the reader learns the unread mentions left.
+      emit(UserEvent{a.user, MentionsChanged{room, r.value.mentions}, {}, 0, false});
+    }
     done(Ok{});
+  }));
+}
+
+void Hub::thread(const Actor& a, ThreadQuery query, Done<MessagePage> done) {
+  const std::string room = query.room;
+  if (!valid_room_name(room)) return done(hub_rules::bad_room());
+  HistoryQuery& page = query.page;
+  if (query.root < 1) return done(Status::invalid("seq must be >= 1"));
+  if (page.after && page.before) return done(Status::invalid("give after or before, not both"));
+  if ((page.after && *page.after < 0) || (page.before && *page.before < 1)) {
+    return done(Status::invalid("after must be >= 0 and before >= 1"));
+  }
+  if (page.limit < 1) return done(Status::invalid("limit must be >= 1"));
+  page.limit = std::min(page.limit, kMaxPage);
+  auto fetch = [this, query, done] {
+    store_.thread(query.room, query.root, query.page.after, query.page.before, query.page.limit,
+                  on_lane<MessagePage>(query.room, [done](Result<MessagePage> r) { done(std::move(r)); }));
+  };
+  if (a.is_backend()) return fetch();
+  if (defer_while_joining(a, room, [this, a, query, done] { thread(a, query, done); })) return;
+  if (auto m = member_of(a, room); !m.ok()) return done(m.status);
+  fetch();
+}
+
+void Hub::set_notify(const Actor& a, std::string room, NotifyLevel level, Done<RoomState> done) {
+  if (defer_while_joining(a, room, [this, a, room, level, done] { set_notify(a, room, level, done); })) return;
+  if (auto m = member_of(a, room); !m.ok()) return done(m.status);
+  store_.set_notify(room, a.user, level, on_lane<RoomState>(room, [this, a, room, done](Result<RoomState> r) {
+    if (r.status.code() == Status::Code::not_found) return done(hub_rules::not_member(room));
+    if (!r.ok()) return done(r.status);
+    done(r.value);
+    emit(UserEvent{a.user, NotifyChanged{room, r.value.notify, r.value.mentions}, {}, a.conn, false});
   }));
 }
 

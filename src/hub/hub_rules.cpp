@@ -23,7 +23,16 @@ Result<Membership> Hub::member_of(const Actor& a, const std::string& room) {
 Status Hub::check_post(const Actor& a, const Membership* m, PostRequest& req, int64_t now_ms) {
   if (req.id.empty() || req.id.size() > kMaxIdBytes) return Status::invalid("id must be 1 to 128 bytes");
   const bool has_text = req.kind == EntryKind::message || req.kind == EntryKind::edited;
-  if (req.kind != EntryKind::deleted && req.text.empty()) return Status::invalid("text must not be empty");
+  if (req.kind != EntryKind::message && (req.reply_to != 0 || !req.data.empty())) {
+    return Status::invalid("only a message can reply or carry data");
+  }
+  if (req.reply_to < 0) return Status::invalid("reply_to must be a seq >= 1");
+  // A message may be data alone (a card, a location); anything else needs its text or emoji.
+  const bool text_optional = req.kind == EntryKind::deleted || (req.kind == EntryKind::message && !req.data.empty());
+  if (!text_optional && req.text.empty()) return Status::invalid("text must not be empty");
+  if (req.data.size() > options_.max_data_bytes) {
+    return Status::too_large("data is larger than " + std::to_string(options_.max_data_bytes) + " bytes");
+  }
   if (m && req.kind != EntryKind::deleted && m->muted_until > now_ms) {
     return Status::muted("you are muted in " + req.room, m->muted_until);
   }

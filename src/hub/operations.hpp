@@ -30,6 +30,8 @@ struct PostRequest {
   std::string text;                    // message, edit: the text; reaction: the emoji
   EntryKind kind = EntryKind::message;
   int64_t target = 0;                  // edit, delete, react: the message's seq
+  int64_t reply_to = 0;                // message: the seq of the message it answers (a thread)
+  std::string data;                    // message: the application's JSON object, serialized
   // The backend only: whom the message is from; empty for a system message. (A user always
   // posts as themselves.)
   std::string author;
@@ -70,6 +72,13 @@ struct HistoryQuery {
   std::optional<int64_t> after;
   std::optional<int64_t> before;
   int limit = kDefaultPage;
+};
+
+// A page of a thread: the replies to `root`, like HistoryQuery.
+struct ThreadQuery {
+  std::string room;
+  int64_t root = 0;
+  HistoryQuery page;
 };
 
 struct ModerateRequest {

@@ -165,7 +165,12 @@ void publish(NetContext& ctx, const std::string& room, const Request& req, Respo
   const auto* user = o.if_contains("user");
   const auto* system = o.if_contains("system");
   const auto* id = o.if_contains("id");
-  if (!text || !text->is_string()) return bad("field 'text' must be a string");
+  const auto* data = o.if_contains("data");
+  const auto* reply_to = o.if_contains("reply_to");
+  if (data && !data->is_null() && !data->is_object()) return bad("field 'data' must be an object");
+  const bool has_data = data && data->is_object();
+  if (text ? !text->is_string() : !has_data) return bad("field 'text' must be a string");
+  if (reply_to && (!reply_to->is_int64() || reply_to->as_int64() < 1)) return bad("field 'reply_to' must be a seq >= 1");
   if (id && !id->is_string()) return bad("field 'id' must be a string");
   if (system && !system->is_bool()) return bad("field 'system' must be a boolean");
   const bool as_system = system && system->as_bool();
@@ -174,7 +179,9 @@ void publish(NetContext& ctx, const std::string& room, const Request& req, Respo
   PostRequest p;
   p.room = room;
   p.id = id ? std::string(id->as_string()) : new_message_id();
-  p.text = std::string(text->as_string());
+  if (text) p.text = std::string(text->as_string());
+  if (has_data) p.data = json::serialize(*data);
+  if (reply_to) p.reply_to = reply_to->as_int64();
   p.author = as_system ? std::string() : std::string(user->as_string());
   ctx.hub.post(kBackend, std::move(p), [req, respond](Result<Appended> r) {
     if (!r.ok()) return respond(status_error(req, r.status));
@@ -199,22 +206,48 @@ std::optional<int64_t> int_param(const boost::urls::url_view& url, std::string_v
   return out;
 }
 
-void history(NetContext& ctx, const std::string& room, const boost::urls::url_view& url, const Request& req,
-             Responder respond) {
+// ?after=&before=&limit= of a page; false when one is not an integer.
+bool page_query(const boost::urls::url_view& url, HistoryQuery& q) {
   bool ok = true;
-  HistoryQuery q;
   q.after = int_param(url, "after", ok);
   q.before = int_param(url, "before", ok);
   auto limit = int_param(url, "limit", ok);
-  if (!ok) return respond(api_error(req, 400, "bad_request", "after, before and limit must be integers"));
   if (limit) q.limit = static_cast<int>(std::clamp<int64_t>(*limit, 0, kMaxPageLimit));
-  ctx.hub.history(kBackend, room, q, [req, respond, room](Result<MessagePage> r) {
+  return ok;
+}
+
+// The JSON answer of a page of entries; `root`: a thread's first message, or 0.
+Done<MessagePage> page_answer(const Request& req, Responder respond, const std::string& room, int64_t root) {
+  return [req, respond, room, root](Result<MessagePage> r) {
     if (!r.ok()) return respond(status_error(req, r.status));
     json::array messages;
     for (auto& m : r.value.messages) messages.push_back(encode::history_entry(m));
-    respond(json_response(req, 200, json::serialize(json::object{
-                                        {"room", room}, {"messages", std::move(messages)}, {"has_more", r.value.has_more}})));
-  });
+    json::object o{{"room", room}};
+    if (root) o["seq"] = root;
+    o["messages"] = std::move(messages);
+    o["has_more"] = r.value.has_more;
+    respond(json_response(req, 200, json::serialize(o)));
+  };
+}
+
+void history(NetContext& ctx, const std::string& room, const boost::urls::url_view& url, const Request& req,
+             Responder respond) {
+  HistoryQuery q;
+  if (!page_query(url, q)) return respond(api_error(req, 400, "bad_request", "after, before and limit must be integers"));
+  ctx.hub.history(kBackend, room, q, page_answer(req, respond, room, 0));
+}
+
+// GET …/messages/{seq}/thread: a page of the thread's replies, like the history.
+void thread(NetContext& ctx, const std::string& room, const std::string& seq, const boost::urls::url_view& url,
+            const Request& req, Responder respond) {
+  ThreadQuery q{room, 0, {}};
+  auto [end, ec] = std::from_chars(seq.data(), seq.data() + seq.size(), q.root);
+  if (ec != std::errc{} || end != seq.data() + seq.size() || q.root < 1) {
+    return respond(api_error(req, 400, "bad_request", "the seq in the path must be an integer >= 1"));
+  }
+  if (!page_query(url, q.page)) return respond(api_error(req, 400, "bad_request", "after, before and limit must be integers"));
+  const int64_t root = q.root;
+  ctx.hub.thread(kBackend, std::move(q), page_answer(req, respond, room, root));
 }
 
 // GET …/online?after=&limit=: a page of the room's online members in name order (limit
@@ -274,6 +307,10 @@ void handle_server_api(NetContext& ctx, const Request& req, Responder respond) {
     if (method == http::verb::post) return publish(ctx, room, req, respond);
     if (!get) return respond(not_allowed(req, "GET, POST"));
     return history(ctx, room, *url, req, respond);
+  }
+  if (path.size() == 5 && path[2] == "messages" && path[4] == "thread") {
+    if (!get) return respond(not_allowed(req, "GET"));
+    return thread(ctx, room, path[3], *url, req, respond);
   }
   if (path.size() == 3 && path[2] == "online") {
     if (!get) return respond(not_allowed(req, "GET"));

@@ -54,6 +54,9 @@ void run_command(Hub& hub, Metrics& m, const ClientPtr& c, Command command) {
           if constexpr (std::is_same_v<T, EntryCmd>) {
             req.kind = cmd.kind;
             req.target = cmd.seq;
+          } else {
+            req.reply_to = cmd.reply_to;
+            req.data = std::move(cmd.data);
           }
           std::string id = req.id;
           hub.post(a, std::move(req), reply<Appended>(m, c, ref, id, [ref](const Appended& r) {
@@ -99,6 +102,16 @@ void run_command(Hub& hub, Metrics& m, const ClientPtr& c, Command command) {
           hub.search(a, std::move(q), reply<std::vector<ChatMessage>>(m, c, ref, {}, [ref, query = cmd.query](
                                                                                     const std::vector<ChatMessage>& found) {
             return encode::results(query, found, ref);
+          }));
+        } else if constexpr (std::is_same_v<T, ThreadCmd>) {
+          ThreadQuery q{cmd.room, cmd.seq, HistoryQuery{cmd.after, cmd.before, cmd.limit}};
+          hub.thread(a, std::move(q), reply<MessagePage>(m, c, ref, {}, [ref, room = cmd.room, root = cmd.seq](
+                                                                            const MessagePage& p) {
+            return encode::thread(room, root, p, ref);
+          }));
+        } else if constexpr (std::is_same_v<T, NotifyCmd>) {
+          hub.set_notify(a, cmd.room, cmd.level, reply<RoomState>(m, c, ref, {}, [ref](const RoomState& s) {
+            return encode::notify(s.room, s.notify, s.mentions, ref);
           }));
         } else if constexpr (std::is_same_v<T, OnlineCmd>) {
           OnlineQuery q{cmd.room, cmd.after, cmd.limit};

@@ -13,7 +13,8 @@ namespace parley {
 
 struct JoinCmd { std::string room; };
 struct LeaveCmd { std::string room; };
-struct MessageCmd { std::string room; std::string id; std::string text; };
+// `data`: the application's JSON object, serialized (empty: none).
+struct MessageCmd { std::string room; std::string id; std::string text; int64_t reply_to = 0; std::string data; };
 struct TypingCmd { std::string room; bool active = false; };
 struct ReadCmd { std::string room; int64_t seq = 0; };
 struct SyncCmd { std::string room; int64_t after = 0; int limit = 50; };
@@ -40,11 +41,15 @@ struct ModerateCmd {
 };
 struct BlockCmd { std::string user; bool on = true; };
 struct SearchCmd { std::string query; std::string room; int limit = 20; };
+// A page of the replies of the thread whose first message is `seq`.
+struct ThreadCmd { std::string room; int64_t seq = 0; std::optional<int64_t> after; std::optional<int64_t> before; int limit = 50; };
+struct NotifyCmd { std::string room; NotifyLevel level = NotifyLevel::all; };
 // A page of the room's online members, in name order after `after`.
 struct OnlineCmd { std::string room; std::string after; int limit = 100; };
 
 using CommandBody = std::variant<JoinCmd, LeaveCmd, MessageCmd, TypingCmd, ReadCmd, SyncCmd, HistoryCmd, AuthCmd,
-                                 CreateCmd, DmCmd, InviteCmd, EntryCmd, ModerateCmd, BlockCmd, SearchCmd, OnlineCmd>;
+                                 CreateCmd, DmCmd, InviteCmd, EntryCmd, ModerateCmd, BlockCmd, SearchCmd, OnlineCmd,
+                                 ThreadCmd, NotifyCmd>;
 
 struct Command {
   CommandBody body;

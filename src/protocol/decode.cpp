@@ -108,9 +108,15 @@ std::variant<Command, ProtocolError> decode_command(std::string_view frame) {
     MessageCmd m;
     m.room = f.string("room", 256);
     m.id = f.string("id", 128);
-    m.text = f.string("text");
+    m.reply_to = f.integer("reply_to", 1, INT64_MAX, false).value_or(0);
+    if (auto* d = o.if_contains("data"); d && !d->is_null()) {
+      if (!d->is_object()) return bad_request("field 'data' must be an object", ref, m.id);
+      m.data = json::serialize(*d);
+    }
+    // A message of data alone needs no text.
+    m.text = m.data.empty() ? f.string("text") : f.optional_string("text", 64 * 1024).value_or("");
     if (f.ok() && m.id.empty()) return bad_request("field 'id' must not be empty", ref);
-    if (f.ok() && m.text.empty()) return bad_request("field 'text' must not be empty", ref, m.id);
+    if (f.ok() && m.text.empty() && m.data.empty()) return bad_request("field 'text' must not be empty", ref, m.id);
     if (!f.ok()) {
       auto* id = o.if_contains("id");
       return bad_request(f.error(), ref, id && id->is_string() ? std::string(id->as_string()) : "");
@@ -214,6 +220,23 @@ std::variant<Command, ProtocolError> decode_command(std::string_view frame) {
     auto l = f.integer("limit", 1, INT64_MAX, false);
     c.limit = l ? static_cast<int>(std::min<int64_t>(*l, kMaxSearchLimit)) : 20;
     if (f.ok() && c.query.empty()) return bad_request("field 'query' must not be empty", ref);
+    cmd.body = std::move(c);
+  } else if (t == "thread") {
+    ThreadCmd c;
+    c.room = f.string("room", 256);
+    c.seq = f.integer("seq", 1, INT64_MAX, true).value_or(0);
+    c.after = f.integer("after", 0, INT64_MAX, false);
+    c.before = f.integer("before", 1, INT64_MAX, false);
+    c.limit = f.limit();
+    if (f.ok() && c.after && c.before) return bad_request("give 'after' or 'before', not both", ref);
+    cmd.body = std::move(c);
+  } else if (t == "notify") {
+    NotifyCmd c;
+    c.room = f.string("room", 256);
+    auto level = f.string("level", 16);
+    auto parsed = notify_from_name(level);
+    if (f.ok() && !parsed) return bad_request("field 'level' must be all, mentions or none", ref);
+    c.level = parsed.value_or(NotifyLevel::all);
     cmd.body = std::move(c);
   } else if (t == "online") {
     OnlineCmd c;

@@ -14,6 +14,12 @@ void put_ref(json::object& o, const json::value& ref) {
   if (!ref.is_null()) o["ref"] = ref;
 }
 
+json::array names(const std::vector<std::string>& list) {
+  json::array out;
+  for (auto& u : list) out.push_back(json::string(u));
+  return out;
+}
+
 // The author: `user`, or `system:true` for a system message (stored with an empty user,
 // which no user name can be).
 void put_author(json::object& o, const ChatMessage& m) {
@@ -44,11 +50,24 @@ void put_entry_fields(json::object& o, const ChatMessage& m) {
   }
 }
 
+// What a message holds besides its text: its thread, its data, its mentions.
+void put_message_fields(json::object& o, const ChatMessage& m) {
+  if (m.reply_to > 0) o["reply_to"] = m.reply_to;
+  if (!m.data.empty()) {
+    boost::system::error_code ec;
+    json::value data = json::parse(m.data, ec);
+    if (!ec) o["data"] = std::move(data);
+  }
+  if (!m.mentions.empty()) o["mentions"] = names(m.mentions);
+  if (m.mention_room) o["mention_room"] = true;
+}
+
 json::object message_object(const ChatMessage& m) {
   json::object o{{"type", entry_type(m.kind)}, {"room", m.room}, {"id", m.id}, {"seq", m.seq}, {"ts", m.ts}};
   put_author(o, m);
   if (m.kind == EntryKind::message) {
     o["text"] = m.text;
+    put_message_fields(o, m);
   } else {
     put_entry_fields(o, m);
   }
@@ -61,16 +80,13 @@ void put_membership(json::object& o, const RoomState& r) {
   o["role"] = role_name(r.role);
   if (!r.peer.empty()) o["with"] = r.peer;
   if (r.muted_until > 0) o["muted_until"] = r.muted_until;
+  o["notify"] = notify_name(r.notify);
+  o["mentions"] = r.mentions;
 }
 
 // How a room tells its presence (`joined`, `occupancy`).
 std::string_view presence_mode(bool by_count) { return by_count ? "count" : "members"; }
 
-json::array names(const std::vector<std::string>& list) {
-  json::array out;
-  for (auto& u : list) out.push_back(json::string(u));
-  return out;
-}
 
 }  // namespace
 
@@ -161,9 +177,30 @@ Frame user_event(const UserEvent& e) {
         using T = std::decay_t<decltype(p)>;
         if constexpr (std::is_same_v<T, MembershipJoined>) return joined(p.state, p.online, p.online_count, p.by_count, nullptr);
         else if constexpr (std::is_same_v<T, MembershipLeft>) return left(p.room, nullptr, left_reason_name(p.reason));
-        else return blocks(p.blocked, nullptr);
+        else if constexpr (std::is_same_v<T, BlocksChanged>) return blocks(p.blocked, nullptr);
+        else if constexpr (std::is_same_v<T, MentionsChanged>) return mentions(p.room, p.count);
+        else return notify(p.room, p.level, p.mentions, nullptr);
       },
       e.payload);
+}
+
+Frame mentions(std::string_view room, int64_t count) {
+  return finish(json::object{{"type", "mentions"}, {"room", room}, {"count", count}});
+}
+
+Frame notify(std::string_view room, NotifyLevel level, int64_t mentions, const json::value& ref) {
+  json::object o{{"type", "notify"}, {"room", room}, {"level", notify_name(level)}, {"mentions", mentions}};
+  put_ref(o, ref);
+  return finish(o);
+}
+
+Frame thread(std::string_view room, int64_t root, const MessagePage& page, const json::value& ref) {
+  json::array list;
+  list.reserve(page.messages.size());
+  for (auto& m : page.messages) list.push_back(history_entry(m));
+  json::object o{{"type", "thread"}, {"room", room}, {"seq", root}, {"messages", std::move(list)}, {"has_more", page.has_more}};
+  put_ref(o, ref);
+  return finish(o);
 }
 
 Frame blocks(const std::vector<std::string>& blocked, const json::value& ref) {
@@ -230,6 +267,11 @@ json::object history_entry(const ChatMessage& m) {
     return o;
   }
   o["text"] = m.text;
+  put_message_fields(o, m);
+  if (m.reply_count > 0) {
+    o["reply_count"] = m.reply_count;
+    o["last_reply_ts"] = m.last_reply_ts;
+  }
   if (m.edited_ts > 0) o["edited_ts"] = m.edited_ts;
   if (m.deleted) o["deleted"] = true;
   if (!m.reactions.empty()) {

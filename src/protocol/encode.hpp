@@ -41,6 +41,12 @@ std::string_view left_reason_name(LeftReason r);
 Frame room_event(const RoomEvent& e);
 Frame user_event(const UserEvent& e);
 Frame blocks(const std::vector<std::string>& blocked, const boost::json::value& ref);
+// The user's unread mentions in a room after a read.
+Frame mentions(std::string_view room, int64_t count);
+// The user's notification level in a room (the answer to `notify`, and to the other devices).
+Frame notify(std::string_view room, NotifyLevel level, int64_t mentions, const boost::json::value& ref);
+// A page of a thread's replies (ascending), the answer to `thread`.
+Frame thread(std::string_view room, int64_t root, const MessagePage& page, const boost::json::value& ref);
 Frame results(std::string_view query, const std::vector<ChatMessage>& found, const boost::json::value& ref);
 Frame ok(const boost::json::value& ref);
 Frame ack(std::string_view room, std::string_view id, int64_t seq, int64_t ts, const boost::json::value& ref);

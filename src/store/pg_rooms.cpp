@@ -9,7 +9,12 @@ namespace {
 const std::string kMemberView =
     R"(SELECT m.room, r.last_seq, m.read_seq, r.kind, m.role, m.muted_until,
          CASE WHEN r.kind = 2 THEN (SELECT o."user" FROM members o WHERE o.room = m.room AND o."user" <> m."user" LIMIT 1)
-         ELSE '' END FROM members m JOIN rooms r ON r.name = m.room )";
+         ELSE '' END, m.notify,
+         CASE WHEN m.notify = 2 THEN 0 ELSE (SELECT count(DISTINCT x.seq) FROM mentions x
+           JOIN messages g ON g.room = x.room AND g.seq = x.seq
+           WHERE x.room = m.room AND x."user" IN (m."user", '*') AND x.seq > m.read_seq AND g."user" <> m."user"
+             AND NOT g.deleted AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b."user" = m."user" AND b.blocked = g."user"))
+         END FROM members m JOIN rooms r ON r.name = m.room )";
 
 RoomState read_state(const PgResult& r, int i) {
   RoomState s{r.text(i, 0), r.int64(i, 1), r.int64(i, 2)};
@@ -17,6 +22,8 @@ RoomState read_state(const PgResult& r, int i) {
   s.role = static_cast<Role>(r.int64(i, 4));
   s.muted_until = r.int64(i, 5);
   s.peer = r.text(i, 6);
+  s.notify = static_cast<NotifyLevel>(r.int64(i, 7));
+  s.mentions = r.int64(i, 8);
   return s;
 }
 
@@ -77,6 +84,7 @@ void prepare_room_statements(PgConn& db) {
   db.prepare("unblock", R"(DELETE FROM blocks WHERE "user"=$1 AND blocked=$2)");
   db.prepare("blocks_of", R"(SELECT blocked FROM blocks WHERE "user"=$1 ORDER BY blocked COLLATE "C")");
   db.prepare("set_read", R"(UPDATE members SET read_seq=$3 WHERE room=$1 AND "user"=$2 AND read_seq < $3 RETURNING 1)");
+  db.prepare("set_notify", R"(UPDATE members SET notify=$3 WHERE room=$1 AND "user"=$2 RETURNING 1)");
   db.prepare("search",
              R"(SELECT m.room, m.seq, m.ts, m."user", m.client_id, m.text, m.edited_ts FROM messages m
                 JOIN members mm ON mm.room = m.room AND mm."user" = $2
@@ -183,14 +191,24 @@ void PgStore::leave(std::string room, std::string user, Callback<bool> done) {
   });
 }
 
-void PgStore::set_read(std::string room, std::string user, int64_t seq, Callback<bool> done) {
-  impl_->write<bool>(room, std::move(done), [=](PgConn& db) -> Result<bool> {
+void PgStore::set_read(std::string room, std::string user, int64_t seq, Callback<ReadResult> done) {
+  impl_->write<ReadResult>(room, std::move(done), [=](PgConn& db) -> Result<ReadResult> {
     auto state = member_state(db, room, user);
     if (!state) return Status::not_found("not a member of " + room);
     if (seq > state->last_seq) {
       return Status::invalid("seq " + std::to_string(seq) + " is past the room's last seq " + std::to_string(state->last_seq));
     }
-    return !db.run("set_read", {room, user, seq}).empty();
+    const bool moved = !db.run("set_read", {room, user, seq}).empty();
+    return ReadResult{moved, moved ? member_state(db, room, user)->mentions : state->mentions};
+  });
+}
+
+void PgStore::set_notify(std::string room, std::string user, NotifyLevel level, Callback<RoomState> done) {
+  impl_->write<RoomState>(room, std::move(done), [=](PgConn& db) -> Result<RoomState> {
+    if (db.run("set_notify", {room, user, static_cast<int64_t>(level)}).empty()) {
+      return Status::not_found("not a member of " + room);
+    }
+    return *member_state(db, room, user);
   });
 }
 

@@ -63,6 +63,19 @@ const char* const kMigrations[] = {
     )sql",
     // The batched append (pg_commit.cpp).
     kAppendFunctionMigration,
+    // Threads, message data, mentions and notification levels, pinned messages (as in the
+    // SQLite store: messages.mentions holds the named users and "*" for the room).
+    R"sql(
+    ALTER TABLE messages ADD COLUMN reply_to BIGINT NOT NULL DEFAULT 0;
+    ALTER TABLE messages ADD COLUMN data TEXT NOT NULL DEFAULT '';
+    ALTER TABLE messages ADD COLUMN mentions TEXT NOT NULL DEFAULT '';
+    ALTER TABLE messages ADD COLUMN reply_count BIGINT NOT NULL DEFAULT 0;
+    ALTER TABLE messages ADD COLUMN last_reply_ts BIGINT NOT NULL DEFAULT 0;
+    CREATE INDEX messages_by_thread ON messages(room, reply_to, seq) WHERE reply_to > 0;
+    ALTER TABLE members ADD COLUMN notify SMALLINT NOT NULL DEFAULT 0;
+    CREATE TABLE mentions(room TEXT NOT NULL, "user" TEXT NOT NULL, seq BIGINT NOT NULL, PRIMARY KEY(room, "user", seq));
+    CREATE TABLE pins(room TEXT NOT NULL, seq BIGINT NOT NULL, "by" TEXT NOT NULL, ts BIGINT NOT NULL, PRIMARY KEY(room, seq));
+    )sql",
 };
 
 constexpr int64_t kMigrationLock = 0x7061726c6579;  // "parley"
@@ -92,14 +105,16 @@ void prepare_statements(PgConn& db) {
   db.prepare("dedup", R"(SELECT room, seq, ts, text, kind, target FROM messages WHERE "user"=$1 AND client_id=$2)");
   db.prepare("next_seq", "UPDATE rooms SET last_seq = last_seq + 1 WHERE name=$1 RETURNING last_seq");
   db.prepare("insert_message",
-             R"(INSERT INTO messages(room, seq, ts, "user", client_id, text, kind, target) VALUES($1,$2,$3,$4,$5,$6,$7,$8)
-                ON CONFLICT ("user", client_id) DO NOTHING RETURNING seq)");
+             R"(INSERT INTO messages(room, seq, ts, "user", client_id, text, kind, target, reply_to, data, mentions)
+                VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT ("user", client_id) DO NOTHING RETURNING seq)");
+  db.prepare("count_reply", "UPDATE messages SET reply_count = reply_count + 1, last_reply_ts = $3 WHERE room=$1 AND seq=$2");
+  db.prepare("add_mention", R"(INSERT INTO mentions(room, "user", seq) VALUES($1,$2,$3) ON CONFLICT DO NOTHING)");
   db.prepare("last_seq", "SELECT last_seq, kind FROM rooms WHERE name=$1");
   db.prepare("is_member", R"(SELECT 1 FROM members WHERE room=$1 AND "user"=$2)");
   db.prepare("create_room",
              "INSERT INTO rooms(name, last_seq, created_ms, kind) VALUES($1, 0, $2, $3) ON CONFLICT DO NOTHING RETURNING 1");
   db.prepare("is_blocked", R"(SELECT 1 FROM blocks WHERE "user"=$1 AND blocked=$2)");
-  db.prepare("target", R"(SELECT "user", ts, kind, deleted FROM messages WHERE room=$1 AND seq=$2 FOR UPDATE)");
+  db.prepare("target", R"(SELECT "user", ts, kind, deleted, reply_to FROM messages WHERE room=$1 AND seq=$2 FOR UPDATE)");
   db.prepare("apply_edit", "UPDATE messages SET text=$3, edited_ts=$4 WHERE room=$1 AND seq=$2");
   db.prepare("apply_delete",
              "UPDATE messages SET text='', deleted=(seq=$2) WHERE room=$1 AND (seq=$2 OR (target=$2 AND target > 0 AND kind=1))");
@@ -113,10 +128,14 @@ void prepare_statements(PgConn& db) {
   prepare_room_statements(db);
   prepare_append_statements(db);
   db.prepare("ping", "SELECT 1");
-  db.prepare("after", R"(SELECT seq, ts, "user", client_id, text, kind, target, edited_ts, deleted::int FROM messages
-                          WHERE room=$1 AND seq>$2 ORDER BY seq LIMIT $3)");
-  db.prepare("before", R"(SELECT seq, ts, "user", client_id, text, kind, target, edited_ts, deleted::int FROM messages
-                           WHERE room=$1 AND seq<$2 ORDER BY seq DESC LIMIT $3)");
+  // The columns page_of() reads, in its order.
+  const std::string entry = R"(SELECT seq, ts, "user", client_id, text, kind, target, edited_ts, deleted::int, reply_to,
+                                      data, mentions, reply_count, last_reply_ts FROM messages )";
+  db.prepare("after", entry + "WHERE room=$1 AND seq>$2 ORDER BY seq LIMIT $3");
+  db.prepare("before", entry + "WHERE room=$1 AND seq<$2 ORDER BY seq DESC LIMIT $3");
+  db.prepare("thread_after", entry + "WHERE room=$1 AND reply_to=$2 AND seq>$3 ORDER BY seq LIMIT $4");
+  db.prepare("thread_before", entry + "WHERE room=$1 AND reply_to=$2 AND seq<$3 ORDER BY seq DESC LIMIT $4");
+  db.prepare("thread_root", "SELECT kind, reply_to FROM messages WHERE room=$1 AND seq=$2");
   db.prepare("create_user", "INSERT INTO users(name, pw_hash, created_ms) VALUES($1,$2,$3) ON CONFLICT DO NOTHING RETURNING 1");
   db.prepare("pw_hash", "SELECT pw_hash FROM users WHERE name=$1");
 }
@@ -135,7 +154,12 @@ MessagePage page_of(const PgResult& r, const std::string& room, std::size_t limi
     m.target = r.int64(i, 6);
     m.edited_ts = r.int64(i, 7);
     m.deleted = r.int64(i, 8) != 0;
-    bytes += m.text.size();
+    m.reply_to = r.int64(i, 9);
+    m.data = r.text(i, 10);
+    rules::read_mentions_column(r.text(i, 11), m);
+    m.reply_count = r.int64(i, 12);
+    m.last_reply_ts = r.int64(i, 13);
+    bytes += m.text.size() + m.data.size();
     page.messages.push_back(std::move(m));
   }
   return page;
@@ -155,6 +179,12 @@ void read_reactions(PgConn& db, const std::string& room, MessagePage& page) {
     if (it->reactions.empty() || it->reactions.back().emoji != emoji) it->reactions.push_back(Reaction{emoji, {}});
     it->reactions.back().users.push_back(r.text(i, 2));
   }
+}
+
+// The row of the "target" statement.
+rules::Target read_target(const PgResult& t) {
+  return rules::Target{t.text(0, 0), t.int64(0, 1), static_cast<EntryKind>(t.int64(0, 2)), t.text(0, 3) == "t",
+                       t.int64(0, 4)};
 }
 
 // Applies an edit, deletion or reaction (already checked) to its target message.
@@ -224,7 +254,12 @@ void PgStore::append(AppendRequest req, Callback<Appended> done) {
   if (Status busy = refuse_when_behind(*impl_->writer_for(req.room).queue, impl_->max_backlog); !busy.is_ok()) {
     return done(busy);
   }
-  if (req.kind == EntryKind::message) {
+  // Plain messages go in batches through parley_append(); replies, messages with data or
+  // mentions, edits, deletions and reactions one statement at a time (in the same group
+  // commit).
+  const bool plain = req.kind == EntryKind::message && req.reply_to == 0 && req.data.empty() && req.mentions.empty() &&
+                     !req.mention_room;
+  if (plain) {
     auto job = std::make_unique<PgAppendJob>();
     job->key = req.room;
     job->req = std::move(req);
@@ -232,7 +267,7 @@ void PgStore::append(AppendRequest req, Callback<Appended> done) {
     if (!impl_->writer_for(job->key).queue->push(std::move(job))) done(Status::unavailable("store is closed"));
     return;
   }
-  // Edits, deletions and reactions: checked against their target message here.
+  // Checked against their target (or parent) message here.
   const std::string room = req.room;
   impl_->write<Appended>(room, std::move(done), [req = std::move(req)](PgConn& db) -> Result<Appended> {
     auto original = [&]() -> std::optional<Appended> {
@@ -254,14 +289,24 @@ void PgStore::append(AppendRequest req, Callback<Appended> done) {
     if (req.kind != EntryKind::message) {
       auto t = db.run("target", {req.room, req.target});
       std::optional<rules::Target> target;
-      if (!t.empty()) target = rules::Target{t.text(0, 0), t.int64(0, 1), static_cast<EntryKind>(t.int64(0, 2)), t.text(0, 3) == "t"};
+      if (!t.empty()) target = read_target(t);
       if (auto s = rules::check_target(req, target); !s.is_ok()) return s;
+    }
+    int64_t root = 0;
+    if (req.reply_to > 0) {
+      auto t = db.run("target", {req.room, req.reply_to});
+      std::optional<rules::Target> parent;
+      if (!t.empty()) parent = read_target(t);
+      auto r = rules::thread_root(req, parent);
+      if (!r.ok()) return r.status;
+      root = r.value;
     }
     auto next = db.run("next_seq", {req.room});
     if (next.empty()) return Status::not_found("no room " + req.room);
     int64_t seq = next.int64(0, 0);
     auto inserted = db.run("insert_message", {req.room, seq, req.ts, req.user, req.id, req.text,
-                                              static_cast<int64_t>(req.kind), req.target});
+                                              static_cast<int64_t>(req.kind), req.target, root, req.data,
+                                              rules::mentions_column(req.mentions, req.mention_room)});
     if (inserted.empty()) {
       // Another node stored this (user, id) since our lookup: give our seq back (the room's
       // row is locked by this transaction), answer with theirs.
@@ -270,9 +315,15 @@ void PgStore::append(AppendRequest req, Callback<Appended> done) {
       return Status::io_error("message id conflict without a stored original");
     }
     apply_to_target(db, req);
+    if (root > 0) db.run("count_reply", {req.room, root, req.ts});
+    for (auto& key : rules::mention_keys(req.mentions, req.mention_room)) db.run("add_mention", {req.room, key, seq});
     ChatMessage m{req.room, seq, req.ts, req.user, req.id, req.text};
     m.kind = req.kind;
     m.target = req.target;
+    m.reply_to = root;
+    m.data = req.data;
+    m.mentions = req.mentions;
+    m.mention_room = req.mention_room;
     return Appended{std::move(m), false};
   });
 }
@@ -314,6 +365,22 @@ void PgStore::before(std::string room, std::optional<int64_t> before, int limit,
   impl_->read<MessagePage>(std::move(done), [=](PgConn& db) -> Result<MessagePage> {
     auto page = page_of(db.run("before", {room, before.value_or(INT64_MAX), static_cast<int64_t>(limit) + 1}), room, limit);
     std::reverse(page.messages.begin(), page.messages.end());
+    read_reactions(db, room, page);
+    return page;
+  });
+}
+
+void PgStore::thread(std::string room, int64_t root, std::optional<int64_t> after, std::optional<int64_t> before,
+                     int limit, Callback<MessagePage> done) {
+  impl_->read<MessagePage>(std::move(done), [=](PgConn& db) -> Result<MessagePage> {
+    auto t = db.run("thread_root", {room, root});
+    if (t.empty() || t.int64(0, 0) != static_cast<int64_t>(EntryKind::message) || t.int64(0, 1) > 0) {
+      return Status::not_found("no thread " + std::to_string(root) + " in " + room);
+    }
+    const int64_t n = static_cast<int64_t>(limit) + 1;
+    auto page = after ? page_of(db.run("thread_after", {room, root, *after, n}), room, limit)
+                      : page_of(db.run("thread_before", {room, root, before.value_or(INT64_MAX), n}), room, limit);
+    if (!after) std::reverse(page.messages.begin(), page.messages.end());
     read_reactions(db, room, page);
     return page;
   });

@@ -10,7 +10,8 @@ RecentWindow::RecentWindow(std::size_t per_room, std::size_t budget_bytes)
     : per_room_(std::max<std::size_t>(per_room, 1)), budget_(budget_bytes) {}
 
 std::size_t RecentWindow::cost(const ChatMessage& m) {
-  std::size_t n = sizeof(ChatMessage) + m.text.size() + m.user.size() + m.id.size();
+  std::size_t n = sizeof(ChatMessage) + m.text.size() + m.user.size() + m.id.size() + m.data.size();
+  for (auto& u : m.mentions) n += sizeof(std::string) + u.size();
   for (auto& r : m.reactions) {
     n += sizeof(Reaction) + r.emoji.size();
     for (auto& u : r.users) n += sizeof(std::string) + u.size();
@@ -33,7 +34,7 @@ void RecentWindow::commit() {
 void RecentWindow::apply(const ChatMessage& entry) {
   auto& r = rooms_[entry.room];
   r.touched = ++clock_;
-  if (entry.kind != EntryKind::message) apply_to_target(r, entry);
+  if (entry.kind != EntryKind::message || entry.reply_to > 0) apply_to_target(r, entry);
   if (!r.entries.empty() && r.entries.back().seq + 1 != entry.seq) {
     for (auto& m : r.entries) bytes_ -= cost(m);
     r.entries.clear();
@@ -42,6 +43,8 @@ void RecentWindow::apply(const ChatMessage& entry) {
   m.edited_ts = 0;
   m.deleted = false;
   m.reactions.clear();
+  m.reply_count = 0;
+  m.last_reply_ts = 0;
   bytes_ += cost(m);
   while (r.entries.size() > per_room_) {
     bytes_ -= cost(r.entries.front());
@@ -92,6 +95,11 @@ void RecentWindow::apply_to_target(Room& r, const ChatMessage& entry) {
       });
       return;
     case EntryKind::message:
+      // A reply: its thread's first message counts it.
+      if (ChatMessage* root = find(entry.reply_to)) change_entry(*root, [&](ChatMessage& m) {
+        ++m.reply_count;
+        m.last_reply_ts = entry.ts;
+      });
       return;
   }
 }

@@ -24,6 +24,44 @@ Status check_target(const AppendRequest& req, const std::optional<Target>& t) {
   }
 }
 
+Result<int64_t> thread_root(const AppendRequest& req, const std::optional<Target>& p) {
+  if (!p || p->kind != EntryKind::message || p->deleted) {
+    return Status::not_found("no message " + std::to_string(req.reply_to) + " in " + req.room + " to reply to");
+  }
+  return p->reply_to > 0 ? p->reply_to : req.reply_to;
+}
+
+std::vector<std::string> mention_keys(const std::vector<std::string>& users, bool room) {
+  std::vector<std::string> keys = users;
+  if (room) keys.emplace_back("*");
+  return keys;
+}
+
+std::string mentions_column(const std::vector<std::string>& users, bool room) {
+  std::string out;
+  for (auto& k : mention_keys(users, room)) {
+    if (!out.empty()) out += ' ';
+    out += k;
+  }
+  return out;
+}
+
+void read_mentions_column(std::string_view column, ChatMessage& m) {
+  m.mentions.clear();
+  m.mention_room = false;
+  while (!column.empty()) {
+    auto sp = column.find(' ');
+    std::string_view word = column.substr(0, sp);
+    if (word == "*") {
+      m.mention_room = true;
+    } else if (!word.empty()) {
+      m.mentions.emplace_back(word);
+    }
+    if (sp == std::string_view::npos) break;
+    column.remove_prefix(sp + 1);
+  }
+}
+
 Status check_join(const JoinRequest& req, const JoinFacts& f) {
   if (f.banned) return Status::forbidden(req.user + " is banned from " + req.room);
   switch (req.mode) {

@@ -16,8 +16,18 @@ struct Target {
   int64_t ts = 0;
   EntryKind kind = EntryKind::message;
   bool deleted = false;
+  int64_t reply_to = 0;
 };
 Status check_target(const AppendRequest& req, const std::optional<Target>& target);
+// The thread a reply joins: the seq of its first message (the parent, or the parent's own
+// thread when the parent is a reply), or not_found when the parent is no live message.
+Result<int64_t> thread_root(const AppendRequest& req, const std::optional<Target>& parent);
+
+// A message's mentions as one stored column ("alice bob", "*" for the room) and back.
+std::string mentions_column(const std::vector<std::string>& users, bool room);
+void read_mentions_column(std::string_view column, ChatMessage& m);
+// The keys of the mentions index: the users, and "*" for the room.
+std::vector<std::string> mention_keys(const std::vector<std::string>& users, bool room);
 
 struct JoinFacts {
   std::optional<RoomKind> room;       // nullopt: no such room

@@ -75,6 +75,29 @@ constexpr const char* kMigrations[] = {
     UPDATE messages SET fts_id = -1 WHERE fts_id = 0;
     CREATE INDEX messages_unindexed ON messages(ts) WHERE fts_id = 0;
     )sql",
+    // Threads, message data, mentions and notification levels, pinned messages.
+    // messages.mentions: the named users and "*" for the room (rules::mentions_column);
+    // mentions: the same as an index, for the unread mention counts.
+    R"sql(
+    ALTER TABLE messages ADD COLUMN reply_to INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE messages ADD COLUMN data TEXT NOT NULL DEFAULT '';
+    ALTER TABLE messages ADD COLUMN mentions TEXT NOT NULL DEFAULT '';
+    ALTER TABLE messages ADD COLUMN reply_count INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE messages ADD COLUMN last_reply_ts INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX messages_by_thread ON messages(room, reply_to, seq) WHERE reply_to > 0;
+    ALTER TABLE members ADD COLUMN notify INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE mentions(
+      room TEXT NOT NULL,
+      user TEXT NOT NULL,
+      seq INTEGER NOT NULL,
+      PRIMARY KEY(room, user, seq)) WITHOUT ROWID;
+    CREATE TABLE pins(
+      room TEXT NOT NULL,
+      seq INTEGER NOT NULL,
+      by TEXT NOT NULL,
+      ts INTEGER NOT NULL,
+      PRIMARY KEY(room, seq)) WITHOUT ROWID;
+    )sql",
 };
 
 }  // namespace

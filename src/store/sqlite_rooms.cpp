@@ -6,10 +6,16 @@ namespace parley {
 namespace {
 
 // The columns of a member's view of a room; `m` is the member row, `r` the room.
+// Unread mentions (Store::rooms_of): after read_seq, live, by another user not blocked.
 #define PARLEY_MEMBER_VIEW                                                                   \
   "SELECT m.room, r.last_seq, m.read_seq, r.kind, m.role, m.muted_until, "                   \
   "CASE WHEN r.kind=2 THEN (SELECT o.user FROM members o WHERE o.room=m.room AND o.user<>m.user) " \
-  "ELSE '' END FROM members m JOIN rooms r ON r.name = m.room "
+  "ELSE '' END, m.notify, "                                                                  \
+  "CASE WHEN m.notify=2 THEN 0 ELSE (SELECT count(DISTINCT x.seq) FROM mentions x "           \
+  "JOIN messages g ON g.room=x.room AND g.seq=x.seq WHERE x.room=m.room AND x.user IN (m.user, '*') " \
+  "AND x.seq>m.read_seq AND g.user<>m.user AND g.deleted=0 "                                 \
+  "AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.user=m.user AND b.blocked=g.user)) END "   \
+  "FROM members m JOIN rooms r ON r.name = m.room "
 
 RoomState read_state(Statement& st) {
   RoomState s{st.text(0), st.int64(1), st.int64(2)};
@@ -17,6 +23,8 @@ RoomState read_state(Statement& st) {
   s.role = static_cast<Role>(st.int64(4));
   s.muted_until = st.int64(5);
   s.peer = st.text(6);
+  s.notify = static_cast<NotifyLevel>(st.int64(7));
+  s.mentions = st.int64(8);
   return s;
 }
 
@@ -217,16 +225,26 @@ void SqliteStore::leave(std::string room, std::string user, Callback<bool> done)
   });
 }
 
-void SqliteStore::set_read(std::string room, std::string user, int64_t seq, Callback<bool> done) {
-  impl_->write<bool>(std::move(done), [=](SqliteDb& db) -> Result<bool> {
+void SqliteStore::set_read(std::string room, std::string user, int64_t seq, Callback<ReadResult> done) {
+  impl_->write<ReadResult>(std::move(done), [=](SqliteDb& db) -> Result<ReadResult> {
     auto state = sqlite_member_state(db, room, user);
     if (!state) return Status::not_found("not a member of " + room);
     if (seq > state->last_seq) {
       return Status::invalid("seq " + std::to_string(seq) + " is past the room's last seq " + std::to_string(state->last_seq));
     }
-    if (seq <= state->read_seq) return false;
+    if (seq <= state->read_seq) return ReadResult{false, state->mentions};
     db.prepare("UPDATE members SET read_seq=?3 WHERE room=?1 AND user=?2").bind(room, user, seq).step();
-    return true;
+    return ReadResult{true, sqlite_member_state(db, room, user)->mentions};
+  });
+}
+
+void SqliteStore::set_notify(std::string room, std::string user, NotifyLevel level, Callback<RoomState> done) {
+  impl_->write<RoomState>(std::move(done), [=](SqliteDb& db) -> Result<RoomState> {
+    db.prepare("UPDATE members SET notify=?3 WHERE room=?1 AND user=?2")
+        .bind(room, user, static_cast<int64_t>(level))
+        .step();
+    if (db.changes() == 0) return Status::not_found("not a member of " + room);
+    return *sqlite_member_state(db, room, user);
   });
 }
 

@@ -6,6 +6,11 @@
 namespace parley {
 namespace {
 
+// The columns read_page() reads, in its order.
+#define PARLEY_ENTRY_COLUMNS                                                                      \
+  "SELECT seq, ts, user, client_id, text, kind, target, edited_ts, deleted, reply_to, data, mentions, " \
+  "reply_count, last_reply_ts FROM messages "
+
 // Reads up to `limit` rows (the query asks for limit + 1 to learn has_more), stopping early
 // at kMaxPageTextBytes.
 MessagePage read_page(Statement& st, std::size_t limit) {
@@ -22,7 +27,12 @@ MessagePage read_page(Statement& st, std::size_t limit) {
     m.target = st.int64(6);
     m.edited_ts = st.int64(7);
     m.deleted = st.int64(8) != 0;
-    bytes += m.text.size();
+    m.reply_to = st.int64(9);
+    m.data = st.text(10);
+    rules::read_mentions_column(st.text(11), m);
+    m.reply_count = st.int64(12);
+    m.last_reply_ts = st.int64(13);
+    bytes += m.text.size() + m.data.size();
     page.messages.push_back(std::move(m));
   }
   return page;
@@ -49,10 +59,10 @@ void read_reactions(SqliteDb& db, const std::string& room, MessagePage& page) {
 
 // The target of an edit, deletion or reaction, and its full-text rowid.
 std::optional<rules::Target> read_target(SqliteDb& db, const std::string& room, int64_t seq, int64_t& fts_id) {
-  auto& st = db.prepare("SELECT user, ts, kind, deleted, fts_id FROM messages WHERE room=?1 AND seq=?2");
+  auto& st = db.prepare("SELECT user, ts, kind, deleted, fts_id, reply_to FROM messages WHERE room=?1 AND seq=?2");
   st.bind(room, seq);
   if (!st.step()) return std::nullopt;
-  rules::Target t{st.text(0), st.int64(1), static_cast<EntryKind>(st.int64(2)), st.int64(3) != 0};
+  rules::Target t{st.text(0), st.int64(1), static_cast<EntryKind>(st.int64(2)), st.int64(3) != 0, st.int64(5)};
   fts_id = st.int64(4);
   st.bind();
   return t;
@@ -176,20 +186,40 @@ void SqliteStore::append(AppendRequest req, Callback<Appended> done) {
     if (req.kind != EntryKind::message) {
       if (auto s = rules::check_target(req, read_target(db, req.room, req.target, fts_id)); !s.is_ok()) return s;
     }
+    int64_t root = 0;
+    if (req.reply_to > 0) {
+      int64_t parent_fts = 0;
+      auto r = rules::thread_root(req, read_target(db, req.room, req.reply_to, parent_fts));
+      if (!r.ok()) return r.status;
+      root = r.value;
+    }
     auto next = impl->next_seq(req.room);
     if (!next) return Status::not_found("no room " + req.room);
     const int64_t seq = *next;
     // A message waits for the indexer (0); other entries are never indexed (-1).
     const int64_t own_fts = req.kind == EntryKind::message ? 0 : -1;
     db.prepare(
-          "INSERT INTO messages(room, seq, ts, user, client_id, text, kind, target, fts_id) "
-          "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)")
-        .bind(req.room, seq, req.ts, req.user, req.id, req.text, static_cast<int64_t>(req.kind), req.target, own_fts)
+          "INSERT INTO messages(room, seq, ts, user, client_id, text, kind, target, fts_id, reply_to, data, mentions) "
+          "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)")
+        .bind(req.room, seq, req.ts, req.user, req.id, req.text, static_cast<int64_t>(req.kind), req.target, own_fts,
+              root, req.data, rules::mentions_column(req.mentions, req.mention_room))
         .step();
     apply_to_target(db, req, fts_id);
+    if (root > 0) {
+      db.prepare("UPDATE messages SET reply_count=reply_count+1, last_reply_ts=?3 WHERE room=?1 AND seq=?2")
+          .bind(req.room, root, req.ts)
+          .step();
+    }
+    for (auto& key : rules::mention_keys(req.mentions, req.mention_room)) {
+      db.prepare("INSERT OR IGNORE INTO mentions(room, user, seq) VALUES(?1,?2,?3)").bind(req.room, key, seq).step();
+    }
     ChatMessage m{req.room, seq, req.ts, req.user, req.id, req.text};
     m.kind = req.kind;
     m.target = req.target;
+    m.reply_to = root;
+    m.data = req.data;
+    m.mentions = req.mentions;
+    m.mention_room = req.mention_room;
     impl->window.stage(m);
     return Appended{std::move(m), false};
   }, /*takes_seq=*/true);
@@ -238,7 +268,7 @@ void SqliteStore::after(std::string room, int64_t after, int limit, Callback<Mes
   if (auto page = impl_->window.after(room, after, limit)) return done(std::move(*page));
   impl_->read<MessagePage>(std::move(done), [=](SqliteDb& db) -> Result<MessagePage> {
     auto& st = db.prepare(
-        "SELECT seq, ts, user, client_id, text, kind, target, edited_ts, deleted FROM messages "
+        PARLEY_ENTRY_COLUMNS
         "WHERE room=?1 AND seq>?2 ORDER BY seq LIMIT ?3");
     st.bind(room, after, limit + 1);
     auto page = read_page(st, limit);
@@ -253,11 +283,30 @@ void SqliteStore::before(std::string room, std::optional<int64_t> before, int li
   if (auto page = impl_->window.before(room, before, limit)) return done(std::move(*page));
   impl_->read<MessagePage>(std::move(done), [=](SqliteDb& db) -> Result<MessagePage> {
     auto& st = db.prepare(
-        "SELECT seq, ts, user, client_id, text, kind, target, edited_ts, deleted FROM messages "
+        PARLEY_ENTRY_COLUMNS
         "WHERE room=?1 AND seq<?2 ORDER BY seq DESC LIMIT ?3");
     st.bind(room, before.value_or(INT64_MAX), limit + 1);
     auto page = read_page(st, limit);
     std::reverse(page.messages.begin(), page.messages.end());
+    for (auto& m : page.messages) m.room = room;
+    read_reactions(db, room, page);
+    return page;
+  });
+}
+
+void SqliteStore::thread(std::string room, int64_t root, std::optional<int64_t> after, std::optional<int64_t> before,
+                         int limit, Callback<MessagePage> done) {
+  impl_->read<MessagePage>(std::move(done), [=](SqliteDb& db) -> Result<MessagePage> {
+    int64_t fts_id = 0;
+    auto t = read_target(db, room, root, fts_id);
+    if (!t || t->kind != EntryKind::message || t->reply_to > 0) {
+      return Status::not_found("no thread " + std::to_string(root) + " in " + room);
+    }
+    auto& st = db.prepare(after ? PARLEY_ENTRY_COLUMNS "WHERE room=?1 AND reply_to=?2 AND seq>?3 ORDER BY seq LIMIT ?4"
+                                : PARLEY_ENTRY_COLUMNS "WHERE room=?1 AND reply_to=?2 AND seq<?3 ORDER BY seq DESC LIMIT ?4");
+    st.bind(room, root, after ? *after : before.value_or(INT64_MAX), limit + 1);
+    auto page = read_page(st, limit);
+    if (!after) std::reverse(page.messages.begin(), page.messages.end());
     for (auto& m : page.messages) m.room = room;
     read_reactions(db, room, page);
     return page;

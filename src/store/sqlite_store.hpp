@@ -40,7 +40,10 @@ class SqliteStore final : public Store {
   void blocks_of(std::string user, Callback<std::vector<std::string>> done) override;
   void search(SearchQuery q, Callback<std::vector<ChatMessage>> done) override;
   void leave(std::string room, std::string user, Callback<bool> done) override;
-  void set_read(std::string room, std::string user, int64_t seq, Callback<bool> done) override;
+  void set_read(std::string room, std::string user, int64_t seq, Callback<ReadResult> done) override;
+  void set_notify(std::string room, std::string user, NotifyLevel level, Callback<RoomState> done) override;
+  void thread(std::string room, int64_t root, std::optional<int64_t> after, std::optional<int64_t> before, int limit,
+              Callback<MessagePage> done) override;
   void rooms_of(std::string user, Callback<std::vector<RoomState>> done) override;
   void after(std::string room, int64_t after, int limit, Callback<MessagePage> done) override;
   void before(std::string room, std::optional<int64_t> before, int limit,

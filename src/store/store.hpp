@@ -42,6 +42,19 @@ struct AppendRequest {
   bool moderator = false;
   // Non-empty for a direct room: refused (Status::forbidden) if this user blocks `user`.
   std::string peer;
+  // Messages only. `reply_to`: the seq of a message of the same room this one answers; it
+  // must exist, be a message and not be deleted (Status::not_found). A reply to a reply joins
+  // the first one's thread. The thread's first message counts its replies.
+  int64_t reply_to = 0;
+  std::string data;                   // the application's JSON object, serialized (checked)
+  std::vector<std::string> mentions;  // sorted, unique, valid user names
+  bool mention_room = false;
+};
+
+// After a read: whether the position moved, and the user's unread mentions in the room then.
+struct ReadResult {
+  bool moved = false;
+  int64_t mentions = 0;
 };
 
 // How a user comes to join a room (JoinRequest::mode).
@@ -138,12 +151,19 @@ class Store {
   // Ends the membership. Not a member: Status::not_found.
   virtual void leave(std::string room, std::string user, Callback<bool> done) = 0;
 
-  // Moves the user's read position forward to `seq`. Returns true if it moved, false if it was
-  // already at or past `seq`. Not a member: not_found; seq above the room's last: invalid.
-  virtual void set_read(std::string room, std::string user, int64_t seq, Callback<bool> done) = 0;
+  // Moves the user's read position forward to `seq`; says whether it moved (not when it was
+  // already at or past `seq`) and the unread mentions after. Not a member: not_found; seq
+  // above the room's last: invalid.
+  virtual void set_read(std::string room, std::string user, int64_t seq, Callback<ReadResult> done) = 0;
 
-  // The rooms `user` is a member of, with last_seq, the user's read_seq, kind, role, peer and
-  // muted_until; empty if none.
+  // Sets what the user wants to be notified of in the room; returns the user's view of the
+  // room after (notify, mentions). Not a member: not_found.
+  virtual void set_notify(std::string room, std::string user, NotifyLevel level, Callback<RoomState> done) = 0;
+
+  // The rooms `user` is a member of, with last_seq, the user's read_seq, kind, role, peer,
+  // muted_until, notify and unread mentions; empty if none. Unread mentions: messages after
+  // read_seq, not deleted, by someone else whom the user does not block, that name the user
+  // or the whole room; 0 while notify is none.
   virtual void rooms_of(std::string user, Callback<std::vector<RoomState>> done) = 0;
 
   // Pages hold every entry kind; messages come with their current state (edited_ts, deleted,
@@ -156,6 +176,13 @@ class Store {
   // ones exist.
   virtual void before(std::string room, std::optional<int64_t> before, int limit,
                       Callback<MessagePage> done) = 0;
+
+  // The replies of the thread whose first message is `root`, ascending by seq, with their
+  // current state: `after` (newer than) or `before` (older than; the newest page when neither
+  // is given), like after()/before(). The root must be a message of the room
+  // (Status::not_found; a deleted one still has its thread).
+  virtual void thread(std::string room, int64_t root, std::optional<int64_t> after, std::optional<int64_t> before,
+                      int limit, Callback<MessagePage> done) = 0;
 
   // Creates a user with an encoded password hash. Name taken: Status::conflict.
   virtual void create_user(std::string name, std::string password_hash, Callback<bool> done) = 0;

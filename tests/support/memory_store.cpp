@@ -43,6 +43,8 @@ RoomState MemoryStore::state(const std::string& name, const Room& r, const std::
   s.kind = r.kind;
   s.role = m.role;
   s.muted_until = m.muted_until;
+  s.notify = m.notify;
+  s.mentions = unread_mentions(r, user);
   if (r.kind == RoomKind::direct) {
     for (auto& [other, _] : r.members) {
       if (other != user) s.peer = other;
@@ -59,6 +61,20 @@ ChatMessage MemoryStore::view(const Room& r, std::size_t index) const {
     }
   }
   return m;
+}
+
+int64_t MemoryStore::unread_mentions(const Room& r, const std::string& user) const {
+  const Member& me = r.members.at(user);
+  if (me.notify == NotifyLevel::none) return 0;
+  auto blocked = blocks_.find(user);
+  int64_t n = 0;
+  for (auto i = static_cast<std::size_t>(me.read_seq); i < r.messages.size(); ++i) {
+    const ChatMessage& m = r.messages[i];
+    if (m.kind != EntryKind::message || m.deleted || m.user == user) continue;
+    if (blocked != blocks_.end() && blocked->second.count(m.user)) continue;
+    if (m.mention_room || std::binary_search(m.mentions.begin(), m.mentions.end(), user)) ++n;
+  }
+  return n;
 }
 
 int MemoryStore::rooms_count(const std::string& user) const {
@@ -110,10 +126,27 @@ void MemoryStore::append(AppendRequest req, Callback<Appended> done) {
           break;
       }
     }
+    int64_t root = 0;
+    if (req.reply_to > 0) {
+      std::optional<rules::Target> parent;
+      if (req.reply_to <= static_cast<int64_t>(room.messages.size())) {
+        auto& t = room.messages[req.reply_to - 1];
+        parent = rules::Target{t.user, t.ts, t.kind, t.deleted, t.reply_to};
+      }
+      auto r = rules::thread_root(req, parent);
+      if (!r.ok()) return r.status;
+      root = r.value;
+      room.messages[root - 1].reply_count++;
+      room.messages[root - 1].last_reply_ts = req.ts;
+    }
     int64_t seq = static_cast<int64_t>(room.messages.size()) + 1;
     ChatMessage m{req.room, seq, req.ts, req.user, req.id, req.text};
     m.kind = req.kind;
     m.target = req.target;
+    m.reply_to = root;
+    m.data = req.data;
+    m.mentions = req.mentions;
+    m.mention_room = req.mention_room;
     room.messages.push_back(m);
     dedup_[{req.user, req.id}] = {req.room, seq};
     return Appended{std::move(m), false};
@@ -279,15 +312,54 @@ void MemoryStore::leave(std::string room, std::string user, Callback<bool> done)
   });
 }
 
-void MemoryStore::set_read(std::string room, std::string user, int64_t seq, Callback<bool> done) {
-  run<bool>(done, [&]() -> Result<bool> {
+void MemoryStore::set_read(std::string room, std::string user, int64_t seq, Callback<ReadResult> done) {
+  run<ReadResult>(done, [&]() -> Result<ReadResult> {
     auto r = rooms_.find(room);
     if (r == rooms_.end() || !r->second.members.count(user)) return Status::not_found("not a member of " + room);
     if (seq > static_cast<int64_t>(r->second.messages.size())) return Status::invalid("seq is past the room's last seq");
     int64_t& read = r->second.members[user].read_seq;
     bool moved = seq > read;
     if (moved) read = seq;
-    return moved;
+    return ReadResult{moved, unread_mentions(r->second, user)};
+  });
+}
+
+void MemoryStore::set_notify(std::string room, std::string user, NotifyLevel level, Callback<RoomState> done) {
+  run<RoomState>(done, [&]() -> Result<RoomState> {
+    auto r = rooms_.find(room);
+    if (r == rooms_.end() || !r->second.members.count(user)) return Status::not_found("not a member of " + room);
+    r->second.members[user].notify = level;
+    return state(room, r->second, user);
+  });
+}
+
+void MemoryStore::thread(std::string room, int64_t root, std::optional<int64_t> after, std::optional<int64_t> before,
+                         int limit, Callback<MessagePage> done) {
+  run<MessagePage>(done, [&]() -> Result<MessagePage> {
+    auto r = rooms_.find(room);
+    if (r == rooms_.end() || root < 1 || root > static_cast<int64_t>(r->second.messages.size()) ||
+        r->second.messages[root - 1].kind != EntryKind::message || r->second.messages[root - 1].reply_to > 0) {
+      return Status::not_found("no thread " + std::to_string(root) + " in " + room);
+    }
+    std::vector<std::size_t> replies;
+    for (std::size_t i = 0; i < r->second.messages.size(); ++i) {
+      const ChatMessage& m = r->second.messages[i];
+      if (m.reply_to != root) continue;
+      if ((after && m.seq <= *after) || (!after && m.seq >= before.value_or(INT64_MAX))) continue;
+      replies.push_back(i);
+    }
+    MessagePage page;
+    std::size_t from = 0, to = replies.size();
+    if (replies.size() > static_cast<std::size_t>(limit)) {
+      page.has_more = true;
+      if (after) {
+        to = static_cast<std::size_t>(limit);
+      } else {
+        from = replies.size() - static_cast<std::size_t>(limit);
+      }
+    }
+    for (std::size_t k = from; k < to; ++k) page.messages.push_back(view(r->second, replies[k]));
+    return page;
   });
 }
 

@@ -33,7 +33,10 @@ class MemoryStore final : public Store {
   void blocks_of(std::string user, Callback<std::vector<std::string>> done) override;
   void search(SearchQuery q, Callback<std::vector<ChatMessage>> done) override;
   void leave(std::string room, std::string user, Callback<bool> done) override;
-  void set_read(std::string room, std::string user, int64_t seq, Callback<bool> done) override;
+  void set_read(std::string room, std::string user, int64_t seq, Callback<ReadResult> done) override;
+  void set_notify(std::string room, std::string user, NotifyLevel level, Callback<RoomState> done) override;
+  void thread(std::string room, int64_t root, std::optional<int64_t> after, std::optional<int64_t> before, int limit,
+              Callback<MessagePage> done) override;
   void rooms_of(std::string user, Callback<std::vector<RoomState>> done) override;
   void after(std::string room, int64_t after, int limit, Callback<MessagePage> done) override;
   void before(std::string room, std::optional<int64_t> before, int limit,
@@ -48,6 +51,7 @@ class MemoryStore final : public Store {
     int64_t read_seq = 0;
     Role role = Role::member;
     int64_t muted_until = 0;
+    NotifyLevel notify = NotifyLevel::all;
   };
   struct Room {
     RoomKind kind = RoomKind::public_room;
@@ -63,6 +67,7 @@ class MemoryStore final : public Store {
   RoomState state(const std::string& name, const Room& r, const std::string& user) const;
   ChatMessage view(const Room& r, std::size_t index) const;
   int rooms_count(const std::string& user) const;
+  int64_t unread_mentions(const Room& r, const std::string& user) const;
 
   std::mutex mu_;  // guards everything below
   bool closed_ = false;

@@ -93,10 +93,10 @@ TEST_F(SqliteStoreTest, MembershipReadsAndLimits) {
   EXPECT_TRUE(join("a", "alice", 1).ok()) << "rejoining is not a new membership";
   append("a", "alice", "1");
   append("a", "alice", "2");
-  EXPECT_TRUE(call<bool>([&](auto cb) { store_->set_read("a", "alice", 2, cb); }).value);
-  EXPECT_FALSE(call<bool>([&](auto cb) { store_->set_read("a", "alice", 1, cb); }).value);
-  EXPECT_EQ(call<bool>([&](auto cb) { store_->set_read("a", "alice", 3, cb); }).status.code(), Status::Code::invalid);
-  EXPECT_EQ(call<bool>([&](auto cb) { store_->set_read("a", "bob", 1, cb); }).status.code(), Status::Code::not_found);
+  EXPECT_TRUE(call<ReadResult>([&](auto cb) { store_->set_read("a", "alice", 2, cb); }).value.moved);
+  EXPECT_FALSE(call<ReadResult>([&](auto cb) { store_->set_read("a", "alice", 1, cb); }).value.moved);
+  EXPECT_EQ(call<ReadResult>([&](auto cb) { store_->set_read("a", "alice", 3, cb); }).status.code(), Status::Code::invalid);
+  EXPECT_EQ(call<ReadResult>([&](auto cb) { store_->set_read("a", "bob", 1, cb); }).status.code(), Status::Code::not_found);
   auto rooms = call<std::vector<RoomState>>([&](auto cb) { store_->rooms_of("alice", cb); });
   ASSERT_EQ(rooms.value.size(), 1u);
   EXPECT_EQ(rooms.value[0].last_seq, 2);
