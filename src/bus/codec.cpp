@@ -12,7 +12,7 @@ namespace {
 // Kind names on the wire: stable, never reused.
 constexpr std::string_view kMessage = "message", kTyping = "typing", kPresence = "presence", kRead = "read",
                            kMember = "member", kJoined = "joined", kLeft = "left", kBlocks = "blocks",
-                           kMentions = "mentions", kNotify = "notify";
+                           kMentions = "mentions", kNotify = "notify", kPinned = "pinned";
 
 json::array names(const std::vector<std::string>& list) {
   json::array out;
@@ -68,6 +68,12 @@ std::string encode(const RoomEvent& e) {
           o["k"] = kRead;
           o["user"] = p.user;
           o["seq"] = p.seq;
+        } else if constexpr (std::is_same_v<T, PinChanged>) {
+          o["k"] = kPinned;
+          o["seq"] = p.seq;
+          o["on"] = p.pinned;
+          o["by"] = p.by;
+          o["ts"] = p.ts;
         } else {
           o["k"] = kMember;
           o["user"] = p.user;
@@ -103,6 +109,12 @@ std::string encode(const UserEvent& e) {
           o["online"] = names(p.online);
           if (p.online_count) o["oc"] = p.online_count;
           if (p.by_count) o["bc"] = true;
+          json::array pins, reads;
+          for (auto& x : p.extras.pins) pins.push_back(json::object{{"seq", x.seq}, {"by", x.by}, {"ts", x.ts}});
+          for (auto& x : p.extras.reads) reads.push_back(json::object{{"user", x.user}, {"seq", x.seq}});
+          if (!pins.empty()) o["pins"] = std::move(pins);
+          if (!reads.empty()) o["reads"] = std::move(reads);
+          if (!p.extras.reads_next.empty()) o["reads_next"] = p.extras.reads_next;
         } else if constexpr (std::is_same_v<T, MembershipLeft>) {
           o["k"] = kLeft;
           o["room"] = p.room;
@@ -155,6 +167,8 @@ Decoded decode(std::string_view room, std::string_view payload, RoomEvent& out) 
     out.payload = PresenceChanged{r.text("user"), r.flag("on")};
   } else if (kind == kRead) {
     out.payload = ReadMoved{r.text("user"), r.number("seq")};
+  } else if (kind == kPinned) {
+    out.payload = PinChanged{r.number("seq"), r.flag("on"), r.text("by"), r.number("ts")};
   } else if (kind == kMember) {
     out.payload = MemberNotice{r.text("user"), r.small<MemberAction>("action", 6), r.text("by"),
                                r.small<Role>("role", 2), r.number("until")};
@@ -188,6 +202,15 @@ Decoded decode(std::string_view user, std::string_view payload, UserEvent& out) 
     j.online = r.list("online");
     j.online_count = r.number("oc");
     j.by_count = r.flag("bc");
+    for (auto& x : r.objects("pins")) {
+      JsonFields f{*x};
+      j.extras.pins.push_back(Pin{f.number("seq"), f.text("by"), f.number("ts")});
+    }
+    for (auto& x : r.objects("reads")) {
+      JsonFields f{*x};
+      j.extras.reads.push_back(ReadPosition{f.text("user"), f.number("seq")});
+    }
+    j.extras.reads_next = r.text("reads_next");
     if (j.state.room.empty()) return Decoded::malformed;
     out.payload = std::move(j);
   } else if (kind == kLeft) {

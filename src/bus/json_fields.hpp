@@ -33,6 +33,16 @@ struct JsonFields {
     }
     return out;
   }
+  // The objects of an array field (others skipped).
+  std::vector<const boost::json::object*> objects(std::string_view key) const {
+    std::vector<const boost::json::object*> out;
+    if (auto* v = o.if_contains(key); v && v->is_array()) {
+      for (auto& x : v->as_array()) {
+        if (x.is_object()) out.push_back(&x.as_object());
+      }
+    }
+    return out;
+  }
   // A small stored enum; out of range reads as its first value.
   template <class Enum>
   Enum small(std::string_view key, int max) const {

@@ -59,7 +59,15 @@ struct MemberNotice {
   int64_t until = 0;          // muted: the end of the mute (ms since the epoch)
 };
 
-using RoomPayload = std::variant<MessageStored, TypingChanged, PresenceChanged, ReadMoved, MemberNotice>;
+// A message was pinned (`pinned`) or unpinned by `by` (empty: the backend).
+struct PinChanged {
+  int64_t seq = 0;
+  bool pinned = false;
+  std::string by;
+  int64_t ts = 0;
+};
+
+using RoomPayload = std::variant<MessageStored, TypingChanged, PresenceChanged, ReadMoved, MemberNotice, PinChanged>;
 
 struct RoomEvent {
   std::string room;
@@ -87,6 +95,7 @@ struct MembershipJoined {
   std::vector<std::string> online;
   int64_t online_count = 0;
   bool by_count = false;
+  RoomExtras extras;
 };
 // Why a membership ended. Stored values of the codec: never renumber.
 enum class LeftReason : uint8_t { left = 0, kicked = 1, banned = 2, removed = 3 };

@@ -107,6 +107,26 @@ struct RoomState {
   int64_t mentions = 0;     // unread messages that mention the user (0 while notify is none)
 };
 
+// A pinned message of a room.
+struct Pin {
+  int64_t seq = 0;
+  std::string by;   // who pinned it; empty: the backend
+  int64_t ts = 0;   // when, ms since the epoch
+};
+// How far a member has read a room.
+struct ReadPosition {
+  std::string user;
+  int64_t seq = 0;
+};
+// What `joined` tells of a room besides the user's own state: its pins (newest first) and a
+// first page of the other members' read positions in name order (`reads_next`: the name the
+// next page starts after, empty when this was all).
+struct RoomExtras {
+  std::vector<Pin> pins;
+  std::vector<ReadPosition> reads;
+  std::string reads_next;
+};
+
 // One page of a room's history, ascending by seq.
 struct MessagePage {
   std::vector<ChatMessage> messages;

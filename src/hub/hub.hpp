@@ -119,6 +119,11 @@ class Hub final : public BusHandler {
   void thread(const Actor& a, ThreadQuery query, Done<MessagePage> done);
   // What the user wants to be notified of in a room; answers the room's state after.
   void set_notify(const Actor& a, std::string room, NotifyLevel level, Done<RoomState> done);
+  // Pins or unpins a message: owners and moderators (either member of a direct room), or the
+  // backend. The members get a pinned event when it changed.
+  void pin(const Actor& a, std::string room, int64_t seq, bool on, Done<Ok> done);
+  // A page of the room's members' read positions (members only).
+  void reads(const Actor& a, ReadsQuery query, Done<ReadsPage> done);
   void history(const Actor& a, std::string room, HistoryQuery query, Done<MessagePage> done);
   void search(const Actor& a, SearchQuery query, Done<std::vector<ChatMessage>> done);
 

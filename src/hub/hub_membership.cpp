@@ -149,7 +149,8 @@ void Hub::add_member(const Actor& a, std::string room, std::string user, Done<Ro
 void Hub::member_added(const std::string& user, const RoomState& state, const std::string& by, std::function<void()> then) {
   metrics_.joins.add();
   online_summary(state, user, [this, user, state, by, then = std::move(then)](Joined j) {
-    emit(UserEvent{user, MembershipJoined{state, std::move(j.online), j.online_count, j.by_count}, {}, 0, true});
+    emit(UserEvent{user, MembershipJoined{state, std::move(j.online), j.online_count, j.by_count, std::move(j.extras)}, {}, 0,
+                   true});
     emit(RoomEvent{state.room, MemberNotice{user, MemberAction::invited, by, Role::member, 0}, {}});
     then();
   });

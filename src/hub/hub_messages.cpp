@@ -190,3 +190,46 @@ void Hub::search(const Actor& a, SearchQuery query, Done<std::vector<ChatMessage
 }
 
 }  // namespace parley
+
+namespace parley {
+
+void Hub::pin(const Actor& a, std::string room, int64_t seq, bool on, Done<Ok> done) {
+  if (!valid_room_name(room)) return done(hub_rules::bad_room());
+  if (seq < 1) return done(Status::invalid("seq must be >= 1"));
+  if (!a.is_backend()) {
+    if (defer_while_joining(a, room, [this, a, room, seq, on, done] { pin(a, room, seq, on, done); })) return;
+    auto m = member_of(a, room);
+    if (!m.ok()) return done(m.status);
+    if (m.value.kind != RoomKind::direct && m.value.role < Role::moderator) {
+      return done(Status::forbidden("only an owner or moderator can pin messages in " + room));
+    }
+  }
+  PinRequest req{room, seq, a.is_backend() ? std::string() : a.user, on, clock_.wall_ms()};
+  const PinChanged change{seq, on, req.by, req.ts};
+  store_.pin(std::move(req), on_lane<bool>(room, [this, room, change, done](Result<bool> r) {
+    if (!r.ok()) return done(r.status);
+    if (r.value) emit(RoomEvent{room, change, {}});
+    done(Ok{});
+  }));
+}
+
+void Hub::reads(const Actor& a, ReadsQuery q, Done<ReadsPage> done) {
+  if (!valid_room_name(q.room)) return done(hub_rules::bad_room());
+  if (!a.is_backend()) {
+    if (defer_while_joining(a, q.room, [this, a, q, done] { reads(a, q, done); })) return;
+    if (auto m = member_of(a, q.room); !m.ok()) return done(m.status);
+  }
+  const int limit = std::max(q.limit, 1);
+  store_.reads(q.room, q.after, limit + 1, on_lane<std::vector<ReadPosition>>(q.room, [limit, done](
+                                                                                  Result<std::vector<ReadPosition>> r) {
+    if (!r.ok()) return done(r.status);
+    ReadsPage page{std::move(r.value), {}};
+    if (static_cast<int>(page.reads.size()) > limit) {
+      page.reads.resize(static_cast<std::size_t>(limit));
+      page.next = page.reads.back().user;
+    }
+    done(std::move(page));
+  }));
+}
+
+}  // namespace parley

@@ -85,7 +85,20 @@ void Hub::online_summary(const RoomState& state, const std::string& user, std::f
     if (page.users.size() > limit) page.users.resize(limit);
     drop_blocked(user, page.users);
     const auto count = static_cast<int64_t>(page.count);
-    done(Joined{state, std::move(page.users), count, count > static_cast<int64_t>(limit)});
+    Joined j{state, std::move(page.users), count, count > static_cast<int64_t>(limit), {}};
+    // Its pins and the others' read positions: one more than shown tells whether more exist.
+    const int reads = static_cast<int>(limit);
+    store_.room_extras(state.room, user, reads + 1, on_lane<RoomExtras>(state.room, [j = std::move(j), reads, done](
+                                                                                      Result<RoomExtras> r) mutable {
+      if (r.ok()) {
+        j.extras = std::move(r.value);
+        if (static_cast<int>(j.extras.reads.size()) > reads) {
+          j.extras.reads.resize(static_cast<std::size_t>(reads));
+          j.extras.reads_next = j.extras.reads.back().user;
+        }
+      }
+      done(std::move(j));
+    }));
   });
 }
 

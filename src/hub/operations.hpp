@@ -45,6 +45,18 @@ struct Joined {
   std::vector<std::string> online;
   int64_t online_count = 0;
   bool by_count = false;
+  RoomExtras extras;   // pins, and the other members' read positions (a first page)
+};
+
+// A page of a room's members' read positions in name order after `after`.
+struct ReadsQuery {
+  std::string room;
+  std::string after;
+  int limit = 100;
+};
+struct ReadsPage {
+  std::vector<ReadPosition> reads;
+  std::string next;   // where the next page starts (`after`); empty: this was the last
 };
 
 // A page of a room's online members in name order: `after` the name a previous page ended

@@ -44,12 +44,15 @@ struct SearchCmd { std::string query; std::string room; int limit = 20; };
 // A page of the replies of the thread whose first message is `seq`.
 struct ThreadCmd { std::string room; int64_t seq = 0; std::optional<int64_t> after; std::optional<int64_t> before; int limit = 50; };
 struct NotifyCmd { std::string room; NotifyLevel level = NotifyLevel::all; };
+struct PinCmd { std::string room; int64_t seq = 0; bool on = true; };
+// A page of the room's members' read positions, in name order after `after`.
+struct ReadsCmd { std::string room; std::string after; int limit = 100; };
 // A page of the room's online members, in name order after `after`.
 struct OnlineCmd { std::string room; std::string after; int limit = 100; };
 
 using CommandBody = std::variant<JoinCmd, LeaveCmd, MessageCmd, TypingCmd, ReadCmd, SyncCmd, HistoryCmd, AuthCmd,
                                  CreateCmd, DmCmd, InviteCmd, EntryCmd, ModerateCmd, BlockCmd, SearchCmd, OnlineCmd,
-                                 ThreadCmd, NotifyCmd>;
+                                 ThreadCmd, NotifyCmd, PinCmd, ReadsCmd>;
 
 struct Command {
   CommandBody body;

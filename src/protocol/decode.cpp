@@ -238,6 +238,19 @@ std::variant<Command, ProtocolError> decode_command(std::string_view frame) {
     if (f.ok() && !parsed) return bad_request("field 'level' must be all, mentions or none", ref);
     c.level = parsed.value_or(NotifyLevel::all);
     cmd.body = std::move(c);
+  } else if (t == "pin" || t == "unpin") {
+    PinCmd c;
+    c.room = f.string("room", 256);
+    c.seq = f.integer("seq", 1, INT64_MAX, true).value_or(0);
+    c.on = t == "pin";
+    cmd.body = std::move(c);
+  } else if (t == "reads") {
+    ReadsCmd c;
+    c.room = f.string("room", 256);
+    c.after = f.optional_string("after", 256).value_or("");
+    auto l = f.integer("limit", 1, INT64_MAX, false);
+    c.limit = l ? static_cast<int>(std::min<int64_t>(*l, kMaxOnlineLimit)) : kDefaultOnlineLimit;
+    cmd.body = std::move(c);
   } else if (t == "online") {
     OnlineCmd c;
     c.room = f.string("room", 256);

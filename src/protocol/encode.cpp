@@ -20,6 +20,15 @@ json::array names(const std::vector<std::string>& list) {
   return out;
 }
 
+// Who acted: `by`, or `system:true` for the backend.
+void put_actor(json::object& o, const std::string& by) {
+  if (by.empty()) {
+    o["system"] = true;
+  } else {
+    o["by"] = by;
+  }
+}
+
 // The author: `user`, or `system:true` for a system message (stored with an empty user,
 // which no user name can be).
 void put_author(json::object& o, const ChatMessage& m) {
@@ -106,13 +115,29 @@ Frame welcome(std::string_view user, const std::vector<RoomState>& rooms, const 
                              {"heartbeat_ms", heartbeat_ms}});
 }
 
+json::array read_list(const std::vector<ReadPosition>& reads) {
+  json::array out;
+  out.reserve(reads.size());
+  for (auto& r : reads) out.push_back(json::object{{"user", r.user}, {"seq", r.seq}});
+  return out;
+}
+
 Frame joined(const RoomState& room, const std::vector<std::string>& online, int64_t online_count, bool by_count,
-             const json::value& ref) {
+             const RoomExtras& extras, const json::value& ref) {
   json::object o{{"type", "joined"}, {"room", room.room}, {"last_seq", room.last_seq}, {"read_seq", room.read_seq}};
   put_membership(o, room);
   o["online"] = names(online);
   o["online_count"] = std::max<int64_t>(online_count, static_cast<int64_t>(online.size()) + 1);
   o["presence"] = presence_mode(by_count);
+  json::array pins;
+  for (auto& p : extras.pins) {
+    json::object e{{"seq", p.seq}, {"ts", p.ts}};
+    put_actor(e, p.by);
+    pins.push_back(std::move(e));
+  }
+  o["pins"] = std::move(pins);
+  o["reads"] = read_list(extras.reads);
+  if (!extras.reads_next.empty()) o["reads_next"] = extras.reads_next;
   put_ref(o, ref);
   return finish(o);
 }
@@ -148,11 +173,7 @@ std::string_view left_reason_name(LeftReason r) {
 
 Frame member(std::string_view room, const MemberNotice& n) {
   json::object o{{"type", "member"}, {"room", room}, {"user", n.user}, {"action", member_action_name(n.action)}};
-  if (n.by.empty()) {
-    o["system"] = true;
-  } else {
-    o["by"] = n.by;
-  }
+  put_actor(o, n.by);
   if (n.action == MemberAction::role) o["role"] = role_name(n.role);
   if (n.action == MemberAction::muted) o["until"] = n.until;
   return finish(o);
@@ -166,7 +187,8 @@ Frame room_event(const RoomEvent& e) {
         else if constexpr (std::is_same_v<T, TypingChanged>) return typing(e.room, p.user, p.active);
         else if constexpr (std::is_same_v<T, PresenceChanged>) return presence(e.room, p.user, p.online);
         else if constexpr (std::is_same_v<T, ReadMoved>) return read(e.room, p.user, p.seq);
-        else return member(e.room, p);
+        else if constexpr (std::is_same_v<T, MemberNotice>) return member(e.room, p);
+        else return pinned(e.room, p);
       },
       e.payload);
 }
@@ -175,13 +197,28 @@ Frame user_event(const UserEvent& e) {
   return std::visit(
       [&](const auto& p) -> Frame {
         using T = std::decay_t<decltype(p)>;
-        if constexpr (std::is_same_v<T, MembershipJoined>) return joined(p.state, p.online, p.online_count, p.by_count, nullptr);
+        if constexpr (std::is_same_v<T, MembershipJoined>) {
+          return joined(p.state, p.online, p.online_count, p.by_count, p.extras, nullptr);
+        }
         else if constexpr (std::is_same_v<T, MembershipLeft>) return left(p.room, nullptr, left_reason_name(p.reason));
         else if constexpr (std::is_same_v<T, BlocksChanged>) return blocks(p.blocked, nullptr);
         else if constexpr (std::is_same_v<T, MentionsChanged>) return mentions(p.room, p.count);
         else return notify(p.room, p.level, p.mentions, nullptr);
       },
       e.payload);
+}
+
+Frame pinned(std::string_view room, const PinChanged& p) {
+  json::object o{{"type", "pinned"}, {"room", room}, {"seq", p.seq}, {"pinned", p.pinned}, {"ts", p.ts}};
+  put_actor(o, p.by);
+  return finish(o);
+}
+
+Frame reads(std::string_view room, const std::vector<ReadPosition>& reads, std::string_view next, const json::value& ref) {
+  json::object o{{"type", "reads"}, {"room", room}, {"reads", read_list(reads)}};
+  if (!next.empty()) o["next"] = next;
+  put_ref(o, ref);
+  return finish(o);
 }
 
 Frame mentions(std::string_view room, int64_t count) {

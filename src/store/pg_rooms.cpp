@@ -84,6 +84,13 @@ void prepare_room_statements(PgConn& db) {
   db.prepare("unblock", R"(DELETE FROM blocks WHERE "user"=$1 AND blocked=$2)");
   db.prepare("blocks_of", R"(SELECT blocked FROM blocks WHERE "user"=$1 ORDER BY blocked COLLATE "C")");
   db.prepare("set_read", R"(UPDATE members SET read_seq=$3 WHERE room=$1 AND "user"=$2 AND read_seq < $3 RETURNING 1)");
+  db.prepare("live_message", "SELECT 1 FROM messages WHERE room=$1 AND seq=$2 AND kind=0 AND NOT deleted");
+  db.prepare("has_pin", "SELECT 1 FROM pins WHERE room=$1 AND seq=$2");
+  db.prepare("count_pins", "SELECT count(*) FROM pins WHERE room=$1");
+  db.prepare("add_pin", R"(INSERT INTO pins(room, seq, "by", ts) VALUES($1,$2,$3,$4))");
+  db.prepare("pins", R"(SELECT seq, "by", ts FROM pins WHERE room=$1 ORDER BY ts DESC, seq DESC)");
+  db.prepare("reads", R"(SELECT "user", read_seq FROM members WHERE room=$1 AND "user" COLLATE "C" > $2 AND "user" <> $3
+                         ORDER BY "user" COLLATE "C" LIMIT $4)");
   db.prepare("set_notify", R"(UPDATE members SET notify=$3 WHERE room=$1 AND "user"=$2 RETURNING 1)");
   db.prepare("search",
              R"(SELECT m.room, m.seq, m.ts, m."user", m.client_id, m.text, m.edited_ts FROM messages m
@@ -218,6 +225,50 @@ void PgStore::rooms_of(std::string user, Callback<std::vector<RoomState>> done) 
     std::vector<RoomState> rooms;
     for (int i = 0; i < r.rows(); ++i) rooms.push_back(read_state(r, i));
     return rooms;
+  });
+}
+
+void PgStore::pin(PinRequest req, Callback<bool> done) {
+  const std::string room = req.room;
+  impl_->write<bool>(room, std::move(done), [req = std::move(req)](PgConn& db) -> Result<bool> {
+    if (!req.on) return !db.run("clear_pin", {req.room, req.seq}).empty();
+    if (db.run("live_message", {req.room, req.seq}).empty()) {
+      return Status::not_found("no message " + std::to_string(req.seq) + " in " + req.room);
+    }
+    if (!db.run("has_pin", {req.room, req.seq}).empty()) return false;
+    if (db.run("count_pins", {req.room}).int64(0, 0) >= req.max_pins) {
+      return Status::limit_exceeded("a room holds at most " + std::to_string(req.max_pins) + " pinned messages");
+    }
+    db.run("add_pin", {req.room, req.seq, req.by, req.ts});
+    return true;
+  });
+}
+
+namespace {
+
+std::vector<ReadPosition> read_positions(PgConn& db, const std::string& room, const std::string& after,
+                                         const std::string& skip, int limit) {
+  auto r = db.run("reads", {room, after, skip, static_cast<int64_t>(limit)});
+  std::vector<ReadPosition> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(ReadPosition{r.text(i, 0), r.int64(i, 1)});
+  return out;
+}
+
+}  // namespace
+
+void PgStore::room_extras(std::string room, std::string user, int reads_limit, Callback<RoomExtras> done) {
+  impl_->read<RoomExtras>(std::move(done), [=](PgConn& db) -> Result<RoomExtras> {
+    RoomExtras out;
+    auto p = db.run("pins", {room});
+    for (int i = 0; i < p.rows(); ++i) out.pins.push_back(Pin{p.int64(i, 0), p.text(i, 1), p.int64(i, 2)});
+    out.reads = read_positions(db, room, "", user, reads_limit);
+    return out;
+  });
+}
+
+void PgStore::reads(std::string room, std::string after, int limit, Callback<std::vector<ReadPosition>> done) {
+  impl_->read<std::vector<ReadPosition>>(std::move(done), [=](PgConn& db) -> Result<std::vector<ReadPosition>> {
+    return read_positions(db, room, after, "", limit);
   });
 }
 

@@ -119,6 +119,7 @@ void prepare_statements(PgConn& db) {
   db.prepare("apply_delete",
              "UPDATE messages SET text='', deleted=(seq=$2) WHERE room=$1 AND (seq=$2 OR (target=$2 AND target > 0 AND kind=1))");
   db.prepare("clear_reactions", "DELETE FROM reactions WHERE room=$1 AND seq=$2");
+  db.prepare("clear_pin", "DELETE FROM pins WHERE room=$1 AND seq=$2 RETURNING 1");
   db.prepare("add_reaction", R"(INSERT INTO reactions(room, seq, emoji, "user") VALUES($1,$2,$3,$4) ON CONFLICT DO NOTHING)");
   db.prepare("del_reaction", R"(DELETE FROM reactions WHERE room=$1 AND seq=$2 AND emoji=$3 AND "user"=$4)");
   db.prepare("reactions",
@@ -194,6 +195,7 @@ void apply_to_target(PgConn& db, const AppendRequest& req) {
     case EntryKind::deleted:
       db.run("apply_delete", {req.room, req.target});
       db.run("clear_reactions", {req.room, req.target});
+      db.run("clear_pin", {req.room, req.target});
       return;
     case EntryKind::reaction_add: db.run("add_reaction", {req.room, req.target, req.text, req.user}); return;
     case EntryKind::reaction_remove: db.run("del_reaction", {req.room, req.target, req.text, req.user}); return;

@@ -258,4 +258,59 @@ void SqliteStore::rooms_of(std::string user, Callback<std::vector<RoomState>> do
   });
 }
 
+void SqliteStore::pin(PinRequest req, Callback<bool> done) {
+  impl_->write<bool>(std::move(done), [req = std::move(req)](SqliteDb& db) -> Result<bool> {
+    if (!req.on) {
+      db.prepare("DELETE FROM pins WHERE room=?1 AND seq=?2").bind(req.room, req.seq).step();
+      return db.changes() > 0;
+    }
+    auto& target = db.prepare("SELECT kind, deleted FROM messages WHERE room=?1 AND seq=?2");
+    target.bind(req.room, req.seq);
+    const bool live = target.step() && target.int64(0) == static_cast<int64_t>(EntryKind::message) && target.int64(1) == 0;
+    target.bind();
+    if (!live) return Status::not_found("no message " + std::to_string(req.seq) + " in " + req.room);
+    if (exists(db.prepare("SELECT 1 FROM pins WHERE room=?1 AND seq=?2").bind(req.room, req.seq))) return false;
+    auto& count = db.prepare("SELECT count(*) FROM pins WHERE room=?1");
+    count.bind(req.room);
+    count.step();
+    const int64_t pins = count.int64(0);
+    count.bind();
+    if (pins >= req.max_pins) {
+      return Status::limit_exceeded("a room holds at most " + std::to_string(req.max_pins) + " pinned messages");
+    }
+    db.prepare("INSERT INTO pins(room, seq, by, ts) VALUES(?1,?2,?3,?4)").bind(req.room, req.seq, req.by, req.ts).step();
+    return true;
+  });
+}
+
+namespace {
+
+std::vector<ReadPosition> read_positions(SqliteDb& db, const std::string& room, const std::string& after,
+                                         const std::string& skip, int limit) {
+  auto& st = db.prepare("SELECT user, read_seq FROM members WHERE room=?1 AND user>?2 AND user<>?3 ORDER BY user LIMIT ?4");
+  st.bind(room, after, skip, static_cast<int64_t>(limit));
+  std::vector<ReadPosition> out;
+  while (st.step()) out.push_back(ReadPosition{st.text(0), st.int64(1)});
+  return out;
+}
+
+}  // namespace
+
+void SqliteStore::room_extras(std::string room, std::string user, int reads_limit, Callback<RoomExtras> done) {
+  impl_->read<RoomExtras>(std::move(done), [=](SqliteDb& db) -> Result<RoomExtras> {
+    RoomExtras out;
+    auto& st = db.prepare("SELECT seq, by, ts FROM pins WHERE room=?1 ORDER BY ts DESC, seq DESC");
+    st.bind(room);
+    while (st.step()) out.pins.push_back(Pin{st.int64(0), st.text(1), st.int64(2)});
+    out.reads = read_positions(db, room, "", user, reads_limit);
+    return out;
+  });
+}
+
+void SqliteStore::reads(std::string room, std::string after, int limit, Callback<std::vector<ReadPosition>> done) {
+  impl_->read<std::vector<ReadPosition>>(std::move(done), [=](SqliteDb& db) -> Result<std::vector<ReadPosition>> {
+    return read_positions(db, room, after, "", limit);
+  });
+}
+
 }  // namespace parley

@@ -90,6 +90,7 @@ void apply_to_target(SqliteDb& db, const AppendRequest& req, int64_t fts_id) {
         db.prepare("UPDATE messages SET fts_id=-1 WHERE room=?1 AND seq=?2").bind(req.room, req.target).step();
       }
       db.prepare("DELETE FROM reactions WHERE room=?1 AND seq=?2").bind(req.room, req.target).step();
+      db.prepare("DELETE FROM pins WHERE room=?1 AND seq=?2").bind(req.room, req.target).step();
       return;
     case EntryKind::reaction_add:
       db.prepare("INSERT OR IGNORE INTO reactions(room, seq, emoji, user) VALUES(?1,?2,?3,?4)")

@@ -42,6 +42,9 @@ class SqliteStore final : public Store {
   void leave(std::string room, std::string user, Callback<bool> done) override;
   void set_read(std::string room, std::string user, int64_t seq, Callback<ReadResult> done) override;
   void set_notify(std::string room, std::string user, NotifyLevel level, Callback<RoomState> done) override;
+  void pin(PinRequest req, Callback<bool> done) override;
+  void room_extras(std::string room, std::string user, int reads_limit, Callback<RoomExtras> done) override;
+  void reads(std::string room, std::string after, int limit, Callback<std::vector<ReadPosition>> done) override;
   void thread(std::string room, int64_t root, std::optional<int64_t> after, std::optional<int64_t> before, int limit,
               Callback<MessagePage> done) override;
   void rooms_of(std::string user, Callback<std::vector<RoomState>> done) override;

@@ -51,6 +51,16 @@ struct AppendRequest {
   bool mention_room = false;
 };
 
+// Pins (`on`) or unpins the message `seq` of `room`. The caller has checked the actor's role.
+struct PinRequest {
+  std::string room;
+  int64_t seq = 0;
+  std::string by;   // empty: the backend
+  bool on = true;
+  int64_t ts = 0;
+  int max_pins = 50;
+};
+
 // After a read: whether the position moved, and the user's unread mentions in the room then.
 struct ReadResult {
   bool moved = false;
@@ -183,6 +193,19 @@ class Store {
   // (Status::not_found; a deleted one still has its thread).
   virtual void thread(std::string room, int64_t root, std::optional<int64_t> after, std::optional<int64_t> before,
                       int limit, Callback<MessagePage> done) = 0;
+
+  // Pins or unpins a message; says whether anything changed. Pinning needs a live message of
+  // the room (Status::not_found) and fewer than max_pins pins (Status::limit_exceeded).
+  // Deleting a message unpins it.
+  virtual void pin(PinRequest req, Callback<bool> done) = 0;
+
+  // The room's pins (newest first) and up to `reads_limit` of its members' read positions,
+  // other than `user`'s, in name order (reads_next is left to the caller).
+  virtual void room_extras(std::string room, std::string user, int reads_limit, Callback<RoomExtras> done) = 0;
+
+  // Up to `limit` members' read positions in name order after `after` (empty: from the
+  // first). Callers ask one more than they show to learn whether a next page exists.
+  virtual void reads(std::string room, std::string after, int limit, Callback<std::vector<ReadPosition>> done) = 0;
 
   // Creates a user with an encoded password hash. Name taken: Status::conflict.
   virtual void create_user(std::string name, std::string password_hash, Callback<bool> done) = 0;

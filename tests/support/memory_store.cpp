@@ -117,6 +117,7 @@ void MemoryStore::append(AppendRequest req, Callback<Appended> done) {
             if (e.kind == EntryKind::edited && e.target == req.target) e.text.clear();
           }
           room.reactions.erase(req.target);
+          room.pins.erase(req.target);
           break;
         case EntryKind::reaction_add:
           room.reactions[req.target][req.text].insert(req.user);
@@ -330,6 +331,54 @@ void MemoryStore::set_notify(std::string room, std::string user, NotifyLevel lev
     if (r == rooms_.end() || !r->second.members.count(user)) return Status::not_found("not a member of " + room);
     r->second.members[user].notify = level;
     return state(room, r->second, user);
+  });
+}
+
+void MemoryStore::pin(PinRequest req, Callback<bool> done) {
+  run<bool>(done, [&]() -> Result<bool> {
+    auto r = rooms_.find(req.room);
+    if (r == rooms_.end()) return Status::not_found("no room " + req.room);
+    auto& pins = r->second.pins;
+    if (!req.on) return pins.erase(req.seq) > 0;
+    auto& all = r->second.messages;
+    if (req.seq < 1 || req.seq > static_cast<int64_t>(all.size()) || all[req.seq - 1].kind != EntryKind::message ||
+        all[req.seq - 1].deleted) {
+      return Status::not_found("no message " + std::to_string(req.seq) + " in " + req.room);
+    }
+    if (pins.count(req.seq)) return false;
+    if (static_cast<int>(pins.size()) >= req.max_pins) return Status::limit_exceeded("too many pinned messages");
+    pins[req.seq] = Pin{req.seq, req.by, req.ts};
+    return true;
+  });
+}
+
+void MemoryStore::room_extras(std::string room, std::string user, int reads_limit, Callback<RoomExtras> done) {
+  run<RoomExtras>(done, [&]() -> Result<RoomExtras> {
+    RoomExtras out;
+    auto r = rooms_.find(room);
+    if (r == rooms_.end()) return out;
+    for (auto& [seq, p] : r->second.pins) out.pins.push_back(p);
+    std::sort(out.pins.begin(), out.pins.end(),
+              [](const Pin& a, const Pin& b) { return a.ts != b.ts ? a.ts > b.ts : a.seq > b.seq; });
+    for (auto& [name, m] : r->second.members) {
+      if (name == user) continue;
+      if (static_cast<int>(out.reads.size()) == reads_limit) break;
+      out.reads.push_back(ReadPosition{name, m.read_seq});
+    }
+    return out;
+  });
+}
+
+void MemoryStore::reads(std::string room, std::string after, int limit, Callback<std::vector<ReadPosition>> done) {
+  run<std::vector<ReadPosition>>(done, [&]() -> Result<std::vector<ReadPosition>> {
+    std::vector<ReadPosition> out;
+    auto r = rooms_.find(room);
+    if (r == rooms_.end()) return out;
+    for (auto it = r->second.members.upper_bound(after); it != r->second.members.end(); ++it) {
+      if (static_cast<int>(out.size()) == limit) break;
+      out.push_back(ReadPosition{it->first, it->second.read_seq});
+    }
+    return out;
   });
 }
 

@@ -35,6 +35,9 @@ class MemoryStore final : public Store {
   void leave(std::string room, std::string user, Callback<bool> done) override;
   void set_read(std::string room, std::string user, int64_t seq, Callback<ReadResult> done) override;
   void set_notify(std::string room, std::string user, NotifyLevel level, Callback<RoomState> done) override;
+  void pin(PinRequest req, Callback<bool> done) override;
+  void room_extras(std::string room, std::string user, int reads_limit, Callback<RoomExtras> done) override;
+  void reads(std::string room, std::string after, int limit, Callback<std::vector<ReadPosition>> done) override;
   void thread(std::string room, int64_t root, std::optional<int64_t> after, std::optional<int64_t> before, int limit,
               Callback<MessagePage> done) override;
   void rooms_of(std::string user, Callback<std::vector<RoomState>> done) override;
@@ -59,6 +62,7 @@ class MemoryStore final : public Store {
     std::map<std::string, Member> members;
     std::set<std::string> bans;
     std::map<int64_t, std::map<std::string, std::set<std::string>>> reactions;  // seq → emoji → users
+    std::map<int64_t, Pin> pins;
   };
 
   // Runs `fn` under the lock (unavailable once closed), then `done` outside it.
