@@ -100,5 +100,43 @@ TEST_F(Conversations, EditsReactionsAndSearchOnPostgres) {
   EXPECT_TRUE(request(*reader, "search", {{"query", "six"}}).at("messages").as_array().empty());
 }
 
+// Threads, data, mentions and pins cross nodes on PostgreSQL: a reply with data and a
+// mention sent through node 1 reaches node 2 whole; the unread mention count is the store's,
+// whichever node asks, and a read on one node tells the reader's devices on the others.
+TEST_F(Conversations, ThreadsMentionsAndPinsAcrossNodes) {
+  start_cluster();
+  auto alice = connect("alice", 0);
+  auto bob = connect("bob", 1);
+  auto bob_phone = connect("bob", 2);
+  join(*alice, "general");
+  join(*bob, "general");
+  bob_phone->expect(has({{"type", "joined"}, {"room", "general"}}), "the phone's joined", 10s);
+  const auto root = get_int(send_message(*alice, "general", "plan?"), "seq");
+  auto ack = request(*alice, "message", {{"room", "general"}, {"id", new_id()}, {"text", "@bob see this"},
+                                          {"reply_to", root}, {"data", {{"card", 1}}}});
+  ASSERT_EQ(ack.at("type"), "ack") << json::serialize(ack);
+  auto seen = bob->expect(has({{"type", "message"}, {"seq", get_int(ack, "seq")}}), "the reply on node 2", 10s);
+  EXPECT_EQ(get_int(seen, "reply_to"), root);
+  EXPECT_EQ(seen.at("data"), (json::object{{"card", 1}}));
+  EXPECT_EQ(seen.at("mentions"), (json::array{"bob"}));
+  auto thread = request(*bob, "thread", {{"room", "general"}, {"seq", root}});
+  ASSERT_EQ(thread.at("messages").as_array().size(), 1u) << json::serialize(thread);
+
+  auto laptop = connect("bob", 2);
+  const json::object welcome = welcome_of(*laptop);
+  EXPECT_EQ(get_int(welcome.at("rooms").as_array()[0].as_object(), "mentions"), 1);
+  bob->send_json({{"type", "read"}, {"room", "general"}, {"seq", get_int(ack, "seq")}});
+  auto told = bob_phone->expect(has({{"type", "mentions"}, {"room", "general"}}), "the count on node 3", 10s);
+  EXPECT_EQ(get_int(told, "count"), 0);
+
+  ASSERT_EQ(request(*alice, "pin", {{"room", "general"}, {"seq", root}}).at("type"), "ok");
+  auto pinned = bob_phone->expect(has({{"type", "pinned"}, {"seq", root}}), "the pin on node 3", 10s);
+  EXPECT_EQ(pinned.at("by"), "alice");
+  auto again = connect("alice", 1);
+  auto joined = join(*again, "general");
+  EXPECT_EQ(get_int(joined.at("pins").as_array()[0].as_object(), "seq"), root);
+  EXPECT_EQ(joined.at("reads"), (json::array{json::object{{"user", "bob"}, {"seq", get_int(ack, "seq")}}}));
+}
+
 }  // namespace
 }  // namespace parley::test::cluster
