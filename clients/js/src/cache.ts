@@ -2,7 +2,7 @@
 // and the newest messages, so a reload shows them before the server answers) and other members'
 // read positions (so ✓✓ survive a reload). Writes are debounced; a broken entry is ignored,
 // since it is only a cache.
-import type { Role, RoomKind, WireEntry } from './protocol.js';
+import type { NotifyLevel, Role, RoomKind, WireEntry } from './protocol.js';
 import type { StorageAdapter } from './storage.js';
 
 export interface CachedRoom {
@@ -14,6 +14,9 @@ export interface CachedRoom {
   role?: Role;
   /** Direct rooms: the other user. */
   with?: string;
+  notify?: NotifyLevel;
+  /** Unread mentions when it was saved. */
+  mentions?: number;
 }
 export type CachedRooms = Record<string, CachedRoom>;
 /** room → user → read seq */

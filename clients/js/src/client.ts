@@ -7,9 +7,21 @@ import {
 import { Emitter } from './emitter.js';
 import { FrameHandler } from './frames.js';
 import { Outbox, type ActionKind, type OutboxEntry, type PendingAction } from './outbox.js';
-import { ROOM_NAME, USER_NAME, type Role, type SearchResult } from './protocol.js';
-import type { ChatMessage } from './room.js';
-import { Rooms } from './rooms.js';
+import {
+  ROOM_NAME,
+  USER_NAME,
+  isEvent,
+  toEntry,
+  type NotifyLevel,
+  type Role,
+  type SearchResult,
+  type ThreadFrame,
+  type WireEntry,
+  type WireMessage,
+} from './protocol.js';
+import { RoomStore, type ChatMessage } from './room.js';
+import { Rooms, type RoomState } from './rooms.js';
+import { heldReplies, mergeReplies, newThread, oldestReply, setRoot, type ThreadView } from './threads.js';
 import { Sender } from './sender.js';
 import { MemoryStorage, type StorageAdapter } from './storage.js';
 import { typingText } from './typing.js';
@@ -17,17 +29,25 @@ import { Requests, type RequestKind } from './requests.js';
 import { ClientCache } from './cache.js';
 import { decodeJwt, uuid } from './util.js';
 import { IdleProbe } from './liveness.js';
-import { failedMessage, roomMessages } from './view.js';
+import { failedMessage, roomMessages, showMessage, threadMessages, toChat } from './view.js';
 import {
   ParleyError,
   type ParleyClientEvents,
   type OnlinePage,
   type ParleyClientOptions,
+  type Pin,
+  type ReadsPage,
   type RoomSnapshot,
+  type ThreadPage,
+  type ThreadSnapshot,
 } from './types.js';
 
 export { ParleyError };
-export type { OnlinePage, ParleyClientEvents, ParleyClientOptions, RoomSnapshot };
+export type { OnlinePage, ParleyClientEvents, ParleyClientOptions, Pin, ReadsPage, RoomSnapshot, ThreadPage, ThreadSnapshot };
+
+/** Serialized `data` of a message may be at most this long (the server's max_data_bytes). */
+const MAX_DATA_BYTES = 8192;
+const NOTIFY_LEVELS: ReadonlySet<string> = new Set<NotifyLevel>(['all', 'mentions', 'none']);
 
 /**
  * The parley client: one connection, rooms, a persistent outbox and the state a chat UI shows.
@@ -60,6 +80,7 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     this.held = new Rooms(new ClientCache(this.storage, user, opts.cacheSize ?? 100), {
       changed: () => this.changed(),
       sendTyping: (room, active) => this.conn.send({ type: 'typing', room, active }),
+      appended: (r, e, target) => this.frames.appended(r, e, target),
       typing: opts.typing,
     });
     const WS = opts.WebSocket ?? ((globalThis as any).WebSocket as WebSocketFactory | undefined);
@@ -254,10 +275,22 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
       hasMore: st.hasMore,
       loadingEarlier: r.loading !== null,
       messages: roomMessages(this.user, st, this.sender),
+      mentions: st.mentions,
+      notify: st.notify,
+      pins: st.pins.map((p) => this.pinOf(st, p)),
+      reads: Object.fromEntries([...st.receipts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     };
     if (st.peer !== undefined) snap.with = st.peer;
     if (st.mutedUntil !== undefined) snap.mutedUntil = st.mutedUntil;
+    if (st.readsNext !== undefined) snap.readsNext = st.readsNext;
     return snap;
+  }
+
+  private pinOf(st: RoomStore, p: { seq: number; by: string; ts: number }): Pin {
+    const pin: Pin = { seq: p.seq, by: p.by, ts: p.ts };
+    const m = st.messageAt(p.seq);
+    if (m) pin.message = showMessage(this.user, st, this.sender, m);
+    return pin;
   }
 
   private request<T>(kind: RequestKind, frame: Record<string, unknown>): Promise<T> {
@@ -340,23 +373,188 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
    * only the first members. Rejects when offline, or `forbidden` for a room the user is not in.
    */
   listOnline(room: string, opts: { after?: string; limit?: number } = {}): Promise<OnlinePage> {
-    if (!ROOM_NAME.test(room)) return Promise.reject(badRoom());
-    const frame: Record<string, unknown> = { type: 'online', room };
-    if (opts.after !== undefined) frame.after = opts.after;
-    if (opts.limit !== undefined) frame.limit = opts.limit;
-    return this.request<OnlinePage>('online', frame);
+    return this.page<OnlinePage>('online', room, opts);
   }
 
   /**
    * Sends a message: it gets a UUID, is persisted to the outbox, then sent (now or after the
    * next reconnect) until acked. Resolves with the pending message once persisted.
+   * `replyTo`: the seq of a message of the room to reply to (a reply to a reply joins the first
+   * one's thread); `data`: a JSON object for the application (then `text` may be '').
    */
-  async send(room: string, text: string): Promise<ChatMessage> {
-    if (!text) throw new ParleyError('bad_request', 'empty message');
+  async send(room: string, text: string, opts: { replyTo?: number; data?: Record<string, unknown> } = {}): Promise<ChatMessage> {
+    const { data } = opts;
+    if (data !== undefined) {
+      if (data === null || typeof data !== 'object' || Array.isArray(data))
+        throw new ParleyError('bad_request', 'data must be a JSON object');
+      if (new TextEncoder().encode(JSON.stringify(data)).length > MAX_DATA_BYTES)
+        throw new ParleyError('too_large', `data is over ${MAX_DATA_BYTES} bytes`);
+    }
+    if (!text && data === undefined) throw new ParleyError('bad_request', 'empty message');
+    let replyTo = opts.replyTo;
+    if (replyTo !== undefined) {
+      if (!Number.isInteger(replyTo) || replyTo < 1) throw new ParleyError('bad_request', 'not a message seq');
+      // A reply to a reply joins the first one's thread (as the server files it).
+      replyTo = this.held.get(room)?.store.messageAt(replyTo)?.reply_to ?? replyTo;
+    }
     this.held.get(room)?.typingOut.stop();
     const entry: OutboxEntry = { id: uuid(), room, text, createdAt: Date.now() };
+    if (replyTo !== undefined) entry.replyTo = replyTo;
+    if (data !== undefined) entry.data = data;
     await this.sender.add(entry);
-    return { id: entry.id, room, seq: null, ts: entry.createdAt, user: this.user, text, mine: true, state: 'pending' };
+    const m: ChatMessage = { id: entry.id, room, seq: null, ts: entry.createdAt, user: this.user, text, mine: true, state: 'pending' };
+    if (replyTo !== undefined) m.replyTo = replyTo;
+    if (data !== undefined) m.data = data;
+    return m;
+  }
+
+  // ---------------------------------------------------------------- threads
+
+  /**
+   * A page of thread `seq`'s replies (ascending): the newest page, or the one `before` /
+   * `after` a reply's seq (`limit`: default the page size). The page also goes into the
+   * thread's view (threadView), which stays live from then on.
+   */
+  async thread(room: string, seq: number, opts: { before?: number; after?: number; limit?: number } = {}): Promise<ThreadPage> {
+    const r = this.held.get(room);
+    if (!r) throw new ParleyError('forbidden', 'not a member of the room');
+    const t = this.threadState(r, seq);
+    const frame: Record<string, unknown> = { type: 'thread', room, seq, limit: opts.limit ?? this.opts.pageSize ?? 50 };
+    if (opts.before !== undefined) frame.before = opts.before;
+    if (opts.after !== undefined) frame.after = opts.after;
+    const f = await this.request<ThreadFrame>('thread', frame);
+    const replies: WireMessage[] = (f.messages ?? []).map((m) => toEntry(m)).filter((m): m is WireMessage => !isEvent(m));
+    if (this.held.get(room) === r && r.threads.get(seq) === t) {
+      mergeReplies(t, replies);
+      if (opts.after === undefined) t.hasMore = !!f.has_more;
+      if (opts.before === undefined && opts.after === undefined) t.loaded = true;
+      this.changed();
+    }
+    const othersRead = r.store.othersRead();
+    return { room, seq, replies: replies.map((m) => toChat(m, room, this.user, othersRead)), hasMore: !!f.has_more };
+  }
+
+  /**
+   * Opens thread `seq` of a room: fetches its newest replies (and its first message when the
+   * room's window does not hold it) unless it is open already. From then on threadView(room,
+   * seq) is kept live. Resolves whether older replies remain.
+   */
+  openThread(room: string, seq: number): Promise<boolean> {
+    const r = this.held.get(room);
+    if (!r) return Promise.reject(new ParleyError('forbidden', 'not a member of the room'));
+    const t = this.threadState(r, seq);
+    if (t.loading) return t.loading;
+    if (t.loaded) return Promise.resolve(t.hasMore);
+    const root = r.store.messageAt(seq) || t.root ? Promise.resolve() : this.fetchRoot(r, t);
+    return this.loadThread(t, Promise.all([this.thread(room, seq), root]).then(() => t.hasMore));
+  }
+
+  /** Fetches the replies before the oldest one held. Resolves whether older ones remain. */
+  loadEarlierReplies(room: string, seq: number): Promise<boolean> {
+    const r = this.held.get(room);
+    const t = r?.threads.get(seq);
+    if (!r || !t || !t.loaded) return this.openThread(room, seq);
+    if (t.loading) return t.loading;
+    const before = oldestReply(t);
+    if (!t.hasMore || before === undefined) return Promise.resolve(false);
+    return this.loadThread(t, this.thread(room, seq, { before }).then(() => t.hasMore));
+  }
+
+  private loadThread(t: ThreadView, p: Promise<boolean>): Promise<boolean> {
+    const done = p.finally(() => {
+      if (t.loading === done) t.loading = null;
+      this.changed();
+    });
+    t.loading = done;
+    this.changed();
+    return done;
+  }
+
+  /** Thread `seq` as the client holds it, once opened (openThread or thread); else undefined. */
+  threadView(room: string, seq: number): ThreadSnapshot | undefined {
+    const r = this.held.get(room);
+    const t = r?.threads.get(seq);
+    if (!r || !t) return undefined;
+    const st = r.store;
+    const root = st.messageAt(seq) ?? t.root;
+    return {
+      room,
+      seq,
+      message: root && showMessage(this.user, st, this.sender, root),
+      replies: threadMessages(this.user, st, this.sender, heldReplies(t, st), seq),
+      hasMore: t.hasMore,
+      loaded: t.loaded,
+      loading: t.loading !== null,
+    };
+  }
+
+  /** Stops keeping thread `seq` (its replies stay in the room's messages). */
+  closeThread(room: string, seq: number): void {
+    if (this.held.get(room)?.threads.delete(seq)) this.changed();
+  }
+
+  private threadState(r: RoomState, seq: number): ThreadView {
+    if (!Number.isInteger(seq) || seq < 1) throw new ParleyError('bad_request', 'not a message seq');
+    let t = r.threads.get(seq);
+    if (!t) r.threads.set(seq, (t = newThread(r.store, seq)));
+    return t;
+  }
+
+  private async fetchRoot(r: RoomState, t: ThreadView): Promise<void> {
+    const m = await this.peek(r.store.name, t.seq);
+    if (m) setRoot(t, m.entry, m.counted);
+  }
+
+  /** Message `seq` of a room: the held copy, else fetched from the server (undefined if none). */
+  async message(room: string, seq: number): Promise<ChatMessage | undefined> {
+    const r = this.held.get(room);
+    if (!r) return undefined;
+    const held = r.store.messageAt(seq) ?? r.threads.get(seq)?.root;
+    if (held) return showMessage(this.user, r.store, this.sender, held);
+    const m = await this.peek(room, seq);
+    return m && showMessage(this.user, r.store, this.sender, m.entry);
+  }
+
+  /** Entry `seq` by itself (a `history` page of one ending at it), if it is a message. */
+  private async peek(room: string, seq: number): Promise<{ entry: WireMessage; counted: number } | undefined> {
+    const entries = await this.request<WireEntry[]>('peek', { type: 'history', room, before: seq + 1, limit: 1 });
+    const m = entries.find((e) => e.seq === seq);
+    const st = this.held.get(room)?.store;
+    return m && !isEvent(m) ? { entry: m, counted: RoomStore.covered(entries, st?.lastSeq ?? seq) } : undefined;
+  }
+
+  // ---------------------------------------------------------------- notify, pins, reads
+
+  /** What the user hears of a room: `all`, `mentions` only or `none`. Resolves with the level. */
+  setNotify(room: string, level: NotifyLevel): Promise<NotifyLevel> {
+    if (!NOTIFY_LEVELS.has(level)) return Promise.reject(new ParleyError('bad_request', 'level: all, mentions or none'));
+    return this.request<NotifyLevel>('notify', { type: 'notify', room, level });
+  }
+
+  /** Pins message `seq` (owners and moderators; at most 50 per room). */
+  pin(room: string, seq: number): Promise<void> {
+    return this.request<void>('pin', { type: 'pin', room, seq });
+  }
+
+  unpin(room: string, seq: number): Promise<void> {
+    return this.request<void>('unpin', { type: 'unpin', room, seq });
+  }
+
+  /**
+   * A page of the other members' read positions, in user-name order (`limit` 1–1,000; `after`:
+   * the previous page's `next`, or the room's `readsNext`). They join the room's `reads`.
+   */
+  listReads(room: string, opts: { after?: string; limit?: number } = {}): Promise<ReadsPage> {
+    return this.page<ReadsPage>('reads', room, opts);
+  }
+
+  /** A page of a room's members (online, reads) in name order, after `after`. */
+  private page<T>(type: 'online' | 'reads', room: string, opts: { after?: string; limit?: number }): Promise<T> {
+    if (!ROOM_NAME.test(room)) return Promise.reject(badRoom());
+    const frame: Record<string, unknown> = { type, room };
+    if (opts.after !== undefined) frame.after = opts.after;
+    if (opts.limit !== undefined) frame.limit = opts.limit;
+    return this.request<T>(type, frame);
   }
 
   /** Replaces the text of the user's message `seq` (within the server's edit window). */
@@ -409,6 +607,10 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     const st = r.store;
     const target = Math.min(st.readThrough(seq), st.lastSeq);
     if (target <= st.readSeq) return;
+    // The mentions read now no longer count (the server's `mentions` event follows).
+    let read = 0;
+    for (const m of st.messages()) if (m.seq <= target && this.frames.unreadMention(st, m)) read++;
+    st.mentions = target >= st.lastSeq ? 0 : Math.max(0, st.mentions - read);
     st.readSeq = target;
     r.wantRead = target;
     this.conn.send({ type: 'read', room, seq: target });

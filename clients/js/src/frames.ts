@@ -10,15 +10,20 @@ import {
   type JoinedFrame,
   type MemberFrame,
   type OccupancyFrame,
+  type ReadPosition,
   type WelcomeFrame,
+  type WireEntry,
+  type WireMessage,
 } from './protocol.js';
+import { RoomStore } from './room.js';
 import type { RequestKind, Requests } from './requests.js';
 import type { Sender } from './sender.js';
-import type { OnlinePage, ParleyClientEvents } from './types.js';
-import { toChat } from './view.js';
+import { threadAppended } from './threads.js';
+import type { OnlinePage, ParleyClientEvents, ReadsPage } from './types.js';
+import { mentionsUser, toChat } from './view.js';
 
 /** Frames that change nothing the cache keeps. */
-const UNCACHED: ReadonlySet<string> = new Set(['presence', 'occupancy', 'online', 'error']);
+const UNCACHED: ReadonlySet<string> = new Set(['presence', 'occupancy', 'online', 'error', 'pinned']);
 
 /** Members per `online` page when the client fetches a room's whole list again (the server's maximum). */
 const REFETCH_PAGE = 1000;
@@ -115,12 +120,53 @@ export class FrameHandler {
       }
       case 'history': {
         const kind = requests.kindOf(f.ref);
+        const entries: WireEntry[] = (f.messages ?? []).map(toEntry);
+        if (kind === 'peek') {
+          requests.settle(f.ref, entries);
+          return;
+        }
         const r = rooms.get(f.room);
         if (r) {
-          if (kind === 'history') r.store.prepend((f.messages ?? []).map(toEntry));
-          else for (const m of f.messages ?? []) this.ingest(f.room, m);
+          // The page's messages are current (their reply counts) through what it covers.
+          const counted = RoomStore.covered(entries, r.store.lastSeq);
+          if (kind === 'history') r.store.prepend(entries, counted);
+          else for (const m of f.messages ?? []) this.ingest(f.room, m, counted);
         }
         requests.settle(f.ref, kind === 'history' ? (r?.store.hasMore ?? false) : f);
+        break;
+      }
+      case 'thread':
+        // The client merges the page into the thread's view (it knows which page it asked for).
+        requests.settle(f.ref, f);
+        return;
+      case 'mentions': {
+        const st = rooms.get(f.room)?.store;
+        if (!st || typeof f.count !== 'number') return;
+        st.setMentions(f.count);
+        break;
+      }
+      case 'notify': {
+        const st = rooms.get(f.room)?.store;
+        if (st && (f.level === 'all' || f.level === 'mentions' || f.level === 'none')) {
+          st.notify = f.level;
+          st.setMentions(f.mentions ?? 0);
+        }
+        requests.settle(f.ref, st?.notify ?? f.level);
+        break;
+      }
+      case 'pinned': {
+        const st = rooms.get(f.room)?.store;
+        if (!st || typeof f.seq !== 'number') return;
+        st.setPin({ seq: f.seq, by: f.by ?? '', ts: f.ts ?? 0 }, !!f.pinned);
+        break;
+      }
+      case 'reads': {
+        const r = rooms.get(f.room);
+        const reads: ReadPosition[] = f.reads ?? [];
+        if (r) this.mergeReads(r, reads);
+        const page: ReadsPage = { reads };
+        if (typeof f.next === 'string') page.next = f.next;
+        requests.settle(f.ref, page);
         break;
       }
       case 'member':
@@ -169,16 +215,51 @@ export class FrameHandler {
     );
   }
 
-  /** A message or event, live or from a sync page: it takes its place in the seq stream. */
-  private ingest(room: string, frame: unknown): void {
+  /**
+   * A message or event, live or from a sync page: it takes its place in the seq stream.
+   * `counted`: for a page, the seq through which its messages' reply counts are current.
+   */
+  private ingest(room: string, frame: unknown, counted?: number): void {
     const { rooms, user } = this.host;
     const m = toEntry(frame);
     const r = rooms.get(room) ?? rooms.ensure(room);
-    const res = r.store.ingest(m);
+    const res = r.store.ingest(m, counted);
     if (m.user === user) this.host.sender.onEcho(m.id);
     else if (!isEvent(m) && !m.system) r.typingIn.set(m.user, false);
     if (res === 'gap') this.requestSync(r);
     if (res !== 'duplicate' && !isEvent(m)) this.host.emit('message', toChat(m, room, user, r.store.othersRead()));
+  }
+
+  /**
+   * An entry joined a room's window in seq order (live or synced, once per seq): threads take
+   * their replies and the events on them, a deletion drops its pin (and its mention), and a
+   * message naming the user past the server's last count counts as an unread mention.
+   */
+  appended(r: RoomState, e: WireEntry, target: WireMessage | undefined): void {
+    const st = r.store;
+    for (const t of r.threads.values()) threadAppended(t, e);
+    if (isEvent(e)) {
+      if (e.kind !== 'deleted') return;
+      if (st.pins.some((p) => p.seq === e.target)) st.setPin({ seq: e.target, by: '', ts: 0 }, false);
+      if (target && this.unreadMention(st, target)) st.mentions = Math.max(0, st.mentions - 1);
+      return;
+    }
+    if (e.seq > st.mentionMark && this.unreadMention(st, e)) st.mentions++;
+  }
+
+  /** `m` counts in the room's unread mentions (docs/protocol.md → Mentions). */
+  unreadMention(st: RoomStore, m: WireMessage): boolean {
+    return st.notify !== 'none' && m.seq > st.readSeq && mentionsUser(m, this.host.user) && !this.blocked.includes(m.user);
+  }
+
+  private mergeReads(r: RoomState, reads: readonly ReadPosition[]): void {
+    let moved = false;
+    for (const { user, seq } of reads) {
+      if (user === this.host.user || typeof seq !== 'number' || (r.store.receipts.get(user) ?? 0) >= seq) continue;
+      r.store.receipts.set(user, seq);
+      moved = true;
+    }
+    if (moved) this.host.rooms.saveReceipts();
   }
 
   private onJoined(f: JoinedFrame): void {
@@ -189,6 +270,12 @@ export class FrameHandler {
     st.lastSeq = Math.max(st.lastSeq, f.last_seq);
     st.readSeq = Math.max(st.readSeq, f.read_seq);
     st.describe(f);
+    st.setMentions(f.mentions ?? 0, f.last_seq);
+    if (Array.isArray(f.pins)) st.pins = f.pins.map((p) => ({ seq: p.seq, by: p.by, ts: p.ts }));
+    if (Array.isArray(f.reads)) {
+      this.mergeReads(r, f.reads);
+      st.readsNext = f.reads_next;
+    }
     const others = (f.online ?? []).filter((u) => u !== user);
     st.setOnline(others, f.online_count ?? others.length + 1, f.presence === 'count' ? 'count' : 'members');
     if (st.top < st.lastSeq) this.requestSync(r);
@@ -263,10 +350,15 @@ export class FrameHandler {
       const r = rooms.ensure(info.room);
       const st = r.store;
       if (!st.initialized) st.init(info.last_seq);
-      else if (info.last_seq < st.top || info.last_seq - st.top > MAX_SYNC_GAP) st.reset(info.last_seq);
+      else if (info.last_seq < st.top || info.last_seq - st.top > MAX_SYNC_GAP) {
+        st.reset(info.last_seq);
+        // What the threads missed is not synced: their newest pages are fetched again.
+        for (const t of r.threads.values()) t.loaded = false;
+      }
       st.lastSeq = Math.max(st.lastSeq, info.last_seq);
       st.readSeq = info.read_seq;
       st.describe(info);
+      st.setMentions(info.mentions ?? 0, info.last_seq);
       const want = r.wantRead;
       if (want !== undefined) {
         if (want > info.read_seq && want <= info.last_seq) {

@@ -1,6 +1,15 @@
 export { ParleyClient } from './client.js';
 export { ParleyError } from './types.js';
-export type { ParleyClientOptions, ParleyClientEvents, RoomSnapshot, OnlinePage } from './types.js';
+export type {
+  ParleyClientOptions,
+  ParleyClientEvents,
+  RoomSnapshot,
+  OnlinePage,
+  Pin,
+  ReadsPage,
+  ThreadPage,
+  ThreadSnapshot,
+} from './types.js';
 export { Connection, browserNetworkMonitor } from './connection.js';
 export type { ConnectionState, OfflineReason, NetworkMonitor, WebSocketLike, WebSocketFactory } from './connection.js';
 export { backoffDelay } from './backoff.js';

@@ -14,6 +14,10 @@ export interface OutboxEntry {
   /** `react`: the emoji, and whether it is taken back. */
   emoji?: string;
   remove?: boolean;
+  /** A message: the seq of the message it replies to (its thread). */
+  replyTo?: number;
+  /** A message: the application's data (a JSON object). */
+  data?: Record<string, unknown>;
 }
 
 export type ActionKind = 'edit' | 'delete' | 'react';
@@ -32,8 +36,12 @@ export function isAction(e: OutboxEntry): e is PendingAction {
 export function outboxFrame(e: OutboxEntry): Record<string, unknown> {
   const { id, room } = e;
   switch (e.kind) {
-    case undefined:
-      return { type: 'message', room, id, text: e.text };
+    case undefined: {
+      const f: Record<string, unknown> = { type: 'message', room, id, text: e.text };
+      if (e.replyTo !== undefined) f.reply_to = e.replyTo;
+      if (e.data !== undefined) f.data = e.data;
+      return f;
+    }
     case 'edit':
       return { type: 'edit', room, id, seq: e.target, text: e.text, ref: id };
     case 'delete':

@@ -19,6 +19,18 @@ export interface WireMessage {
   edited_ts?: number;
   deleted?: boolean;
   reactions?: WireReaction[];
+  /** A reply: the seq of its thread's first message (a reply to a reply joins the first one's thread). */
+  reply_to?: number;
+  /** The application's own data (a JSON object), replayed as sent. */
+  data?: Record<string, unknown>;
+  /** The users named with @name in the text, sorted. */
+  mentions?: string[];
+  /** @room written by an owner, a moderator or the system. */
+  mention_room?: boolean;
+  /** A thread's first message in `history`/`sync` pages: its replies (absent when 0). */
+  reply_count?: number;
+  /** The time of its thread's last reply (absent when it has none). */
+  last_reply_ts?: number;
   kind?: undefined;
 }
 
@@ -69,6 +81,8 @@ export function toEntry(f: any): WireEntry {
 }
 
 export type RoomKind = 'public' | 'private' | 'direct';
+/** What the user wants to hear of a room: every message, mentions only, or nothing. */
+export type NotifyLevel = 'all' | 'mentions' | 'none';
 export type Role = 'owner' | 'moderator' | 'member';
 
 /** A room as `welcome` lists it and `joined` describes it. */
@@ -82,6 +96,9 @@ export interface RoomInfo {
   with?: string;
   /** While muted: until when (ms since the epoch). */
   muted_until?: number;
+  /** Unread messages that mention the user (0 while notify is none). */
+  mentions?: number;
+  notify?: NotifyLevel;
 }
 
 export interface WelcomeFrame {
@@ -103,8 +120,28 @@ export interface JoinedFrame extends RoomInfo {
   /** Members online, the user included. */
   online_count?: number;
   presence?: PresenceMode;
+  /** The room's pins, newest first. */
+  pins?: WirePin[];
+  /** The other members' read positions, in user-name order, at most 100. */
+  reads?: ReadPosition[];
+  /** More read positions follow this user's: page them with `reads`. */
+  reads_next?: string;
   ref?: Ref;
 }
+/** A pinned message of a room: who pinned it, and when. */
+export interface WirePin { seq: number; by: string; ts: number }
+/** A member's read position. */
+export interface ReadPosition { user: string; seq: number }
+/** Every member: a message was pinned or unpinned (owners and moderators pin). */
+export interface PinnedFrame { type: 'pinned'; room: string; seq: number; pinned: boolean; by: string; ts: number }
+/** The reply to `reads`: a page of the other members' read positions, in user-name order. */
+export interface ReadsFrame { type: 'reads'; room: string; reads: ReadPosition[]; next?: string; ref?: Ref }
+/** The reply to `thread`: a page of a thread's replies, ascending, like history entries. */
+export interface ThreadFrame { type: 'thread'; room: string; seq: number; messages: WireMessage[]; has_more: boolean; ref?: Ref }
+/** The user's unread mentions in a room, after their read position moved. */
+export interface MentionsFrame { type: 'mentions'; room: string; count: number }
+/** The user's notify level in a room (the reply to `notify`, or the news from another device). */
+export interface NotifyFrame { type: 'notify'; room: string; level: NotifyLevel; mentions: number; ref?: Ref }
 /**
  * A large room's online count (`presence:"count"`), or the news that it dropped back to the
  * limit and per-user presence resumes (`presence:"members"`: ask for the list with `online`).
@@ -204,13 +241,18 @@ export type ServerFrame =
   | ReactionFrame
   | BlocksFrame
   | ResultsFrame
+  | ThreadFrame
+  | MentionsFrame
+  | NotifyFrame
+  | PinnedFrame
+  | ReadsFrame
   | OkFrame
   | ErrorFrame;
 
 export type ClientFrame =
   | { type: 'join'; room: string; ref?: Ref }
   | { type: 'leave'; room: string; ref?: Ref }
-  | { type: 'message'; room: string; id: string; text: string; ref?: Ref }
+  | { type: 'message'; room: string; id: string; text: string; reply_to?: number; data?: Record<string, unknown>; ref?: Ref }
   | { type: 'typing'; room: string; active: boolean }
   | { type: 'read'; room: string; seq: number }
   | { type: 'sync'; room: string; after: number; limit?: number; ref?: Ref }
@@ -225,7 +267,11 @@ export type ClientFrame =
   | { type: 'react'; room: string; id: string; seq: number; emoji: string; remove?: boolean; ref?: Ref }
   | { type: 'block' | 'unblock'; user: string; ref?: Ref }
   | { type: 'search'; query: string; room?: string; limit?: number; ref?: Ref }
-  | { type: 'online'; room: string; after?: string; limit?: number; ref?: Ref };
+  | { type: 'online'; room: string; after?: string; limit?: number; ref?: Ref }
+  | { type: 'thread'; room: string; seq: number; before?: number; after?: number; limit?: number; ref?: Ref }
+  | { type: 'notify'; room: string; level: NotifyLevel; ref?: Ref }
+  | { type: 'pin' | 'unpin'; room: string; seq: number; ref?: Ref }
+  | { type: 'reads'; room: string; after?: string; limit?: number; ref?: Ref };
 
 /** Close codes the client reacts to. */
 export const CloseCode = {

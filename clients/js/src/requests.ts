@@ -20,7 +20,13 @@ export type RequestKind =
   | 'block'
   | 'unblock'
   | 'search'
-  | 'online';
+  | 'online'
+  | 'thread'
+  | 'peek'
+  | 'notify'
+  | 'pin'
+  | 'unpin'
+  | 'reads';
 
 interface Pending {
   kind: RequestKind;

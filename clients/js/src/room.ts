@@ -1,5 +1,14 @@
 import { applyEvent } from './events.js';
-import { isEvent, type PresenceMode, type Role, type RoomKind, type WireEntry, type WireMessage } from './protocol.js';
+import {
+  isEvent,
+  type NotifyLevel,
+  type PresenceMode,
+  type Role,
+  type RoomKind,
+  type WireEntry,
+  type WireMessage,
+  type WirePin,
+} from './protocol.js';
 
 /** A message as the application shows it. */
 export interface ChatMessage {
@@ -30,6 +39,20 @@ export interface ChatMessage {
   deleted?: boolean;
   /** Reactions in the order they were first made; absent when there are none. */
   reactions?: Reaction[];
+  /** A reply: the seq of its thread's first message. */
+  replyTo?: number;
+  /** The application's data sent with the message (a JSON object). */
+  data?: Record<string, unknown>;
+  /** Users named with @name in the text, sorted (the server's parse). */
+  mentions?: string[];
+  /** An @room by an owner, a moderator or the system: it mentions every member. */
+  mentionRoom?: boolean;
+  /** Someone else's live message that names the user or the room. */
+  mentionsMe?: boolean;
+  /** A thread's first message: how many replies it has (absent when none). */
+  replyCount?: number;
+  /** A thread's first message: when its last reply was sent. */
+  lastReplyTs?: number;
 }
 
 export interface Reaction {
@@ -87,8 +110,28 @@ export class RoomStore {
   peer: string | undefined;
   /** While the user is muted here: until when (ms since the epoch). */
   mutedUntil: number | undefined;
+  /** The user's notify level here. */
+  notify: NotifyLevel = 'all';
+  /** Unread messages that mention the user. */
+  mentions = 0;
+  /** The seq through which `mentions` is the server's count: later messages are counted here. */
+  mentionMark = 0;
+  /** Pinned messages, newest first. */
+  pins: WirePin[] = [];
+  /** `joined` listed only the first read positions: the next page starts after this user. */
+  readsNext: string | undefined;
+  /**
+   * Called for each entry as it joins the window in seq order (live or synced; not for older
+   * pages or restored ones), with the message an event acts on as it was before it.
+   */
+  onAppend: ((e: WireEntry, target: WireMessage | undefined) => void) | null = null;
 
   private msgs: WireEntry[] = [];
+  /**
+   * Per held message: the seq through which its reply_count is the server's. A reply past it
+   * is counted here (once: the window takes each seq once); a live message counts from itself.
+   */
+  private counted = new Map<number, number>();
   private readonly ahead = new Map<number, WireEntry>();
   private readonly keys = new Set<string>();
 
@@ -172,11 +215,24 @@ export class RoomStore {
   }
 
   /** Kind, role, direct peer and mute from `welcome`, `joined` or the cache (absent: the defaults). */
-  describe(info: { kind?: RoomKind; role?: Role; with?: string; muted_until?: number }): void {
+  describe(info: { kind?: RoomKind; role?: Role; with?: string; muted_until?: number; notify?: NotifyLevel }): void {
     this.kind = info.kind ?? 'public';
     this.role = info.role ?? 'member';
     this.peer = info.with;
     this.mutedUntil = info.muted_until;
+    if (info.notify) this.notify = info.notify;
+  }
+
+  /** The server's unread mention count, current through the newest seq heard of. */
+  setMentions(count: number, through = this.lastSeq): void {
+    this.mentions = this.notify === 'none' ? 0 : Math.max(0, count);
+    this.mentionMark = Math.max(through, this.readSeq);
+  }
+
+  /** A `pinned` event: the pin is added (newest first) or dropped. */
+  setPin(pin: WirePin, pinned: boolean): void {
+    const rest = this.pins.filter((p) => p.seq !== pin.seq);
+    this.pins = pinned ? [pin, ...rest].sort((a, b) => b.ts - a.ts) : rest;
   }
 
   /** Starts the window at `lastSeq` (nothing held; older pages come from `history`). */
@@ -193,6 +249,7 @@ export class RoomStore {
     this.msgs = [];
     this.ahead.clear();
     this.keys.clear();
+    this.counted.clear();
     this.initialized = false;
     this.init(lastSeq);
   }
@@ -207,8 +264,9 @@ export class RoomStore {
     if (messages.length && ok) {
       this.top = messages[0]!.seq - 1;
       this.bottom = this.top + 1;
-      // Saved messages already show the events saved with them.
+      // Saved messages already show the events (and replies) saved with them.
       for (const m of messages) this.append(m, false);
+      for (const m of messages) this.counted.set(m.seq, this.top);
     } else {
       this.top = lastSeq;
       this.bottom = lastSeq + 1;
@@ -248,15 +306,25 @@ export class RoomStore {
     return this.keys.has(RoomStore.key({ user, id }));
   }
 
-  /** A live or synced message or event. */
-  ingest(m: WireEntry): IngestResult {
+  /** The held message with this seq (in the window or waiting past a gap), if any. */
+  messageAt(seq: number): WireMessage | undefined {
+    const e = seq >= this.bottom && seq <= this.top ? this.msgs[seq - this.bottom] : this.ahead.get(seq);
+    return e && e.seq === seq && !isEvent(e) ? e : undefined;
+  }
+
+  /**
+   * A live or synced message or event. `counted`: the seq through which a message's reply_count
+   * is current — its own seq for a live message; for a page, the newest seq the page covers.
+   */
+  ingest(m: WireEntry, counted = m.seq): IngestResult {
     if (!this.initialized) this.init(m.seq - 1);
     this.lastSeq = Math.max(this.lastSeq, m.seq);
     if (this.keys.has(RoomStore.key(m))) return 'duplicate';
     if (m.seq <= this.top) {
       if (m.seq >= this.bottom) return 'duplicate';
-      return this.prepend([m]) > 0 ? 'added' : 'duplicate';
+      return this.prepend([m], counted) > 0 ? 'added' : 'duplicate';
     }
+    if (!isEvent(m) && !this.ahead.has(m.seq)) this.counted.set(m.seq, Math.max(counted, m.seq));
     if (m.seq === this.top + 1) {
       this.append(m);
       let next: WireEntry | undefined;
@@ -276,29 +344,38 @@ export class RoomStore {
     this.msgs.push(m);
     this.keys.add(RoomStore.key(m));
     this.top = m.seq;
-    if (apply && isEvent(m)) {
-      // The window is contiguous: seq s sits at index s − bottom.
-      const i = m.target - this.bottom;
-      const t = this.msgs[i];
-      if (t && t.seq === m.target && !isEvent(t)) this.msgs[i] = applyEvent(t, m);
+    if (!apply) return;
+    // The window is contiguous: seq s sits at index s − bottom.
+    const i = (isEvent(m) ? m.target : (m.reply_to ?? 0)) - this.bottom;
+    const t = this.msgs[i];
+    const target = t && !isEvent(t) && t.seq === (isEvent(m) ? m.target : m.reply_to) ? t : undefined;
+    if (target && isEvent(m)) this.msgs[i] = applyEvent(target, m);
+    else if (target && !isEvent(m)) {
+      const through = this.counted.get(target.seq) ?? target.seq;
+      if (m.seq > through) {
+        this.msgs[i] = withReply(target, m);
+        this.counted.set(target.seq, m.seq);
+      }
     }
+    this.onAppend?.(m, target);
   }
 
   /**
    * An older page (ascending, from `history`): prepends the messages that continue the window
    * downwards. Returns how many were added.
    */
-  prepend(page: readonly WireEntry[]): number {
+  prepend(page: readonly WireEntry[], counted = RoomStore.covered(page, this.lastSeq)): number {
     let added = 0;
     const older: WireEntry[] = [];
     for (let i = page.length - 1; i >= 0; i--) {
       const m = page[i]!;
       if (m.seq >= this.bottom) {
-        if (m.seq > this.top) this.ingest(m);
+        if (m.seq > this.top) this.ingest(m, counted);
         continue;
       }
       if (m.seq !== this.bottom - 1 || this.keys.has(RoomStore.key(m))) continue;
       older.push(m);
+      if (!isEvent(m)) this.counted.set(m.seq, Math.max(counted, m.seq));
       this.keys.add(RoomStore.key(m));
       this.bottom = m.seq;
       this.lastSeq = Math.max(this.lastSeq, m.seq);
@@ -306,6 +383,16 @@ export class RoomStore {
     }
     if (older.length) this.msgs = [...older.reverse(), ...this.msgs];
     return added;
+  }
+
+  /**
+   * The seq through which a page's messages are current: its newest entry, or the newest seq the
+   * client had heard of when the page came (the server read the page after telling that one).
+   */
+  static covered(page: readonly WireEntry[], lastSeq: number): number {
+    let max = lastSeq;
+    for (const m of page) max = Math.max(max, m.seq);
+    return max;
   }
 
   /** Held messages (not events) in seq order: the contiguous window, then any waiting past a gap. */
@@ -330,4 +417,9 @@ export class RoomStore {
     for (const s of this.receipts.values()) max = Math.max(max, s);
     return max;
   }
+}
+
+/** `root` with one more reply, sent at `reply.ts`. */
+export function withReply(root: WireMessage, reply: WireMessage): WireMessage {
+  return { ...root, reply_count: (root.reply_count ?? 0) + 1, last_reply_ts: Math.max(root.last_reply_ts ?? 0, reply.ts) };
 }

@@ -2,7 +2,9 @@
 // persists: the cache of rooms and recent messages, and other members' read positions.
 import { ClientCache, type CachedReceipts, type CachedRooms } from './cache.js';
 import { ROOM_NAME } from './protocol.js';
+import type { WireEntry, WireMessage } from './protocol.js';
 import { RoomStore } from './room.js';
+import type { ThreadView } from './threads.js';
 import { TypingSender, TypingTracker } from './typing.js';
 
 export interface RoomState {
@@ -13,11 +15,15 @@ export interface RoomState {
   loading: Promise<boolean> | null;
   /** A read position made while it could not be sent; sent again after the next welcome. */
   wantRead: number | undefined;
+  /** The threads the application opened, by their first message's seq. */
+  threads: Map<number, ThreadView>;
 }
 
 export interface RoomsHost {
   changed(): void;
   sendTyping(room: string, active: boolean): void;
+  /** An entry joined the room's window in seq order (see RoomStore.onAppend). */
+  appended(r: RoomState, e: WireEntry, target: WireMessage | undefined): void;
   typing?: { refreshMs?: number; idleMs?: number; ttlMs?: number };
 }
 
@@ -37,7 +43,8 @@ export class Rooms {
       if (this.byName.has(name) || !ROOM_NAME.test(name)) continue;
       const st = this.ensure(name).store;
       st.restore(c.messages ?? [], c.lastSeq ?? 0, c.readSeq ?? 0);
-      st.describe({ kind: c.kind, role: c.role, with: c.with });
+      st.describe({ kind: c.kind, role: c.role, with: c.with, notify: c.notify });
+      st.setMentions(c.mentions ?? 0, st.lastSeq);
     }
   }
 
@@ -67,7 +74,10 @@ export class Rooms {
         syncing: false,
         loading: null,
         wantRead: undefined,
+        threads: new Map(),
       };
+      const state = r;
+      store.onAppend = (e, target) => this.host.appended(state, e, target);
       this.byName.set(name, r);
     }
     return r;
@@ -85,7 +95,15 @@ export class Rooms {
     this.cache.saveRoomsSoon(() => {
       const rooms: CachedRooms = {};
       for (const [name, { store: st }] of this.byName) {
-        rooms[name] = { lastSeq: st.lastSeq, readSeq: st.readSeq, messages: st.newest(this.cache.size), kind: st.kind, role: st.role };
+        rooms[name] = {
+          lastSeq: st.lastSeq,
+          readSeq: st.readSeq,
+          messages: st.newest(this.cache.size),
+          kind: st.kind,
+          role: st.role,
+          notify: st.notify,
+          mentions: st.mentions,
+        };
         if (st.peer !== undefined) rooms[name]!.with = st.peer;
       }
       return rooms;

@@ -15,6 +15,8 @@ export interface SentMessage {
   seq: number;
   ts: number;
   text: string;
+  replyTo?: number;
+  data?: Record<string, unknown>;
 }
 
 export interface SenderHost {
@@ -92,7 +94,12 @@ export class Sender {
     this.settleInflight(id);
     this.retryDelay = 1000;
     if (entry) {
-      if (!isAction(entry) && !this.host.holds(room, id)) this.sent.set(id, { room, seq, ts, text: entry.text });
+      if (!isAction(entry) && !this.host.holds(room, id)) {
+        const s: SentMessage = { room, seq, ts, text: entry.text };
+        if (entry.replyTo !== undefined) s.replyTo = entry.replyTo;
+        if (entry.data !== undefined) s.data = entry.data;
+        this.sent.set(id, s);
+      }
       void this.outbox.remove(id);
     }
     this.host.changed();

@@ -3,7 +3,7 @@
 import type { BackoffOptions } from './backoff.js';
 import type { ConnectionState, NetworkMonitor, OfflineReason, WebSocketFactory } from './connection.js';
 import type { PendingAction } from './outbox.js';
-import type { ErrorFrame, LeftReason, MemberFrame, PresenceMode, Role, RoomKind } from './protocol.js';
+import type { ErrorFrame, LeftReason, MemberFrame, NotifyLevel, PresenceMode, ReadPosition, Role, RoomKind } from './protocol.js';
 import type { ChatMessage } from './room.js';
 import type { StorageAdapter } from './storage.js';
 
@@ -86,6 +86,63 @@ export interface RoomSnapshot {
   loadingEarlier: boolean;
   /** Held messages by seq, then the user's pending and failed ones. */
   messages: ChatMessage[];
+  /**
+   * Unread messages that mention the user (by name, or @room): the server's count, kept live
+   * (+1 for each new one, −1 when one is deleted, down as the user reads). 0 while notify is none.
+   */
+  mentions: number;
+  /** The user's notify level here: `all`, `mentions` or `none` (set with setNotify). */
+  notify: NotifyLevel;
+  /** Pinned messages, newest first. */
+  pins: Pin[];
+  /** Other members' read positions, user → seq (from `joined`, `read` events and listReads). */
+  reads: Record<string, number>;
+  /** `joined` told only the first read positions: page on from here with listReads. */
+  readsNext?: string;
+}
+
+export interface Pin {
+  seq: number;
+  /** Who pinned it. */
+  by: string;
+  /** When (server time, ms since the epoch). */
+  ts: number;
+  /** The pinned message, while the room's window holds it (else fetch it with client.message). */
+  message?: ChatMessage;
+}
+
+/** A page of a room's read positions, from `listReads`. */
+export interface ReadsPage {
+  /** In user-name order. */
+  reads: ReadPosition[];
+  /** Present when another page follows: pass it as `after`. */
+  next?: string;
+}
+
+/** A page of a thread's replies, from `thread`. */
+export interface ThreadPage {
+  room: string;
+  /** The thread's first message. */
+  seq: number;
+  /** Ascending. */
+  replies: ChatMessage[];
+  /** More replies exist: older ones (the newest page or `before`), newer ones (`after`). */
+  hasMore: boolean;
+}
+
+/** A thread as the client keeps it (threadView): kept live once opened. */
+export interface ThreadSnapshot {
+  room: string;
+  seq: number;
+  /** The thread's first message, once held or fetched. */
+  message: ChatMessage | undefined;
+  /** Replies by seq, then the user's pending and failed ones. */
+  replies: ChatMessage[];
+  /** Older replies exist before the first one held (loadEarlierReplies). */
+  hasMore: boolean;
+  /** Its newest page has been fetched. */
+  loaded: boolean;
+  loading: boolean;
 }
 
 /** A page of a room's online members, from `listOnline`. */

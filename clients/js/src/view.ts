@@ -6,7 +6,7 @@ import { applyEvent } from './events.js';
 import { isAction, type OutboxEntry, type PendingAction } from './outbox.js';
 import type { WireEvent, WireMessage } from './protocol.js';
 import type { ChatMessage, RoomStore } from './room.js';
-import type { Sender } from './sender.js';
+import type { Sender, SentMessage } from './sender.js';
 
 const EVENT_OF = { edit: 'edited', delete: 'deleted', react: 'reaction' } as const;
 
@@ -35,19 +35,69 @@ export function toChat(m: WireMessage, room: string, user: string, othersRead: n
   if (m.deleted) c.deleted = true;
   if (m.reactions?.length)
     c.reactions = m.reactions.map((r) => ({ emoji: r.emoji, count: r.count, users: [...r.users], mine: r.users.includes(user) }));
+  if (m.reply_to !== undefined) c.replyTo = m.reply_to;
+  if (m.data !== undefined) c.data = m.data;
+  if (m.mentions?.length) c.mentions = [...m.mentions];
+  if (m.mention_room) c.mentionRoom = true;
+  if (mentionsUser(m, user)) c.mentionsMe = true;
+  if (m.reply_count) {
+    c.replyCount = m.reply_count;
+    if (m.last_reply_ts !== undefined) c.lastReplyTs = m.last_reply_ts;
+  }
   return c;
 }
 
+/** Someone else's live message naming `user` or the room. */
+export function mentionsUser(m: WireMessage, user: string): boolean {
+  return m.user !== user && !m.deleted && (!!m.mention_room || !!m.mentions?.includes(user));
+}
+
 function unsent(e: OutboxEntry, user: string, state: 'pending' | 'failed'): ChatMessage {
-  return { id: e.id, room: e.room, seq: null, ts: e.createdAt, user, text: e.text, mine: true, state };
+  const c: ChatMessage = { id: e.id, room: e.room, seq: null, ts: e.createdAt, user, text: e.text, mine: true, state };
+  if (e.replyTo !== undefined) c.replyTo = e.replyTo;
+  if (e.data !== undefined) c.data = e.data;
+  return c;
+}
+
+/** An acked message of the user's whose echo is still on its way, as the store will hold it. */
+function sentMessage(id: string, s: SentMessage, user: string): WireMessage {
+  const m: WireMessage = { id, seq: s.seq, ts: s.ts, user, text: s.text };
+  if (s.replyTo !== undefined) m.reply_to = s.replyTo;
+  if (s.data !== undefined) m.data = s.data;
+  return m;
 }
 
 export function roomMessages(user: string, st: RoomStore, sender: Sender): ChatMessage[] {
   const room = st.name;
-  let held: WireMessage[] = st.messages();
+  return present(user, st, sender, st.messages(), (e) => e.room === room);
+}
+
+/**
+ * A thread's replies as the application shows them, like a room's messages: by seq, the
+ * user's acked ones whose echo is on its way, then the user's pending and failed replies.
+ */
+export function threadMessages(user: string, st: RoomStore, sender: Sender, replies: WireMessage[], seq: number): ChatMessage[] {
+  const room = st.name;
+  return present(user, st, sender, replies, (e) => e.room === room && e.replyTo === seq);
+}
+
+/** One held message of the room (the store's, or a copy fetched apart), its pending actions shown. */
+export function showMessage(user: string, st: RoomStore, sender: Sender, m: WireMessage): ChatMessage {
+  return present(user, st, sender, [m], () => false)[0]!;
+}
+
+function present(
+  user: string,
+  st: RoomStore,
+  sender: Sender,
+  messages: WireMessage[],
+  mine: (e: { room: string; replyTo?: number }) => boolean,
+): ChatMessage[] {
+  const room = st.name;
+  let held = messages;
   const extra: WireMessage[] = [];
   for (const [id, s] of sender.sent) {
-    if (s.room === room && !st.hasMessage(user, id)) extra.push({ id, seq: s.seq, ts: s.ts, user, text: s.text });
+    if (mine(s) && !st.hasMessage(user, id)) extra.push(sentMessage(id, s, user));
   }
   if (extra.length) held = [...held, ...extra].sort((a, b) => a.seq - b.seq);
 
@@ -63,8 +113,8 @@ export function roomMessages(user: string, st: RoomStore, sender: Sender): ChatM
 
   const othersRead = st.othersRead();
   const out = held.map((m) => toChat(m, room, user, othersRead));
-  for (const e of sender.outbox.entries()) if (e.room === room && !isAction(e)) out.push(unsent(e, user, 'pending'));
-  for (const { entry, code } of sender.failed.values()) if (entry.room === room) out.push(failedMessage(entry, user, code));
+  for (const e of sender.outbox.entries()) if (mine(e) && !isAction(e)) out.push(unsent(e, user, 'pending'));
+  for (const { entry, code } of sender.failed.values()) if (mine(entry)) out.push(failedMessage(entry, user, code));
   return out;
 }
 

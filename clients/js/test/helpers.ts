@@ -101,3 +101,10 @@ export async function connected(opts: Partial<ParleyClientOptions> = {}, rooms: 
   FakeWebSocket.last.welcome(rooms);
   return { client, ws: FakeWebSocket.last };
 }
+
+/** Answers the client's last request of `type` with `frame` (its ref added). */
+export function answer(ws: FakeWebSocket, type: string, frame: object): void {
+  const req = ws.sentOf(type).at(-1);
+  if (!req) throw new Error(`no ${type} request was sent`);
+  ws.receive({ ...frame, ref: req.ref });
+}

@@ -11,8 +11,11 @@ import { useParley } from './provider.js';
 import { roomAt, useClientValue } from './store.js';
 import { threadOf, type Thread } from './thread.js';
 
-/** A room as `useRoom` and `useRooms` give it: the SDK's RoomSnapshot without its messages. */
-export type RoomState = Omit<RoomSnapshot, 'messages'>;
+/**
+ * A room as `useRoom` and `useRooms` give it: the SDK's RoomSnapshot without its messages and
+ * the others' read positions (useMessages, useReads), which change far more often.
+ */
+export type RoomState = Omit<RoomSnapshot, 'messages' | 'reads' | 'readsNext'>;
 
 export interface ConnectionInfo {
   /** connecting | open | reconnecting | offline */
@@ -63,7 +66,7 @@ const NO_USERS: readonly string[] = [];
 
 function withoutMessages(snap: RoomSnapshot | undefined): RoomState | undefined {
   if (!snap) return undefined;
-  const { messages: _messages, ...room } = snap;
+  const { messages: _messages, reads: _reads, readsNext: _next, ...room } = snap;
   return room;
 }
 
