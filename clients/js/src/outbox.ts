@@ -55,9 +55,15 @@ export function outboxFrame(e: OutboxEntry): Record<string, unknown> {
  * Unacked outgoing messages and actions, in the order they were made, persisted under one key.
  * Writes are serialised: each write stores the queue as it is when the write runs, and
  * `add` resolves only once a write containing the entry has completed.
+ *
+ * An added entry is *staged* until that write completes: it is in what is written, but not in
+ * `entries()`, `size` or `has()`, so nothing shows it as queued (and no reload can lose it)
+ * before it is in storage.
  */
 export class Outbox {
   private items: OutboxEntry[] = [];
+  /** Added, not yet written: part of every write, not of the queue. */
+  private staged: OutboxEntry[] = [];
   private readonly durable = new Set<string>();
   private chain: Promise<void> = Promise.resolve();
 
@@ -98,13 +104,19 @@ export class Outbox {
   }
 
   /**
-   * Appends and persists. Resolves true once stored; false if the storage failed, in which
-   * case the entry is still sent (a message in memory beats a message never sent).
+   * Stages and persists; the entry joins the queue once stored. Resolves true then; false if
+   * the storage failed, in which case the entry joins the queue all the same and is sent (a
+   * message in memory beats a message never sent).
    */
   add(entry: OutboxEntry): Promise<boolean> {
-    this.items.push(entry);
+    this.staged.push(entry);
     const done = (ok: boolean) => {
-      if (this.items.some((e) => e.id === entry.id)) this.durable.add(entry.id);
+      const i = this.staged.indexOf(entry);
+      if (i >= 0) {
+        this.staged.splice(i, 1);
+        this.items.push(entry);
+        this.durable.add(entry.id);
+      }
       return ok;
     };
     return this.persist().then(
@@ -123,8 +135,9 @@ export class Outbox {
 
   private persist(): Promise<void> {
     const run = async () => {
-      const snapshot = JSON.stringify(this.items);
-      if (this.items.length === 0) await this.storage.removeItem(this.key);
+      const all = this.staged.length ? [...this.items, ...this.staged] : this.items;
+      const snapshot = JSON.stringify(all);
+      if (all.length === 0) await this.storage.removeItem(this.key);
       else await this.storage.setItem(this.key, snapshot);
     };
     this.chain = this.chain.then(run, run);

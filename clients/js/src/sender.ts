@@ -49,11 +49,13 @@ export class Sender {
     private readonly ackTimeoutMs: number,
   ) {}
 
-  /** Persists the entry, then sends it (now or after the next welcome). */
+  /**
+   * Persists the entry, then shows it (queued) and sends it (now or after the next welcome).
+   * Nothing shows it before it is stored: a reload after the UI showed it cannot lose it.
+   */
   async add(entry: OutboxEntry): Promise<void> {
-    const persisted = this.outbox.add(entry);
+    await this.outbox.add(entry);
     this.host.changed();
-    await persisted;
     this.pump();
   }
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemoryStorage, type StorageAdapter } from '../src/storage.js';
-import { FakeWebSocket, LoggingStorage, connected, fakeToken, flush, makeClient, msg } from './helpers.js';
+import { FakeWebSocket, LoggingStorage, connected, deferredStorage, fakeToken, flush, makeClient, msg } from './helpers.js';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -67,14 +67,59 @@ describe('outbox', () => {
     const p = client.send('general', 'hello');
     await flush();
     expect(ws.sentOf('message')).toHaveLength(0); // not before it is stored
-    expect(client.room('general')!.messages.map((m) => m.state)).toEqual(['pending']);
-    expect(client.queued).toBe(1);
+    expect(client.room('general')!.messages).toEqual([]); // nor shown as queued
+    expect(client.queued).toBe(0);
     release();
     await p;
     expect(order).toEqual(['stored', 'sent']);
+    expect(client.room('general')!.messages.map((m) => m.state)).toEqual(['pending']);
+    expect(client.queued).toBe(1);
     const [frame] = ws.sentOf('message');
     expect(frame).toMatchObject({ room: 'general', text: 'hello' });
     expect(frame.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  it('shows a message as queued only once storage holds it: a reload after that never loses it', async () => {
+    const { committed, writes, storage: slow } = deferredStorage();
+    const client = makeClient({ storage: slow });
+    await client.start();
+    await vi.advanceTimersByTimeAsync(0); // the server is unreachable: nothing opens
+    // A reload the moment the UI first shows the message queued finds what storage held then.
+    let atQueued: Map<string, string> | null = null;
+    client.on('change', () => {
+      if (client.queued > 0 && !atQueued) atQueued = new Map(committed.data);
+    });
+    const sent = client.send('general', 'do not lose me');
+    await flush();
+    expect(client.queued).toBe(0);
+    expect(atQueued).toBeNull();
+    while (writes.length) writes.shift()!();
+    await sent;
+    expect(client.queued).toBe(1);
+    const reloaded = new MemoryStorage();
+    for (const [k, v] of atQueued!) reloaded.data.set(k, v);
+    const again = makeClient({ storage: reloaded });
+    await again.start();
+    expect(again.queued).toBe(1);
+    client.close();
+    again.close();
+  });
+
+  it('an entry added while another write is in flight is in the next write, and queued in order', async () => {
+    const { committed, writes, storage: slow } = deferredStorage();
+    const { client, ws } = await connected({ storage: slow });
+    const a = client.send('general', 'a');
+    const b = client.send('general', 'b');
+    await flush();
+    expect(client.queued).toBe(0);
+    writes.shift()!(); // the write with 'a' only
+    await a;
+    expect(client.room('general')!.messages.map((m) => m.text)).toEqual(['a']);
+    expect(ws.sentOf('message').map((m) => m.text)).toEqual(['a']);
+    writes.shift()!();
+    await b;
+    expect(client.room('general')!.messages.map((m) => m.text)).toEqual(['a', 'b']);
+    expect(JSON.parse((await committed.getItem('parley:v1:alice:outbox'))!).map((e: { text: string }) => e.text)).toEqual(['a', 'b']);
   });
 
   it('message state goes pending → sent → read, and the entry leaves the outbox on ack', async () => {

@@ -2,7 +2,7 @@ import { vi } from 'vitest';
 import { ParleyClient, type ParleyClientOptions } from '../src/client.js';
 import type { WebSocketLike } from '../src/connection.js';
 import type { RoomInfo } from '../src/protocol.js';
-import { MemoryStorage } from '../src/storage.js';
+import { MemoryStorage, type StorageAdapter } from '../src/storage.js';
 
 /** An in-memory WebSocket whose "server side" the test drives. */
 export class FakeWebSocket implements WebSocketLike {
@@ -71,6 +71,21 @@ export class LoggingStorage extends MemoryStorage {
     this.log.push(`set ${key}`);
     return super.setItem(key, value);
   }
+}
+
+/**
+ * Storage whose writes commit (reach `committed`) only when the test calls the next of
+ * `writes`, like an IndexedDB transaction still in flight; reads see what has committed.
+ */
+export function deferredStorage(): { committed: MemoryStorage; writes: (() => void)[]; storage: StorageAdapter } {
+  const committed = new MemoryStorage();
+  const writes: (() => void)[] = [];
+  const storage: StorageAdapter = {
+    getItem: (k) => committed.getItem(k),
+    removeItem: (k) => committed.removeItem(k),
+    setItem: (k, v) => new Promise<void>((res) => writes.push(() => void committed.setItem(k, v).then(res))),
+  };
+  return { committed, writes, storage };
 }
 
 /** Lets pending promise callbacks run (storage writes are promise based). */
