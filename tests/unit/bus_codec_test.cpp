@@ -87,6 +87,50 @@ TEST(BusCodec, EveryUserEventSurvivesTheTrip) {
   EXPECT_FALSE(blocks.presence_pending);
 }
 
+TEST(BusCodec, ThreadsDataMentionsPinsAndRoomExtrasSurviveTheTrip) {
+  ChatMessage m;
+  m.room = "general";
+  m.seq = 50;
+  m.user = "alice";
+  m.id = "r-1";
+  m.text = "@bob @room see";
+  m.reply_to = 43;
+  m.data = R"({"card":{"n":1}})";
+  m.mentions = {"bob"};
+  m.mention_room = true;
+  auto msg = room_trip(RoomEvent{"general", MessageStored{m, 1}, "n1"});
+  const ChatMessage& back = msg.message()->message;
+  EXPECT_EQ(back.reply_to, 43);
+  EXPECT_EQ(back.data, m.data);
+  EXPECT_EQ(back.mentions, m.mentions);
+  EXPECT_TRUE(back.mention_room);
+  auto pin = room_trip(RoomEvent{"general", PinChanged{43, true, "alice", 1700}, "n1"});
+  auto& p = std::get<PinChanged>(pin.payload);
+  EXPECT_EQ(p.seq, 43);
+  EXPECT_TRUE(p.pinned);
+  EXPECT_EQ(p.by, "alice");
+  EXPECT_EQ(p.ts, 1700);
+
+  RoomState s{"general", 9, 4};
+  s.notify = NotifyLevel::mentions;
+  s.mentions = 3;
+  RoomExtras extras{{Pin{43, "alice", 1700}}, {ReadPosition{"bob", 8}}, "bob"};
+  auto joined = user_trip(UserEvent{"carol", MembershipJoined{s, {}, 0, false, extras}, "n1", 0, false});
+  auto& j = std::get<MembershipJoined>(joined.payload);
+  EXPECT_EQ(j.state.notify, NotifyLevel::mentions);
+  EXPECT_EQ(j.state.mentions, 3);
+  ASSERT_EQ(j.extras.pins.size(), 1u);
+  EXPECT_EQ(j.extras.pins[0].by, "alice");
+  ASSERT_EQ(j.extras.reads.size(), 1u);
+  EXPECT_EQ(j.extras.reads[0].seq, 8);
+  EXPECT_EQ(j.extras.reads_next, "bob");
+  auto mentions = user_trip(UserEvent{"carol", MentionsChanged{"general", 2}, "n1", 0, false});
+  EXPECT_EQ(std::get<MentionsChanged>(mentions.payload).count, 2);
+  auto notify = user_trip(UserEvent{"carol", NotifyChanged{"general", NotifyLevel::none, 0}, "n1", 5, false});
+  EXPECT_EQ(std::get<NotifyChanged>(notify.payload).level, NotifyLevel::none);
+  EXPECT_EQ(std::get<NotifyChanged>(notify.payload).room, "general");
+}
+
 TEST(BusCodec, FieldsOfALaterVersionAreIgnored) {
   RoomEvent e;
   ASSERT_EQ(bus_codec::decode("r", R"({"v":2,"k":"typing","o":"n9","user":"bob","on":true,"mood":"happy"})", e),

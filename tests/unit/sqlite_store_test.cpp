@@ -300,14 +300,16 @@ TEST(SqliteMigration, AVersionOneDatabaseIsUpgradedAndSearchable) {
 namespace {
 
 // The recent-entries window answers sync/history pages exactly as the database does: the same
-// pages, asked of a store that kept its window through edits, deletions and reactions and of
+// pages, asked of a store that kept its window through edits, deletions, reactions and replies and of
 // the same file opened again (an empty window: every page from SQLite), are equal.
 std::string describe(const MessagePage& p) {
   std::string s = p.has_more ? "more;" : "last;";
   for (auto& m : p.messages) {
     s += std::to_string(m.seq) + ":" + std::to_string(m.ts) + ":" + m.user + ":" + m.id + ":" + m.text + ":" +
          std::to_string(static_cast<int>(m.kind)) + ":" + std::to_string(m.target) + ":" + std::to_string(m.edited_ts) +
-         ":" + (m.deleted ? "D" : "-");
+         ":" + (m.deleted ? "D" : "-") + ":" + std::to_string(m.reply_to) + ":" + std::to_string(m.reply_count) + ":" +
+         std::to_string(m.last_reply_ts) + ":" + m.data + ":" + (m.mention_room ? "@room" : "");
+    for (auto& u : m.mentions) s += "@" + u;
     for (auto& r : m.reactions) {
       s += "[" + r.emoji;
       for (auto& u : r.users) s += "," + u;
@@ -342,6 +344,12 @@ TEST_F(SqliteStoreTest, TheRecentWindowAnswersPagesAsTheDatabaseDoes) {
       if (req.kind == EntryKind::reaction_add || req.kind == EntryKind::reaction_remove) {
         req.text = rng() % 2 ? "👍" : "🎉";
       }
+    } else if (!messages.empty() && pick >= 3) {
+      // A reply (its thread's first message counts it), with data and mentions now and then.
+      const std::size_t back = rng() % 4 == 0 ? rng() % messages.size() : rng() % std::min<std::size_t>(messages.size(), 20);
+      req.reply_to = messages[messages.size() - 1 - back];
+      if (pick == 4) req.data = R"({"n":)" + std::to_string(i) + "}";
+      if (pick == 5) req.mentions = {"bob"}, req.mention_room = true;
     }
     auto r = call<Appended>([&](auto cb) { store_->append(req, cb); });
     if (!r.ok()) continue;  // an edit of someone else's message: refused, nothing stored
