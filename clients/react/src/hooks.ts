@@ -3,10 +3,11 @@ import type {
   ConnectionState,
   ParleyClient,
   ParleyClientEvents,
+  Pin,
   PresenceMode,
   RoomSnapshot,
 } from '@parley/client';
-import { useCallback, useEffect, useMemo, useRef } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useParley } from './provider.js';
 import { roomAt, useClientValue } from './store.js';
 import { threadOf, type Thread } from './thread.js';
@@ -59,10 +60,34 @@ export interface UnreadCounts {
   total: number;
   /** Unread messages per room the user is in (last_seq − read_seq). */
   rooms: Readonly<Record<string, number>>;
+  /** Unread messages that mention the user: in all, and per room (0 where notify is none). */
+  mentions: { total: number; rooms: Readonly<Record<string, number>> };
+}
+
+export interface ThreadState extends Thread {
+  /** Older replies exist before the first one held: `loadMore` fetches them. */
+  hasMore: boolean;
+  /** Its newest replies have been fetched (until then `replies` are those the room holds). */
+  loaded: boolean;
+  /** A page of replies is being fetched. */
+  loading: boolean;
+  /** Fetches the replies before the oldest one held; resolves whether older ones remain. Stable per thread. */
+  loadMore: () => Promise<boolean>;
+}
+
+export interface ReadsState {
+  /** Other members' read positions, user → seq, in user-name order. */
+  reads: Readonly<Record<string, number>>;
+  /** `joined` told only the first positions: `loadMore` fetches the next page. */
+  hasMore: boolean;
+  /** Fetches the next page of positions (client.listReads); they join `reads`. Resolves whether more remain. */
+  loadMore: () => Promise<boolean>;
 }
 
 const NO_MESSAGES: readonly ChatMessage[] = [];
 const NO_USERS: readonly string[] = [];
+const NO_PINS: readonly Pin[] = [];
+const NO_READS: Readonly<Record<string, number>> = {};
 
 function withoutMessages(snap: RoomSnapshot | undefined): RoomState | undefined {
   if (!snap) return undefined;
@@ -97,12 +122,50 @@ export function useMessages(room: string): MessagesState {
 }
 
 /**
- * Message `seq` of a room and its replies. The SDK does not tell replies yet: until its
- * ChatMessage carries the message replied to, `replies` is the room's held messages whose
- * `replyTo` (or `reply_to`) is `seq`, so it fills once the server and SDK send it.
+ * Thread `seq` of a room: its first message and its replies, kept live by the SDK's thread view.
+ * Mounting opens the thread (client.openThread: its newest replies, and its first message when
+ * the room does not hold it), again once connected if it could not then; until it is loaded,
+ * `replies` are those the room's window holds.
  */
-export function useThread(room: string, seq: number): Thread {
-  return useClientValue((c) => threadOf(roomAt(c, room)?.messages ?? NO_MESSAGES, seq), [room, seq]);
+export function useThread(room: string, seq: number): ThreadState {
+  const client = useParley();
+  const { state } = useConnection();
+  const thread = useClientValue((c) => {
+    const view = c.threadView(room, seq);
+    if (!view) return { ...threadOf(roomAt(c, room)?.messages ?? NO_MESSAGES, seq), hasMore: true, loaded: false, loading: false };
+    return { message: view.message, replies: view.replies, hasMore: view.hasMore, loaded: view.loaded, loading: view.loading };
+  }, [room, seq]);
+  const open = state === 'open' && !thread.loaded && !thread.loading;
+  useEffect(() => {
+    if (open && client.room(room)) client.openThread(room, seq).catch(() => {});
+  }, [client, room, seq, open]);
+  const loadMore = useCallback(() => client.loadEarlierReplies(room, seq), [client, room, seq]);
+  return useMemo(() => ({ ...thread, loadMore }), [thread, loadMore]);
+}
+
+/** A room's pinned messages, newest first (`message` while the room holds it). */
+export function usePins(room: string): readonly Pin[] {
+  return useClientValue((c) => roomAt(c, room)?.pins ?? NO_PINS, [room]);
+}
+
+/** Other members' read positions in a room (for read ticks), and the paging of the rest. */
+export function useReads(room: string): ReadsState {
+  const client = useParley();
+  const value = useClientValue((c) => {
+    const snap = roomAt(c, room);
+    return { reads: snap?.reads ?? NO_READS, next: snap?.readsNext };
+  }, [room]);
+  // null: not paged yet, so the next page starts where `joined` stopped.
+  const [paged, setPaged] = useState<{ next: string | undefined } | null>(null);
+  const after = paged ? paged.next : value.next;
+  const loadMore = useCallback(async () => {
+    if (after === undefined) return false;
+    const page = await client.listReads(room, { after });
+    setPaged({ next: page.next });
+    return page.next !== undefined;
+  }, [client, room, after]);
+  const hasMore = after !== undefined;
+  return useMemo(() => ({ reads: value.reads, hasMore, loadMore }), [value.reads, hasMore, loadMore]);
 }
 
 /** Who else is typing in a room. */
@@ -128,13 +191,19 @@ export function useUnread(): UnreadCounts {
 
 function unreadCounts(c: ParleyClient): UnreadCounts {
   const rooms: Record<string, number> = {};
+  const mentions: Record<string, number> = {};
   let total = 0;
+  let mentionsTotal = 0;
   for (const name of c.rooms()) {
-    const n = roomAt(c, name)?.unread ?? 0;
+    const snap = roomAt(c, name);
+    const n = snap?.unread ?? 0;
+    const m = snap?.mentions ?? 0;
     rooms[name] = n;
+    mentions[name] = m;
     total += n;
+    mentionsTotal += m;
   }
-  return { total, rooms };
+  return { total, rooms, mentions: { total: mentionsTotal, rooms: mentions } };
 }
 
 /**

@@ -9,9 +9,20 @@ export {
   useTyping,
   usePresence,
   useUnread,
+  usePins,
+  useReads,
   useParleyEvent,
 } from './hooks.js';
-export type { ConnectionInfo, RoomState, MessagesState, TypingState, PresenceState, UnreadCounts } from './hooks.js';
+export type {
+  ConnectionInfo,
+  RoomState,
+  MessagesState,
+  ThreadState,
+  TypingState,
+  PresenceState,
+  UnreadCounts,
+  ReadsState,
+} from './hooks.js';
 export { threadOf, replyTo } from './thread.js';
 export type { Thread, ReplyMessage } from './thread.js';
 export { useClientValue } from './store.js';

@@ -1,13 +1,12 @@
-// Threads from the room's store. The SDK's ChatMessage does not carry the message it replies
-// to yet; the field is read as the SDK would name it (`replyTo`, like `editedTs`) or as the
-// wire does (`reply_to`), so threads fill in once the server sends it and the SDK keeps it.
+// Threads picked out of a room's messages: a message and the held messages whose `replyTo` is
+// its seq. useThread uses it until the SDK's thread view of the thread is open.
 import type { ChatMessage } from '@parley/client';
 
-/** A ChatMessage that may tell the seq of the message it replies to. */
-export type ReplyMessage = ChatMessage & { replyTo?: number; reply_to?: number };
+/** A ChatMessage that may tell the seq of the message it replies to (`reply_to`: the wire's name). */
+export type ReplyMessage = ChatMessage & { reply_to?: number };
 
 export interface Thread {
-  /** The message replied to, while it is held. */
+  /** The thread's first message, while it is held. */
   message: ChatMessage | undefined;
   /** Its replies, in the room's order. */
   replies: readonly ChatMessage[];

@@ -2,7 +2,8 @@
 import type { ChatMessage } from '@parley/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { replyTo, threadOf, useThread } from '../src/index.js';
-import { changeListeners, closeAll, connected, message, renderWith, expectUnchanged } from './helpers.js';
+import { act, waitFor } from '@testing-library/react';
+import { FakeWebSocket, changeListeners, closeAll, connected, message, renderWith, reply, expectUnchanged } from './helpers.js';
 
 afterEach(closeAll);
 
@@ -34,7 +35,7 @@ describe('useThread', () => {
   it('follows the message it is about (its edits) from the real client', async () => {
     const { client, ws } = await connected();
     const { result } = renderWith(client, () => useThread('general', 1));
-    expect(result.current).toEqual({ message: undefined, replies: [] });
+    expect(result.current).toMatchObject({ message: undefined, replies: [] });
     ws.receive(message('general', 1));
     expect(result.current.message).toMatchObject({ seq: 1, text: 'm1' });
     ws.receive({ type: 'edited', room: 'general', id: 'e1', seq: 2, ts: 1700000000002, user: 'bob', target: 1, text: 'fixed' });
@@ -47,6 +48,48 @@ describe('useThread', () => {
     ws.receive(message('general', 1));
     ws.receive(message('general', 2, 'carol', { reply_to: 1 }));
     expect(result.current.replies.map((m) => m.seq)).toEqual([2]);
+  });
+
+  it('opens the thread on mount: its newest replies and its first message, kept live, with loadMore', async () => {
+    const { client, ws } = await connected([{ room: 'general', last_seq: 20, read_seq: 20 }]);
+    const { result } = renderWith(client, () => useThread('general', 5));
+    expect(ws.sentOf('thread')).toHaveLength(1);
+    expect(result.current).toMatchObject({ loaded: false, loading: true });
+    reply(ws, 'thread', { type: 'thread', room: 'general', seq: 5, messages: [message('general', 18, 'bob', { reply_to: 5 })], has_more: true });
+    reply(ws, 'history', { type: 'history', room: 'general', has_more: true, messages: [{ ...message('general', 5, 'carol'), reply_count: 1, last_reply_ts: 18 }] });
+    await waitFor(() => expect(result.current.loaded).toBe(true));
+    expect(result.current.message).toMatchObject({ seq: 5, user: 'carol', replyCount: 1 });
+    expect(result.current.replies.map((m) => m.seq)).toEqual([18]);
+    expect(result.current.hasMore).toBe(true);
+    ws.receive(message('general', 21, 'dave', { reply_to: 5 }));
+    expect(result.current.replies.map((m) => m.seq)).toEqual([18, 21]);
+    expect(result.current.message).toMatchObject({ replyCount: 2 });
+
+    const loadMore = result.current.loadMore;
+    let more: Promise<boolean> | undefined;
+    act(() => void (more = loadMore()));
+    expect(ws.sentOf('thread').at(-1)).toMatchObject({ seq: 5, before: 18 });
+    reply(ws, 'thread', { type: 'thread', room: 'general', seq: 5, messages: [message('general', 7, 'bob', { reply_to: 5 })], has_more: false });
+    await act(async () => expect(await more).toBe(false));
+    expect(result.current.replies.map((m) => m.seq)).toEqual([7, 18, 21]);
+    expect(result.current.hasMore).toBe(false);
+    expect(result.current.loadMore).toBe(loadMore);
+  });
+
+  it('opens once connected when mounted offline', async () => {
+    const { client, ws } = await connected();
+    ws.receive(message('general', 1));
+    ws.drop();
+    const { result } = renderWith(client, () => useThread('general', 1));
+    expect(result.current.loaded).toBe(false);
+    // The reconnect after the backoff's first second.
+    await waitFor(() => expect(FakeWebSocket.last).not.toBe(ws), { timeout: 3000 });
+    const ws2 = FakeWebSocket.last;
+    ws2.welcome([{ room: 'general', last_seq: 1, read_seq: 1 }]);
+    await waitFor(() => expect(ws2.sentOf('thread')).toHaveLength(1));
+    reply(ws2, 'thread', { type: 'thread', room: 'general', seq: 1, messages: [], has_more: false });
+    await waitFor(() => expect(result.current.loaded).toBe(true));
+    expect(result.current.hasMore).toBe(false);
   });
 
   it('keeps its snapshot while the rest of the room changes, and unsubscribes on unmount', async () => {
