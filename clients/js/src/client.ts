@@ -278,7 +278,8 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
       mentions: st.mentions,
       notify: st.notify,
       pins: st.pins.map((p) => this.pinOf(st, p)),
-      reads: Object.fromEntries([...st.receipts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+      reads: Object.fromEntries([...st.receipts].sort(byName)),
+      roles: Object.fromEntries([...st.roles].sort(byName)),
     };
     if (st.peer !== undefined) snap.with = st.peer;
     if (st.mutedUntil !== undefined) snap.mutedUntil = st.mutedUntil;
@@ -655,6 +656,10 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     this.requests.failAll();
     this.changed();
   }
+}
+
+function byName([a]: [string, unknown], [b]: [string, unknown]): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function badRoom(): ParleyError {

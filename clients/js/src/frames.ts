@@ -335,6 +335,9 @@ export class FrameHandler {
     } else if (r && (f.action === 'kicked' || f.action === 'banned')) {
       r.store.applyPresence(f.user, false);
       r.typingIn.set(f.user, false);
+      r.store.roles.delete(f.user);
+    } else if (r && f.action === 'role' && f.role) {
+      r.store.roles.set(f.user, f.role);
     }
     this.host.emit('member', f);
   }

@@ -110,6 +110,8 @@ export class RoomStore {
   peer: string | undefined;
   /** While the user is muted here: until when (ms since the epoch). */
   mutedUntil: number | undefined;
+  /** Other members' roles as the room's `member` events told them (there is no member list). */
+  readonly roles = new Map<string, Role>();
   /** The user's notify level here. */
   notify: NotifyLevel = 'all';
   /** Unread messages that mention the user. */

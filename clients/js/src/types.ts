@@ -99,6 +99,8 @@ export interface RoomSnapshot {
   reads: Record<string, number>;
   /** `joined` told only the first read positions: page on from here with listReads. */
   readsNext?: string;
+  /** Other members' roles, as `member` events told them since the client started (user → role). */
+  roles: Record<string, Role>;
 }
 
 export interface Pin {

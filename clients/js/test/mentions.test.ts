@@ -188,3 +188,17 @@ describe('read positions', () => {
     expect(client.room(ROOM)!.messages[0]!.state).toBe('read');
   });
 });
+
+describe('roles', () => {
+  it('other members\' roles as member events tell them', async () => {
+    const { client, ws } = await connected();
+    ws.receive({ type: 'member', room: ROOM, user: 'bob', action: 'role', role: 'moderator', by: 'alice' });
+    ws.receive({ type: 'member', room: ROOM, user: 'carol', action: 'role', role: 'moderator', by: 'alice' });
+    ws.receive({ type: 'member', room: ROOM, user: 'carol', action: 'role', role: 'member', by: 'alice' });
+    expect(client.room(ROOM)!.roles).toEqual({ bob: 'moderator', carol: 'member' });
+    ws.receive({ type: 'member', room: ROOM, user: 'bob', action: 'kicked', by: 'alice' });
+    expect(client.room(ROOM)!.roles).toEqual({ carol: 'member' });
+    ws.receive({ type: 'member', room: ROOM, user: 'alice', action: 'role', role: 'moderator', by: 'dave' });
+    expect(client.room(ROOM)!.role).toBe('moderator');
+  });
+});
