@@ -1,6 +1,7 @@
 import { browserStorage, type ConnectionState } from '@parley/client';
 import { ParleyProvider, useConnection, useParley, useParleyEvent, useRoom } from '@parley/react';
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { useDesktopNotifications } from './notifications';
 import { RoomView } from './RoomView';
 import type { StoredSession } from './session';
 import { Sidebar } from './Sidebar';
@@ -72,6 +73,7 @@ function ChatView({ onLogout }: { onLogout: (reason?: string) => void }) {
   useParleyEvent('actionFailed', (action, error) => setNotice(`Could not ${ACTION_NAMES[action.kind]}: ${error.message || error.code}`));
 
   const snap = useRoom(room);
+  const { permission, askPermission } = useDesktopNotifications(setRoom);
 
   return (
     <div className="app">
@@ -83,6 +85,7 @@ function ChatView({ onLogout }: { onLogout: (reason?: string) => void }) {
           onLogout={() => onLogout()}
           notice={notice}
           onDismiss={() => setNotice('')}
+          onEnableNotifications={permission === 'default' ? askPermission : undefined}
         />
         <main className="room">
           {room && snap ? (

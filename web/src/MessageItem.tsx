@@ -2,6 +2,7 @@ import type { ChatMessage } from '@parley/client';
 import { useParley } from '@parley/react';
 import { useState } from 'react';
 import { timeLabel } from './format';
+import { RichText } from './RichText';
 
 const TICKS: Record<NonNullable<ChatMessage['state']>, [string, string]> = {
   pending: ['◷', 'sending'],
@@ -9,6 +10,11 @@ const TICKS: Record<NonNullable<ChatMessage['state']>, [string, string]> = {
   read: ['✓✓', 'read'],
   failed: ['!', 'not sent'],
 };
+
+/** The user may delete `m`: their own, or anyone's in a room they moderate (not a direct one). */
+export function canDeleteIn(m: ChatMessage, room: { role: string; kind: string }): boolean {
+  return m.mine || ((room.role === 'owner' || room.role === 'moderator') && room.kind !== 'direct');
+}
 
 /** The quick reactions offered on every message. */
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '🎉'];
@@ -18,6 +24,9 @@ export function MessageItem({
   canDelete,
   open,
   onToggle,
+  onThread,
+  pin,
+  readBy,
 }: {
   m: ChatMessage;
   /** The user's own message, or the user moderates the room. */
@@ -25,22 +34,30 @@ export function MessageItem({
   /** Its actions are shown. */
   open: boolean;
   onToggle: () => void;
+  /** Opens the message's thread (absent inside a thread). */
+  onThread?: () => void;
+  /** Owners and moderators: whether it is pinned, to offer pin or unpin. */
+  pin?: { pinned: boolean };
+  /** The user's own message: who has read it (for the ✓✓'s title). */
+  readBy?: readonly string[];
 }) {
   const client = useParley();
   const [editing, setEditing] = useState(false);
   const tick = m.state ? TICKS[m.state] : null;
+  const tickTitle = tick && m.state === 'read' && readBy?.length ? `read by ${readBy.join(', ')}` : tick?.[1];
   // Only stored messages (with a seq) can be acted on; tombstones and notices cannot.
   const actionable = m.seq !== null && !m.deleted && !m.system;
   const react = (emoji: string, mine: boolean) => void client.react(m.room, m.seq!, emoji, mine).catch(() => {});
   return (
     <li
-      className={`msg ${m.system ? 'system' : m.mine ? 'mine' : 'theirs'} ${m.state ?? ''} ${m.deleted ? 'deleted' : ''}`}
+      className={`msg ${m.system ? 'system' : m.mine ? 'mine' : 'theirs'} ${m.state ?? ''} ${m.deleted ? 'deleted' : ''} ${m.mentionsMe ? 'mention' : ''}`}
       data-testid="message"
       data-id={m.id}
       data-seq={m.seq ?? undefined}
       data-user={m.user}
       data-state={m.state}
       data-deleted={m.deleted ? 'true' : undefined}
+      data-mention={m.mentionsMe ? 'true' : undefined}
     >
       <div className="bubble">
         {!m.mine && !m.system && <div className="author">{m.user}</div>}
@@ -55,7 +72,9 @@ export function MessageItem({
         ) : m.deleted ? (
           <div className="text tombstone">message deleted</div>
         ) : (
-          <div className="text">{m.text}</div>
+          <div className="text">
+            <RichText text={m.text} mentions={m.mentions} mentionRoom={m.mentionRoom} me={client.user} />
+          </div>
         )}
         <div className="meta">
           {m.editedTs !== undefined && !m.deleted && (
@@ -65,7 +84,7 @@ export function MessageItem({
           )}
           <time dateTime={new Date(m.ts).toISOString()}>{timeLabel(m.ts)}</time>
           {tick && !m.deleted && (
-            <span className={`tick tick-${m.state}`} data-testid="tick" title={tick[1]} aria-label={tick[1]}>
+            <span className={`tick tick-${m.state}`} data-testid="tick" title={tickTitle} aria-label={tickTitle}>
               {tick[0]}
             </span>
           )}
@@ -86,6 +105,12 @@ export function MessageItem({
           )}
         </div>
       </div>
+      {onThread && m.replyCount !== undefined && m.replyCount > 0 && (
+        <button className="link replies" data-testid="reply-count" data-count={m.replyCount} onClick={onThread}>
+          {m.replyCount === 1 ? '1 reply' : `${m.replyCount} replies`}
+          {m.lastReplyTs !== undefined && <span className="muted"> · last {timeLabel(m.lastReplyTs)}</span>}
+        </button>
+      )}
       {m.reactions && !m.deleted && (
         <div className="reactions">
           {m.reactions.map((r) => (
@@ -108,6 +133,23 @@ export function MessageItem({
         <MessageActions
           m={m}
           canDelete={canDelete}
+          onThread={
+            onThread &&
+            (() => {
+              onThread();
+              onToggle();
+            })
+          }
+          pin={
+            pin && {
+              pinned: pin.pinned,
+              toggle: () => {
+                const seq = m.seq!;
+                void (pin.pinned ? client.unpin(m.room, seq) : client.pin(m.room, seq)).catch(() => {});
+                onToggle();
+              },
+            }
+          }
           onReact={(emoji) => {
             react(emoji, !!m.reactions?.find((r) => r.emoji === emoji)?.mine);
             onToggle();
@@ -129,12 +171,16 @@ export function MessageItem({
 function MessageActions({
   m,
   canDelete,
+  onThread,
+  pin,
   onReact,
   onEdit,
   onDelete,
 }: {
   m: ChatMessage;
   canDelete: boolean;
+  onThread?: () => void;
+  pin?: { pinned: boolean; toggle: () => void };
   onReact: (emoji: string) => void;
   onEdit: () => void;
   onDelete: () => void;
@@ -147,6 +193,16 @@ function MessageActions({
           {e}
         </button>
       ))}
+      {onThread && (
+        <button className="link" data-testid="reply-in-thread" onClick={onThread}>
+          Reply in thread
+        </button>
+      )}
+      {pin && (
+        <button className="link" data-testid={pin.pinned ? 'unpin' : 'pin'} onClick={pin.toggle}>
+          {pin.pinned ? 'Unpin' : 'Pin'}
+        </button>
+      )}
       {m.mine && (
         <button className="link" data-testid="edit" onClick={onEdit}>
           Edit

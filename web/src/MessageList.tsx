@@ -1,13 +1,39 @@
-import { useConnection, useMessages, useParley, type RoomState } from '@parley/react';
-import { useEffect, useLayoutEffect, useRef, useState, type ReactElement } from 'react';
+import type { ChatMessage } from '@parley/client';
+import { useConnection, useMessages, useParley, usePins, useReads, type RoomState } from '@parley/react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactElement } from 'react';
 import { dayKey, dayLabel } from './format';
-import { MessageItem } from './MessageItem';
+import { LoadEarlier, trackBottom } from './LoadEarlier';
+import { MessageItem, canDeleteIn } from './MessageItem';
 
-export function MessageList({ snap }: { snap: RoomState }) {
+/** Who of `reads` (user → read seq) has read message `m` of the user's. */
+export function readersOf(m: ChatMessage, reads: Readonly<Record<string, number>>): string[] | undefined {
+  if (!m.mine || m.seq === null) return undefined;
+  return Object.keys(reads).filter((u) => reads[u]! >= m.seq!);
+}
+
+/**
+ * The room's messages without the replies (they show in their thread), a "new messages" line
+ * above the first one that was unread when the room opened, read receipts for what is on screen.
+ */
+export function MessageList({ snap, onThread }: { snap: RoomState; onThread: (seq: number) => void }) {
   const client = useParley();
   const { state } = useConnection();
-  const { messages, hasMore, loading, loadMore } = useMessages(snap.name);
+  const { messages: all, hasMore, loading, loadMore } = useMessages(snap.name);
+  const { reads } = useReads(snap.name);
+  const pins = usePins(snap.name);
+  const messages = useMemo(() => all.filter((m) => m.replyTo === undefined), [all]);
   const room = snap.name;
+  // Where the user had read to when the room opened: the "new messages" line stays there.
+  const [readAtOpen] = useState(snap.readSeq);
+  const pinned = useMemo(() => new Set(pins.map((p) => p.seq)), [pins]);
+  // Marking a message read marks the replies after it read too (they are not in this list).
+  const readUpTo = useRef((seq: number) => seq);
+  readUpTo.current = (seq: number) => {
+    const next = messages.find((m) => m.seq !== null && m.seq > seq);
+    return next ? next.seq! - 1 : snap.lastSeq;
+  };
+  const divider = useRef<HTMLLIElement>(null);
+  const scrolledToDivider = useRef(false);
   const listRef = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const before = useRef<{ first: string | undefined; height: number; top: number }>({ first: undefined, height: 0, top: 0 });
@@ -31,6 +57,14 @@ export function MessageList({ snap }: { snap: RoomState }) {
     const prev = before.current;
     if (prev.first !== undefined && first !== prev.first && el.scrollHeight > prev.height && !atBottom.current) {
       el.scrollTop = prev.top + (el.scrollHeight - prev.height);
+    } else if (divider.current && !scrolledToDivider.current) {
+      // Opening a room with unread messages: start at the first of them.
+      scrolledToDivider.current = true;
+      const top = divider.current.offsetTop - el.offsetTop - 8;
+      if (top < el.scrollHeight - el.clientHeight) {
+        el.scrollTop = top;
+        atBottom.current = false;
+      } else el.scrollTop = el.scrollHeight;
     } else if (atBottom.current) {
       el.scrollTop = el.scrollHeight;
     }
@@ -45,7 +79,7 @@ export function MessageList({ snap }: { snap: RoomState }) {
     seen.clear();
     const report = () => {
       if (document.visibilityState !== 'visible' || seen.size === 0) return;
-      client.markRead(room, Math.max(...seen));
+      client.markRead(room, readUpTo.current(Math.max(...seen)));
     };
     reportRead.current = report;
     const io = new IntersectionObserver(
@@ -79,8 +113,17 @@ export function MessageList({ snap }: { snap: RoomState }) {
   useEffect(() => reportRead.current(), [snap.lastSeq]);
 
   let lastDay = -1;
+  let dividerShown = false;
   const items: ReactElement[] = [];
   for (const m of messages) {
+    if (!dividerShown && readAtOpen > 0 && m.seq !== null && m.seq > readAtOpen && !m.mine) {
+      dividerShown = true;
+      items.push(
+        <li key="new" ref={divider} className="new-divider" data-testid="new-messages" role="separator">
+          <span>New messages</span>
+        </li>,
+      );
+    }
     const day = dayKey(m.ts);
     if (day !== lastDay) {
       lastDay = day;
@@ -94,9 +137,12 @@ export function MessageList({ snap }: { snap: RoomState }) {
       <MessageItem
         key={m.id}
         m={m}
-        canDelete={m.mine || (moderator && snap.kind !== 'direct')}
+        canDelete={canDeleteIn(m, snap)}
         open={open === m.id}
         onToggle={() => setOpen(open === m.id ? null : m.id)}
+        onThread={m.seq !== null && !m.system ? () => onThread(m.seq!) : undefined}
+        pin={moderator && m.seq !== null ? { pinned: pinned.has(m.seq) } : undefined}
+        readBy={readersOf(m, reads)}
       />,
     );
   }
@@ -106,24 +152,17 @@ export function MessageList({ snap }: { snap: RoomState }) {
       className="messages"
       ref={listRef}
       data-testid="messages"
-      onScroll={(e) => {
-        const el = e.currentTarget;
-        atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 48;
-      }}
+      onScroll={trackBottom(atBottom)}
     >
       {hasMore && held > 0 && (
-        <div className="load-earlier">
-          <button
-            data-testid="load-earlier"
-            disabled={loading || state !== 'open'}
-            onClick={() => {
-              atBottom.current = false;
-              loadMore().catch(() => {});
-            }}
-          >
-            {loading ? 'Loading…' : 'Load earlier messages'}
-          </button>
-        </div>
+        <LoadEarlier
+          testid="load-earlier"
+          label="Load earlier messages"
+          loading={loading}
+          disabled={state !== 'open'}
+          atBottom={atBottom}
+          load={loadMore}
+        />
       )}
       {messages.length === 0 && !hasMore && <p className="empty">No messages yet. Say hello!</p>}
       {messages.length === 0 && hasMore && <p className="empty">Loading…</p>}

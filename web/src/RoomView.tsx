@@ -1,9 +1,27 @@
 import { useConnection, useParley, usePresence, useTyping, type RoomState } from '@parley/react';
-import { useCallback, useEffect, useReducer, useRef, useState, type FormEvent } from 'react';
-import { countLabel, timeLabel } from './format';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { Composer } from './Composer';
+import { countLabel } from './format';
+import { useMembers } from './members';
 import { MessageList } from './MessageList';
 import { NameForm } from './NameForm';
+import { PinnedBar } from './PinnedBar';
+import { RoomInfo } from './RoomInfo';
 import { roomTitle } from './Sidebar';
+import { ThreadPane } from './ThreadPane';
+
+/** The side pane: a thread, or the room's details (members, notify level). */
+type Pane = { kind: 'thread'; seq: number } | { kind: 'info' } | null;
+
+/** Scrolls the room's list to message `seq` and flashes it, if it is shown. */
+function showMessage(seq: number): void {
+  const el = document.querySelector<HTMLElement>(`[data-testid=messages] [data-testid=message][data-seq="${seq}"]`);
+  if (!el) return;
+  el.scrollIntoView({ block: 'center', behavior: 'smooth' });
+  el.classList.remove('flash');
+  void el.offsetWidth; // restart the animation
+  el.classList.add('flash');
+}
 
 export function RoomView({ snap, onBack }: { snap: RoomState; onBack: () => void }) {
   const client = useParley();
@@ -20,8 +38,13 @@ export function RoomView({ snap, onBack }: { snap: RoomState; onBack: () => void
   useEffect(() => {
     if (!counting) setListing(false); // back to per-user presence: the header lists everyone
   }, [counting]);
+  const [pane, setPane] = useState<Pane>(null);
+  const members = useMembers(room);
+  const names = members.filter((m) => !m.me).map((m) => m.name);
+  const label = `Message ${roomTitle(snap)}`;
   return (
-    <>
+    <div className={`room-split ${pane ? 'has-pane' : ''}`}>
+      <div className="room-main">
       <header className="room-header">
         <button className="back" onClick={onBack} aria-label="Back to rooms">
           ‹
@@ -35,6 +58,14 @@ export function RoomView({ snap, onBack }: { snap: RoomState; onBack: () => void
             Invite
           </button>
         )}
+        <button
+          className="link"
+          data-testid="info-open"
+          aria-expanded={pane?.kind === 'info'}
+          onClick={() => setPane(pane?.kind === 'info' ? null : { kind: 'info' })}
+        >
+          Details
+        </button>
         {!direct && (
           <button
             className="link leave"
@@ -59,10 +90,16 @@ export function RoomView({ snap, onBack }: { snap: RoomState; onBack: () => void
         </div>
       )}
       {listing && counting && <OnlineList room={room} />}
-      <MessageList snap={snap} />
+      <PinnedBar room={room} onShow={showMessage} />
+      <MessageList snap={snap} onThread={(seq) => setPane({ kind: 'thread', seq })} />
       <Typing room={room} />
-      <Composer room={room} label={`Message ${roomTitle(snap)}`} mutedUntil={snap.mutedUntil} />
-    </>
+      <Composer room={room} label={label} mutedUntil={snap.mutedUntil} members={names} canMentionRoom={moderator && !direct} />
+      </div>
+      {pane?.kind === 'thread' && (
+        <ThreadPane key={pane.seq} snap={snap} seq={pane.seq} members={names} onClose={() => setPane(null)} />
+      )}
+      {pane?.kind === 'info' && <RoomInfo snap={snap} members={members} onClose={() => setPane(null)} />}
+    </div>
   );
 }
 
@@ -171,60 +208,5 @@ function OnlineList({ room }: { room: string }) {
         </button>
       )}
     </div>
-  );
-}
-
-/** Re-renders when `until` (ms since the epoch) passes. */
-function useUntil(until: number | undefined): boolean {
-  const [, tick] = useReducer((n: number) => n + 1, 0);
-  const active = until !== undefined && until > Date.now();
-  useEffect(() => {
-    if (!active) return;
-    const t = setTimeout(tick, Math.min(until! - Date.now() + 50, 2 ** 31 - 1));
-    return () => clearTimeout(t);
-  }, [active, until]);
-  return active;
-}
-
-function Composer({ room, label, mutedUntil }: { room: string; label: string; mutedUntil?: number }) {
-  const client = useParley();
-  const [text, setText] = useState('');
-  const input = useRef<HTMLTextAreaElement>(null);
-  const muted = useUntil(mutedUntil);
-  function send(e?: FormEvent) {
-    e?.preventDefault();
-    const t = text.trim();
-    if (!t || muted) return;
-    setText('');
-    client.send(room, t).catch(() => {});
-    input.current?.focus();
-  }
-  return (
-    <form className="composer" onSubmit={send}>
-      <textarea
-        ref={input}
-        data-testid="composer"
-        rows={1}
-        placeholder={muted ? `You are muted until ${timeLabel(mutedUntil!)}` : label}
-        aria-label={label}
-        maxLength={4000}
-        disabled={muted}
-        value={text}
-        onChange={(e) => {
-          setText(e.target.value);
-          if (e.target.value.trim()) client.typing(room);
-          else client.stopTyping(room);
-        }}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
-            e.preventDefault();
-            send();
-          }
-        }}
-      />
-      <button type="submit" data-testid="send" disabled={!text.trim() || muted}>
-        Send
-      </button>
-    </form>
   );
 }

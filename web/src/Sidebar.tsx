@@ -15,12 +15,15 @@ export function Sidebar({
   onLogout,
   notice,
   onDismiss,
+  onEnableNotifications,
 }: {
   room: string;
   onSelect: (room: string) => void;
   onLogout: () => void;
   notice: string;
   onDismiss: () => void;
+  /** Offered while the browser has not been asked yet (it asks on this click). */
+  onEnableNotifications?: () => void;
 }) {
   const client = useParley();
   const offline = useConnection().state !== 'open';
@@ -43,6 +46,13 @@ export function Sidebar({
           {notice}
           <button className="link" aria-label="Dismiss" onClick={onDismiss}>
             ×
+          </button>
+        </p>
+      )}
+      {onEnableNotifications && (
+        <p className="enable-notifications">
+          <button className="link" data-testid="enable-notifications" onClick={onEnableNotifications}>
+            Notify me of mentions and direct messages
           </button>
         </p>
       )}
@@ -98,6 +108,11 @@ function RoomItem({ snap, testid, active, onSelect }: { snap: RoomState; testid:
       {snap.kind === 'private' && (
         <span className="room-kind" title="private room" aria-label="private">
           🔒
+        </span>
+      )}
+      {snap.mentions > 0 && !active && (
+        <span className="badge badge-mention" data-testid={`mentions-${name}`} aria-label={`${snap.mentions} mentioning you`}>
+          @{snap.mentions > 99 ? '99+' : snap.mentions}
         </span>
       )}
       {snap.unread > 0 && !active && (
