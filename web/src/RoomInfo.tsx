@@ -29,6 +29,7 @@ export function RoomInfo({ snap, members, onClose }: { snap: RoomState; members:
           <span>Notify me about</span>
           <select
             data-testid="notify-level"
+            data-level={snap.notify}
             value={snap.notify}
             disabled={offline}
             onChange={(e) => {
