@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ROOT, launchBrowser, messageTexts, startServer, waitForMessage, watchPage } from './harness.mjs';
+import { ROOT, launchBrowser, messageTexts, openRoom, say, signUp as signUpAt, startServer, waitForMessage, watchPage } from './harness.mjs';
 
 let server;
 let browser;
@@ -14,29 +14,8 @@ let bob;
 const log = [];
 const rateLimited = { alice: 0 };
 
-async function signUp(page, user, password) {
-  await page.goto(server.url);
-  await page.fill('input[name=user]', user);
-  await page.fill('input[name=password]', password);
-  await page.click('text=Create account');
-  await page.getByTestId('whoami').filter({ hasText: user }).waitFor();
-}
-
-async function openRoom(page, room) {
-  const item = page.getByTestId(`room-${room}`);
-  const title = page.locator('.room-header h2');
-  await item.or(title).filter({ visible: true }).first().waitFor();
-  if ((await title.isVisible()) && (await title.textContent()) === `#${room}`) return;
-  // On a phone the room list and the room are separate screens.
-  if (!(await item.isVisible())) await page.getByLabel('Back to rooms').click();
-  await item.click();
-  await page.locator('.room-header h2', { hasText: `#${room}` }).waitFor();
-  await page.getByTestId('composer').waitFor();
-}
-
-async function say(page, text) {
-  await page.getByTestId('composer').fill(text);
-  await page.getByTestId('composer').press('Enter');
+function signUp(page, user, password) {
+  return signUpAt(page, server.url, user, password);
 }
 
 before(async () => {

@@ -115,3 +115,41 @@ export function waitForMessage(page, text, timeout = 20000) {
     { timeout },
   );
 }
+
+/** Fills the login page at `url` and presses `button`; waits for the chat. */
+async function enter(page, url, user, password, button) {
+  await page.goto(url);
+  await page.fill('input[name=user]', user);
+  await page.fill('input[name=password]', password);
+  await page.click(button);
+  await page.getByTestId('whoami').filter({ hasText: user }).waitFor();
+}
+
+/** Registers `user` on the login page at `url` and waits for the chat. */
+export function signUp(page, url, user, password) {
+  return enter(page, url, user, password, 'text=Create account');
+}
+
+/** Logs `user` in on the login page at `url` and waits for the chat. */
+export function logIn(page, url, user, password) {
+  return enter(page, url, user, password, 'button:text-is("Log in")');
+}
+
+/** Opens `room` from the room list (on a phone, going back to the list first). */
+export async function openRoom(page, room) {
+  const item = page.getByTestId(`room-${room}`);
+  const title = page.locator('.room-header h2');
+  await item.or(title).filter({ visible: true }).first().waitFor();
+  if ((await title.isVisible()) && (await title.textContent()) === `#${room}`) return;
+  // On a phone the room list and the room are separate screens.
+  if (!(await item.isVisible())) await page.getByLabel('Back to rooms').click();
+  await item.click();
+  await page.locator('.room-header h2', { hasText: `#${room}` }).waitFor();
+  await page.getByTestId('composer').waitFor();
+}
+
+/** Types `text` into the room's composer and sends it with Enter. */
+export async function say(page, text) {
+  await page.getByTestId('composer').fill(text);
+  await page.getByTestId('composer').press('Enter');
+}
