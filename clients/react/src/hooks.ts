@@ -135,9 +135,16 @@ export function useThread(room: string, seq: number): ThreadState {
     if (!view) return { ...threadOf(roomAt(c, room)?.messages ?? NO_MESSAGES, seq), hasMore: true, loaded: false, loading: false };
     return { message: view.message, replies: view.replies, hasMore: view.hasMore, loaded: view.loaded, loading: view.loading };
   }, [room, seq]);
+  // One try per connection: a thread the server refuses (not_found) is not asked for again and
+  // again, and one that failed offline, or whose room's window restarted, is on the next one.
+  const tried = useRef<string | null>(null);
+  if (state !== 'open') tried.current = null;
   const open = state === 'open' && !thread.loaded && !thread.loading;
   useEffect(() => {
-    if (open && client.room(room)) client.openThread(room, seq).catch(() => {});
+    const key = `${room}\u0000${seq}`;
+    if (!open || tried.current === key || !client.room(room)) return;
+    tried.current = key;
+    client.openThread(room, seq).catch(() => {});
   }, [client, room, seq, open]);
   const loadMore = useCallback(() => client.loadEarlierReplies(room, seq), [client, room, seq]);
   return useMemo(() => ({ ...thread, loadMore }), [thread, loadMore]);

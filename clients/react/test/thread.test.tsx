@@ -76,6 +76,17 @@ describe('useThread', () => {
     expect(result.current.loadMore).toBe(loadMore);
   });
 
+  it('asks once for a thread the server refuses, not again on every render', async () => {
+    const { client, ws } = await connected([{ room: 'general', last_seq: 3, read_seq: 3 }]);
+    const { result } = renderWith(client, () => useThread('general', 2));
+    reply(ws, 'thread', { type: 'error', code: 'not_found', message: 'no such thread' });
+    reply(ws, 'history', { type: 'history', room: 'general', has_more: true, messages: [] });
+    await waitFor(() => expect(result.current.loading).toBe(false));
+    ws.receive(message('general', 4));
+    expect(ws.sentOf('thread')).toHaveLength(1);
+    expect(result.current.loaded).toBe(false);
+  });
+
   it('opens once connected when mounted offline', async () => {
     const { client, ws } = await connected();
     ws.receive(message('general', 1));
