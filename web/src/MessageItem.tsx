@@ -36,7 +36,7 @@ export function MessageItem({
   onToggle: () => void;
   /** Opens the message's thread (absent inside a thread). */
   onThread?: () => void;
-  /** Owners and moderators: whether it is pinned, to offer pin or unpin. */
+  /** Owners and moderators (either member of a direct room): whether it is pinned, to offer pin or unpin. */
   pin?: { pinned: boolean };
   /** The user's own message: who has read it (for the ✓✓'s title). */
   readBy?: readonly string[];

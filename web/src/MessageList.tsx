@@ -141,7 +141,7 @@ export function MessageList({ snap, onThread }: { snap: RoomState; onThread: (se
         open={open === m.id}
         onToggle={() => setOpen(open === m.id ? null : m.id)}
         onThread={m.seq !== null && !m.system ? () => onThread(m.seq!) : undefined}
-        pin={moderator && m.seq !== null ? { pinned: pinned.has(m.seq) } : undefined}
+        pin={(moderator || snap.kind === 'direct') && m.seq !== null ? { pinned: pinned.has(m.seq) } : undefined}
         readBy={readersOf(m, reads)}
       />,
     );

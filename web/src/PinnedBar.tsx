@@ -37,7 +37,7 @@ export function PinnedBar({ room, onShow }: { room: string; onShow: (seq: number
       <span className="pin-icon" aria-hidden="true">
         📌
       </span>
-      <button className="pinned-text" data-testid="pinned-text" title={`Pinned by ${pin.by}`} onClick={() => onShow(pin.seq)}>
+      <button className="pinned-text" data-testid="pinned-text" title={pin.by ? `Pinned by ${pin.by}` : 'Pinned'} onClick={() => onShow(pin.seq)}>
         {m && !m.system && <span className="pinned-author">{m.user}: </span>}
         {text}
       </button>
