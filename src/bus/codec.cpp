@@ -12,7 +12,7 @@ namespace {
 // Kind names on the wire: stable, never reused.
 constexpr std::string_view kMessage = "message", kTyping = "typing", kPresence = "presence", kRead = "read",
                            kMember = "member", kJoined = "joined", kLeft = "left", kBlocks = "blocks",
-                           kMentions = "mentions", kNotify = "notify", kPinned = "pinned";
+                           kMentions = "mentions", kNotify = "notify", kPinned = "pinned", kStatus = "status";
 
 json::array names(const std::vector<std::string>& list) {
   json::array out;
@@ -68,6 +68,11 @@ std::string encode(const RoomEvent& e) {
           o["k"] = kRead;
           o["user"] = p.user;
           o["seq"] = p.seq;
+        } else if constexpr (std::is_same_v<T, StatusChanged>) {
+          o["k"] = kStatus;
+          o["user"] = p.user;
+          o["away"] = p.status.away;
+          o["text"] = p.status.text;
         } else if constexpr (std::is_same_v<T, PinChanged>) {
           o["k"] = kPinned;
           o["seq"] = p.seq;
@@ -110,11 +115,16 @@ std::string encode(const UserEvent& e) {
           if (p.online_count) o["oc"] = p.online_count;
           if (p.by_count) o["bc"] = true;
           json::array pins, reads;
-          for (auto& x : p.extras.pins) pins.push_back(json::object{{"seq", x.seq}, {"by", x.by}, {"ts", x.ts}});
-          for (auto& x : p.extras.reads) reads.push_back(json::object{{"user", x.user}, {"seq", x.seq}});
+          for (auto& x : p.state.extras.pins) pins.push_back(json::object{{"seq", x.seq}, {"by", x.by}, {"ts", x.ts}});
+          for (auto& x : p.state.extras.reads) reads.push_back(json::object{{"user", x.user}, {"seq", x.seq}});
           if (!pins.empty()) o["pins"] = std::move(pins);
           if (!reads.empty()) o["reads"] = std::move(reads);
-          if (!p.extras.reads_next.empty()) o["reads_next"] = p.extras.reads_next;
+          if (!p.state.extras.reads_next.empty()) o["reads_next"] = p.state.extras.reads_next;
+          json::array statuses;
+          for (auto& x : p.state.extras.statuses) {
+            statuses.push_back(json::object{{"user", x.user}, {"away", x.status.away}, {"text", x.status.text}});
+          }
+          if (!statuses.empty()) o["statuses"] = std::move(statuses);
         } else if constexpr (std::is_same_v<T, MembershipLeft>) {
           o["k"] = kLeft;
           o["room"] = p.room;
@@ -167,6 +177,8 @@ Decoded decode(std::string_view room, std::string_view payload, RoomEvent& out) 
     out.payload = PresenceChanged{r.text("user"), r.flag("on")};
   } else if (kind == kRead) {
     out.payload = ReadMoved{r.text("user"), r.number("seq")};
+  } else if (kind == kStatus) {
+    out.payload = StatusChanged{r.text("user"), UserStatus{r.flag("away"), r.text("text")}};
   } else if (kind == kPinned) {
     out.payload = PinChanged{r.number("seq"), r.flag("on"), r.text("by"), r.number("ts")};
   } else if (kind == kMember) {
@@ -204,13 +216,17 @@ Decoded decode(std::string_view user, std::string_view payload, UserEvent& out) 
     j.by_count = r.flag("bc");
     for (auto& x : r.objects("pins")) {
       JsonFields f{*x};
-      j.extras.pins.push_back(Pin{f.number("seq"), f.text("by"), f.number("ts")});
+      j.state.extras.pins.push_back(Pin{f.number("seq"), f.text("by"), f.number("ts")});
     }
     for (auto& x : r.objects("reads")) {
       JsonFields f{*x};
-      j.extras.reads.push_back(ReadPosition{f.text("user"), f.number("seq")});
+      j.state.extras.reads.push_back(ReadPosition{f.text("user"), f.number("seq")});
     }
-    j.extras.reads_next = r.text("reads_next");
+    j.state.extras.reads_next = r.text("reads_next");
+    for (auto& x : r.objects("statuses")) {
+      JsonFields f{*x};
+      j.state.extras.statuses.push_back(MemberStatus{f.text("user"), UserStatus{f.flag("away"), f.text("text")}});
+    }
     if (j.state.room.empty()) return Decoded::malformed;
     out.payload = std::move(j);
   } else if (kind == kLeft) {

@@ -67,7 +67,14 @@ struct PinChanged {
   int64_t ts = 0;
 };
 
-using RoomPayload = std::variant<MessageStored, TypingChanged, PresenceChanged, ReadMoved, MemberNotice, PinChanged>;
+// `user` set their status (to every member, the user's own connections included).
+struct StatusChanged {
+  std::string user;
+  UserStatus status;
+};
+
+using RoomPayload =
+    std::variant<MessageStored, TypingChanged, PresenceChanged, ReadMoved, MemberNotice, PinChanged, StatusChanged>;
 
 struct RoomEvent {
   std::string room;
@@ -95,7 +102,6 @@ struct MembershipJoined {
   std::vector<std::string> online;
   int64_t online_count = 0;
   bool by_count = false;
-  RoomExtras extras;
 };
 // Why a membership ended. Stored values of the codec: never renumber.
 enum class LeftReason : uint8_t { left = 0, kicked = 1, banned = 2, removed = 3 };

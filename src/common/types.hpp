@@ -94,17 +94,22 @@ constexpr std::optional<RoomKind> kind_from_name(std::string_view name) {
   return std::nullopt;
 }
 
-// A user's view of one room: the newest seq, how far the user has read, and the membership.
-struct RoomState {
-  std::string room;
-  int64_t last_seq = 0;
-  int64_t read_seq = 0;
-  RoomKind kind = RoomKind::public_room;
-  Role role = Role::member;
-  std::string peer;         // direct rooms: the other user
-  int64_t muted_until = 0;  // ms since the epoch; 0 or past: not muted
-  NotifyLevel notify = NotifyLevel::all;
-  int64_t mentions = 0;     // unread messages that mention the user (0 while notify is none)
+// What a user tells others of themselves: away (idle, as the client reports) and a custom
+// status text. The default (not away, no text) is stored as no status at all.
+struct UserStatus {
+  bool away = false;
+  std::string text;
+  bool is_default() const { return !away && text.empty(); }
+};
+// A member's status, as joined lists them.
+struct MemberStatus {
+  std::string user;
+  UserStatus status;
+};
+// The user's own settings, read at connect: the block list (sorted) and the status.
+struct UserSettings {
+  std::vector<std::string> blocked;
+  UserStatus status;
 };
 
 // A pinned message of a room.
@@ -125,6 +130,21 @@ struct RoomExtras {
   std::vector<Pin> pins;
   std::vector<ReadPosition> reads;
   std::string reads_next;
+  std::vector<MemberStatus> statuses;  // members with a status other than the default, by name
+};
+
+// A user's view of one room: the newest seq, how far the user has read, and the membership.
+struct RoomState {
+  std::string room;
+  int64_t last_seq = 0;
+  int64_t read_seq = 0;
+  RoomKind kind = RoomKind::public_room;
+  Role role = Role::member;
+  std::string peer;         // direct rooms: the other user
+  int64_t muted_until = 0;  // ms since the epoch; 0 or past: not muted
+  NotifyLevel notify = NotifyLevel::all;
+  int64_t mentions = 0;     // unread messages that mention the user (0 while notify is none)
+  RoomExtras extras;        // joins only: the room's pins, others' read positions and statuses
 };
 
 // One page of a room's history, ascending by seq.

@@ -15,6 +15,7 @@ struct Welcome {
   std::string user;
   std::vector<RoomState> rooms;
   std::vector<std::string> blocked;
+  UserStatus status;
 };
 
 class EventEncoder {

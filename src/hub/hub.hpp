@@ -124,6 +124,8 @@ class Hub final : public BusHandler {
   void pin(const Actor& a, std::string room, int64_t seq, bool on, Done<Ok> done);
   // A page of the room's members' read positions (members only).
   void reads(const Actor& a, ReadsQuery query, Done<ReadsPage> done);
+  // The user's status (away, a text of at most kMaxStatusChars); every room of the user is told.
+  void set_status(const Actor& a, UserStatus status, Done<Ok> done);
   void history(const Actor& a, std::string room, HistoryQuery query, Done<MessagePage> done);
   void search(const Actor& a, SearchQuery query, Done<std::vector<ChatMessage>> done);
 
@@ -163,6 +165,8 @@ class Hub final : public BusHandler {
   // The store made the user a member: applied here, `done` answered, the user's other
   // connections told, then the operations that waited run.
   void admit(const Actor& a, const RoomState& state, Done<Joined> done);
+  // How many read positions and statuses a join reads: one more than joined shows.
+  int extras_limit() const { return static_cast<int>(options_.presence_limit) + 1; }
   void abandon_pending(const Actor& a, const std::string& room);
   // Someone else made `user` a member (invitation, the backend): every node holding the
   // user applies it, the room hears `member` invited.
@@ -206,8 +210,7 @@ class Hub final : public BusHandler {
                   std::optional<int64_t> last_seq = std::nullopt);
   bool remove_online(const std::string& room, const std::string& user, std::vector<RoomEvent>& out);
   void set_blocked(UserState& u, const std::string& user, std::set<std::string> blocked);
-  void finish_connect(const ClientPtr& client, const std::vector<RoomState>& rooms,
-                      const std::vector<std::string>& blocked);
+  void finish_connect(const ClientPtr& client, const std::vector<RoomState>& rooms, const UserSettings& settings);
 
   const HubOptions options_;
   Store& store_;

@@ -61,9 +61,8 @@ void Hub::connect(const ClientPtr& client, std::function<void()> ready) {
       client->close(1011, "store unavailable");  // the session's disconnect() frees the slot
       return;
     }
-    store_.blocks_of(client->user(), on_lane<std::vector<std::string>>(client->user(), [this, client, ready = std::move(ready),
-                                                                   rooms = std::move(r.value)](
-                                                                      Result<std::vector<std::string>> b) {
+    store_.settings_of(client->user(), on_lane<UserSettings>(client->user(), [this, client, ready = std::move(ready),
+                                                                  rooms = std::move(r.value)](Result<UserSettings> b) {
       if (!b.ok()) {
         spdlog::error("conn {} user {}: cannot load block list: {}", client->id(), client->user(), b.status.message());
         client->close(1011, "store unavailable");
@@ -75,8 +74,8 @@ void Hub::connect(const ClientPtr& client, std::function<void()> ready) {
   }));
 }
 
-void Hub::finish_connect(const ClientPtr& client, const std::vector<RoomState>& states,
-                         const std::vector<std::string>& blocked) {
+void Hub::finish_connect(const ClientPtr& client, const std::vector<RoomState>& states, const UserSettings& settings) {
+  const std::vector<std::string>& blocked = settings.blocked;
   const std::string& user = client->user();
   // Whether the presence store's answer (first connection anywhere) came back before
   // node_online returned: then it is announced once the shard is released.
@@ -98,7 +97,7 @@ void Hub::finish_connect(const ClientPtr& client, const std::vector<RoomState>& 
     u.loading.erase(loading);
     // The welcome is queued before the connection joins any room's recipients: no event can
     // reach it first. User events reach u.conns under this shard, after it as well.
-    client->send(encoder_.welcome(Welcome{user, states, blocked}));
+    client->send(encoder_.welcome(Welcome{user, states, blocked, settings.status}));
     u.conns.push_back(client);
     const bool first_here = !u.online;
     u.online = true;

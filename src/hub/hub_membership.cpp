@@ -18,7 +18,7 @@ void Hub::join(const Actor& a, std::string room, Done<Joined> done) {
   // applies the join before any later append, and a refused join (a private room, a ban)
   // must not let them through.
   if (auto st = start_pending(a, room); !st.is_ok()) return done(st);
-  store_.join(JoinRequest{room, a.user, options_.max_rooms_per_user, JoinMode::open, {}},
+  store_.join(JoinRequest{room, a.user, options_.max_rooms_per_user, JoinMode::open, {}, extras_limit()},
               on_lane<RoomState>(room, [this, a, room, done](Result<RoomState> r) {
                 if (r.ok()) return admit(a, r.value, done);
                 abandon_pending(a, room);
@@ -111,7 +111,7 @@ void Hub::open_direct(const Actor& actor, std::string a, std::string b, Done<Joi
     member = member_of(actor, room).ok();
     if (auto st = start_pending(actor, room); !st.is_ok()) return done(st);
   }
-  store_.open_direct(room, a, b, options_.max_rooms_per_user,
+  store_.open_direct(room, a, b, options_.max_rooms_per_user, extras_limit(),
                      on_lane<RoomState>(room, [this, actor, room, a, b, member, done](Result<RoomState> r) {
     if (!r.ok()) {
       if (!actor.is_backend()) abandon_pending(actor, room);
@@ -138,7 +138,8 @@ void Hub::add_member(const Actor& a, std::string room, std::string user, Done<Ro
     if (auto m = member_of(a, room); !m.ok()) return done(m.status);
   }
   if (!valid_user_name(user)) return done(hub_rules::bad_user());
-  JoinRequest req{room, user, options_.max_rooms_per_user, a.is_backend() ? JoinMode::admin : JoinMode::invite, a.user};
+  JoinRequest req{room, user, options_.max_rooms_per_user, a.is_backend() ? JoinMode::admin : JoinMode::invite, a.user,
+                  extras_limit()};
   store_.join(std::move(req), on_lane<RoomState>(room, [this, a, user, done](Result<RoomState> r) {
     if (!r.ok()) return done(r.status);
     spdlog::info("{} added {} to {}", a.is_backend() ? "the server API" : a.user, user, r.value.room);
@@ -149,8 +150,7 @@ void Hub::add_member(const Actor& a, std::string room, std::string user, Done<Ro
 void Hub::member_added(const std::string& user, const RoomState& state, const std::string& by, std::function<void()> then) {
   metrics_.joins.add();
   online_summary(state, user, [this, user, state, by, then = std::move(then)](Joined j) {
-    emit(UserEvent{user, MembershipJoined{state, std::move(j.online), j.online_count, j.by_count, std::move(j.extras)}, {}, 0,
-                   true});
+    emit(UserEvent{user, MembershipJoined{std::move(j.state), std::move(j.online), j.online_count, j.by_count}, {}, 0, true});
     emit(RoomEvent{state.room, MemberNotice{user, MemberAction::invited, by, Role::member, 0}, {}});
     then();
   });

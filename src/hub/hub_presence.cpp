@@ -85,20 +85,15 @@ void Hub::online_summary(const RoomState& state, const std::string& user, std::f
     if (page.users.size() > limit) page.users.resize(limit);
     drop_blocked(user, page.users);
     const auto count = static_cast<int64_t>(page.count);
-    Joined j{state, std::move(page.users), count, count > static_cast<int64_t>(limit), {}};
-    // Its pins and the others' read positions: one more than shown tells whether more exist.
-    const int reads = static_cast<int>(limit);
-    store_.room_extras(state.room, user, reads + 1, on_lane<RoomExtras>(state.room, [j = std::move(j), reads, done](
-                                                                                      Result<RoomExtras> r) mutable {
-      if (r.ok()) {
-        j.extras = std::move(r.value);
-        if (static_cast<int>(j.extras.reads.size()) > reads) {
-          j.extras.reads.resize(static_cast<std::size_t>(reads));
-          j.extras.reads_next = j.extras.reads.back().user;
-        }
-      }
-      done(std::move(j));
-    }));
+    Joined j{state, std::move(page.users), count, count > static_cast<int64_t>(limit)};
+    // The store read one more read position than joined shows: whether more exist.
+    RoomExtras& extras = j.state.extras;
+    if (extras.reads.size() > limit) {
+      extras.reads.resize(limit);
+      extras.reads_next = extras.reads.back().user;
+    }
+    if (extras.statuses.size() > limit) extras.statuses.resize(limit);
+    done(std::move(j));
   });
 }
 
@@ -127,6 +122,35 @@ void Hub::online(const Actor& a, OnlineQuery q, Done<OnlineMembers> done) {
   if (defer_while_joining(a, q.room, [this, a, q, done] { online(a, q, done); })) return;
   auto m = member_of(a, q.room);
   page(m.status);
+}
+
+}  // namespace parley
+
+namespace parley {
+
+void Hub::set_status(const Actor& a, UserStatus status, Done<Ok> done) {
+  if (a.is_backend()) return done(hub_rules::users_only());
+  if (utf8_length(status.text) > kMaxStatusChars) {
+    return done(Status::too_large("a status text is at most " + std::to_string(kMaxStatusChars) + " characters"));
+  }
+  if (status.text.find_first_of(std::string_view("\0\n\r", 3)) != std::string::npos) {
+    return done(Status::invalid("a status text is one line without NUL characters"));
+  }
+  store_.set_status(a.user, status, on_lane<bool>(a.user, [this, a, status, done](Result<bool> r) {
+    if (!r.ok()) return done(r.status);
+    std::vector<std::string> rooms;
+    {
+      auto& s = users_.users.shard(a.user);
+      MutexLock lock(s.mu);
+      if (auto u = s.map.find(a.user); u != s.map.end()) {
+        for (auto& [room, m] : u->second.rooms) {
+          if (!m.pending) rooms.push_back(room);
+        }
+      }
+    }
+    for (auto& room : rooms) emit(RoomEvent{room, StatusChanged{a.user, status}, {}});
+    done(Ok{});
+  }));
 }
 
 }  // namespace parley

@@ -108,7 +108,7 @@ void Hub::admit(const Actor& a, const RoomState& state, Done<Joined> done) {
   }
   metrics_.joins.add();
   online_summary(state, user, [this, a, done = std::move(done), waiting = std::move(waiting)](Joined j) mutable {
-    MembershipJoined told{j.state, j.online, j.online_count, j.by_count, j.extras};
+    MembershipJoined told{j.state, j.online, j.online_count, j.by_count};
     done(std::move(j));
     emit(UserEvent{a.user, std::move(told), {}, a.conn, false});
     for (auto& fn : waiting) fn();

@@ -22,6 +22,7 @@ struct Ok {};
 inline constexpr std::size_t kMaxIdBytes = 128;
 inline constexpr int kDefaultPage = 50;
 inline constexpr int kMaxPage = 200;
+inline constexpr std::size_t kMaxStatusChars = 100;
 
 // A message, edit, deletion or reaction.
 struct PostRequest {
@@ -45,7 +46,6 @@ struct Joined {
   std::vector<std::string> online;
   int64_t online_count = 0;
   bool by_count = false;
-  RoomExtras extras;   // pins, and the other members' read positions (a first page)
 };
 
 // A page of a room's members' read positions in name order after `after`.

@@ -7,7 +7,7 @@ namespace parley {
 Frame ProtocolEncoder::room_event(const RoomEvent& e) const { return encode::room_event(e); }
 Frame ProtocolEncoder::user_event(const UserEvent& e) const { return encode::user_event(e); }
 Frame ProtocolEncoder::welcome(const Welcome& w) const {
-  return encode::welcome(w.user, w.rooms, w.blocked, heartbeat_ms_);
+  return encode::welcome(w.user, w.rooms, w.blocked, w.status, heartbeat_ms_);
 }
 
 Frame ProtocolEncoder::occupancy(const std::string& room, int64_t count, bool counting) const {

@@ -42,7 +42,7 @@ void run_command(Hub& hub, Metrics& m, const ClientPtr& c, Command command) {
         using T = std::decay_t<decltype(cmd)>;
         if constexpr (std::is_same_v<T, JoinCmd>) {
           hub.join(a, cmd.room, reply<Joined>(m, c, ref, {}, [ref](const Joined& j) {
-            return encode::joined(j.state, j.online, j.online_count, j.by_count, j.extras, ref);
+            return encode::joined(j.state, j.online, j.online_count, j.by_count, ref);
           }));
         } else if constexpr (std::is_same_v<T, LeaveCmd>) {
           hub.leave(a, cmd.room, reply<Ok>(m, c, ref, {}, [ref, room = cmd.room](const Ok&) { return encode::left(room, ref); }));
@@ -80,12 +80,11 @@ void run_command(Hub& hub, Metrics& m, const ClientPtr& c, Command command) {
           }));
         } else if constexpr (std::is_same_v<T, CreateCmd>) {
           hub.create_room(a, cmd.room, cmd.kind, reply<Created>(m, c, ref, {}, [ref](const Created& r) {
-            return encode::joined(r.joined.state, r.joined.online, r.joined.online_count, r.joined.by_count,
-                                  r.joined.extras, ref);
+            return encode::joined(r.joined.state, r.joined.online, r.joined.online_count, r.joined.by_count, ref);
           }));
         } else if constexpr (std::is_same_v<T, DmCmd>) {
           hub.open_direct(a, {}, cmd.to, reply<Joined>(m, c, ref, {}, [ref](const Joined& j) {
-            return encode::joined(j.state, j.online, j.online_count, j.by_count, j.extras, ref);
+            return encode::joined(j.state, j.online, j.online_count, j.by_count, ref);
           }));
         } else if constexpr (std::is_same_v<T, InviteCmd>) {
           hub.add_member(a, cmd.room, cmd.user, reply<RoomState>(m, c, ref, {}, [ref](const RoomState&) { return encode::ok(ref); }));
@@ -114,6 +113,8 @@ void run_command(Hub& hub, Metrics& m, const ClientPtr& c, Command command) {
           hub.set_notify(a, cmd.room, cmd.level, reply<RoomState>(m, c, ref, {}, [ref](const RoomState& s) {
             return encode::notify(s.room, s.notify, s.mentions, ref);
           }));
+        } else if constexpr (std::is_same_v<T, StatusCmd>) {
+          hub.set_status(a, UserStatus{cmd.away, cmd.text}, reply<Ok>(m, c, ref, {}, [ref](const Ok&) { return encode::ok(ref); }));
         } else if constexpr (std::is_same_v<T, PinCmd>) {
           hub.pin(a, cmd.room, cmd.seq, cmd.on, reply<Ok>(m, c, ref, {}, [ref](const Ok&) { return encode::ok(ref); }));
         } else if constexpr (std::is_same_v<T, ReadsCmd>) {

@@ -44,6 +44,8 @@ struct SearchCmd { std::string query; std::string room; int limit = 20; };
 // A page of the replies of the thread whose first message is `seq`.
 struct ThreadCmd { std::string room; int64_t seq = 0; std::optional<int64_t> after; std::optional<int64_t> before; int limit = 50; };
 struct NotifyCmd { std::string room; NotifyLevel level = NotifyLevel::all; };
+// The user's status: away or not, and a text ("" clears it).
+struct StatusCmd { bool away = false; std::string text; };
 struct PinCmd { std::string room; int64_t seq = 0; bool on = true; };
 // A page of the room's members' read positions, in name order after `after`.
 struct ReadsCmd { std::string room; std::string after; int limit = 100; };
@@ -52,7 +54,7 @@ struct OnlineCmd { std::string room; std::string after; int limit = 100; };
 
 using CommandBody = std::variant<JoinCmd, LeaveCmd, MessageCmd, TypingCmd, ReadCmd, SyncCmd, HistoryCmd, AuthCmd,
                                  CreateCmd, DmCmd, InviteCmd, EntryCmd, ModerateCmd, BlockCmd, SearchCmd, OnlineCmd,
-                                 ThreadCmd, NotifyCmd, PinCmd, ReadsCmd>;
+                                 ThreadCmd, NotifyCmd, PinCmd, ReadsCmd, StatusCmd>;
 
 struct Command {
   CommandBody body;

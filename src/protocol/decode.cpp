@@ -244,6 +244,13 @@ std::variant<Command, ProtocolError> decode_command(std::string_view frame) {
     c.seq = f.integer("seq", 1, INT64_MAX, true).value_or(0);
     c.on = t == "pin";
     cmd.body = std::move(c);
+  } else if (t == "status") {
+    StatusCmd c;
+    auto state = f.string("state", 16);
+    if (f.ok() && state != "online" && state != "away") return bad_request("field 'state' must be online or away", ref);
+    c.away = state == "away";
+    c.text = f.optional_string("text", 1024).value_or("");
+    cmd.body = std::move(c);
   } else if (t == "reads") {
     ReadsCmd c;
     c.room = f.string("room", 256);

@@ -99,8 +99,15 @@ std::string_view presence_mode(bool by_count) { return by_count ? "count" : "mem
 
 }  // namespace
 
+// A status as the protocol tells it: {"state":"online"|"away","text":…}.
+json::object status_object(const UserStatus& s) {
+  json::object o{{"state", s.away ? "away" : "online"}};
+  if (!s.text.empty()) o["text"] = s.text;
+  return o;
+}
+
 Frame welcome(std::string_view user, const std::vector<RoomState>& rooms, const std::vector<std::string>& blocked,
-              int64_t heartbeat_ms) {
+              const UserStatus& status, int64_t heartbeat_ms) {
   json::array list;
   list.reserve(rooms.size());
   for (auto& r : rooms) {
@@ -112,6 +119,7 @@ Frame welcome(std::string_view user, const std::vector<RoomState>& rooms, const 
                              {"user", user},
                              {"rooms", std::move(list)},
                              {"blocked", names(blocked)},
+                             {"status", status_object(status)},
                              {"heartbeat_ms", heartbeat_ms}});
 }
 
@@ -123,7 +131,8 @@ json::array read_list(const std::vector<ReadPosition>& reads) {
 }
 
 Frame joined(const RoomState& room, const std::vector<std::string>& online, int64_t online_count, bool by_count,
-             const RoomExtras& extras, const json::value& ref) {
+             const json::value& ref) {
+  const RoomExtras& extras = room.extras;
   json::object o{{"type", "joined"}, {"room", room.room}, {"last_seq", room.last_seq}, {"read_seq", room.read_seq}};
   put_membership(o, room);
   o["online"] = names(online);
@@ -138,6 +147,13 @@ Frame joined(const RoomState& room, const std::vector<std::string>& online, int6
   o["pins"] = std::move(pins);
   o["reads"] = read_list(extras.reads);
   if (!extras.reads_next.empty()) o["reads_next"] = extras.reads_next;
+  json::array statuses;
+  for (auto& m : extras.statuses) {
+    json::object e = status_object(m.status);
+    e["user"] = m.user;
+    statuses.push_back(std::move(e));
+  }
+  o["statuses"] = std::move(statuses);
   put_ref(o, ref);
   return finish(o);
 }
@@ -188,7 +204,8 @@ Frame room_event(const RoomEvent& e) {
         else if constexpr (std::is_same_v<T, PresenceChanged>) return presence(e.room, p.user, p.online);
         else if constexpr (std::is_same_v<T, ReadMoved>) return read(e.room, p.user, p.seq);
         else if constexpr (std::is_same_v<T, MemberNotice>) return member(e.room, p);
-        else return pinned(e.room, p);
+        else if constexpr (std::is_same_v<T, PinChanged>) return pinned(e.room, p);
+        else return status(e.room, p.user, p.status);
       },
       e.payload);
 }
@@ -198,7 +215,7 @@ Frame user_event(const UserEvent& e) {
       [&](const auto& p) -> Frame {
         using T = std::decay_t<decltype(p)>;
         if constexpr (std::is_same_v<T, MembershipJoined>) {
-          return joined(p.state, p.online, p.online_count, p.by_count, p.extras, nullptr);
+          return joined(p.state, p.online, p.online_count, p.by_count, nullptr);
         }
         else if constexpr (std::is_same_v<T, MembershipLeft>) return left(p.room, nullptr, left_reason_name(p.reason));
         else if constexpr (std::is_same_v<T, BlocksChanged>) return blocks(p.blocked, nullptr);
@@ -206,6 +223,12 @@ Frame user_event(const UserEvent& e) {
         else return notify(p.room, p.level, p.mentions, nullptr);
       },
       e.payload);
+}
+
+Frame status(std::string_view room, std::string_view user, const UserStatus& s) {
+  json::object o{{"type", "status"}, {"room", room}, {"user", user}, {"state", s.away ? "away" : "online"}};
+  if (!s.text.empty()) o["text"] = s.text;
+  return finish(o);
 }
 
 Frame pinned(std::string_view room, const PinChanged& p) {

@@ -16,13 +16,13 @@
 namespace parley::encode {
 
 Frame welcome(std::string_view user, const std::vector<RoomState>& rooms, const std::vector<std::string>& blocked,
-              int64_t heartbeat_ms);
+              const UserStatus& status, int64_t heartbeat_ms);
 // `online`: other members online (a first page when the room is over the presence limit);
 // `online_count`: online in all (at least the user: never below online.size() + 1);
 // `by_count`: the room tells its presence as `occupancy` counts.
-// `extras`: the room's pins and a first page of the other members' read positions.
+// room.extras: the room's pins, a first page of the other members' read positions, statuses.
 Frame joined(const RoomState& room, const std::vector<std::string>& online, int64_t online_count, bool by_count,
-             const RoomExtras& extras, const boost::json::value& ref);
+             const boost::json::value& ref);
 // A page of the room's online members; `next`: where the next page starts, empty: none.
 Frame online(std::string_view room, const std::vector<std::string>& users, int64_t count, std::string_view next,
              const boost::json::value& ref);
@@ -42,6 +42,8 @@ std::string_view left_reason_name(LeftReason r);
 Frame room_event(const RoomEvent& e);
 Frame user_event(const UserEvent& e);
 Frame blocks(const std::vector<std::string>& blocked, const boost::json::value& ref);
+// A member's status changed (away, text), to the room's members.
+Frame status(std::string_view room, std::string_view user, const UserStatus& s);
 // A message pinned or unpinned, to the room's members.
 Frame pinned(std::string_view room, const PinChanged& p);
 // A page of the room's members' read positions; `next`: where the next page starts, empty: none.

@@ -16,6 +16,35 @@ const std::string kMemberView =
              AND NOT g.deleted AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b."user" = m."user" AND b.blocked = g."user"))
          END FROM members m JOIN rooms r ON r.name = m.room )";
 
+std::vector<ReadPosition> read_positions(PgConn& db, const std::string& room, const std::string& after,
+                                         const std::string& skip, int limit) {
+  auto r = db.run("reads", {room, after, skip, static_cast<int64_t>(limit)});
+  std::vector<ReadPosition> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(ReadPosition{r.text(i, 0), r.int64(i, 1)});
+  return out;
+}
+
+// What joined tells of the room besides `user`'s own state (Store::join).
+RoomExtras read_extras(PgConn& db, const std::string& room, const std::string& user, int limit) {
+  RoomExtras out;
+  auto p = db.run("pins", {room});
+  for (int i = 0; i < p.rows(); ++i) out.pins.push_back(Pin{p.int64(i, 0), p.text(i, 1), p.int64(i, 2)});
+  out.reads = read_positions(db, room, "", user, limit);
+  auto s = db.run("room_statuses", {room, static_cast<int64_t>(limit)});
+  for (int i = 0; i < s.rows(); ++i) out.statuses.push_back(MemberStatus{s.text(i, 0), UserStatus{s.text(i, 1) == "t", s.text(i, 2)}});
+  return out;
+}
+
+// A join's write that also reads the room's extras in its transaction, once it succeeded.
+template <class F>
+auto with_extras(std::string room, std::string user, int limit, F fn) {
+  return [room = std::move(room), user = std::move(user), limit, fn = std::move(fn)](PgConn& db) -> Result<RoomState> {
+    Result<RoomState> r = fn(db);
+    if (r.ok() && limit > 0) r.value.extras = read_extras(db, room, user, limit);
+    return r;
+  };
+}
+
 RoomState read_state(const PgResult& r, int i) {
   RoomState s{r.text(i, 0), r.int64(i, 1), r.int64(i, 2)};
   s.kind = static_cast<RoomKind>(r.int64(i, 3));
@@ -91,6 +120,12 @@ void prepare_room_statements(PgConn& db) {
   db.prepare("pins", R"(SELECT seq, "by", ts FROM pins WHERE room=$1 ORDER BY ts DESC, seq DESC)");
   db.prepare("reads", R"(SELECT "user", read_seq FROM members WHERE room=$1 AND "user" COLLATE "C" > $2 AND "user" <> $3
                          ORDER BY "user" COLLATE "C" LIMIT $4)");
+  db.prepare("status_of", R"(SELECT away, text FROM statuses WHERE "user"=$1)");
+  db.prepare("clear_status", R"(DELETE FROM statuses WHERE "user"=$1)");
+  db.prepare("set_status", R"(INSERT INTO statuses("user", away, text, ts) VALUES($1,$2::boolean,$3,$4)
+                              ON CONFLICT ("user") DO UPDATE SET away=EXCLUDED.away, text=EXCLUDED.text, ts=EXCLUDED.ts)");
+  db.prepare("room_statuses", R"(SELECT s."user", s.away, s.text FROM statuses s JOIN members m ON m.room=$1 AND m."user"=s."user"
+                                 ORDER BY s."user" COLLATE "C" LIMIT $2)");
   db.prepare("set_notify", R"(UPDATE members SET notify=$3 WHERE room=$1 AND "user"=$2 RETURNING 1)");
   db.prepare("search",
              R"(SELECT m.room, m.seq, m.ts, m."user", m.client_id, m.text, m.edited_ts FROM messages m
@@ -101,8 +136,9 @@ void prepare_room_statements(PgConn& db) {
 }
 
 void PgStore::join(JoinRequest req, Callback<RoomState> done) {
-  const std::string room = req.room;
-  impl_->write<RoomState>(room, std::move(done), [req = std::move(req)](PgConn& db) -> Result<RoomState> {
+  const std::string room = req.room, user = req.user;
+  const int limit = req.extras_limit;
+  impl_->write<RoomState>(room, std::move(done), with_extras(room, user, limit, [req = std::move(req)](PgConn& db) -> Result<RoomState> {
     if (auto s = member_state(db, req.room, req.user)) return *s;
     rules::JoinFacts facts;
     facts.room = lock_room(db, req.room);
@@ -120,11 +156,12 @@ void PgStore::join(JoinRequest req, Callback<RoomState> done) {
     }
     db.run("add_member", {req.room, req.user, store_now_ms(), static_cast<int64_t>(role)});
     return *member_state(db, req.room, req.user);
-  });
+  }));
 }
 
-void PgStore::open_direct(std::string room, std::string a, std::string b, int max_rooms, Callback<RoomState> done) {
-  impl_->write<RoomState>(room, std::move(done), [=](PgConn& db) -> Result<RoomState> {
+void PgStore::open_direct(std::string room, std::string a, std::string b, int max_rooms, int extras_limit,
+                          Callback<RoomState> done) {
+  impl_->write<RoomState>(room, std::move(done), with_extras(room, a, extras_limit, [=](PgConn& db) -> Result<RoomState> {
     if (auto s = member_state(db, room, a)) return *s;
     if (!db.run("is_blocked", {b, a}).empty()) return Status::forbidden(b + " does not accept your messages");
     if (auto s = check_room_limit(db, a, max_rooms); !s.is_ok()) return s;
@@ -133,7 +170,7 @@ void PgStore::open_direct(std::string room, std::string a, std::string b, int ma
     db.run("add_member", {room, a, store_now_ms(), static_cast<int64_t>(Role::member)});
     db.run("add_member", {room, b, store_now_ms(), static_cast<int64_t>(Role::member)});
     return *member_state(db, room, a);
-  });
+  }));
 }
 
 void PgStore::moderate(ModerationRequest req, Callback<ModerationResult> done) {
@@ -167,9 +204,23 @@ void PgStore::set_block(std::string user, std::string other, bool on, Callback<s
   });
 }
 
-void PgStore::blocks_of(std::string user, Callback<std::vector<std::string>> done) {
-  impl_->read<std::vector<std::string>>(std::move(done), [=](PgConn& db) -> Result<std::vector<std::string>> {
-    return read_blocks(db, user);
+void PgStore::settings_of(std::string user, Callback<UserSettings> done) {
+  impl_->read<UserSettings>(std::move(done), [=](PgConn& db) -> Result<UserSettings> {
+    UserSettings out{read_blocks(db, user), {}};
+    auto r = db.run("status_of", {user});
+    if (!r.empty()) out.status = UserStatus{r.text(0, 0) == "t", r.text(0, 1)};
+    return out;
+  });
+}
+
+void PgStore::set_status(std::string user, UserStatus status, Callback<bool> done) {
+  impl_->write<bool>("user:" + user, std::move(done), [=](PgConn& db) -> Result<bool> {
+    if (status.is_default()) {
+      db.run("clear_status", {user});
+    } else {
+      db.run("set_status", {user, std::string(status.away ? "t" : "f"), status.text, store_now_ms()});
+    }
+    return true;
   });
 }
 
@@ -244,27 +295,7 @@ void PgStore::pin(PinRequest req, Callback<bool> done) {
   });
 }
 
-namespace {
 
-std::vector<ReadPosition> read_positions(PgConn& db, const std::string& room, const std::string& after,
-                                         const std::string& skip, int limit) {
-  auto r = db.run("reads", {room, after, skip, static_cast<int64_t>(limit)});
-  std::vector<ReadPosition> out;
-  for (int i = 0; i < r.rows(); ++i) out.push_back(ReadPosition{r.text(i, 0), r.int64(i, 1)});
-  return out;
-}
-
-}  // namespace
-
-void PgStore::room_extras(std::string room, std::string user, int reads_limit, Callback<RoomExtras> done) {
-  impl_->read<RoomExtras>(std::move(done), [=](PgConn& db) -> Result<RoomExtras> {
-    RoomExtras out;
-    auto p = db.run("pins", {room});
-    for (int i = 0; i < p.rows(); ++i) out.pins.push_back(Pin{p.int64(i, 0), p.text(i, 1), p.int64(i, 2)});
-    out.reads = read_positions(db, room, "", user, reads_limit);
-    return out;
-  });
-}
 
 void PgStore::reads(std::string room, std::string after, int limit, Callback<std::vector<ReadPosition>> done) {
   impl_->read<std::vector<ReadPosition>>(std::move(done), [=](PgConn& db) -> Result<std::vector<ReadPosition>> {

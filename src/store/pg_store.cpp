@@ -63,7 +63,7 @@ const char* const kMigrations[] = {
     )sql",
     // The batched append (pg_commit.cpp).
     kAppendFunctionMigration,
-    // Threads, message data, mentions and notification levels, pinned messages (as in the
+    // Threads, message data, mentions and notification levels, pinned messages, statuses (as in the
     // SQLite store: messages.mentions holds the named users and "*" for the room).
     R"sql(
     ALTER TABLE messages ADD COLUMN reply_to BIGINT NOT NULL DEFAULT 0;
@@ -75,6 +75,7 @@ const char* const kMigrations[] = {
     ALTER TABLE members ADD COLUMN notify SMALLINT NOT NULL DEFAULT 0;
     CREATE TABLE mentions(room TEXT NOT NULL, "user" TEXT NOT NULL, seq BIGINT NOT NULL, PRIMARY KEY(room, "user", seq));
     CREATE TABLE pins(room TEXT NOT NULL, seq BIGINT NOT NULL, "by" TEXT NOT NULL, ts BIGINT NOT NULL, PRIMARY KEY(room, seq));
+    CREATE TABLE statuses("user" TEXT PRIMARY KEY, away BOOLEAN NOT NULL, text TEXT NOT NULL, ts BIGINT NOT NULL);
     )sql",
 };
 

@@ -75,7 +75,7 @@ constexpr const char* kMigrations[] = {
     UPDATE messages SET fts_id = -1 WHERE fts_id = 0;
     CREATE INDEX messages_unindexed ON messages(ts) WHERE fts_id = 0;
     )sql",
-    // Threads, message data, mentions and notification levels, pinned messages.
+    // Threads, message data, mentions and notification levels, pinned messages, statuses.
     // messages.mentions: the named users and "*" for the room (rules::mentions_column);
     // mentions: the same as an index, for the unread mention counts.
     R"sql(
@@ -97,6 +97,11 @@ constexpr const char* kMigrations[] = {
       by TEXT NOT NULL,
       ts INTEGER NOT NULL,
       PRIMARY KEY(room, seq)) WITHOUT ROWID;
+    CREATE TABLE statuses(
+      user TEXT PRIMARY KEY,
+      away INTEGER NOT NULL,
+      text TEXT NOT NULL,
+      ts INTEGER NOT NULL) WITHOUT ROWID;
     )sql",
 };
 

@@ -17,6 +17,40 @@ namespace {
   "AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.user=m.user AND b.blocked=g.user)) END "   \
   "FROM members m JOIN rooms r ON r.name = m.room "
 
+std::vector<ReadPosition> read_positions(SqliteDb& db, const std::string& room, const std::string& after,
+                                         const std::string& skip, int limit) {
+  auto& st = db.prepare("SELECT user, read_seq FROM members WHERE room=?1 AND user>?2 AND user<>?3 ORDER BY user LIMIT ?4");
+  st.bind(room, after, skip, static_cast<int64_t>(limit));
+  std::vector<ReadPosition> out;
+  while (st.step()) out.push_back(ReadPosition{st.text(0), st.int64(1)});
+  return out;
+}
+
+// What joined tells of the room besides `user`'s own state (Store::join).
+RoomExtras read_extras(SqliteDb& db, const std::string& room, const std::string& user, int limit) {
+  RoomExtras out;
+  auto& st = db.prepare("SELECT seq, by, ts FROM pins WHERE room=?1 ORDER BY ts DESC, seq DESC");
+  st.bind(room);
+  while (st.step()) out.pins.push_back(Pin{st.int64(0), st.text(1), st.int64(2)});
+  out.reads = read_positions(db, room, "", user, limit);
+  auto& ss = db.prepare(
+      "SELECT s.user, s.away, s.text FROM statuses s JOIN members m ON m.room=?1 AND m.user=s.user "
+      "ORDER BY s.user LIMIT ?2");
+  ss.bind(room, static_cast<int64_t>(limit));
+  while (ss.step()) out.statuses.push_back(MemberStatus{ss.text(0), UserStatus{ss.int64(1) != 0, ss.text(2)}});
+  return out;
+}
+
+// A join's write that also reads the room's extras in its transaction, once it succeeded.
+template <class F>
+auto with_extras(std::string room, std::string user, int limit, F fn) {
+  return [room = std::move(room), user = std::move(user), limit, fn = std::move(fn)](SqliteDb& db) -> Result<RoomState> {
+    Result<RoomState> r = fn(db);
+    if (r.ok() && limit > 0) r.value.extras = read_extras(db, room, user, limit);
+    return r;
+  };
+}
+
 RoomState read_state(Statement& st) {
   RoomState s{st.text(0), st.int64(1), st.int64(2)};
   s.kind = static_cast<RoomKind>(st.int64(3));
@@ -88,7 +122,9 @@ std::optional<RoomState> sqlite_member_state(SqliteDb& db, const std::string& ro
 }
 
 void SqliteStore::join(JoinRequest req, Callback<RoomState> done) {
-  impl_->write<RoomState>(std::move(done), [req = std::move(req)](SqliteDb& db) -> Result<RoomState> {
+  const std::string room = req.room, user = req.user;
+  const int limit = req.extras_limit;
+  impl_->write<RoomState>(std::move(done), with_extras(room, user, limit, [req = std::move(req)](SqliteDb& db) -> Result<RoomState> {
     if (auto s = sqlite_member_state(db, req.room, req.user)) return *s;
     rules::JoinFacts facts;
     facts.room = kind_of(db, req.room);
@@ -105,11 +141,12 @@ void SqliteStore::join(JoinRequest req, Callback<RoomState> done) {
     }
     add_member(db, req.room, req.user, role);
     return *sqlite_member_state(db, req.room, req.user);
-  });
+  }));
 }
 
-void SqliteStore::open_direct(std::string room, std::string a, std::string b, int max_rooms, Callback<RoomState> done) {
-  impl_->write<RoomState>(std::move(done), [=](SqliteDb& db) -> Result<RoomState> {
+void SqliteStore::open_direct(std::string room, std::string a, std::string b, int max_rooms, int extras_limit,
+                              Callback<RoomState> done) {
+  impl_->write<RoomState>(std::move(done), with_extras(room, a, extras_limit, [=](SqliteDb& db) -> Result<RoomState> {
     if (auto s = sqlite_member_state(db, room, a)) return *s;
     if (exists(db.prepare("SELECT 1 FROM blocks WHERE user=?1 AND blocked=?2").bind(b, a))) {
       return Status::forbidden(b + " does not accept your messages");
@@ -123,7 +160,7 @@ void SqliteStore::open_direct(std::string room, std::string a, std::string b, in
     add_member(db, room, a, Role::member);
     add_member(db, room, b, Role::member);
     return *sqlite_member_state(db, room, a);
-  });
+  }));
 }
 
 void SqliteStore::moderate(ModerationRequest req, Callback<ModerationResult> done) {
@@ -171,9 +208,29 @@ void SqliteStore::set_block(std::string user, std::string other, bool on, Callba
   });
 }
 
-void SqliteStore::blocks_of(std::string user, Callback<std::vector<std::string>> done) {
-  impl_->read<std::vector<std::string>>(std::move(done), [=](SqliteDb& db) -> Result<std::vector<std::string>> {
-    return read_blocks(db, user);
+void SqliteStore::settings_of(std::string user, Callback<UserSettings> done) {
+  impl_->read<UserSettings>(std::move(done), [=](SqliteDb& db) -> Result<UserSettings> {
+    UserSettings out{read_blocks(db, user), {}};
+    auto& st = db.prepare("SELECT away, text FROM statuses WHERE user=?1");
+    st.bind(user);
+    if (st.step()) {
+      out.status = UserStatus{st.int64(0) != 0, st.text(1)};
+      st.bind();
+    }
+    return out;
+  });
+}
+
+void SqliteStore::set_status(std::string user, UserStatus status, Callback<bool> done) {
+  impl_->write<bool>(std::move(done), [=](SqliteDb& db) -> Result<bool> {
+    if (status.is_default()) {
+      db.prepare("DELETE FROM statuses WHERE user=?1").bind(user).step();
+    } else {
+      db.prepare("INSERT OR REPLACE INTO statuses(user, away, text, ts) VALUES(?1,?2,?3,?4)")
+          .bind(user, static_cast<int64_t>(status.away), status.text, store_now_ms())
+          .step();
+    }
+    return true;
   });
 }
 
@@ -283,29 +340,7 @@ void SqliteStore::pin(PinRequest req, Callback<bool> done) {
   });
 }
 
-namespace {
 
-std::vector<ReadPosition> read_positions(SqliteDb& db, const std::string& room, const std::string& after,
-                                         const std::string& skip, int limit) {
-  auto& st = db.prepare("SELECT user, read_seq FROM members WHERE room=?1 AND user>?2 AND user<>?3 ORDER BY user LIMIT ?4");
-  st.bind(room, after, skip, static_cast<int64_t>(limit));
-  std::vector<ReadPosition> out;
-  while (st.step()) out.push_back(ReadPosition{st.text(0), st.int64(1)});
-  return out;
-}
-
-}  // namespace
-
-void SqliteStore::room_extras(std::string room, std::string user, int reads_limit, Callback<RoomExtras> done) {
-  impl_->read<RoomExtras>(std::move(done), [=](SqliteDb& db) -> Result<RoomExtras> {
-    RoomExtras out;
-    auto& st = db.prepare("SELECT seq, by, ts FROM pins WHERE room=?1 ORDER BY ts DESC, seq DESC");
-    st.bind(room);
-    while (st.step()) out.pins.push_back(Pin{st.int64(0), st.text(1), st.int64(2)});
-    out.reads = read_positions(db, room, "", user, reads_limit);
-    return out;
-  });
-}
 
 void SqliteStore::reads(std::string room, std::string after, int limit, Callback<std::vector<ReadPosition>> done) {
   impl_->read<std::vector<ReadPosition>>(std::move(done), [=](SqliteDb& db) -> Result<std::vector<ReadPosition>> {

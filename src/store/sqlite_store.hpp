@@ -34,16 +34,17 @@ class SqliteStore final : public Store {
   void create_room(std::string room, RoomKind kind, std::string owner, Callback<bool> done) override;
   void room(std::string room, Callback<RoomState> done) override;
   void join(JoinRequest req, Callback<RoomState> done) override;
-  void open_direct(std::string room, std::string a, std::string b, int max_rooms, Callback<RoomState> done) override;
+  void open_direct(std::string room, std::string a, std::string b, int max_rooms, int extras_limit,
+                   Callback<RoomState> done) override;
   void moderate(ModerationRequest req, Callback<ModerationResult> done) override;
   void set_block(std::string user, std::string other, bool on, Callback<std::vector<std::string>> done) override;
-  void blocks_of(std::string user, Callback<std::vector<std::string>> done) override;
+  void settings_of(std::string user, Callback<UserSettings> done) override;
+  void set_status(std::string user, UserStatus status, Callback<bool> done) override;
   void search(SearchQuery q, Callback<std::vector<ChatMessage>> done) override;
   void leave(std::string room, std::string user, Callback<bool> done) override;
   void set_read(std::string room, std::string user, int64_t seq, Callback<ReadResult> done) override;
   void set_notify(std::string room, std::string user, NotifyLevel level, Callback<RoomState> done) override;
   void pin(PinRequest req, Callback<bool> done) override;
-  void room_extras(std::string room, std::string user, int reads_limit, Callback<RoomExtras> done) override;
   void reads(std::string room, std::string after, int limit, Callback<std::vector<ReadPosition>> done) override;
   void thread(std::string room, int64_t root, std::optional<int64_t> after, std::optional<int64_t> before, int limit,
               Callback<MessagePage> done) override;

@@ -82,6 +82,9 @@ struct JoinRequest {
   int max_rooms = 500;   // would exceed this many memberships: Status::limit_exceeded
   JoinMode mode = JoinMode::open;
   std::string actor;     // JoinMode::invite
+  // > 0: the answer's extras hold the room's pins and up to this many of the other members'
+  // read positions and statuses, read in the join's transaction (see RoomExtras).
+  int extras_limit = 0;
 };
 
 // A moderator's action on `target` in `room`. `actor` empty: the server API, which may act
@@ -141,8 +144,8 @@ class Store {
   virtual void join(JoinRequest req, Callback<RoomState> done) = 0;
 
   // The direct room `room` of users `a` and `b` (a != b), created with both as members if
-  // missing. Returns a's view. Status::forbidden if b blocks a.
-  virtual void open_direct(std::string room, std::string a, std::string b, int max_rooms,
+  // missing. Returns a's view (with extras as for join). Status::forbidden if b blocks a.
+  virtual void open_direct(std::string room, std::string a, std::string b, int max_rooms, int extras_limit,
                            Callback<RoomState> done) = 0;
 
   // Applies a moderation action (see ModerationRequest). Status::forbidden when the actor
@@ -152,8 +155,11 @@ class Store {
   // Adds (`on`) or removes `other` in `user`'s block list; returns the list after, sorted.
   virtual void set_block(std::string user, std::string other, bool on, Callback<std::vector<std::string>> done) = 0;
 
-  // `user`'s block list, sorted.
-  virtual void blocks_of(std::string user, Callback<std::vector<std::string>> done) = 0;
+  // `user`'s own settings: the block list, sorted, and the status.
+  virtual void settings_of(std::string user, Callback<UserSettings> done) = 0;
+
+  // Stores the user's status (the default one removes it).
+  virtual void set_status(std::string user, UserStatus status, Callback<bool> done) = 0;
 
   // Messages (not deleted; current text) matching `q`, newest first, from q.user's rooms.
   virtual void search(SearchQuery q, Callback<std::vector<ChatMessage>> done) = 0;
@@ -198,10 +204,6 @@ class Store {
   // the room (Status::not_found) and fewer than max_pins pins (Status::limit_exceeded).
   // Deleting a message unpins it.
   virtual void pin(PinRequest req, Callback<bool> done) = 0;
-
-  // The room's pins (newest first) and up to `reads_limit` of its members' read positions,
-  // other than `user`'s, in name order (reads_next is left to the caller).
-  virtual void room_extras(std::string room, std::string user, int reads_limit, Callback<RoomExtras> done) = 0;
 
   // Up to `limit` members' read positions in name order after `after` (empty: from the
   // first). Callers ask one more than they show to learn whether a next page exists.

@@ -180,42 +180,51 @@ void MemoryStore::ping(Callback<bool> done) {
 
 void MemoryStore::join(JoinRequest req, Callback<RoomState> done) {
   run<RoomState>(done, [&]() -> Result<RoomState> {
-    auto r = rooms_.find(req.room);
-    if (r != rooms_.end() && r->second.members.count(req.user)) return state(req.room, r->second, req.user);
-    rules::JoinFacts facts;
-    if (r != rooms_.end()) {
-      facts.room = r->second.kind;
-      facts.banned = r->second.bans.count(req.user) > 0;
-      if (auto a = r->second.members.find(req.actor); req.mode == JoinMode::invite && a != r->second.members.end()) {
-        facts.actor_role = a->second.role;
+    auto joined = [&]() -> Result<RoomState> {
+      auto r = rooms_.find(req.room);
+      if (r != rooms_.end() && r->second.members.count(req.user)) return state(req.room, r->second, req.user);
+      rules::JoinFacts facts;
+      if (r != rooms_.end()) {
+        facts.room = r->second.kind;
+        facts.banned = r->second.bans.count(req.user) > 0;
+        if (auto a = r->second.members.find(req.actor); req.mode == JoinMode::invite && a != r->second.members.end()) {
+          facts.actor_role = a->second.role;
+        }
       }
-    }
-    if (auto s = rules::check_join(req, facts); !s.is_ok()) return s;
-    if (rooms_count(req.user) >= req.max_rooms) {
-      return Status::limit_exceeded("a user may be in at most " + std::to_string(req.max_rooms) + " rooms");
-    }
-    Room& room = rooms_[req.room];
-    room.members[req.user].role = facts.room ? Role::member : Role::owner;
-    return state(req.room, room, req.user);
+      if (auto s = rules::check_join(req, facts); !s.is_ok()) return s;
+      if (rooms_count(req.user) >= req.max_rooms) {
+        return Status::limit_exceeded("a user may be in at most " + std::to_string(req.max_rooms) + " rooms");
+      }
+      Room& room = rooms_[req.room];
+      room.members[req.user].role = facts.room ? Role::member : Role::owner;
+      return state(req.room, room, req.user);
+    }();
+    if (joined.ok() && req.extras_limit > 0) joined.value.extras = extras_of(req.room, req.user, req.extras_limit);
+    return joined;
   });
 }
 
-void MemoryStore::open_direct(std::string room, std::string a, std::string b, int max_rooms, Callback<RoomState> done) {
+void MemoryStore::open_direct(std::string room, std::string a, std::string b, int max_rooms, int extras_limit,
+                              Callback<RoomState> done) {
   run<RoomState>(done, [&]() -> Result<RoomState> {
-    auto r = rooms_.find(room);
-    if (r != rooms_.end() && r->second.members.count(a)) return state(room, r->second, a);
-    if (blocks_[b].count(a)) return Status::forbidden(b + " does not accept your messages");
-    if (rooms_count(a) >= max_rooms) {
-      return Status::limit_exceeded("a user may be in at most " + std::to_string(max_rooms) + " rooms");
-    }
-    if (r != rooms_.end() && r->second.kind != RoomKind::direct) {
-      return Status::conflict(room + " is not a direct conversation");
-    }
-    Room& d = rooms_[room];
-    d.kind = RoomKind::direct;
-    d.members[a];
-    d.members[b];
-    return state(room, d, a);
+    auto opened = [&]() -> Result<RoomState> {
+      auto r = rooms_.find(room);
+      if (r != rooms_.end() && r->second.members.count(a)) return state(room, r->second, a);
+      if (blocks_[b].count(a)) return Status::forbidden(b + " does not accept your messages");
+      if (rooms_count(a) >= max_rooms) {
+        return Status::limit_exceeded("a user may be in at most " + std::to_string(max_rooms) + " rooms");
+      }
+      if (r != rooms_.end() && r->second.kind != RoomKind::direct) {
+        return Status::conflict(room + " is not a direct conversation");
+      }
+      Room& d = rooms_[room];
+      d.kind = RoomKind::direct;
+      d.members[a];
+      d.members[b];
+      return state(room, d, a);
+    }();
+    if (opened.ok() && extras_limit > 0) opened.value.extras = extras_of(room, a, extras_limit);
+    return opened;
   });
 }
 
@@ -268,11 +277,24 @@ void MemoryStore::set_block(std::string user, std::string other, bool on, Callba
   });
 }
 
-void MemoryStore::blocks_of(std::string user, Callback<std::vector<std::string>> done) {
-  run<std::vector<std::string>>(done, [&]() -> Result<std::vector<std::string>> {
-    auto it = blocks_.find(user);
-    if (it == blocks_.end()) return std::vector<std::string>{};
-    return std::vector<std::string>(it->second.begin(), it->second.end());
+void MemoryStore::settings_of(std::string user, Callback<UserSettings> done) {
+  run<UserSettings>(done, [&]() -> Result<UserSettings> {
+    UserSettings out;
+    auto& b = blocks_[user];
+    out.blocked.assign(b.begin(), b.end());
+    if (auto it = statuses_.find(user); it != statuses_.end()) out.status = it->second;
+    return out;
+  });
+}
+
+void MemoryStore::set_status(std::string user, UserStatus status, Callback<bool> done) {
+  run<bool>(done, [&]() -> Result<bool> {
+    if (status.is_default()) {
+      statuses_.erase(user);
+    } else {
+      statuses_[user] = status;
+    }
+    return true;
   });
 }
 
@@ -352,21 +374,25 @@ void MemoryStore::pin(PinRequest req, Callback<bool> done) {
   });
 }
 
-void MemoryStore::room_extras(std::string room, std::string user, int reads_limit, Callback<RoomExtras> done) {
-  run<RoomExtras>(done, [&]() -> Result<RoomExtras> {
-    RoomExtras out;
-    auto r = rooms_.find(room);
-    if (r == rooms_.end()) return out;
-    for (auto& [seq, p] : r->second.pins) out.pins.push_back(p);
-    std::sort(out.pins.begin(), out.pins.end(),
-              [](const Pin& a, const Pin& b) { return a.ts != b.ts ? a.ts > b.ts : a.seq > b.seq; });
-    for (auto& [name, m] : r->second.members) {
-      if (name == user) continue;
-      if (static_cast<int>(out.reads.size()) == reads_limit) break;
-      out.reads.push_back(ReadPosition{name, m.read_seq});
-    }
-    return out;
-  });
+RoomExtras MemoryStore::extras_of(const std::string& room, const std::string& user, int reads_limit) const {
+  RoomExtras out;
+  auto r = rooms_.find(room);
+  if (r == rooms_.end()) return out;
+  for (auto& [seq, p] : r->second.pins) out.pins.push_back(p);
+  std::sort(out.pins.begin(), out.pins.end(),
+            [](const Pin& a, const Pin& b) { return a.ts != b.ts ? a.ts > b.ts : a.seq > b.seq; });
+  for (auto& [name, m] : r->second.members) {
+    if (name == user) continue;
+    if (static_cast<int>(out.reads.size()) == reads_limit) break;
+    out.reads.push_back(ReadPosition{name, m.read_seq});
+  }
+  for (auto& [name, m] : r->second.members) {
+    auto st = statuses_.find(name);
+    if (st == statuses_.end()) continue;
+    if (static_cast<int>(out.statuses.size()) == reads_limit) break;
+    out.statuses.push_back(MemberStatus{name, st->second});
+  }
+  return out;
 }
 
 void MemoryStore::reads(std::string room, std::string after, int limit, Callback<std::vector<ReadPosition>> done) {

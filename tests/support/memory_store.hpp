@@ -27,16 +27,17 @@ class MemoryStore final : public Store {
   void create_room(std::string room, RoomKind kind, std::string owner, Callback<bool> done) override;
   void room(std::string room, Callback<RoomState> done) override;
   void join(JoinRequest req, Callback<RoomState> done) override;
-  void open_direct(std::string room, std::string a, std::string b, int max_rooms, Callback<RoomState> done) override;
+  void open_direct(std::string room, std::string a, std::string b, int max_rooms, int extras_limit,
+                   Callback<RoomState> done) override;
   void moderate(ModerationRequest req, Callback<ModerationResult> done) override;
   void set_block(std::string user, std::string other, bool on, Callback<std::vector<std::string>> done) override;
-  void blocks_of(std::string user, Callback<std::vector<std::string>> done) override;
+  void settings_of(std::string user, Callback<UserSettings> done) override;
+  void set_status(std::string user, UserStatus status, Callback<bool> done) override;
   void search(SearchQuery q, Callback<std::vector<ChatMessage>> done) override;
   void leave(std::string room, std::string user, Callback<bool> done) override;
   void set_read(std::string room, std::string user, int64_t seq, Callback<ReadResult> done) override;
   void set_notify(std::string room, std::string user, NotifyLevel level, Callback<RoomState> done) override;
   void pin(PinRequest req, Callback<bool> done) override;
-  void room_extras(std::string room, std::string user, int reads_limit, Callback<RoomExtras> done) override;
   void reads(std::string room, std::string after, int limit, Callback<std::vector<ReadPosition>> done) override;
   void thread(std::string room, int64_t root, std::optional<int64_t> after, std::optional<int64_t> before, int limit,
               Callback<MessagePage> done) override;
@@ -72,6 +73,7 @@ class MemoryStore final : public Store {
   ChatMessage view(const Room& r, std::size_t index) const;
   int rooms_count(const std::string& user) const;
   int64_t unread_mentions(const Room& r, const std::string& user) const;
+  RoomExtras extras_of(const std::string& room, const std::string& user, int reads_limit) const;
 
   std::mutex mu_;  // guards everything below
   bool closed_ = false;
@@ -79,6 +81,7 @@ class MemoryStore final : public Store {
   std::map<std::pair<std::string, std::string>, std::pair<std::string, int64_t>> dedup_;  // (user,id) → (room,seq)
   std::unordered_map<std::string, std::string> users_;
   std::map<std::string, std::set<std::string>> blocks_;
+  std::map<std::string, UserStatus> statuses_;
 
   void work();
   std::mutex queue_mu_;  // guards queue_, stopping_
