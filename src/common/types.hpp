@@ -118,10 +118,11 @@ struct Pin {
   std::string by;   // who pinned it; empty: the backend
   int64_t ts = 0;   // when, ms since the epoch
 };
-// How far a member has read a room.
+// How far a member has read a room, and the member's role.
 struct ReadPosition {
   std::string user;
   int64_t seq = 0;
+  Role role = Role::member;
 };
 // What `joined` tells of a room besides the user's own state: its pins (newest first) and a
 // first page of the other members' read positions in name order (`reads_next`: the name the

@@ -119,8 +119,9 @@ void run_command(Hub& hub, Metrics& m, const ClientPtr& c, Command command) {
           hub.pin(a, cmd.room, cmd.seq, cmd.on, reply<Ok>(m, c, ref, {}, [ref](const Ok&) { return encode::ok(ref); }));
         } else if constexpr (std::is_same_v<T, ReadsCmd>) {
           ReadsQuery q{cmd.room, cmd.after, cmd.limit};
-          hub.reads(a, std::move(q), reply<ReadsPage>(m, c, ref, {}, [ref, room = cmd.room](const ReadsPage& p) {
-            return encode::reads(room, p.reads, p.next, ref);
+          hub.reads(a, std::move(q), reply<ReadsPage>(m, c, ref, {}, [ref, room = cmd.room, members = cmd.members](
+                                                                          const ReadsPage& p) {
+            return members ? encode::members(room, p.reads, p.next, ref) : encode::reads(room, p.reads, p.next, ref);
           }));
         } else if constexpr (std::is_same_v<T, OnlineCmd>) {
           OnlineQuery q{cmd.room, cmd.after, cmd.limit};

@@ -48,7 +48,8 @@ struct NotifyCmd { std::string room; NotifyLevel level = NotifyLevel::all; };
 struct StatusCmd { bool away = false; std::string text; };
 struct PinCmd { std::string room; int64_t seq = 0; bool on = true; };
 // A page of the room's members' read positions, in name order after `after`.
-struct ReadsCmd { std::string room; std::string after; int limit = 100; };
+// `members`: the same page as `reads`, told as the members with their roles.
+struct ReadsCmd { std::string room; std::string after; int limit = 100; bool members = false; };
 // A page of the room's online members, in name order after `after`.
 struct OnlineCmd { std::string room; std::string after; int limit = 100; };
 

@@ -251,8 +251,9 @@ std::variant<Command, ProtocolError> decode_command(std::string_view frame) {
     c.away = state == "away";
     c.text = f.optional_string("text", 1024).value_or("");
     cmd.body = std::move(c);
-  } else if (t == "reads") {
+  } else if (t == "reads" || t == "members") {
     ReadsCmd c;
+    c.members = t == "members";
     c.room = f.string("room", 256);
     c.after = f.optional_string("after", 256).value_or("");
     auto l = f.integer("limit", 1, INT64_MAX, false);

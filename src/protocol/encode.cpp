@@ -244,6 +244,19 @@ Frame reads(std::string_view room, const std::vector<ReadPosition>& reads, std::
   return finish(o);
 }
 
+Frame members(std::string_view room, const std::vector<ReadPosition>& members, std::string_view next,
+              const json::value& ref) {
+  json::array list;
+  list.reserve(members.size());
+  for (auto& m : members) {
+    list.push_back(json::object{{"user", m.user}, {"role", role_name(m.role)}, {"read_seq", m.seq}});
+  }
+  json::object o{{"type", "members"}, {"room", room}, {"members", std::move(list)}};
+  if (!next.empty()) o["next"] = next;
+  put_ref(o, ref);
+  return finish(o);
+}
+
 Frame mentions(std::string_view room, int64_t count) {
   return finish(json::object{{"type", "mentions"}, {"room", room}, {"count", count}});
 }

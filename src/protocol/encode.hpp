@@ -49,6 +49,9 @@ Frame pinned(std::string_view room, const PinChanged& p);
 // A page of the room's members' read positions; `next`: where the next page starts, empty: none.
 Frame reads(std::string_view room, const std::vector<ReadPosition>& reads, std::string_view next,
             const boost::json::value& ref);
+// A page of the room's members with their roles and read positions (the members command).
+Frame members(std::string_view room, const std::vector<ReadPosition>& members, std::string_view next,
+              const boost::json::value& ref);
 // The user's unread mentions in a room after a read.
 Frame mentions(std::string_view room, int64_t count);
 // The user's notification level in a room (the answer to `notify`, and to the other devices).

@@ -20,7 +20,7 @@ std::vector<ReadPosition> read_positions(PgConn& db, const std::string& room, co
                                          const std::string& skip, int limit) {
   auto r = db.run("reads", {room, after, skip, static_cast<int64_t>(limit)});
   std::vector<ReadPosition> out;
-  for (int i = 0; i < r.rows(); ++i) out.push_back(ReadPosition{r.text(i, 0), r.int64(i, 1)});
+  for (int i = 0; i < r.rows(); ++i) out.push_back(ReadPosition{r.text(i, 0), r.int64(i, 1), static_cast<Role>(r.int64(i, 2))});
   return out;
 }
 
@@ -118,7 +118,7 @@ void prepare_room_statements(PgConn& db) {
   db.prepare("count_pins", "SELECT count(*) FROM pins WHERE room=$1");
   db.prepare("add_pin", R"(INSERT INTO pins(room, seq, "by", ts) VALUES($1,$2,$3,$4))");
   db.prepare("pins", R"(SELECT seq, "by", ts FROM pins WHERE room=$1 ORDER BY ts DESC, seq DESC)");
-  db.prepare("reads", R"(SELECT "user", read_seq FROM members WHERE room=$1 AND "user" COLLATE "C" > $2 AND "user" <> $3
+  db.prepare("reads", R"(SELECT "user", read_seq, role FROM members WHERE room=$1 AND "user" COLLATE "C" > $2 AND "user" <> $3
                          ORDER BY "user" COLLATE "C" LIMIT $4)");
   db.prepare("status_of", R"(SELECT away, text FROM statuses WHERE "user"=$1)");
   db.prepare("clear_status", R"(DELETE FROM statuses WHERE "user"=$1)");

@@ -19,10 +19,11 @@ namespace {
 
 std::vector<ReadPosition> read_positions(SqliteDb& db, const std::string& room, const std::string& after,
                                          const std::string& skip, int limit) {
-  auto& st = db.prepare("SELECT user, read_seq FROM members WHERE room=?1 AND user>?2 AND user<>?3 ORDER BY user LIMIT ?4");
+  auto& st = db.prepare(
+      "SELECT user, read_seq, role FROM members WHERE room=?1 AND user>?2 AND user<>?3 ORDER BY user LIMIT ?4");
   st.bind(room, after, skip, static_cast<int64_t>(limit));
   std::vector<ReadPosition> out;
-  while (st.step()) out.push_back(ReadPosition{st.text(0), st.int64(1)});
+  while (st.step()) out.push_back(ReadPosition{st.text(0), st.int64(1), static_cast<Role>(st.int64(2))});
   return out;
 }
 

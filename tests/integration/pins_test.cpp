@@ -120,8 +120,14 @@ TEST_F(Pins, ReadPositionsPageInNameOrder) {
   auto rest = request(*alice, "reads", {{"room", "general"}, {"after", "fay"}});
   EXPECT_EQ(rest.at("reads"), (json::array{json::object{{"user", "gus"}, {"seq", 0}}}));
   EXPECT_FALSE(rest.contains("next"));
+  auto roster = request(*alice, "members", {{"room", "general"}, {"limit", 2}});
+  ASSERT_EQ(roster.at("type"), "members") << to_string(roster);
+  EXPECT_EQ(roster.at("members"), (json::array{json::object{{"user", "alice"}, {"role", "owner"}, {"read_seq", 0}},
+                                               json::object{{"user", "bob"}, {"role", "member"}, {"read_seq", 0}}}));
+  EXPECT_EQ(roster.at("next"), "bob");
   auto outsider = connect("zed");
   EXPECT_EQ(code_of(request(*outsider, "reads", {{"room", "general"}})), "forbidden");
+  EXPECT_EQ(code_of(request(*outsider, "members", {{"room", "general"}})), "forbidden");
 }
 
 }  // namespace

@@ -402,7 +402,7 @@ void MemoryStore::reads(std::string room, std::string after, int limit, Callback
     if (r == rooms_.end()) return out;
     for (auto it = r->second.members.upper_bound(after); it != r->second.members.end(); ++it) {
       if (static_cast<int>(out.size()) == limit) break;
-      out.push_back(ReadPosition{it->first, it->second.read_seq});
+      out.push_back(ReadPosition{it->first, it->second.read_seq, it->second.role});
     }
     return out;
   });
