@@ -29,10 +29,12 @@ import { Requests, type RequestKind } from './requests.js';
 import { ClientCache } from './cache.js';
 import { decodeJwt, uuid } from './util.js';
 import { IdleProbe } from './liveness.js';
+import { DEFAULT_STATUS, IdleDetector, type StatusState, type UserStatus } from './status.js';
 import { failedMessage, roomMessages, showMessage, threadMessages, toChat } from './view.js';
 import {
   ParleyError,
   type ParleyClientEvents,
+  type MembersPage,
   type OnlinePage,
   type ParleyClientOptions,
   type Pin,
@@ -43,7 +45,7 @@ import {
 } from './types.js';
 
 export { ParleyError };
-export type { OnlinePage, ParleyClientEvents, ParleyClientOptions, Pin, ReadsPage, RoomSnapshot, ThreadPage, ThreadSnapshot };
+export type { MembersPage, OnlinePage, ParleyClientEvents, ParleyClientOptions, Pin, ReadsPage, RoomSnapshot, ThreadPage, ThreadSnapshot };
 
 /** Serialized `data` of a message may be at most this long (the server's max_data_bytes). */
 const MAX_DATA_BYTES = 8192;
@@ -64,6 +66,7 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
   private readonly held: Rooms;
   private readonly frames: FrameHandler;
   private readonly probe: IdleProbe;
+  private readonly idle: IdleDetector;
   private readonly requests = new Requests();
   private refreshedSinceOpen = false;
   private started: Promise<void> | null = null;
@@ -115,6 +118,7 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
       request: (kind, f) => this.request(kind, f),
       welcomed: (heartbeat) => this.probe.start(this.opts.probeIdleMs ?? 2 * heartbeat),
       reauth: () => void this.onReauth(),
+      ownStatus: (s) => this.onOwnStatus(s),
       emit: (event, ...args) => this.emit(event, ...args),
       changed: () => this.changed(),
     });
@@ -130,6 +134,7 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
       () => this.conn.reconnectNow(),
       opts.ackTimeoutMs ?? 20000,
     );
+    this.idle = new IdleDetector(opts.awayAfterMs ?? 5 * 60_000, (state) => this.autoStatus(state));
     this.conn.on('frame', (f) => {
       this.probe.seen();
       this.frames.handle(f);
@@ -157,6 +162,7 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
 
   /** Closes for good (until start()); the outbox stays persisted. */
   close(): void {
+    this.idle.stop();
     this.conn.close();
     // As for a lost connection: a message in flight is sent again after start().
     this.onDisconnect();
@@ -245,6 +251,60 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
       return;
     }
     this.emit('auth');
+  }
+
+  // ---------------------------------------------------------------- status
+
+  /** `user`'s status as last told (welcome, joined, `status` events); online without text by default. */
+  statusOf(user: string): UserStatus {
+    return this.frames.statuses.get(user) ?? DEFAULT_STATUS;
+  }
+
+  /** The user's own status. */
+  get status(): UserStatus {
+    return this.statusOf(this.user);
+  }
+
+  /**
+   * Sets the user's status (`text`: at most 100 characters on one line; omitted or '' for none),
+   * stored by the server until changed and told to every room of the user. Rejects when offline.
+   */
+  setStatus(state: StatusState, text?: string): Promise<void> {
+    if (state !== 'online' && state !== 'away') return Promise.reject(new ParleyError('bad_request', 'state: online or away'));
+    if (text !== undefined && /[\r\n]/.test(text)) return Promise.reject(new ParleyError('bad_request', 'one line of text'));
+    if (text !== undefined && [...text].length > 100) return Promise.reject(new ParleyError('too_large', 'at most 100 characters'));
+    this.idle.chosen();
+    return this.sendStatus(state, text);
+  }
+
+  /**
+   * Call on user input (keys, pointer, focus): the idle detector reports the user `away` after
+   * `awayAfterMs` without it and `online` again on the next call.
+   */
+  activity(): void {
+    this.idle.activity();
+  }
+
+  private sendStatus(state: StatusState, text: string | undefined): Promise<void> {
+    const frame: Record<string, unknown> = { type: 'status', state };
+    if (text) frame.text = text;
+    return this.request<void>('status', frame).then(() => {
+      // The `status` event tells it too, but only through a room the user is in.
+      if (this.frames.setStatus(this.user, text ? { state, text } : { state })) this.changed();
+    });
+  }
+
+  /** The idle detector's report, keeping the user's text; nothing when away by choice already. */
+  private autoStatus(state: StatusState): boolean {
+    const own = this.status;
+    if (own.state === state) return false;
+    if (this.frames.welcomed) this.sendStatus(state, own.text).catch(() => {});
+    return true;
+  }
+
+  /** welcome told the stored status: back from away when the app is in use. */
+  private onOwnStatus(s: UserStatus): void {
+    if (s.state === 'away' && this.idle.active) this.sendStatus('online', s.text).catch(() => {});
   }
 
   // ---------------------------------------------------------------- rooms
@@ -549,8 +609,16 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     return this.page<ReadsPage>('reads', room, opts);
   }
 
-  /** A page of a room's members (online, reads) in name order, after `after`. */
-  private page<T>(type: 'online' | 'reads', room: string, opts: { after?: string; limit?: number }): Promise<T> {
+  /**
+   * A page of the room's members with their roles and read positions, in name order (`limit`
+   * 1–1,000, default 100; `after`: the previous page's `next`). Roles join the room's `roles`.
+   */
+  listMembers(room: string, opts: { after?: string; limit?: number } = {}): Promise<MembersPage> {
+    return this.page<MembersPage>('members', room, opts);
+  }
+
+  /** A page of a room's members (online, reads, members) in name order, after `after`. */
+  private page<T>(type: 'online' | 'reads' | 'members', room: string, opts: { after?: string; limit?: number }): Promise<T> {
     if (!ROOM_NAME.test(room)) return Promise.reject(badRoom());
     const frame: Record<string, unknown> = { type, room };
     if (opts.after !== undefined) frame.after = opts.after;

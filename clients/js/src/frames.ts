@@ -19,11 +19,12 @@ import { RoomStore } from './room.js';
 import type { RequestKind, Requests } from './requests.js';
 import type { Sender } from './sender.js';
 import { threadAppended } from './threads.js';
-import type { OnlinePage, ParleyClientEvents, ReadsPage } from './types.js';
+import { sameStatus, toStatus, type UserStatus } from './status.js';
+import type { MembersPage, OnlinePage, ParleyClientEvents, ReadsPage } from './types.js';
 import { mentionsUser, toChat } from './view.js';
 
 /** Frames that change nothing the cache keeps. */
-const UNCACHED: ReadonlySet<string> = new Set(['presence', 'occupancy', 'online', 'error', 'pinned']);
+const UNCACHED: ReadonlySet<string> = new Set(['presence', 'occupancy', 'online', 'error', 'pinned', 'status', 'members']);
 
 /** Members per `online` page when the client fetches a room's whole list again (the server's maximum). */
 const REFETCH_PAGE = 1000;
@@ -44,6 +45,8 @@ export interface FrameHost {
   welcomed(heartbeatMs: number): void;
   /** The server asks for a fresh token. */
   reauth(): void;
+  /** welcome told the user's own stored status. */
+  ownStatus(status: UserStatus): void;
   emit<K extends keyof ParleyClientEvents>(event: K, ...args: Parameters<ParleyClientEvents[K]>): void;
   changed(): void;
 }
@@ -53,6 +56,8 @@ export class FrameHandler {
   welcomed = false;
   /** The user's block list (from welcome and `blocks`). */
   blocked: string[] = [];
+  /** Users' statuses other than the default (welcome, joined, `status` events), the user's own included. */
+  readonly statuses = new Map<string, UserStatus>();
 
   constructor(private readonly host: FrameHost) {}
 
@@ -110,6 +115,21 @@ export class FrameHandler {
       case 'occupancy':
         this.onOccupancy(f);
         break;
+      case 'status':
+        if (typeof f.user !== 'string' || !this.setStatus(f.user, toStatus(f))) return;
+        break;
+      case 'members': {
+        const r = rooms.get(f.room);
+        const members: MembersPage['members'] = (f.members ?? []).map((m: any) => ({ user: m.user, role: m.role, readSeq: m.read_seq ?? 0 }));
+        if (r) {
+          for (const m of members) if (m.user !== user && m.role) r.store.roles.set(m.user, m.role);
+          this.mergeReads(r, members.map((m) => ({ user: m.user, seq: m.readSeq })));
+        }
+        const page: MembersPage = { members };
+        if (typeof f.next === 'string') page.next = f.next;
+        requests.settle(f.ref, page);
+        break;
+      }
       case 'online': {
         // A reply only: the room's count is what `joined` and `occupancy` tell (the server
         // sends the next `occupancy` when the count it last told changes).
@@ -262,6 +282,15 @@ export class FrameHandler {
     if (moved) this.host.rooms.saveReceipts();
   }
 
+  /** Whether `user`'s status changed. */
+  setStatus(user: string, s: UserStatus): boolean {
+    const old = this.statuses.get(user);
+    if (old ? sameStatus(old, s) : s.state === 'online' && !s.text) return false;
+    if (s.state === 'online' && !s.text) this.statuses.delete(user);
+    else this.statuses.set(user, s);
+    return true;
+  }
+
   private onJoined(f: JoinedFrame): void {
     const { rooms, requests, user } = this.host;
     const r = rooms.ensure(f.room);
@@ -277,6 +306,7 @@ export class FrameHandler {
       st.readsNext = f.reads_next;
     }
     const others = (f.online ?? []).filter((u) => u !== user);
+    if (Array.isArray(f.statuses)) for (const s of f.statuses) if (s.user !== user) this.setStatus(s.user, toStatus(s));
     st.setOnline(others, f.online_count ?? others.length + 1, f.presence === 'count' ? 'count' : 'members');
     if (st.top < st.lastSeq) this.requestSync(r);
     // `dm` resolves with the room (its name is the server's); `join` and `create` with nothing.
@@ -347,6 +377,9 @@ export class FrameHandler {
     this.welcomed = true;
     this.host.welcomed(typeof f.heartbeat_ms === 'number' && f.heartbeat_ms > 0 ? f.heartbeat_ms : 30000);
     this.blocked = f.blocked ?? [];
+    const own = toStatus(f.status);
+    this.setStatus(this.host.user, own);
+    this.host.ownStatus(own);
     const names = new Set(f.rooms.map((r) => r.room));
     for (const name of rooms.names()) if (!names.has(name)) rooms.drop(name);
     for (const info of f.rooms) {

@@ -7,6 +7,7 @@ export type {
   OnlinePage,
   Pin,
   ReadsPage,
+  MembersPage,
   ThreadPage,
   ThreadSnapshot,
 } from './types.js';
@@ -24,5 +25,7 @@ export type { StorageAdapter } from './storage.js';
 export { TypingSender, TypingTracker, typingText } from './typing.js';
 export { register, login, AuthError } from './http.js';
 export type { Session } from './http.js';
+export { DEFAULT_STATUS, IdleDetector } from './status.js';
+export type { StatusState, UserStatus } from './status.js';
 export { uuid, decodeJwt } from './util.js';
 export * from './protocol.js';

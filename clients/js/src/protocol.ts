@@ -107,6 +107,8 @@ export interface WelcomeFrame {
   rooms: RoomInfo[];
   blocked?: string[];
   heartbeat_ms: number;
+  /** The user's own stored status (absent from older servers). */
+  status?: WireStatus;
 }
 /**
  * How a room tells presence: `members` — per-user `presence` events; `count` — the room has
@@ -126,8 +128,16 @@ export interface JoinedFrame extends RoomInfo {
   reads?: ReadPosition[];
   /** More read positions follow this user's: page them with `reads`. */
   reads_next?: string;
+  /** Members whose status is not the default (`online` without text), in name order. */
+  statuses?: (WireStatus & { user: string })[];
   ref?: Ref;
 }
+/** A user's presence status: `online` or `away`, and a custom text. */
+export interface WireStatus { state: 'online' | 'away'; text?: string }
+/** To every room of the user (their other connections too): the user's status changed. */
+export interface StatusFrame extends WireStatus { type: 'status'; room: string; user: string }
+/** The reply to `members`: a page of the room's members in name order. */
+export interface MembersFrame { type: 'members'; room: string; members: { user: string; role: Role; read_seq: number }[]; next?: string; ref?: Ref }
 /** A pinned message of a room: who pinned it, and when. */
 export interface WirePin { seq: number; by: string; ts: number }
 /** A member's read position. */
@@ -246,6 +256,8 @@ export type ServerFrame =
   | NotifyFrame
   | PinnedFrame
   | ReadsFrame
+  | StatusFrame
+  | MembersFrame
   | OkFrame
   | ErrorFrame;
 
@@ -271,7 +283,8 @@ export type ClientFrame =
   | { type: 'thread'; room: string; seq: number; before?: number; after?: number; limit?: number; ref?: Ref }
   | { type: 'notify'; room: string; level: NotifyLevel; ref?: Ref }
   | { type: 'pin' | 'unpin'; room: string; seq: number; ref?: Ref }
-  | { type: 'reads'; room: string; after?: string; limit?: number; ref?: Ref };
+  | { type: 'reads' | 'members'; room: string; after?: string; limit?: number; ref?: Ref }
+  | { type: 'status'; state: 'online' | 'away'; text?: string; ref?: Ref };
 
 /** Close codes the client reacts to. */
 export const CloseCode = {

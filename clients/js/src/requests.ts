@@ -26,7 +26,9 @@ export type RequestKind =
   | 'notify'
   | 'pin'
   | 'unpin'
-  | 'reads';
+  | 'reads'
+  | 'members'
+  | 'status';
 
 interface Pending {
   kind: RequestKind;

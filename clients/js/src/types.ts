@@ -46,6 +46,11 @@ export interface ParleyClientOptions {
    * after a restart, even without a network. Default 100; 0 keeps nothing.
    */
   cacheSize?: number;
+  /**
+   * Report the user `away` after this long without client.activity(), and `online` on the next
+   * activity. The detector starts with the first activity() call. Default 5 minutes; 0 turns it off.
+   */
+  awayAfterMs?: number;
 }
 
 export interface RoomSnapshot {
@@ -99,7 +104,7 @@ export interface RoomSnapshot {
   reads: Record<string, number>;
   /** `joined` told only the first read positions: page on from here with listReads. */
   readsNext?: string;
-  /** Other members' roles, as `member` events told them since the client started (user → role). */
+  /** Other members' roles, from listMembers pages and `member` events since the client started (user → role). */
   roles: Record<string, Role>;
 }
 
@@ -117,6 +122,14 @@ export interface Pin {
 export interface ReadsPage {
   /** In user-name order. */
   reads: ReadPosition[];
+  /** Present when another page follows: pass it as `after`. */
+  next?: string;
+}
+
+/** A page of a room's members, from `listMembers`. */
+export interface MembersPage {
+  /** In user-name order, the user included. */
+  members: { user: string; role: Role; readSeq: number }[];
   /** Present when another page follows: pass it as `after`. */
   next?: string;
 }
