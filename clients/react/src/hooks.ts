@@ -1,6 +1,9 @@
 import type {
   ChatMessage,
   ConnectionState,
+  MembersPage,
+  Role,
+  UserStatus,
   ParleyClient,
   ParleyClientEvents,
   Pin,
@@ -228,3 +231,63 @@ export function useParleyEvent<K extends keyof ParleyClientEvents>(event: K, han
     return client.on(event, relay as ParleyClientEvents[K]);
   }, [client, event]);
 }
+
+/** A user's presence status (online or away, and a custom text); online without text by default. */
+export function useStatus(user: string): UserStatus {
+  return useClientValue((c) => c.statusOf(user), [user]);
+}
+
+export interface MemberInfo {
+  user: string;
+  /** Kept current by `member` events after the page was fetched. */
+  role: Role;
+}
+
+export interface MembersState {
+  /** The members fetched so far (client.listMembers), in name order. */
+  members: readonly MemberInfo[];
+  /** A page is being fetched. */
+  loading: boolean;
+  /** More members follow: `loadMore` fetches the next page. */
+  hasMore: boolean;
+  loadMore: () => Promise<boolean>;
+}
+
+/** A room's members with their roles: the first page is fetched on mount (again once connected). */
+export function useMembers(room: string): MembersState {
+  const client = useParley();
+  const { state } = useConnection();
+  const roles = useClientValue((c) => roomAt(c, room)?.roles ?? NO_ROLES, [room]);
+  const [pages, setPages] = useState<{ room: string; members: MembersPage['members']; next: string | undefined } | null>(null);
+  const [loading, setLoading] = useState(false);
+  const fetchPage = useCallback(
+    async (after: string | undefined, prior: MembersPage['members']) => {
+      setLoading(true);
+      try {
+        const page = await client.listMembers(room, after === undefined ? {} : { after });
+        setPages({ room, members: [...prior, ...page.members], next: page.next });
+        return page.next !== undefined;
+      } finally {
+        setLoading(false);
+      }
+    },
+    [client, room],
+  );
+  const current = pages?.room === room ? pages : null;
+  useEffect(() => {
+    if (state !== 'open') return;
+    fetchPage(undefined, []).catch(() => {});
+  }, [state, fetchPage]);
+  const loadMore = useCallback(
+    () => (current?.next === undefined ? Promise.resolve(false) : fetchPage(current.next, current.members)),
+    [current, fetchPage],
+  );
+  const members = useMemo(
+    () => (current?.members ?? []).map((m) => ({ user: m.user, role: roles[m.user] ?? m.role })),
+    [current, roles],
+  );
+  const hasMore = current?.next !== undefined;
+  return useMemo(() => ({ members, loading, hasMore, loadMore }), [members, loading, hasMore, loadMore]);
+}
+
+const NO_ROLES: Readonly<Record<string, Role>> = {};

@@ -11,6 +11,8 @@ export {
   useUnread,
   usePins,
   useReads,
+  useStatus,
+  useMembers,
   useParleyEvent,
 } from './hooks.js';
 export type {
@@ -22,6 +24,8 @@ export type {
   PresenceState,
   UnreadCounts,
   ReadsState,
+  MembersState,
+  MemberInfo,
 } from './hooks.js';
 export { threadOf, replyTo } from './thread.js';
 export type { Thread, ReplyMessage } from './thread.js';
