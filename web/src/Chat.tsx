@@ -52,6 +52,16 @@ function ChatView({ onLogout }: { onLogout: (reason?: string) => void }) {
   const [notice, setNotice] = useState('');
   const roomRef = useRef(room);
   roomRef.current = room;
+  // The SDK's idle detector reports away after some minutes without input.
+  useEffect(() => {
+    const active = () => client.activity();
+    const events = ['keydown', 'pointerdown', 'focus'] as const;
+    for (const e of events) window.addEventListener(e, active, { passive: true });
+    active();
+    return () => {
+      for (const e of events) window.removeEventListener(e, active);
+    };
+  }, [client]);
 
   useParleyEvent('auth', () => onLogout('Your session has expired: please log in again.'));
   useParleyEvent('welcome', (rooms) => {

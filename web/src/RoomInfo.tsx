@@ -1,7 +1,7 @@
 // The room's side pane of people and settings: the notify level, and the members the client
 // knows of with their roles and whether they are online.
 import type { NotifyLevel } from '@parley/client';
-import { useConnection, useParley, type RoomState } from '@parley/react';
+import { useConnection, useParley, useStatus, type RoomState } from '@parley/react';
 import { useState } from 'react';
 import type { Member } from './members';
 
@@ -51,11 +51,7 @@ export function RoomInfo({ snap, members, onClose }: { snap: RoomState; members:
         <ul className="members" data-testid="members">
           {members.map((m) => (
             <li key={m.name} className="member" data-testid="member" data-user={m.name} data-online={m.online ? 'true' : 'false'}>
-              <span className={`presence-dot ${m.online ? 'on' : 'off'}`} aria-label={m.online ? 'online' : 'offline'} />
-              <span className="member-name">
-                {m.name}
-                {m.me && <span className="muted"> (you)</span>}
-              </span>
+              <MemberStatus member={m} />
               {m.role && m.role !== 'member' && (
                 <span className={`role role-${m.role}`} data-testid="member-role">
                   {m.role}
@@ -64,8 +60,29 @@ export function RoomInfo({ snap, members, onClose }: { snap: RoomState; members:
             </li>
           ))}
         </ul>
-        <p className="muted members-note">Members who have written, read or are online here.</p>
+        <p className="muted members-note">All the room's members with their roles; a hollow dot is away.</p>
       </div>
     </aside>
+  );
+}
+
+/** The presence dot (hollow when away) and the name with the member's status text. */
+function MemberStatus({ member: m }: { member: Member }) {
+  const status = useStatus(m.name);
+  const away = m.online && status.state === 'away';
+  return (
+    <>
+      <span className={`presence-dot ${m.online ? (away ? 'away' : 'on') : 'off'}`} aria-label={m.online ? (away ? 'away' : 'online') : 'offline'} />
+      <span className="member-name">
+        {m.name}
+        {m.me && <span className="muted"> (you)</span>}
+        {m.online && status.text && (
+          <span className="muted member-status" data-testid="member-status">
+            {' '}
+            — {status.text}
+          </span>
+        )}
+      </span>
+    </>
   );
 }
