@@ -1,4 +1,5 @@
-import { useConnection, useParley, useRooms, type RoomState } from '@parley/react';
+import { useConnection, useParley, useRooms, useStatus, type RoomState } from '@parley/react';
+import { useState } from 'react';
 import { NameForm } from './NameForm';
 
 const ROOM_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -41,6 +42,7 @@ export function Sidebar({
           Log out
         </button>
       </header>
+      <StatusEditor />
       {notice && (
         <p className="notice sidebar-notice" data-testid="notice" role="status">
           {notice}
@@ -121,5 +123,31 @@ function RoomItem({ snap, testid, active, onSelect }: { snap: RoomState; testid:
         </span>
       )}
     </button>
+  );
+}
+
+/** The user's status text: set (keeping online/away) or clear. */
+function StatusEditor() {
+  const client = useParley();
+  const status = useStatus(client.user);
+  const [text, setText] = useState('');
+  const save = (t: string) => client.setStatus(status.state, t).catch(() => {});
+  return (
+    <form
+      className="status-editor"
+      data-testid="status-editor"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save(text.trim());
+        setText('');
+      }}
+    >
+      <input value={text} maxLength={100} placeholder={status.text || 'Set a status'} aria-label="Status text" onChange={(e) => setText(e.target.value)} />
+      {status.text && (
+        <button type="button" className="link" data-testid="clear-status" onClick={() => void save('')}>
+          Clear
+        </button>
+      )}
+    </form>
   );
 }
