@@ -236,6 +236,18 @@ test('pins: the owner pins a message, both see the pinned bar', async () => {
   for (const page of [alice, bob]) await page.getByTestId('pinned-bar').waitFor({ state: 'detached' });
 });
 
+test('a status text set by one user shows beside their name in the other\'s member list', async () => {
+  const editor = alice.getByTestId('status-editor');
+  await editor.getByLabel('Status text').fill('in a meeting');
+  await editor.getByLabel('Status text').press('Enter');
+  await openRoom(bob, 'general');
+  await bob.getByTestId('info-open').click();
+  const entry = bob.getByTestId('info-pane').locator('[data-testid=member][data-user=alice]');
+  await entry.getByTestId('member-status').filter({ hasText: 'in a meeting' }).waitFor();
+  await editor.getByTestId('clear-status').click();
+  await entry.getByTestId('member-status').waitFor({ state: 'detached' });
+});
+
 test('on a phone (390×844) the thread pane covers the screen and nothing overflows sideways', async () => {
   const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   const phone = (pages.phone = await ctx.newPage());
