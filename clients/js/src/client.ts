@@ -10,6 +10,7 @@ import { Outbox, type ActionKind, type OutboxEntry, type PendingAction } from '.
 import {
   ROOM_NAME,
   USER_NAME,
+  type Attachment,
   isEvent,
   toEntry,
   type NotifyLevel,
@@ -31,6 +32,7 @@ import { decodeJwt, uuid } from './util.js';
 import { IdleProbe } from './liveness.js';
 import { DEFAULT_STATUS, IdleDetector, type StatusState, type UserStatus } from './status.js';
 import { failedMessage, roomMessages, showMessage, threadMessages, toChat } from './view.js';
+import { Files, attachmentUrl, httpBase, type DownloadOptions, type UploadBody, type UploadOptions, type XhrFactory } from './uploads.js';
 import {
   ParleyError,
   type ParleyClientEvents,
@@ -68,6 +70,7 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
   private readonly probe: IdleProbe;
   private readonly idle: IdleDetector;
   private readonly requests = new Requests();
+  private readonly files: Files;
   private refreshedSinceOpen = false;
   private started: Promise<void> | null = null;
   private _version = 0;
@@ -135,6 +138,13 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
       opts.ackTimeoutMs ?? 20000,
     );
     this.idle = new IdleDetector(opts.awayAfterMs ?? 5 * 60_000, (state) => this.autoStatus(state));
+    this.files = new Files({
+      baseUrl: (opts.httpUrl ?? httpBase(opts.url)).replace(/\/$/, ''),
+      token: () => this.token,
+      refresh: () => this.refreshForHttp(),
+      XMLHttpRequest: opts.XMLHttpRequest === undefined ? (((globalThis as any).XMLHttpRequest as XhrFactory | undefined) ?? null) : opts.XMLHttpRequest,
+      fetch: opts.fetch,
+    });
     this.conn.on('frame', (f) => {
       this.probe.seen();
       this.frames.handle(f);
@@ -223,6 +233,14 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
       /* treated as no token */
     }
     return false;
+  }
+
+  /** A 401 on an upload or a download: a fresh token, if refreshToken gives one. */
+  private async refreshForHttp(): Promise<string | null> {
+    const t = this.opts.refreshToken ? await this.opts.refreshToken() : null;
+    if (!t) return null;
+    this.token = t;
+    return t;
   }
 
   /** Sends the idle probe; false (no probe) while the token is about to expire (4001 follows). */
@@ -441,17 +459,23 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
    * Sends a message: it gets a UUID, is persisted to the outbox, then sent (now or after the
    * next reconnect) until acked. Resolves with the pending message once persisted.
    * `replyTo`: the seq of a message of the room to reply to (a reply to a reply joins the first
-   * one's thread); `data`: a JSON object for the application (then `text` may be '').
+   * one's thread); `data`: a JSON object for the application; `attachments`: uploads (their
+   * attachments from `upload`, or ids), at most 10 (with either, `text` may be '').
    */
-  async send(room: string, text: string, opts: { replyTo?: number; data?: Record<string, unknown> } = {}): Promise<ChatMessage> {
+  async send(
+    room: string,
+    text: string,
+    opts: { replyTo?: number; data?: Record<string, unknown>; attachments?: readonly (string | Attachment)[] } = {},
+  ): Promise<ChatMessage> {
     const { data } = opts;
+    const files = opts.attachments?.length ? this.files.resolve(opts.attachments) : undefined;
     if (data !== undefined) {
       if (data === null || typeof data !== 'object' || Array.isArray(data))
         throw new ParleyError('bad_request', 'data must be a JSON object');
       if (new TextEncoder().encode(JSON.stringify(data)).length > MAX_DATA_BYTES)
         throw new ParleyError('too_large', `data is over ${MAX_DATA_BYTES} bytes`);
     }
-    if (!text && data === undefined) throw new ParleyError('bad_request', 'empty message');
+    if (!text && data === undefined && !files) throw new ParleyError('bad_request', 'empty message');
     let replyTo = opts.replyTo;
     if (replyTo !== undefined) {
       if (!Number.isInteger(replyTo) || replyTo < 1) throw new ParleyError('bad_request', 'not a message seq');
@@ -462,11 +486,37 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     const entry: OutboxEntry = { id: uuid(), room, text, createdAt: Date.now() };
     if (replyTo !== undefined) entry.replyTo = replyTo;
     if (data !== undefined) entry.data = data;
+    if (files) {
+      entry.attachments = files.ids;
+      entry.files = files.files;
+    }
     await this.sender.add(entry);
     const m: ChatMessage = { id: entry.id, room, seq: null, ts: entry.createdAt, user: this.user, text, mine: true, state: 'pending' };
     if (replyTo !== undefined) m.replyTo = replyTo;
     if (data !== undefined) m.data = data;
+    if (files) m.attachments = files.files;
     return m;
+  }
+
+  // ---------------------------------------------------------------- files
+
+  /**
+   * Uploads a file (a Blob or File, or bytes) with the user's token: resolves with its
+   * attachment once the server stored it, to send with `send(room, text, { attachments })`.
+   * Rejects with an AttachmentError (`too_large`, `unsupported_type`, `limit_exceeded`, …).
+   */
+  upload(file: UploadBody, opts: UploadOptions = {}): Promise<Attachment> {
+    return this.files.upload(file, opts);
+  }
+
+  /** An attachment's file (or with `thumb`, its thumbnail) as a Blob, fetched with the user's token. */
+  fetchAttachment(id: string, opts: DownloadOptions = {}): Promise<Blob> {
+    return this.files.download(id, opts);
+  }
+
+  /** The URL of an attachment (or its thumbnail); it answers only with the Authorization header. */
+  attachmentUrl(id: string, opts: { thumb?: boolean } = {}): string {
+    return attachmentUrl(this.files.baseUrl, id, opts);
   }
 
   // ---------------------------------------------------------------- threads

@@ -12,7 +12,8 @@ export function applyEvent(m: WireMessage, e: WireEvent): WireMessage {
       // An edit stored before a deletion has lost its text; the deletion follows it.
       return e.text ? { ...m, text: e.text, edited_ts: e.ts } : m;
     case 'deleted': {
-      const { reactions: _gone, ...rest } = m;
+      // A tombstone keeps neither its reactions nor its files (the server no longer serves them).
+      const { reactions: _gone, attachments: _files, ...rest } = m;
       return { ...rest, text: '', deleted: true };
     }
     case 'reaction':

@@ -28,4 +28,6 @@ export type { Session } from './http.js';
 export { DEFAULT_STATUS, IdleDetector } from './status.js';
 export type { StatusState, UserStatus } from './status.js';
 export { uuid, decodeJwt } from './util.js';
+export { AttachmentError, uploadFile, downloadFile, attachmentUrl, httpBase } from './uploads.js';
+export type { UploadBody, UploadOptions, UploadProgress, DownloadOptions, XhrLike, XhrFactory, HttpFetch, FilesHost } from './uploads.js';
 export * from './protocol.js';

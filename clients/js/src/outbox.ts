@@ -1,3 +1,4 @@
+import type { Attachment } from './protocol.js';
 import type { StorageAdapter } from './storage.js';
 
 export interface OutboxEntry {
@@ -18,6 +19,10 @@ export interface OutboxEntry {
   replyTo?: number;
   /** A message: the application's data (a JSON object). */
   data?: Record<string, unknown>;
+  /** A message: the ids of the uploads it carries (uploaded before it was queued). */
+  attachments?: string[];
+  /** What is known of those uploads, to show the message before the server's echo. */
+  files?: Attachment[];
 }
 
 export type ActionKind = 'edit' | 'delete' | 'react';
@@ -40,6 +45,7 @@ export function outboxFrame(e: OutboxEntry): Record<string, unknown> {
       const f: Record<string, unknown> = { type: 'message', room, id, text: e.text };
       if (e.replyTo !== undefined) f.reply_to = e.replyTo;
       if (e.data !== undefined) f.data = e.data;
+      if (e.attachments?.length) f.attachments = e.attachments;
       return f;
     }
     case 'edit':

@@ -6,6 +6,30 @@ export interface WireReaction {
   users: string[];
 }
 
+/**
+ * A file sent with a message: an upload (POST /api/uploads) the message carries. `width`,
+ * `height` and `thumb` only for images the server could read; `thumb`: GET
+ * /api/uploads/<id>/thumb has a thumbnail (at most 320 px on a side).
+ */
+export interface Attachment {
+  /** The upload's id: 22 of [A-Za-z0-9_-]. */
+  id: string;
+  /** The file's name as uploaded. */
+  name: string;
+  /** Its media type, as the server sniffed it from the content. */
+  type: string;
+  /** Bytes. */
+  size: number;
+  width?: number;
+  height?: number;
+  thumb?: boolean;
+}
+
+/** Upload ids: [A-Za-z0-9_-]{22} */
+export const UPLOAD_ID = /^[A-Za-z0-9_-]{22}$/;
+/** Uploads one message may carry. */
+export const MAX_ATTACHMENTS = 10;
+
 export interface WireMessage {
   id: string;
   seq: number;
@@ -31,6 +55,8 @@ export interface WireMessage {
   reply_count?: number;
   /** The time of its thread's last reply (absent when it has none). */
   last_reply_ts?: number;
+  /** The files sent with it (absent when none; a deleted message has none). */
+  attachments?: Attachment[];
   kind?: undefined;
 }
 
@@ -264,7 +290,17 @@ export type ServerFrame =
 export type ClientFrame =
   | { type: 'join'; room: string; ref?: Ref }
   | { type: 'leave'; room: string; ref?: Ref }
-  | { type: 'message'; room: string; id: string; text: string; reply_to?: number; data?: Record<string, unknown>; ref?: Ref }
+  | {
+      type: 'message';
+      room: string;
+      id: string;
+      text: string;
+      reply_to?: number;
+      data?: Record<string, unknown>;
+      /** Upload ids (at most 10), each the user's own and not yet sent with another message. */
+      attachments?: string[];
+      ref?: Ref;
+    }
   | { type: 'typing'; room: string; active: boolean }
   | { type: 'read'; room: string; seq: number }
   | { type: 'sync'; room: string; after: number; limit?: number; ref?: Ref }

@@ -1,6 +1,7 @@
 import { applyEvent } from './events.js';
 import {
   isEvent,
+  type Attachment,
   type NotifyLevel,
   type PresenceMode,
   type Role,
@@ -43,6 +44,11 @@ export interface ChatMessage {
   replyTo?: number;
   /** The application's data sent with the message (a JSON object). */
   data?: Record<string, unknown>;
+  /**
+   * The files sent with it (absent when none, and on a tombstone). While the user's own message
+   * waits for the server, what the client knows of them (an upload it did not make: only its id).
+   */
+  attachments?: Attachment[];
   /** Users named with @name in the text, sorted (the server's parse). */
   mentions?: string[];
   /** An @room by an owner, a moderator or the system: it mentions every member. */

@@ -5,7 +5,7 @@
 // gives one (a store that is behind), else with backoff (1 s, 2 s, … 16 s); other errors
 // settle the entry for good. The ack and the entry's own echo are accepted in either order.
 import { isAction, outboxFrame, type Outbox, type OutboxEntry, type PendingAction } from './outbox.js';
-import type { ErrorFrame, Ref } from './protocol.js';
+import type { Attachment, ErrorFrame, Ref } from './protocol.js';
 
 const RETRYABLE = new Set(['rate_limited', 'unavailable']);
 
@@ -17,6 +17,7 @@ export interface SentMessage {
   text: string;
   replyTo?: number;
   data?: Record<string, unknown>;
+  files?: Attachment[];
 }
 
 export interface SenderHost {
@@ -100,6 +101,7 @@ export class Sender {
         const s: SentMessage = { room, seq, ts, text: entry.text };
         if (entry.replyTo !== undefined) s.replyTo = entry.replyTo;
         if (entry.data !== undefined) s.data = entry.data;
+        if (entry.files?.length) s.files = entry.files;
         this.sent.set(id, s);
       }
       void this.outbox.remove(id);

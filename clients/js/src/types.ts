@@ -6,6 +6,7 @@ import type { PendingAction } from './outbox.js';
 import type { ErrorFrame, LeftReason, MemberFrame, NotifyLevel, PresenceMode, ReadPosition, Role, RoomKind } from './protocol.js';
 import type { ChatMessage } from './room.js';
 import type { StorageAdapter } from './storage.js';
+import type { HttpFetch, XhrFactory } from './uploads.js';
 
 export interface ParleyClientOptions {
   /** WebSocket endpoint, e.g. `wss://chat.example.com/ws`. The token is added as `?token=`. */
@@ -51,6 +52,15 @@ export interface ParleyClientOptions {
    * activity. The detector starts with the first activity() call. Default 5 minutes; 0 turns it off.
    */
   awayAfterMs?: number;
+  /**
+   * The http(s) origin (and path prefix) of the server's HTTP API, for uploads and downloads.
+   * Default: `url` with ws→http (wss→https), without its `/ws` path.
+   */
+  httpUrl?: string;
+  /** XMLHttpRequest constructor (uploads with progress). Default: globalThis.XMLHttpRequest; null: fetch. */
+  XMLHttpRequest?: XhrFactory | null;
+  /** fetch for downloads (and uploads without XMLHttpRequest). Default: globalThis.fetch. */
+  fetch?: HttpFetch;
 }
 
 export interface RoomSnapshot {

@@ -40,6 +40,7 @@ export function toChat(m: WireMessage, room: string, user: string, othersRead: n
   if (m.mentions?.length) c.mentions = [...m.mentions];
   if (m.mention_room) c.mentionRoom = true;
   if (mentionsUser(m, user)) c.mentionsMe = true;
+  if (m.attachments?.length && !m.deleted) c.attachments = m.attachments.map((a) => ({ ...a }));
   if (m.reply_count) {
     c.replyCount = m.reply_count;
     if (m.last_reply_ts !== undefined) c.lastReplyTs = m.last_reply_ts;
@@ -56,6 +57,7 @@ function unsent(e: OutboxEntry, user: string, state: 'pending' | 'failed'): Chat
   const c: ChatMessage = { id: e.id, room: e.room, seq: null, ts: e.createdAt, user, text: e.text, mine: true, state };
   if (e.replyTo !== undefined) c.replyTo = e.replyTo;
   if (e.data !== undefined) c.data = e.data;
+  if (e.files?.length) c.attachments = e.files.map((a) => ({ ...a }));
   return c;
 }
 
@@ -64,6 +66,7 @@ function sentMessage(id: string, s: SentMessage, user: string): WireMessage {
   const m: WireMessage = { id, seq: s.seq, ts: s.ts, user, text: s.text };
   if (s.replyTo !== undefined) m.reply_to = s.replyTo;
   if (s.data !== undefined) m.data = s.data;
+  if (s.files?.length) m.attachments = s.files;
   return m;
 }
 
