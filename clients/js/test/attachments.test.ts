@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemoryStorage } from '../src/storage.js';
-import { AttachmentError, httpBase, type HttpFetch, type XhrLike } from '../src/uploads.js';
-import { FakeWebSocket, connected, fakeToken, flush, makeClient, msg } from './helpers.js';
+import { AttachmentError, httpBase, type HttpFetch } from '../src/uploads.js';
+import { FakeWebSocket, FakeXhr, connected, fakeToken, flush, makeClient, msg } from './helpers.js';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -13,59 +13,6 @@ afterEach(() => vi.useRealTimers());
 const ID = 'AbCdEfGhIjKlMnOpQrStUv';
 const ID2 = 'zyxwvutsrqponmlkjihg_-';
 const cat = { id: ID, name: 'cat.png', type: 'image/png', size: 5, width: 640, height: 480, thumb: true };
-
-/** An XMLHttpRequest whose server side the test drives. */
-class FakeXhr implements XhrLike {
-  static all: FakeXhr[] = [];
-  static reset(): void {
-    FakeXhr.all = [];
-  }
-  static get last(): FakeXhr {
-    return FakeXhr.all.at(-1)!;
-  }
-  method = '';
-  url = '';
-  headers: Record<string, string> = {};
-  body: unknown;
-  status = 0;
-  responseText = '';
-  responseHeaders: Record<string, string> = {};
-  aborted = false;
-  upload = { onprogress: null as ((e: { loaded: number; total: number; lengthComputable: boolean }) => void) | null };
-  onload: (() => void) | null = null;
-  onerror: (() => void) | null = null;
-  onabort: (() => void) | null = null;
-  constructor() {
-    FakeXhr.all.push(this);
-  }
-  open(method: string, url: string): void {
-    this.method = method;
-    this.url = url;
-  }
-  setRequestHeader(name: string, value: string): void {
-    this.headers[name] = value;
-  }
-  send(body: unknown): void {
-    this.body = body;
-  }
-  abort(): void {
-    this.aborted = true;
-    this.onabort?.();
-  }
-  getResponseHeader(name: string): string | null {
-    return this.responseHeaders[name] ?? null;
-  }
-  // ---- server side
-  progress(loaded: number, total: number): void {
-    this.upload.onprogress?.({ loaded, total, lengthComputable: true });
-  }
-  answer(status: number, body: object | string, headers: Record<string, string> = {}): void {
-    this.status = status;
-    this.responseText = typeof body === 'string' ? body : JSON.stringify(body);
-    this.responseHeaders = headers;
-    this.onload?.();
-  }
-}
 
 /** A fetch answering each call with the next of `answers`, recording the calls. */
 function fakeFetch(...answers: { status: number; body: BodyInit | object; headers?: Record<string, string> }[]) {

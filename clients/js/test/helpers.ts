@@ -3,6 +3,7 @@ import { ParleyClient, type ParleyClientOptions } from '../src/client.js';
 import type { WebSocketLike } from '../src/connection.js';
 import type { RoomInfo } from '../src/protocol.js';
 import { MemoryStorage, type StorageAdapter } from '../src/storage.js';
+import type { XhrLike } from '../src/uploads.js';
 
 /** An in-memory WebSocket whose "server side" the test drives. */
 export class FakeWebSocket implements WebSocketLike {
@@ -55,6 +56,59 @@ export class FakeWebSocket implements WebSocketLike {
   }
   sentOf(type: string): any[] {
     return this.sent.filter((f) => f.type === type);
+  }
+}
+
+/** An XMLHttpRequest whose server side the test drives. */
+export class FakeXhr implements XhrLike {
+  static all: FakeXhr[] = [];
+  static reset(): void {
+    FakeXhr.all = [];
+  }
+  static get last(): FakeXhr {
+    return FakeXhr.all.at(-1)!;
+  }
+  method = '';
+  url = '';
+  headers: Record<string, string> = {};
+  body: unknown;
+  status = 0;
+  responseText = '';
+  responseHeaders: Record<string, string> = {};
+  aborted = false;
+  upload = { onprogress: null as ((e: { loaded: number; total: number; lengthComputable: boolean }) => void) | null };
+  onload: (() => void) | null = null;
+  onerror: (() => void) | null = null;
+  onabort: (() => void) | null = null;
+  constructor() {
+    FakeXhr.all.push(this);
+  }
+  open(method: string, url: string): void {
+    this.method = method;
+    this.url = url;
+  }
+  setRequestHeader(name: string, value: string): void {
+    this.headers[name] = value;
+  }
+  send(body: unknown): void {
+    this.body = body;
+  }
+  abort(): void {
+    this.aborted = true;
+    this.onabort?.();
+  }
+  getResponseHeader(name: string): string | null {
+    return this.responseHeaders[name] ?? null;
+  }
+  // ---- server side
+  progress(loaded: number, total: number): void {
+    this.upload.onprogress?.({ loaded, total, lengthComputable: true });
+  }
+  answer(status: number, body: object | string, headers: Record<string, string> = {}): void {
+    this.status = status;
+    this.responseText = typeof body === 'string' ? body : JSON.stringify(body);
+    this.responseHeaders = headers;
+    this.onload?.();
   }
 }
 

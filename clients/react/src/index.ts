@@ -27,6 +27,8 @@ export type {
   MembersState,
   MemberInfo,
 } from './hooks.js';
+export { useUploads } from './uploads.js';
+export type { UploadItem, UploadsState } from './uploads.js';
 export { threadOf, replyTo } from './thread.js';
 export type { Thread, ReplyMessage } from './thread.js';
 export { useClientValue } from './store.js';
