@@ -2,7 +2,7 @@
 // web app (web/dist), and launches Debian's Chromium through playwright-core.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,6 +92,21 @@ export async function launchBrowser() {
       '--disable-dev-shm-usage',
     ],
   });
+}
+
+/**
+ * After a file's tests: what the pages logged (when a test failed), the last view of each open
+ * page in tests/e2e/artifacts/last-<name>-<page>.png, then the browser and the server closed.
+ */
+export async function finish({ name, pages, log, browser, server }) {
+  if (log.length && process.exitCode) console.error(log.join('\n'));
+  const dir = join(ROOT, 'tests/e2e/artifacts');
+  mkdirSync(dir, { recursive: true });
+  for (const [who, page] of Object.entries(pages)) {
+    if (page && !page.isClosed()) await page.screenshot({ path: join(dir, `last-${name}-${who}.png`) }).catch(() => {});
+  }
+  await browser?.close();
+  await server?.stop();
 }
 
 /** Collects page errors so a failing test can show them. */

@@ -3,10 +3,8 @@
 // then goes back to per-user presence when it empties. docs/protocol.md → "Presence in large rooms".
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ROOT, launchBrowser, startServer, watchPage } from './harness.mjs';
+import { finish, launchBrowser, startServer, watchPage } from './harness.mjs';
 
 let server;
 let browser;
@@ -48,16 +46,7 @@ before(async () => {
   browser = await launchBrowser();
 });
 
-after(async () => {
-  if (log.length && process.exitCode) console.error(log.join('\n'));
-  const dir = join(ROOT, 'tests/e2e/artifacts');
-  mkdirSync(dir, { recursive: true });
-  for (const [name, page] of Object.entries(pages)) {
-    if (!page.isClosed()) await page.screenshot({ path: join(dir, `last-presence-${name}.png`) }).catch(() => {});
-  }
-  await browser?.close();
-  await server?.stop();
-});
+after(() => finish({ name: 'presence', pages, log, browser, server }));
 
 test('over the presence limit the header shows the count and lists who is online on demand', async () => {
   const alice = await signUp('alice');

@@ -1,10 +1,9 @@
 // End-to-end: threads, mentions, pins and read ticks between two users in Chromium through a real
 // parleyd, and the thread pane on a phone.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ROOT, launchBrowser, logIn, openRoom, say, signUp, startServer, waitForMessage, watchPage } from './harness.mjs';
+import { ROOT, finish, launchBrowser, logIn, openRoom, say, signUp, startServer, waitForMessage, watchPage } from './harness.mjs';
 
 let server;
 let browser;
@@ -34,16 +33,7 @@ before(async () => {
   watchPage(bob, 'bob', log);
 });
 
-after(async () => {
-  if (log.length && process.exitCode) console.error(log.join('\n'));
-  const dir = join(ROOT, 'tests/e2e/artifacts');
-  mkdirSync(dir, { recursive: true });
-  for (const [name, page] of Object.entries(pages)) {
-    await page?.screenshot({ path: join(dir, `last-threads-${name}.png`) }).catch(() => {});
-  }
-  await browser?.close();
-  await server?.stop();
-});
+after(() => finish({ name: 'threads', pages, log, browser, server }));
 
 test('a reply in a thread: the other sees it in the thread pane, and the reply count on the message', async () => {
   await signUp(alice, server.url, 'alice', 'alice-password'); // the first in #general: its owner

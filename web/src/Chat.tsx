@@ -1,6 +1,7 @@
 import { browserStorage, type ConnectionState } from '@parley/client';
 import { ParleyProvider, useConnection, useParley, useParleyEvent, useRoom } from '@parley/react';
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { useIgnoreStrayDrops } from './FileDrop';
 import { useDesktopNotifications } from './notifications';
 import { RoomView } from './RoomView';
 import type { StoredSession } from './session';
@@ -52,6 +53,7 @@ function ChatView({ onLogout }: { onLogout: (reason?: string) => void }) {
   const [notice, setNotice] = useState('');
   const roomRef = useRef(room);
   roomRef.current = room;
+  useIgnoreStrayDrops();
   // The SDK's idle detector reports away after some minutes without input.
   useEffect(() => {
     const active = () => client.activity();

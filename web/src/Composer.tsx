@@ -1,9 +1,11 @@
 // The message box of a room or a thread: Enter sends (through the SDK's outbox), Shift+Enter
 // breaks the line, and typing @ offers the room's members (and @room to those who may use it),
-// chosen with the arrow keys and Enter or Tab, or a tap.
+// chosen with the arrow keys and Enter or Tab, or a tap. Files come from the clip button, a
+// paste or a drop on the room (its `files`); they upload at once and go with the next send.
 import { useParley } from '@parley/react';
 import { useEffect, useLayoutEffect, useReducer, useRef, useState, type FormEvent } from 'react';
 import { timeLabel } from './format';
+import { PendingFiles, type ComposerFiles } from './PendingFiles';
 
 /** Re-renders when `until` (ms since the epoch) passes. */
 function useUntil(until: number | undefined): boolean {
@@ -35,6 +37,7 @@ export function Composer({
   testid = 'composer',
   autoFocus,
   closed,
+  files,
 }: {
   room: string;
   label: string;
@@ -50,6 +53,8 @@ export function Composer({
   autoFocus?: boolean;
   /** Why nothing can be written here (then the box is disabled and says so). */
   closed?: string;
+  /** The files to send with the next message. */
+  files: ComposerFiles;
 }) {
   const client = useParley();
   const [text, setText] = useState('');
@@ -57,6 +62,7 @@ export function Composer({
   const [picked, setPicked] = useState(0);
   const [dismissed, setDismissed] = useState<number | null>(null);
   const input = useRef<HTMLTextAreaElement>(null);
+  const picker = useRef<HTMLInputElement>(null);
   const muted = useUntil(mutedUntil) || closed !== undefined;
 
   const at = mentionAt(text, caret);
@@ -65,13 +71,18 @@ export function Composer({
   const open = suggestions.length > 0;
   const active = Math.min(picked, suggestions.length - 1);
 
+  const canSend = (!!text.trim() || files.ready) && !files.uploading && !muted;
+
   function send(e?: FormEvent) {
     e?.preventDefault();
+    if (!canSend) return;
     const t = text.trim();
-    if (!t || muted) return;
+    const attachments = files.take();
     setText('');
     setCaret(0);
-    client.send(room, t, replyTo === undefined ? {} : { replyTo }).catch(() => {});
+    files.setNotice('');
+    const opts = { ...(replyTo === undefined ? {} : { replyTo }), ...(attachments.length ? { attachments } : {}) };
+    client.send(room, t, opts).catch((err: Error) => files.setNotice(`Not sent: ${err.message}`));
     input.current?.focus();
   }
 
@@ -101,6 +112,7 @@ export function Composer({
   const listId = `${testid}-suggestions`;
   return (
     <form className="composer" onSubmit={send}>
+      <PendingFiles files={files} testid={testid} />
       {open && (
         <ul className="suggestions" id={listId} role="listbox" data-testid={listId} aria-label="Mention someone">
           {suggestions.map((n, i) => (
@@ -122,6 +134,28 @@ export function Composer({
           ))}
         </ul>
       )}
+      <button
+        type="button"
+        className="attach"
+        data-testid={`${testid}-attach`}
+        aria-label="Attach files"
+        title="Attach files"
+        disabled={muted}
+        onClick={() => picker.current?.click()}
+      >
+        <ClipIcon />
+      </button>
+      <input
+        ref={picker}
+        type="file"
+        multiple
+        hidden
+        data-testid={`${testid}-file`}
+        onChange={(e) => {
+          files.addFiles([...(e.target.files ?? [])]);
+          e.target.value = '';
+        }}
+      />
       <textarea
         ref={input}
         data-testid={testid}
@@ -145,6 +179,13 @@ export function Composer({
           else client.stopTyping(room);
         }}
         onSelect={(e) => setCaret(e.currentTarget.selectionStart ?? 0)}
+        onPaste={(e) => {
+          const pasted = [...e.clipboardData.files];
+          if (pasted.length === 0) return;
+          // A copied file or screenshot is attached; text copied along with it is pasted too.
+          if (!e.clipboardData.types.includes('text/plain')) e.preventDefault();
+          files.addFiles(pasted);
+        }}
         onKeyDown={(e) => {
           if (open) {
             if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
@@ -170,9 +211,24 @@ export function Composer({
           }
         }}
       />
-      <button type="submit" data-testid={testid === 'composer' ? 'send' : `${testid}-send`} disabled={!text.trim() || muted}>
-        Send
+      <button type="submit" data-testid={testid === 'composer' ? 'send' : `${testid}-send`} disabled={!canSend}>
+        {files.uploading ? 'Uploading…' : 'Send'}
       </button>
     </form>
+  );
+}
+
+function ClipIcon() {
+  return (
+    <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
+      <path
+        d="M16.5 6.5l-7.8 7.8a1.9 1.9 0 0 0 2.7 2.7l8-8a3.6 3.6 0 0 0-5.1-5.1l-8.2 8.2a5.3 5.3 0 0 0 7.5 7.5l7.1-7.1"
+        fill="none"
+        stroke="currentColor"
+        strokeWidth="1.8"
+        strokeLinecap="round"
+        strokeLinejoin="round"
+      />
+    </svg>
   );
 }

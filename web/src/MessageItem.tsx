@@ -1,6 +1,7 @@
 import type { ChatMessage } from '@parley/client';
 import { useParley } from '@parley/react';
 import { useState } from 'react';
+import { AttachmentList } from './Attachments';
 import { timeLabel } from './format';
 import { RichText } from './RichText';
 
@@ -72,10 +73,13 @@ export function MessageItem({
         ) : m.deleted ? (
           <div className="text tombstone">message deleted</div>
         ) : (
-          <div className="text">
-            <RichText text={m.text} mentions={m.mentions} mentionRoom={m.mentionRoom} me={client.user} />
-          </div>
+          (m.text || !m.attachments) && (
+            <div className="text">
+              <RichText text={m.text} mentions={m.mentions} mentionRoom={m.mentionRoom} me={client.user} />
+            </div>
+          )
         )}
+        {m.attachments && !m.deleted && <AttachmentList files={m.attachments} />}
         <div className="meta">
           {m.editedTs !== undefined && !m.deleted && (
             <span className="edited" data-testid="edited" title={`edited ${timeLabel(m.editedTs)}`}>

@@ -3,6 +3,7 @@
 import type { ChatMessage, Pin } from '@parley/client';
 import { useParley, usePins } from '@parley/react';
 import { useEffect, useState } from 'react';
+import { filesLabel } from './files';
 
 /** The pinned message: the one the room holds, else fetched once by seq. */
 function usePinned(room: string, pin: Pin | undefined): ChatMessage | undefined {
@@ -31,7 +32,7 @@ export function PinnedBar({ room, onShow }: { room: string; onShow: (seq: number
   const pin = pins[i];
   const m = usePinned(room, pin);
   if (!pin) return null;
-  const text = m ? (m.deleted ? 'message deleted' : m.text || '(no text)') : '…';
+  const text = m ? (m.deleted ? 'message deleted' : m.text || (m.attachments ? filesLabel(m.attachments) : '(no text)')) : '…';
   return (
     <div className="pinned-bar" data-testid="pinned-bar" data-seq={pin.seq}>
       <span className="pin-icon" aria-hidden="true">

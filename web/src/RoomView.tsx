@@ -1,10 +1,12 @@
 import { useConnection, useParley, usePresence, useTyping, type RoomState } from '@parley/react';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Composer } from './Composer';
+import { DropHint, useFileDrop } from './FileDrop';
 import { countLabel } from './format';
 import { useMembers } from './members';
 import { MessageList } from './MessageList';
 import { NameForm } from './NameForm';
+import { useComposerFiles } from './PendingFiles';
 import { PinnedBar } from './PinnedBar';
 import { RoomInfo } from './RoomInfo';
 import { roomTitle } from './Sidebar';
@@ -42,9 +44,12 @@ export function RoomView({ snap, onBack }: { snap: RoomState; onBack: () => void
   const members = useMembers(room);
   const names = members.filter((m) => !m.me).map((m) => m.name);
   const label = `Message ${roomTitle(snap)}`;
+  const files = useComposerFiles();
+  const drop = useFileDrop(files.addFiles);
   return (
     <div className={`room-split ${pane ? 'has-pane' : ''}`}>
-      <div className="room-main">
+      <div className="room-main" {...drop.handlers}>
+      {drop.over && <DropHint label={`Drop to send in ${roomTitle(snap)}`} />}
       <header className="room-header">
         <button className="back" onClick={onBack} aria-label="Back to rooms">
           ‹
@@ -93,7 +98,7 @@ export function RoomView({ snap, onBack }: { snap: RoomState; onBack: () => void
       <PinnedBar room={room} onShow={showMessage} />
       <MessageList snap={snap} onThread={(seq) => setPane({ kind: 'thread', seq })} />
       <Typing room={room} />
-      <Composer room={room} label={label} mutedUntil={snap.mutedUntil} members={names} canMentionRoom={moderator && !direct} />
+      <Composer room={room} label={label} mutedUntil={snap.mutedUntil} members={names} canMentionRoom={moderator && !direct} files={files} />
       </div>
       {pane?.kind === 'thread' && (
         <ThreadPane key={pane.seq} snap={snap} seq={pane.seq} members={names} onClose={() => setPane(null)} />

@@ -3,9 +3,11 @@
 import { useConnection, useReads, useThread, type RoomState } from '@parley/react';
 import { useLayoutEffect, useRef, useState } from 'react';
 import { Composer } from './Composer';
+import { DropHint, useFileDrop } from './FileDrop';
 import { LoadEarlier, trackBottom } from './LoadEarlier';
 import { MessageItem, canDeleteIn } from './MessageItem';
 import { readersOf } from './MessageList';
+import { useComposerFiles } from './PendingFiles';
 
 export function ThreadPane({
   snap,
@@ -28,6 +30,9 @@ export function ThreadPane({
   useLayoutEffect(() => {
     if (atBottom.current && list.current) list.current.scrollTop = list.current.scrollHeight;
   });
+  const files = useComposerFiles();
+  const closed = message?.deleted ? 'The message was deleted: no new replies' : undefined;
+  const drop = useFileDrop(files.addFiles, closed === undefined);
   const item = (m: (typeof replies)[number]) => (
     <MessageItem
       key={m.id}
@@ -39,7 +44,8 @@ export function ThreadPane({
     />
   );
   return (
-    <aside className="pane thread-pane" data-testid="thread-pane" data-seq={seq} aria-label="Thread">
+    <aside className="pane thread-pane" data-testid="thread-pane" data-seq={seq} aria-label="Thread" {...drop.handlers}>
+      {drop.over && <DropHint label="Drop to reply with it in the thread" />}
       <header className="pane-header">
         <h3>Thread</h3>
         <span className="muted pane-count" data-testid="thread-reply-count">
@@ -80,7 +86,8 @@ export function ThreadPane({
         canMentionRoom={moderator}
         testid="thread-composer"
         autoFocus
-        closed={message?.deleted ? 'The message was deleted: no new replies' : undefined}
+        closed={closed}
+        files={files}
       />
     </aside>
   );

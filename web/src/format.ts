@@ -34,3 +34,16 @@ export function timeLabel(ts: number): string {
 export function countLabel(n: number): string {
   return n.toLocaleString();
 }
+
+/** A file size for people: "820 B", "12 KB", "1.2 MB" (units of 1,024). */
+export function sizeLabel(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB'];
+  let n = bytes / 1024;
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${n < 10 ? n.toFixed(1).replace(/\.0$/, '') : Math.round(n)} ${units[i]}`;
+}

@@ -5,6 +5,7 @@
 import type { ChatMessage, NotifyLevel } from '@parley/client';
 import { useParley, useParleyEvent } from '@parley/react';
 import { useState } from 'react';
+import { filesLabel } from './files';
 
 /** Messages older than this (synced after a reconnect) do not notify. */
 const FRESH_MS = 60_000;
@@ -35,7 +36,7 @@ export function useDesktopNotifications(onOpen: (room: string) => void): {
     if (!room || !shouldNotify(m, room.notify, room.kind === 'direct')) return;
     const where = room.kind === 'direct' ? m.user : `${m.user} in #${m.room}`;
     try {
-      const n = new Notification(where, { body: m.text || 'sent a message', tag: `${m.room}:${m.seq}` });
+      const n = new Notification(where, { body: m.text || (m.attachments ? `sent ${filesLabel(m.attachments)}` : 'sent a message'), tag: `${m.room}:${m.seq}` });
       n.onclick = () => {
         window.focus();
         onOpen(m.room);
