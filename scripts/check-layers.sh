@@ -13,10 +13,11 @@ declare -A allowed=(
   [auth]="common auth protocol"
   [config]="common config auth"
   [store]="common metrics store"
+  [media]="common media"
   [bus]="common metrics bus"
   [hub]="common metrics bus store hub"
-  [net]="common metrics protocol auth config store bus hub net"
-  [app]="common metrics protocol auth config store bus hub net app"
+  [net]="common metrics protocol auth config store media bus hub net"
+  [app]="common metrics protocol auth config store media bus hub net app"
 )
 # Folders whose files may use Beast or Asio: the network layer, the Redis bus (its sockets),
 # and the wiring in app/.

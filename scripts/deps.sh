@@ -9,6 +9,7 @@ packages=(
   libsqlite3-dev libpq-dev libhiredis-dev libsodium-dev libssl-dev
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libmagic-dev libvips-dev
 )
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(python3)

@@ -26,6 +26,7 @@
 #include "bus/redis_bus.hpp"
 #include "bus/redis_client.hpp"
 #include "bus/redis_presence.hpp"
+#include "store/blob_store.hpp"
 #include "store/pg_store.hpp"
 #include "hub/hub.hpp"
 #include "metrics/metrics.hpp"
@@ -54,10 +55,12 @@ struct Node::Impl {
   // Declared first, destroyed last: everything below may hold sockets, timers or handlers
   // of these executors.
   asio::io_context ioc;
-  asio::thread_pool blocking{1};
+  // Password hashing and upload processing (sniffing, thumbnails).
+  asio::thread_pool blocking{2};
   Options options;
   std::unique_ptr<ApiKeys> api_keys;
   std::unique_ptr<Store> store;
+  std::unique_ptr<BlobStore> blobs;
   std::unique_ptr<Bus> bus;
   std::unique_ptr<Presence> presence;
   RedisBus* redis_bus = nullptr;            // set in cluster mode, owned by `bus`
@@ -73,6 +76,7 @@ struct Node::Impl {
   // drain that cancels the tick never run at the same time on two I/O threads.
   asio::strand<asio::io_context::executor_type> control = asio::make_strand(ioc);
   asio::steady_timer tick{control};
+  asio::steady_timer upload_sweep{control};
   asio::signal_set signals{control, SIGINT, SIGTERM};
   asio::signal_set reload_signal{control, SIGHUP};
   bool draining = false;
@@ -91,6 +95,31 @@ struct Node::Impl {
         redis_presence->tick(mono);
       }
       schedule_tick();
+    });
+  }
+
+  // Forgets uploads never sent (past upload_ttl_s) and those of deleted messages, and removes
+  // their content. Every node sweeps; a record is forgotten by one of them.
+  void schedule_upload_sweep() {
+    upload_sweep.expires_after(std::chrono::milliseconds(std::max<int64_t>(100, options.upload_sweep_ms)));
+    upload_sweep.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch()).count();
+      store->expire_uploads(now_ms - options.upload_ttl_s * 1000, [this](Result<std::vector<std::string>> r) {
+        if (!r.ok()) return spdlog::warn("upload sweep: {}", r.status.message());
+        if (r.value.empty()) return;
+        std::vector<std::string> keys;
+        for (auto& id : r.value) {
+          keys.push_back(id);
+          keys.push_back(id + std::string(kThumbSuffix));
+        }
+        spdlog::info("upload sweep: {} uploads removed", r.value.size());
+        blobs->remove(std::move(keys), [](Result<bool> done) {
+          if (!done.ok()) spdlog::warn("upload sweep: {}", done.status.message());
+        });
+      });
+      schedule_upload_sweep();
     });
   }
 
@@ -136,7 +165,9 @@ struct Node::Impl {
   void wait_for_clients(std::chrono::steady_clock::time_point deadline) {
     if (hub->connection_count() == 0 || std::chrono::steady_clock::now() >= deadline) {
       tick.cancel();
-      store->close();  // commits every accepted write; their completions are on the lanes
+      upload_sweep.cancel();
+      store->close();
+      blobs->close();  // commits every accepted write; their completions are on the lanes
       lanes->after_all([this] { flush_bus(std::chrono::steady_clock::now() + 1s); });
       return;
     }
@@ -149,6 +180,7 @@ Node::Node(Options options) : impl_(std::make_unique<Impl>(std::move(options))) 
 
 Node::~Node() {
   if (impl_->store) impl_->store->close();
+  if (impl_->blobs) impl_->blobs->close();
   impl_->blocking.join();
 }
 
@@ -178,6 +210,11 @@ Status Node::start() {
     if (!store.ok()) return store.status;
     impl_->store = std::move(store.value);
   }
+  // Uploads' content: beside the SQLite database, or in PostgreSQL for a cluster.
+  auto blobs = o.store.empty() ? open_dir_blob_store((std::filesystem::path(o.data_dir) / "uploads").string())
+                               : open_pg_blob_store(o.store, o.store_password, 2);
+  if (!blobs.ok()) return blobs.status;
+  impl_->blobs = std::move(blobs.value);
 
   std::string node_id = o.node_id;
   if (node_id.empty()) {
@@ -220,6 +257,8 @@ Status Node::start() {
   h.node_id = node_id;
   h.max_text_chars = o.max_text_chars;
   h.max_data_bytes = o.max_data_bytes;
+  h.max_attachments = o.max_attachments;
+  h.upload_quota_bytes = o.upload_quota_bytes;
   h.rate_per_sec = o.rate_per_sec;
   h.rate_burst = o.rate_burst;
   h.max_conns_per_user = o.max_conns_per_user;
@@ -255,6 +294,7 @@ Status Node::start() {
       [p]() -> std::string { return p->redis_bus ? p->redis_bus->unavailable() : std::string(); }});
   impl_->api_keys = std::make_unique<ApiKeys>(o.api_keys);
   impl_->net->api_keys = impl_->api_keys.get();
+  impl_->net->blobs = impl_->blobs.get();
   if (!o.tls_cert.empty()) {
     impl_->tls = std::make_unique<TlsConfig>(o.tls_cert, o.tls_key);
     if (auto st = impl_->tls->reload(); !st.is_ok()) return st;
@@ -284,6 +324,7 @@ void Node::run() {
   auto& i = *impl_;
   i.listener->run();
   i.schedule_tick();
+  i.schedule_upload_sweep();
   i.wait_reload();
   i.signals.async_wait([&i](boost::system::error_code ec, int sig) {
     if (ec) return;

@@ -55,6 +55,14 @@ std::string encode(const RoomEvent& e) {
           if (!m.data.empty()) o["data"] = m.data;
           if (!m.mentions.empty()) o["mentions"] = names(m.mentions);
           if (m.mention_room) o["mention_room"] = true;
+          if (!m.attachments.empty()) {
+            json::array files;
+            for (const Attachment& f : m.attachments) {
+              files.push_back(json::object{{"id", f.id}, {"name", f.name}, {"type", f.type}, {"size", f.size},
+                                           {"w", f.width}, {"h", f.height}, {"thumb", f.thumb}});
+            }
+            o["files"] = std::move(files);
+          }
           o["rx"] = p.received_us;
         } else if constexpr (std::is_same_v<T, TypingChanged>) {
           o["k"] = kTyping;
@@ -169,6 +177,11 @@ Decoded decode(std::string_view room, std::string_view payload, RoomEvent& out) 
     m.data = r.text("data");
     m.mentions = r.list("mentions");
     m.mention_room = r.flag("mention_room");
+    for (const json::object* f : r.objects("files")) {
+      JsonFields a{*f};
+      m.attachments.push_back(Attachment{a.text("id"), a.text("name"), a.text("type"), a.number("size"), a.number("w"),
+                                         a.number("h"), a.flag("thumb")});
+    }
     if (m.seq <= 0) return Decoded::malformed;
     out.payload = MessageStored{std::move(m), r.number("rx")};
   } else if (kind == kTyping) {

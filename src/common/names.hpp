@@ -16,6 +16,13 @@ bool reserved_room_name(std::string_view name);
 // The one direct room of users a and b (in either order).
 std::string direct_room_name(std::string_view a, std::string_view b);
 
+// Upload ids: 22 characters of [A-Za-z0-9_-] (128 random bits, base64url).
+bool valid_upload_id(std::string_view id);
+std::string new_upload_id();
+// A file name as uploads keep it: its last path component, control characters replaced by
+// '_', at most 255 bytes (cut at a character boundary); "file" when nothing is left.
+std::string clean_file_name(std::string_view name);
+
 // Number of Unicode code points in valid UTF-8 text (continuation bytes are not counted).
 std::size_t utf8_length(std::string_view text);
 

@@ -20,6 +20,28 @@ struct Reaction {
   std::vector<std::string> users;
 };
 
+// A file sent with a message, as the message carries it (fixed when the message is stored).
+struct Attachment {
+  std::string id;    // the upload's id
+  std::string name;  // the file name given at upload
+  std::string type;  // the media type sniffed from the content
+  int64_t size = 0;  // bytes
+  int64_t width = 0, height = 0;  // images: pixels; 0: not an image (or unreadable)
+  bool thumb = false;             // a thumbnail exists
+};
+
+// An uploaded file: who uploaded it, what it is, and the message it was sent with (none yet:
+// only its owner may see it, and it expires unless sent).
+struct Upload {
+  Attachment file;
+  std::string owner;    // empty: uploaded by the backend
+  std::string sha256;   // hex digest of the content (the ETag)
+  int64_t created_ms = 0;
+  std::string room;     // the message it is attached to; empty: not sent yet
+  int64_t seq = 0;
+  std::string thumb_type;  // the thumbnail's media type, when file.thumb
+};
+
 // One stored entry of a room. `seq` is per room, starts at 1 and has no gaps.
 struct ChatMessage {
   std::string room;
@@ -35,6 +57,7 @@ struct ChatMessage {
   std::string data;                   // the application's JSON object, serialized; empty: none
   std::vector<std::string> mentions;  // users named with @, sorted, without duplicates
   bool mention_room = false;          // @room by someone allowed to
+  std::vector<Attachment> attachments;  // removed when the message is deleted
   // Messages only, as read back from the store: the current state.
   int64_t edited_ts = 0;  // time of the last edit, 0 if never edited
   bool deleted = false;   // a tombstone: text is empty

@@ -23,6 +23,17 @@ struct Options {
   std::size_t max_frame_bytes = 64 * 1024;
   std::size_t max_text_chars = 4000;
   std::size_t max_data_bytes = 8192;
+  // Uploads (docs/api.md "Uploads").
+  std::size_t max_upload_bytes = 10 * 1024 * 1024;
+  std::vector<std::string> upload_types{
+      "image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain", "audio/mpeg",
+      "audio/ogg", "audio/x-wav", "video/mp4", "video/webm", "application/zip"};
+  int64_t upload_quota_bytes = 1024LL * 1024 * 1024;  // per user, uploads not deleted; 0: none
+  int64_t upload_ttl_s = 86400;      // uploads never sent with a message are forgotten after this
+  int64_t upload_sweep_ms = 60000;   // how often expired and deleted uploads are removed
+  int max_attachments = 10;          // uploads one message may carry
+  int upload_concurrency = 8;        // uploads received at once per node; more get 503
+  int thumb_size = 320;              // thumbnails fit in this many pixels on a side
   int deflate_level = 3;             // permessage-deflate zlib level when a client offers it; 0 = off
   std::size_t deflate_min_bytes = 1024;  // frames below this go uncompressed
   double rate_per_sec = 10;          // message token bucket refill per user

@@ -51,6 +51,8 @@ struct HubOptions {
   // per tick) instead of per-user changes, and `joined` lists this many online members at most.
   std::size_t presence_limit = 100;
   std::size_t max_data_bytes = 8192;  // a message's `data`, serialized
+  int max_attachments = 10;            // uploads one message may carry
+  int64_t upload_quota_bytes = 0;      // bytes of uploads (not deleted) per user; 0: none
   WordFilter word_filter;
 };
 
@@ -129,6 +131,15 @@ class Hub final : public BusHandler {
   void history(const Actor& a, std::string room, HistoryQuery query, Done<MessagePage> done);
   void search(const Actor& a, SearchQuery query, Done<std::vector<ChatMessage>> done);
 
+  // Uploads (hub_uploads.cpp). Records a file whose content is stored (its id, type and
+  // size are set): a user's own, or the backend's (owner empty) or, for the backend, any
+  // user's (upload.owner); limit_exceeded past the owner's quota.
+  void add_upload(const Actor& a, Upload upload, Done<Upload> done);
+  // The upload, if `a` may see it: the backend always; a user, their own upload not sent yet,
+  // or one sent to a room they are a member of. Anything else is not_found, as if it did not
+  // exist.
+  void open_upload(const Actor& a, std::string id, Done<Upload> done);
+
   // Moderation and block lists (hub_moderation.cpp).
   void moderate(const Actor& a, ModerateRequest req, Done<ModerationResult> done);
   void block(const Actor& a, std::string other, bool on, Done<std::vector<std::string>> done);
@@ -152,6 +163,7 @@ class Hub final : public BusHandler {
   Result<Membership> member_of(const Actor& a, const std::string& room);
   // The rules of an entry's text, mute and rate, in one place for both faces.
   Status check_post(const Actor& a, const Membership* m, PostRequest& req, int64_t now_ms);
+  Status check_attachments(const std::vector<std::string>& ids) const;
   // Starts, refreshes or ends `user`'s typing indicator in `room` here; tells the room of a change.
   void set_typing(const std::string& room, const std::string& user, bool active);
   // post, once the author's membership is known (none: a system message).

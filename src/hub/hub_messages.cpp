@@ -57,6 +57,7 @@ void Hub::post_checked(const Actor& a, PostRequest req, std::optional<Membership
   append.target = req.target;
   append.reply_to = req.reply_to;
   append.data = std::move(req.data);
+  append.attachments = std::move(req.attachments);
   if (m) {
     if (m->kind == RoomKind::direct) append.peer = m->peer;
     append.moderator = m->role >= Role::moderator;

@@ -20,15 +20,31 @@ Result<Membership> Hub::member_of(const Actor& a, const std::string& room) {
   return *m;
 }
 
+Status Hub::check_attachments(const std::vector<std::string>& ids) const {
+  if (ids.size() > static_cast<std::size_t>(options_.max_attachments)) {
+    return Status::invalid("a message carries at most " + std::to_string(options_.max_attachments) + " attachments");
+  }
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (!valid_upload_id(ids[i])) return Status::invalid("attachment " + ids[i] + " is no upload id");
+    for (std::size_t j = 0; j < i; ++j) {
+      if (ids[j] == ids[i]) return Status::invalid("attachment " + ids[i] + " is given twice");
+    }
+  }
+  return Status::ok();
+}
+
 Status Hub::check_post(const Actor& a, const Membership* m, PostRequest& req, int64_t now_ms) {
   if (req.id.empty() || req.id.size() > kMaxIdBytes) return Status::invalid("id must be 1 to 128 bytes");
   const bool has_text = req.kind == EntryKind::message || req.kind == EntryKind::edited;
-  if (req.kind != EntryKind::message && (req.reply_to != 0 || !req.data.empty())) {
-    return Status::invalid("only a message can reply or carry data");
+  if (req.kind != EntryKind::message && (req.reply_to != 0 || !req.data.empty() || !req.attachments.empty())) {
+    return Status::invalid("only a message can reply or carry data or attachments");
   }
   if (req.reply_to < 0) return Status::invalid("reply_to must be a seq >= 1");
-  // A message may be data alone (a card, a location); anything else needs its text or emoji.
-  const bool text_optional = req.kind == EntryKind::deleted || (req.kind == EntryKind::message && !req.data.empty());
+  if (auto st = check_attachments(req.attachments); !st.is_ok()) return st;
+  // A message may be data or files alone (a card, a location, a picture); anything else
+  // needs its text or emoji.
+  const bool text_optional = req.kind == EntryKind::deleted ||
+                             (req.kind == EntryKind::message && (!req.data.empty() || !req.attachments.empty()));
   if (!text_optional && req.text.empty()) return Status::invalid("text must not be empty");
   if (req.data.size() > options_.max_data_bytes) {
     return Status::too_large("data is larger than " + std::to_string(options_.max_data_bytes) + " bytes");

@@ -33,6 +33,7 @@ struct PostRequest {
   int64_t target = 0;                  // edit, delete, react: the message's seq
   int64_t reply_to = 0;                // message: the seq of the message it answers (a thread)
   std::string data;                    // message: the application's JSON object, serialized
+  std::vector<std::string> attachments;  // message: ids of the author's uploads not sent yet
   // The backend only: whom the message is from; empty for a system message. (A user always
   // posts as themselves.)
   std::string author;

@@ -14,6 +14,7 @@
 namespace parley {
 
 class ApiKeys;
+class BlobStore;
 class Hub;
 class IpLimiter;
 class Store;
@@ -38,6 +39,8 @@ struct NetContext {
   TlsConfig* tls = nullptr;           // set: every connection is TLS (https, wss)
   IpLimiter* ip_limiter = nullptr;    // connections per client address
   const ApiKeys* api_keys = nullptr;  // the server API's keys (empty or null: the API is off)
+  BlobStore* blobs = nullptr;         // uploads' content (null: uploads are off)
+  std::atomic<int> uploads_in_flight{0};  // bodies being received (UploadSlot)
 };
 
 }  // namespace parley

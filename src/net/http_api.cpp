@@ -8,6 +8,7 @@
 #include "auth/passwords.hpp"
 #include "net/ops_routes.hpp"
 #include "net/server_api.hpp"
+#include "net/uploads.hpp"
 #include "common/names.hpp"
 #include "store/store.hpp"
 
@@ -115,6 +116,11 @@ void handle_http(NetContext& ctx, const Request& req, Responder respond) {
     return respond(json_response(req, 200, R"({"status":"ok"})"));
   }
   if (path.starts_with(kServerApiPrefix)) return handle_server_api(ctx, req, std::move(respond));
+  if (path == "/api/uploads") {
+    if (req.method() != http::verb::post) return respond(error_response(req, 405, "use POST"));
+    return handle_upload(ctx, req, /*backend=*/false, std::move(respond));
+  }
+  if (path.starts_with("/api/uploads/")) return handle_download(ctx, req, /*backend=*/false, std::move(respond));
   if (path == "/api/register" || path == "/api/login") {
     if (req.method() != http::verb::post) return respond(error_response(req, 405, "use POST"));
     return path == "/api/register" ? do_register(ctx, req, respond) : do_login(ctx, req, respond);
@@ -123,6 +129,13 @@ void handle_http(NetContext& ctx, const Request& req, Responder respond) {
   if (path == "/ws") return respond(error_response(req, 426, "WebSocket upgrade required"));
   if (!get) return respond(error_response(req, 405, "use GET"));
   respond(static_file(ctx, req));
+}
+
+void handle_upload_post(NetContext& ctx, Request req, Responder respond) {
+  std::string_view target = req.target();
+  if (target.substr(0, target.find('?')) == "/api/uploads") return handle_upload(ctx, std::move(req), false, std::move(respond));
+  if (!check_api_key(ctx, req, respond)) return;
+  handle_upload(ctx, std::move(req), /*backend=*/true, std::move(respond));
 }
 
 }  // namespace parley

@@ -12,6 +12,8 @@ namespace parley {
 using Responder = std::function<void(HttpResponse)>;
 
 void handle_http(NetContext& ctx, const HttpRequest& req, Responder respond);
+// An upload (is_upload_request), its body read: taken by value, so the file is not copied.
+void handle_upload_post(NetContext& ctx, HttpRequest req, Responder respond);
 
 // A response with a JSON body (or a {"error":...} one) that keeps the request's version
 // and keep-alive.

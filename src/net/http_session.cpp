@@ -3,12 +3,14 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/dispatch.hpp>
+#include <limits>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "hub/hub.hpp"
+#include "net/api_errors.hpp"
 #include "net/http_api.hpp"
 #include "net/upgrade_check.hpp"
 #include "net/ws_session.hpp"
@@ -72,12 +74,88 @@ template <class Stream>
 void HttpSession<Stream>::do_read() {
   parser_.emplace();
   parser_->header_limit(16 * 1024);
-  parser_->body_limit(64 * 1024);
+  // No limit while the header is read (the parser would refuse a large Content-Length before
+  // the request is known); on_header sets the request's own.
+  parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+  http::async_read_header(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&HttpSession::on_header, this->shared_from_this()));
+}
+
+template <class Stream>
+void HttpSession<Stream>::on_header(beast::error_code ec, std::size_t n) {
+  if (ec) return on_read(ec, n);
+  const auto& head = parser_->get();
+  if (!is_upload_request(head.method() == http::verb::post, head.target()) || ctx_.draining) {
+    constexpr uint64_t kMaxBody = 64 * 1024;
+    if (auto length = parser_->content_length(); length && *length > kMaxBody) {
+      return refuse_unread(413, "too_large", "request bodies are at most 64 KiB");
+    }
+    parser_->body_limit(kMaxBody);
+    return read_body();
+  }
+  const uint64_t limit = ctx_.options.max_upload_bytes;
+  if (auto length = parser_->content_length(); length && *length > limit) {
+    return refuse_unread(413, "too_large", "files are at most " + std::to_string(limit) + " bytes");
+  }
+  upload_slot_ = UploadSlot::acquire(ctx_.uploads_in_flight, ctx_.options.upload_concurrency);
+  if (!upload_slot_.held()) return refuse_unread(503, "unavailable", "too many uploads at once, retry shortly");
+  // One more byte than allowed, so that a chunked body past the limit is told apart (413).
+  parser_->body_limit(limit + 1);
+  // A file takes longer than a request: the body has its own, longer time limit.
+  beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(120));
+  if (beast::iequals(head[http::field::expect], "100-continue")) {
+    continue_ = std::make_shared<http::response<http::empty_body>>(http::status::continue_, head.version());
+    return http::async_write(stream_, *continue_, [self = this->shared_from_this()](beast::error_code wec, std::size_t) {
+      self->continue_.reset();
+      if (wec) return self->shut_down();
+      self->read_body();
+    });
+  }
+  read_body();
+}
+
+template <class Stream>
+void HttpSession<Stream>::read_body() {
   http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, this->shared_from_this()));
 }
 
 template <class Stream>
+void HttpSession<Stream>::refuse_unread(unsigned status, std::string_view code, std::string_view message) {
+  Request req{parser_->get().method(), parser_->get().target(), parser_->get().version()};
+  req.keep_alive(false);
+  linger_ = true;
+  respond(api_error(req, status, code, message));
+}
+
+template <class Stream>
+void HttpSession<Stream>::linger() {
+  if constexpr (kIsTls<Stream>) {
+    shut_down();
+  } else {
+    beast::error_code ec;
+    stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
+    drain_ = std::make_shared<std::array<char, 16384>>();
+    drain_some();
+  }
+}
+
+template <class Stream>
+void HttpSession<Stream>::drain_some() {
+  stream_.async_read_some(asio::buffer(*drain_), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+    if (ec) {
+      beast::get_lowest_layer(self->stream_).close();
+      return;
+    }
+    self->drain_some();
+  });
+}
+
+template <class Stream>
 void HttpSession<Stream>::on_read(beast::error_code ec, std::size_t) {
+  if (ec == http::error::body_limit && upload_slot_.held()) {
+    return refuse_unread(413, "too_large", "files are at most " + std::to_string(ctx_.options.max_upload_bytes) + " bytes");
+  }
   if (ec) {
     if (ec != http::error::end_of_stream && ec != beast::error::timeout) {
       spdlog::debug("http read: {}", ec.message());
@@ -92,6 +170,11 @@ void HttpSession<Stream>::on_read(beast::error_code ec, std::size_t) {
     return respond(std::move(res));
   }
   if (beast::websocket::is_upgrade(req)) return upgrade(std::move(req));
+  if (upload_slot_.held()) {
+    return handle_upload_post(ctx_, std::move(req), [self = this->shared_from_this()](Response res) {
+      self->respond(std::move(res));
+    });
+  }
   handle_http(ctx_, req, [self = this->shared_from_this()](Response res) { self->respond(std::move(res)); });
 }
 
@@ -132,7 +215,8 @@ void HttpSession<Stream>::upgrade(Request req) {
 template <class Stream>
 void HttpSession<Stream>::respond(Response res) {
   asio::dispatch(stream_.get_executor(), [self = this->shared_from_this(), res = std::move(res)]() mutable {
-    res.prepare_payload();
+    // A HEAD answer tells the length of the body it does not carry.
+    if (!(res.body().empty() && res.has_content_length())) res.prepare_payload();
     bool close = !res.keep_alive();
     self->pending_ = std::make_shared<Response>(std::move(res));
     http::async_write(self->stream_, *self->pending_, beast::bind_front_handler(&HttpSession::on_write, self, close));
@@ -142,6 +226,8 @@ void HttpSession<Stream>::respond(Response res) {
 template <class Stream>
 void HttpSession<Stream>::on_write(bool close, beast::error_code ec, std::size_t) {
   pending_.reset();
+  upload_slot_ = UploadSlot();
+  if (!ec && close && linger_) return linger();
   if (ec || close) return shut_down();
   beast::get_lowest_layer(stream_).expires_after(std::chrono::milliseconds(ctx_.options.handshake_timeout_ms));
   do_read();

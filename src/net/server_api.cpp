@@ -10,7 +10,8 @@
 #include <vector>
 
 #include "auth/api_keys.hpp"
-#include "common/error_codes.hpp"
+#include "net/api_errors.hpp"
+#include "net/uploads.hpp"
 #include "hub/hub.hpp"
 #include "protocol/encode.hpp"
 
@@ -22,32 +23,6 @@ namespace {
 
 using Request = HttpRequest;
 using Response = HttpResponse;
-
-// {"error": message, "code": code}: the code names the rule, as the protocol's error codes do.
-Response api_error(const Request& req, unsigned status, std::string_view code, std::string_view message) {
-  return json_response(req, status, json::serialize(json::object{{"error", message}, {"code", code}}));
-}
-
-// The HTTP face of a Status, from the one list of codes (common/error_codes.hpp).
-Response status_error(const Request& req, const Status& s) {
-  const ErrorCode code = error_code(s.code());
-  if (code.internal) {
-    spdlog::error("api: store error: {}", s.message());
-    return api_error(req, code.http, code.name, kStoreUnavailable);
-  }
-  auto res = api_error(req, code.http, code.name, s.message());
-  if (s.until_ms() > 0) {
-    res.body() = json::serialize(json::object{{"error", s.message()}, {"code", code.name}, {"until", s.until_ms()}});
-    res.prepare_payload();
-  }
-  if (s.retry_after_ms() > 0) {
-    res.body() =
-        json::serialize(json::object{{"error", s.message()}, {"code", code.name}, {"retry_after_ms", s.retry_after_ms()}});
-    res.set(http::field::retry_after, std::to_string((s.retry_after_ms() + 999) / 1000));
-    res.prepare_payload();
-  }
-  return res;
-}
 
 const Actor kBackend = Actor::backend();
 
@@ -272,13 +247,22 @@ void online(NetContext& ctx, const std::string& room, const boost::urls::url_vie
 
 }  // namespace
 
-void handle_server_api(NetContext& ctx, const Request& req, Responder respond) {
-  if (!ctx.api_keys || ctx.api_keys->empty()) return respond(error_response(req, 404, "no such endpoint"));
+bool check_api_key(const NetContext& ctx, const Request& req, const Responder& respond) {
+  if (!ctx.api_keys || ctx.api_keys->empty()) {
+    respond(error_response(req, 404, "no such endpoint"));
+    return false;
+  }
   auto key = req[kApiKeyHeader];
   if (!ctx.api_keys->check(std::string_view(key.data(), key.size()))) {
     spdlog::info("api: {} {} refused: missing or wrong API key", std::string(req.method_string()), std::string(req.target()));
-    return respond(api_error(req, 401, "unauthorized", "missing or wrong X-Parley-Api-Key header"));
+    respond(api_error(req, 401, "unauthorized", "missing or wrong X-Parley-Api-Key header"));
+    return false;
   }
+  return true;
+}
+
+void handle_server_api(NetContext& ctx, const Request& req, Responder respond) {
+  if (!check_api_key(ctx, req, respond)) return;
   auto url = boost::urls::parse_origin_form(std::string_view(req.target().data(), req.target().size()));
   if (!url) return respond(api_error(req, 400, "bad_request", "malformed request target"));
   // The path after /api/v1: {"rooms"}, {"rooms", room}, {"rooms", room, "members", user}, ...
@@ -292,6 +276,13 @@ void handle_server_api(NetContext& ctx, const Request& req, Responder respond) {
   if (path.size() == 1 && path[0] == "direct") {
     if (method != http::verb::post) return respond(not_allowed(req, "POST"));
     return open_direct(ctx, req, respond);
+  }
+  if (!path.empty() && path[0] == "uploads") {
+    if (path.size() == 1) {
+      if (method != http::verb::post) return respond(not_allowed(req, "POST"));
+      return handle_upload(ctx, req, /*backend=*/true, respond);
+    }
+    return handle_download(ctx, req, /*backend=*/true, respond);
   }
   if (path.empty() || path[0] != "rooms") return respond(api_error(req, 404, "not_found", "no such endpoint"));
   if (path.size() == 1) {

@@ -11,6 +11,8 @@
 //   POST   /api/v1/rooms/{room}/messages           publish as a user or as the system
 //   GET    /api/v1/rooms/{room}/messages           history (after | before, limit)
 //   GET    /api/v1/rooms/{room}/online             online members
+//   POST   /api/v1/uploads                         upload a file (net/uploads.hpp)
+//   GET    /api/v1/uploads/{id}[/thumb]            download one
 //
 // Without configured keys every path answers 404, as if the API did not exist.
 #include <string_view>
@@ -22,6 +24,10 @@ namespace parley {
 
 inline constexpr std::string_view kServerApiPrefix = "/api/v1/";
 inline constexpr std::string_view kApiKeyHeader = "X-Parley-Api-Key";
+
+// Whether the request carries a valid API key; if not, answers it (404 with the API off, 401)
+// and returns false.
+bool check_api_key(const NetContext& ctx, const HttpRequest& req, const Responder& respond);
 
 // A request whose path starts with kServerApiPrefix.
 void handle_server_api(NetContext& ctx, const HttpRequest& req, Responder respond);

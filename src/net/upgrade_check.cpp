@@ -7,21 +7,21 @@ namespace parley {
 namespace http = boost::beast::http;
 using Request = http::request<http::string_body>;
 
-namespace {
-
-// The token from `Authorization: Bearer` or `?token=`.
-std::string token_of(const Request& req) {
+std::string request_token(const Request& req, bool query) {
   auto auth = req[http::field::authorization];
   constexpr std::string_view bearer = "Bearer ";
   if (auth.size() > bearer.size() && auth.substr(0, bearer.size()) == bearer) {
     return std::string(auth.substr(bearer.size()));
   }
+  if (!query) return {};
   auto url = boost::urls::parse_origin_form(req.target());
   if (!url) return {};
   auto params = url->params();
   auto it = params.find("token");
   return it == params.end() ? std::string() : std::string((*it).value);
 }
+
+namespace {
 
 bool origin_allowed(const Options& options, const Request& req) {
   auto origin = req[http::field::origin];
@@ -42,7 +42,7 @@ UpgradeDecision check_upgrade(const Options& options, const JwtCodec& jwt, const
   std::string_view target = req.target();
   if (target.substr(0, target.find('?')) != "/ws") return {404, "no WebSocket endpoint here; use /ws", {}};
   if (!origin_allowed(options, req)) return {403, "origin not allowed", {}};
-  auto token = token_of(req);
+  auto token = request_token(req, /*query=*/true);
   if (token.empty()) return {401, "missing token", {}};
   auto claims = jwt.verify(token, now_s);
   if (!claims.ok()) return {401, claims.status.message(), {}};

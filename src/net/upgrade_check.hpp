@@ -17,6 +17,9 @@ struct UpgradeDecision {
   TokenClaims claims;      // the authenticated user when accepted
 };
 
+// The token of a request: `Authorization: Bearer <token>`, or (with `query`) `?token=`.
+std::string request_token(const boost::beast::http::request<boost::beast::http::string_body>& req, bool query);
+
 UpgradeDecision check_upgrade(const Options& options, const JwtCodec& jwt,
                               const boost::beast::http::request<boost::beast::http::string_body>& req,
                               int64_t now_s);

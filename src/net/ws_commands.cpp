@@ -57,6 +57,7 @@ void run_command(Hub& hub, Metrics& m, const ClientPtr& c, Command command) {
           } else {
             req.reply_to = cmd.reply_to;
             req.data = std::move(cmd.data);
+            req.attachments = std::move(cmd.attachments);
           }
           std::string id = req.id;
           hub.post(a, std::move(req), reply<Appended>(m, c, ref, id, [ref](const Appended& r) {

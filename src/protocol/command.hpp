@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 #include <variant>
 
 #include <boost/json/value.hpp>
@@ -14,7 +15,14 @@ namespace parley {
 struct JoinCmd { std::string room; };
 struct LeaveCmd { std::string room; };
 // `data`: the application's JSON object, serialized (empty: none).
-struct MessageCmd { std::string room; std::string id; std::string text; int64_t reply_to = 0; std::string data; };
+struct MessageCmd {
+  std::string room;
+  std::string id;
+  std::string text;
+  int64_t reply_to = 0;
+  std::string data;
+  std::vector<std::string> attachments;  // upload ids
+};
 struct TypingCmd { std::string room; bool active = false; };
 struct ReadCmd { std::string room; int64_t seq = 0; };
 struct SyncCmd { std::string room; int64_t after = 0; int limit = 50; };

@@ -113,10 +113,23 @@ std::variant<Command, ProtocolError> decode_command(std::string_view frame) {
       if (!d->is_object()) return bad_request("field 'data' must be an object", ref, m.id);
       m.data = json::serialize(*d);
     }
-    // A message of data alone needs no text.
-    m.text = m.data.empty() ? f.string("text") : f.optional_string("text", 64 * 1024).value_or("");
+    if (auto* a = o.if_contains("attachments"); a && !a->is_null()) {
+      constexpr std::size_t kMaxIds = 64;  // the hub's max_attachments is the real limit
+      if (!a->is_array() || a->as_array().size() > kMaxIds) {
+        return bad_request("field 'attachments' must be an array of upload ids", ref, m.id);
+      }
+      for (const auto& id : a->as_array()) {
+        if (!id.is_string() || id.as_string().empty() || id.as_string().size() > 64) {
+          return bad_request("field 'attachments' must be an array of upload ids", ref, m.id);
+        }
+        m.attachments.emplace_back(id.as_string());
+      }
+    }
+    // A message of data or files alone needs no text.
+    const bool bare = m.data.empty() && m.attachments.empty();
+    m.text = bare ? f.string("text") : f.optional_string("text", 64 * 1024).value_or("");
     if (f.ok() && m.id.empty()) return bad_request("field 'id' must not be empty", ref);
-    if (f.ok() && m.text.empty() && m.data.empty()) return bad_request("field 'text' must not be empty", ref, m.id);
+    if (f.ok() && m.text.empty() && bare) return bad_request("field 'text' must not be empty", ref, m.id);
     if (!f.ok()) {
       auto* id = o.if_contains("id");
       return bad_request(f.error(), ref, id && id->is_string() ? std::string(id->as_string()) : "");

@@ -69,6 +69,19 @@ void put_message_fields(json::object& o, const ChatMessage& m) {
   }
   if (!m.mentions.empty()) o["mentions"] = names(m.mentions);
   if (m.mention_room) o["mention_room"] = true;
+  if (!m.attachments.empty()) {
+    json::array files;
+    for (const Attachment& f : m.attachments) {
+      json::object a{{"id", f.id}, {"name", f.name}, {"type", f.type}, {"size", f.size}};
+      if (f.width > 0) {
+        a["width"] = f.width;
+        a["height"] = f.height;
+      }
+      if (f.thumb) a["thumb"] = true;
+      files.push_back(std::move(a));
+    }
+    o["attachments"] = std::move(files);
+  }
 }
 
 json::object message_object(const ChatMessage& m) {

@@ -77,6 +77,30 @@ const char* const kMigrations[] = {
     CREATE TABLE pins(room TEXT NOT NULL, seq BIGINT NOT NULL, "by" TEXT NOT NULL, ts BIGINT NOT NULL, PRIMARY KEY(room, seq));
     CREATE TABLE statuses("user" TEXT PRIMARY KEY, away BOOLEAN NOT NULL, text TEXT NOT NULL, ts BIGINT NOT NULL);
     )sql",
+    // Uploads (as in the SQLite store) and their content: blobs holds every node's files
+    // (PgBlobStore), so that any node serves any of them.
+    R"sql(
+    CREATE TABLE uploads(
+      id TEXT PRIMARY KEY,
+      owner TEXT NOT NULL,
+      name TEXT NOT NULL,
+      type TEXT NOT NULL,
+      size BIGINT NOT NULL,
+      width BIGINT NOT NULL,
+      height BIGINT NOT NULL,
+      thumb_type TEXT NOT NULL,
+      sha256 TEXT NOT NULL,
+      created_ms BIGINT NOT NULL,
+      room TEXT NOT NULL DEFAULT '',
+      seq BIGINT NOT NULL DEFAULT 0,
+      deleted BOOLEAN NOT NULL DEFAULT false);
+    CREATE INDEX uploads_by_owner ON uploads(owner) WHERE NOT deleted;
+    CREATE INDEX uploads_by_message ON uploads(room, seq) WHERE room <> '';
+    CREATE INDEX uploads_unsent ON uploads(created_ms) WHERE room = '';
+    ALTER TABLE messages ADD COLUMN attachments TEXT NOT NULL DEFAULT '';
+    CREATE TABLE blobs(key TEXT PRIMARY KEY, data BYTEA NOT NULL);
+    ALTER TABLE blobs ALTER COLUMN data SET STORAGE EXTERNAL;
+    )sql",
 };
 
 constexpr int64_t kMigrationLock = 0x7061726c6579;  // "parley"
@@ -106,8 +130,9 @@ void prepare_statements(PgConn& db) {
   db.prepare("dedup", R"(SELECT room, seq, ts, text, kind, target FROM messages WHERE "user"=$1 AND client_id=$2)");
   db.prepare("next_seq", "UPDATE rooms SET last_seq = last_seq + 1 WHERE name=$1 RETURNING last_seq");
   db.prepare("insert_message",
-             R"(INSERT INTO messages(room, seq, ts, "user", client_id, text, kind, target, reply_to, data, mentions)
-                VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT ("user", client_id) DO NOTHING RETURNING seq)");
+             R"(INSERT INTO messages(room, seq, ts, "user", client_id, text, kind, target, reply_to, data, mentions,
+                                    attachments)
+                VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT ("user", client_id) DO NOTHING RETURNING seq)");
   db.prepare("count_reply", "UPDATE messages SET reply_count = reply_count + 1, last_reply_ts = $3 WHERE room=$1 AND seq=$2");
   db.prepare("add_mention", R"(INSERT INTO mentions(room, "user", seq) VALUES($1,$2,$3) ON CONFLICT DO NOTHING)");
   db.prepare("last_seq", "SELECT last_seq, kind FROM rooms WHERE name=$1");
@@ -118,7 +143,9 @@ void prepare_statements(PgConn& db) {
   db.prepare("target", R"(SELECT "user", ts, kind, deleted, reply_to FROM messages WHERE room=$1 AND seq=$2 FOR UPDATE)");
   db.prepare("apply_edit", "UPDATE messages SET text=$3, edited_ts=$4 WHERE room=$1 AND seq=$2");
   db.prepare("apply_delete",
-             "UPDATE messages SET text='', deleted=(seq=$2) WHERE room=$1 AND (seq=$2 OR (target=$2 AND target > 0 AND kind=1))");
+             "UPDATE messages SET text='', attachments='', deleted=(seq=$2) WHERE room=$1 AND "
+             "(seq=$2 OR (target=$2 AND target > 0 AND kind=1))");
+  db.prepare("revoke_uploads", "UPDATE uploads SET deleted=true WHERE room=$1 AND seq=$2");
   db.prepare("clear_reactions", "DELETE FROM reactions WHERE room=$1 AND seq=$2");
   db.prepare("clear_pin", "DELETE FROM pins WHERE room=$1 AND seq=$2 RETURNING 1");
   db.prepare("add_reaction", R"(INSERT INTO reactions(room, seq, emoji, "user") VALUES($1,$2,$3,$4) ON CONFLICT DO NOTHING)");
@@ -129,10 +156,11 @@ void prepare_statements(PgConn& db) {
   db.prepare("undo_seq", "UPDATE rooms SET last_seq = last_seq - 1 WHERE name=$1");
   prepare_room_statements(db);
   prepare_append_statements(db);
+  prepare_upload_statements(db);
   db.prepare("ping", "SELECT 1");
   // The columns page_of() reads, in its order.
   const std::string entry = R"(SELECT seq, ts, "user", client_id, text, kind, target, edited_ts, deleted::int, reply_to,
-                                      data, mentions, reply_count, last_reply_ts FROM messages )";
+                                      data, mentions, reply_count, last_reply_ts, attachments FROM messages )";
   db.prepare("after", entry + "WHERE room=$1 AND seq>$2 ORDER BY seq LIMIT $3");
   db.prepare("before", entry + "WHERE room=$1 AND seq<$2 ORDER BY seq DESC LIMIT $3");
   db.prepare("thread_after", entry + "WHERE room=$1 AND reply_to=$2 AND seq>$3 ORDER BY seq LIMIT $4");
@@ -161,6 +189,7 @@ MessagePage page_of(const PgResult& r, const std::string& room, std::size_t limi
     rules::read_mentions_column(r.text(i, 11), m);
     m.reply_count = r.int64(i, 12);
     m.last_reply_ts = r.int64(i, 13);
+    m.attachments = rules::read_attachments_column(r.text(i, 14));
     bytes += m.text.size() + m.data.size();
     page.messages.push_back(std::move(m));
   }
@@ -197,6 +226,7 @@ void apply_to_target(PgConn& db, const AppendRequest& req) {
       db.run("apply_delete", {req.room, req.target});
       db.run("clear_reactions", {req.room, req.target});
       db.run("clear_pin", {req.room, req.target});
+      db.run("revoke_uploads", {req.room, req.target});
       return;
     case EntryKind::reaction_add: db.run("add_reaction", {req.room, req.target, req.text, req.user}); return;
     case EntryKind::reaction_remove: db.run("del_reaction", {req.room, req.target, req.text, req.user}); return;
@@ -261,7 +291,7 @@ void PgStore::append(AppendRequest req, Callback<Appended> done) {
   // mentions, edits, deletions and reactions one statement at a time (in the same group
   // commit).
   const bool plain = req.kind == EntryKind::message && req.reply_to == 0 && req.data.empty() && req.mentions.empty() &&
-                     !req.mention_room;
+                     !req.mention_room && req.attachments.empty();
   if (plain) {
     auto job = std::make_unique<PgAppendJob>();
     job->key = req.room;
@@ -304,12 +334,19 @@ void PgStore::append(AppendRequest req, Callback<Appended> done) {
       if (!r.ok()) return r.status;
       root = r.value;
     }
+    std::vector<Attachment> files;
+    for (const auto& id : req.attachments) {
+      auto file = rules::attachable(req, id, pg_upload(db, id, /*lock=*/true));
+      if (!file.ok()) return file.status;
+      files.push_back(std::move(file.value));
+    }
     auto next = db.run("next_seq", {req.room});
     if (next.empty()) return Status::not_found("no room " + req.room);
     int64_t seq = next.int64(0, 0);
     auto inserted = db.run("insert_message", {req.room, seq, req.ts, req.user, req.id, req.text,
                                               static_cast<int64_t>(req.kind), req.target, root, req.data,
-                                              rules::mentions_column(req.mentions, req.mention_room)});
+                                              rules::mentions_column(req.mentions, req.mention_room),
+                                              rules::attachments_column(files)});
     if (inserted.empty()) {
       // Another node stored this (user, id) since our lookup: give our seq back (the room's
       // row is locked by this transaction), answer with theirs.
@@ -320,6 +357,7 @@ void PgStore::append(AppendRequest req, Callback<Appended> done) {
     apply_to_target(db, req);
     if (root > 0) db.run("count_reply", {req.room, root, req.ts});
     for (auto& key : rules::mention_keys(req.mentions, req.mention_room)) db.run("add_mention", {req.room, key, seq});
+    for (const auto& f : files) db.run("attach_upload", {f.id, req.room, seq});
     ChatMessage m{req.room, seq, req.ts, req.user, req.id, req.text};
     m.kind = req.kind;
     m.target = req.target;
@@ -327,6 +365,7 @@ void PgStore::append(AppendRequest req, Callback<Appended> done) {
     m.data = req.data;
     m.mentions = req.mentions;
     m.mention_room = req.mention_room;
+    m.attachments = std::move(files);
     return Appended{std::move(m), false};
   });
 }

@@ -63,6 +63,9 @@ class PgStore final : public Store {
   void after(std::string room, int64_t after, int limit, Callback<MessagePage> done) override;
   void before(std::string room, std::optional<int64_t> before, int limit,
               Callback<MessagePage> done) override;
+  void create_upload(Upload upload, int64_t quota_bytes, Callback<bool> done) override;
+  void upload(std::string id, Callback<Upload> done) override;
+  void expire_uploads(int64_t unsent_before_ms, Callback<std::vector<std::string>> done) override;
   void create_user(std::string name, std::string password_hash, Callback<bool> done) override;
   void password_hash(std::string name, Callback<std::string> done) override;
   void ping(Callback<bool> done) override;

@@ -37,6 +37,10 @@ struct PgGuard {
 // Prepares pg_rooms.cpp's and pg_append.cpp's statements (called for every connection).
 void prepare_room_statements(PgConn& db);
 void prepare_append_statements(PgConn& db);
+void prepare_upload_statements(PgConn& db);
+// The upload `id` as stored (nullopt: unknown or deleted); `lock`: its row, until the
+// transaction ends.
+std::optional<Upload> pg_upload(PgConn& db, const std::string& id, bool lock);
 // The migration that creates parley_append() (pg_append.cpp).
 extern const char* const kAppendFunctionMigration;
 

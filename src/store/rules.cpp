@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 
 namespace parley::rules {
 
@@ -60,6 +61,47 @@ void read_mentions_column(std::string_view column, ChatMessage& m) {
     if (sp == std::string_view::npos) break;
     column.remove_prefix(sp + 1);
   }
+}
+
+std::string attachments_column(const std::vector<Attachment>& files) {
+  std::string out;
+  for (const auto& f : files) {
+    out += f.id + '\t' + f.type + '\t' + std::to_string(f.size) + '\t' + std::to_string(f.width) + '\t' +
+           std::to_string(f.height) + '\t' + (f.thumb ? "1" : "0") + '\t' + f.name + '\n';
+  }
+  return out;
+}
+
+std::vector<Attachment> read_attachments_column(std::string_view column) {
+  std::vector<Attachment> files;
+  while (!column.empty()) {
+    auto nl = column.find('\n');
+    std::string_view line = column.substr(0, nl);
+    column.remove_prefix(nl == std::string_view::npos ? column.size() : nl + 1);
+    std::vector<std::string_view> fields;
+    for (int i = 0; i < 6; ++i) {
+      auto tab = line.find('\t');
+      if (tab == std::string_view::npos) break;
+      fields.push_back(line.substr(0, tab));
+      line.remove_prefix(tab + 1);
+    }
+    if (fields.size() != 6) continue;  // not written by attachments_column
+    auto number = [](std::string_view v) {
+      int64_t n = 0;
+      std::from_chars(v.data(), v.data() + v.size(), n);
+      return n;
+    };
+    files.push_back(Attachment{std::string(fields[0]), std::string(line), std::string(fields[1]), number(fields[2]),
+                               number(fields[3]), number(fields[4]), fields[5] == "1"});
+  }
+  return files;
+}
+
+Result<Attachment> attachable(const AppendRequest& req, const std::string& id, const std::optional<Upload>& upload) {
+  if (!upload || upload->owner != req.user || !upload->room.empty()) {
+    return Status::not_found("attachment " + id + " is no upload of yours waiting to be sent");
+  }
+  return upload->file;
 }
 
 Status check_join(const JoinRequest& req, const JoinFacts& f) {

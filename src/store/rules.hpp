@@ -29,6 +29,14 @@ void read_mentions_column(std::string_view column, ChatMessage& m);
 // The keys of the mentions index: the users, and "*" for the room.
 std::vector<std::string> mention_keys(const std::vector<std::string>& users, bool room);
 
+// A message's attachments as one stored column (a line per file, tab-separated fields; names
+// hold no control characters) and back.
+std::string attachments_column(const std::vector<Attachment>& files);
+std::vector<Attachment> read_attachments_column(std::string_view column);
+// An upload as stored, checked for attaching to `req`'s message: it must exist, be `req.user`'s
+// and not be sent with another message yet (Status::not_found names the id otherwise).
+Result<Attachment> attachable(const AppendRequest& req, const std::string& id, const std::optional<Upload>& upload);
+
 struct JoinFacts {
   std::optional<RoomKind> room;       // nullopt: no such room
   bool banned = false;

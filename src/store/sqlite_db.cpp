@@ -103,6 +103,28 @@ constexpr const char* kMigrations[] = {
       text TEXT NOT NULL,
       ts INTEGER NOT NULL) WITHOUT ROWID;
     )sql",
+    // Uploads and the files messages carry (rules::attachments_column). An upload not sent yet
+    // has room ''; one whose message was deleted is marked deleted until the sweep forgets it.
+    R"sql(
+    CREATE TABLE uploads(
+      id TEXT PRIMARY KEY,
+      owner TEXT NOT NULL,
+      name TEXT NOT NULL,
+      type TEXT NOT NULL,
+      size INTEGER NOT NULL,
+      width INTEGER NOT NULL,
+      height INTEGER NOT NULL,
+      thumb_type TEXT NOT NULL,
+      sha256 TEXT NOT NULL,
+      created_ms INTEGER NOT NULL,
+      room TEXT NOT NULL DEFAULT '',
+      seq INTEGER NOT NULL DEFAULT 0,
+      deleted INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+    CREATE INDEX uploads_by_owner ON uploads(owner) WHERE deleted = 0;
+    CREATE INDEX uploads_by_message ON uploads(room, seq) WHERE room <> '';
+    CREATE INDEX uploads_unsent ON uploads(created_ms) WHERE room = '';
+    ALTER TABLE messages ADD COLUMN attachments TEXT NOT NULL DEFAULT '';
+    )sql",
 };
 
 }  // namespace

@@ -9,7 +9,7 @@ namespace {
 // The columns read_page() reads, in its order.
 #define PARLEY_ENTRY_COLUMNS                                                                      \
   "SELECT seq, ts, user, client_id, text, kind, target, edited_ts, deleted, reply_to, data, mentions, " \
-  "reply_count, last_reply_ts FROM messages "
+  "reply_count, last_reply_ts, attachments FROM messages "
 
 // Reads up to `limit` rows (the query asks for limit + 1 to learn has_more), stopping early
 // at kMaxPageTextBytes.
@@ -32,6 +32,7 @@ MessagePage read_page(Statement& st, std::size_t limit) {
     rules::read_mentions_column(st.text(11), m);
     m.reply_count = st.int64(12);
     m.last_reply_ts = st.int64(13);
+    m.attachments = rules::read_attachments_column(st.text(14));
     bytes += m.text.size() + m.data.size();
     page.messages.push_back(std::move(m));
   }
@@ -80,7 +81,7 @@ void apply_to_target(SqliteDb& db, const AppendRequest& req, int64_t fts_id) {
       return;
     case EntryKind::deleted:
       db.prepare(
-            "UPDATE messages SET text='', deleted=(seq=?2) WHERE room=?1 AND "
+            "UPDATE messages SET text='', attachments='', deleted=(seq=?2) WHERE room=?1 AND "
             "(seq=?2 OR (target=?2 AND target > 0 AND kind=1))")
           .bind(req.room, req.target)
           .step();
@@ -91,6 +92,7 @@ void apply_to_target(SqliteDb& db, const AppendRequest& req, int64_t fts_id) {
       }
       db.prepare("DELETE FROM reactions WHERE room=?1 AND seq=?2").bind(req.room, req.target).step();
       db.prepare("DELETE FROM pins WHERE room=?1 AND seq=?2").bind(req.room, req.target).step();
+      db.prepare("UPDATE uploads SET deleted=1 WHERE room=?1 AND seq=?2").bind(req.room, req.target).step();
       return;
     case EntryKind::reaction_add:
       db.prepare("INSERT OR IGNORE INTO reactions(room, seq, emoji, user) VALUES(?1,?2,?3,?4)")
@@ -194,17 +196,26 @@ void SqliteStore::append(AppendRequest req, Callback<Appended> done) {
       if (!r.ok()) return r.status;
       root = r.value;
     }
+    std::vector<Attachment> files;
+    for (const auto& id : req.attachments) {
+      auto file = rules::attachable(req, id, sqlite_upload(db, id));
+      if (!file.ok()) return file.status;
+      files.push_back(std::move(file.value));
+    }
     auto next = impl->next_seq(req.room);
     if (!next) return Status::not_found("no room " + req.room);
     const int64_t seq = *next;
     // A message waits for the indexer (0); other entries are never indexed (-1).
     const int64_t own_fts = req.kind == EntryKind::message ? 0 : -1;
     db.prepare(
-          "INSERT INTO messages(room, seq, ts, user, client_id, text, kind, target, fts_id, reply_to, data, mentions) "
-          "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)")
+          "INSERT INTO messages(room, seq, ts, user, client_id, text, kind, target, fts_id, reply_to, data, mentions, "
+          "attachments) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)")
         .bind(req.room, seq, req.ts, req.user, req.id, req.text, static_cast<int64_t>(req.kind), req.target, own_fts,
-              root, req.data, rules::mentions_column(req.mentions, req.mention_room))
+              root, req.data, rules::mentions_column(req.mentions, req.mention_room), rules::attachments_column(files))
         .step();
+    for (const auto& f : files) {
+      db.prepare("UPDATE uploads SET room=?2, seq=?3 WHERE id=?1").bind(f.id, req.room, seq).step();
+    }
     apply_to_target(db, req, fts_id);
     if (root > 0) {
       db.prepare("UPDATE messages SET reply_count=reply_count+1, last_reply_ts=?3 WHERE room=?1 AND seq=?2")
@@ -221,6 +232,7 @@ void SqliteStore::append(AppendRequest req, Callback<Appended> done) {
     m.data = req.data;
     m.mentions = req.mentions;
     m.mention_room = req.mention_room;
+    m.attachments = std::move(files);
     impl->window.stage(m);
     return Appended{std::move(m), false};
   }, /*takes_seq=*/true);

@@ -32,6 +32,9 @@ struct SqliteGuard {
 // The calling user's view of `room` (nullopt: not a member), read with `db`.
 std::optional<RoomState> sqlite_member_state(SqliteDb& db, const std::string& room, const std::string& user);
 
+// The upload `id` as stored (nullopt: unknown or deleted), read with `db`.
+std::optional<Upload> sqlite_upload(SqliteDb& db, const std::string& id);
+
 struct SqliteStore::Impl {
   std::unique_ptr<SqliteDb> write_db;
   std::unique_ptr<SqliteDb> read_db;

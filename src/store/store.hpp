@@ -33,7 +33,8 @@ struct AppendRequest {
   // which must exist and not be deleted (Status::not_found):
   // - edited: `text` replaces its text; only its author, within `edit_window_ms` of its ts
   //   (Status::forbidden);
-  // - deleted: it becomes a tombstone (its text and its edits' texts are erased); its author,
+  // - deleted: it becomes a tombstone (its text and its edits' texts are erased, its
+  //   attachments removed and their uploads no longer served); its author,
   //   or anyone when `moderator` (Status::forbidden);
   // - reaction_add / reaction_remove: `text` is the emoji; (user, emoji) is added or removed.
   EntryKind kind = EntryKind::message;
@@ -49,6 +50,9 @@ struct AppendRequest {
   std::string data;                   // the application's JSON object, serialized (checked)
   std::vector<std::string> mentions;  // sorted, unique, valid user names
   bool mention_room = false;
+  // Upload ids to attach, each an upload of `user` not sent with any message yet (checked
+  // inside the write: Status::not_found otherwise). The stored message carries their files.
+  std::vector<std::string> attachments;
 };
 
 // Pins (`on`) or unpins the message `seq` of `room`. The caller has checked the actor's role.
@@ -208,6 +212,20 @@ class Store {
   // Up to `limit` members' read positions in name order after `after` (empty: from the
   // first). Callers ask one more than they show to learn whether a next page exists.
   virtual void reads(std::string room, std::string after, int limit, Callback<std::vector<ReadPosition>> done) = 0;
+
+  // Uploads. Records an uploaded file whose content the blob store holds. Refused with
+  // Status::limit_exceeded when the owner's uploads not deleted would exceed `quota_bytes`
+  // (0: no quota); the id taken: Status::conflict.
+  virtual void create_upload(Upload upload, int64_t quota_bytes, Callback<bool> done) = 0;
+
+  // The upload `id`, with the message it was sent with. Unknown, expired, or its message
+  // deleted: Status::not_found.
+  virtual void upload(std::string id, Callback<Upload> done) = 0;
+
+  // Forgets uploads that are no longer served: never sent and created before
+  // `unsent_before_ms`, or sent with a message since deleted. Returns their ids, for the blob
+  // store to remove their content.
+  virtual void expire_uploads(int64_t unsent_before_ms, Callback<std::vector<std::string>> done) = 0;
 
   // Creates a user with an encoded password hash. Name taken: Status::conflict.
   virtual void create_user(std::string name, std::string password_hash, Callback<bool> done) = 0;

@@ -97,6 +97,13 @@ void MemoryStore::append(AppendRequest req, Callback<Appended> done) {
     if (!req.peer.empty() && blocks_[req.peer].count(req.user)) {
       return Status::forbidden(req.peer + " does not accept your messages");
     }
+    std::vector<Attachment> files;
+    for (const auto& id : req.attachments) {
+      auto u = uploads_.find(id);
+      auto file = rules::attachable(req, id, u == uploads_.end() ? std::nullopt : std::optional<Upload>(u->second));
+      if (!file.ok()) return file.status;
+      files.push_back(file.value);
+    }
     if (req.kind != EntryKind::message) {
       std::optional<rules::Target> target;
       if (req.target >= 1 && req.target <= static_cast<int64_t>(room.messages.size())) {
@@ -118,6 +125,10 @@ void MemoryStore::append(AppendRequest req, Callback<Appended> done) {
           }
           room.reactions.erase(req.target);
           room.pins.erase(req.target);
+          t.attachments.clear();
+          for (auto it = uploads_.begin(); it != uploads_.end();) {
+            it = it->second.room == req.room && it->second.seq == req.target ? uploads_.erase(it) : std::next(it);
+          }
           break;
         case EntryKind::reaction_add:
           room.reactions[req.target][req.text].insert(req.user);
@@ -148,6 +159,11 @@ void MemoryStore::append(AppendRequest req, Callback<Appended> done) {
     m.data = req.data;
     m.mentions = req.mentions;
     m.mention_room = req.mention_room;
+    m.attachments = files;
+    for (const auto& f : files) {
+      uploads_[f.id].room = req.room;
+      uploads_[f.id].seq = seq;
+    }
     room.messages.push_back(m);
     dedup_[{req.user, req.id}] = {req.room, seq};
     return Appended{std::move(m), false};
@@ -171,6 +187,39 @@ void MemoryStore::room(std::string room, Callback<RoomState> done) {
     RoomState s{room, static_cast<int64_t>(r->second.messages.size()), 0};
     s.kind = r->second.kind;
     return s;
+  });
+}
+
+void MemoryStore::create_upload(Upload upload, int64_t quota_bytes, Callback<bool> done) {
+  run<bool>(done, [&]() -> Result<bool> {
+    int64_t used = 0;
+    for (auto& [id, u] : uploads_) used += u.owner == upload.owner ? u.file.size : 0;
+    if (quota_bytes > 0 && used + upload.file.size > quota_bytes) return Status::limit_exceeded("upload quota used up");
+    if (!uploads_.try_emplace(upload.file.id, upload).second) return Status::conflict("upload id taken");
+    return true;
+  });
+}
+
+void MemoryStore::upload(std::string id, Callback<Upload> done) {
+  run<Upload>(done, [&]() -> Result<Upload> {
+    auto it = uploads_.find(id);
+    if (it == uploads_.end()) return Status::not_found("no upload " + id);
+    return it->second;
+  });
+}
+
+void MemoryStore::expire_uploads(int64_t unsent_before_ms, Callback<std::vector<std::string>> done) {
+  run<std::vector<std::string>>(done, [&]() -> Result<std::vector<std::string>> {
+    std::vector<std::string> ids;
+    for (auto it = uploads_.begin(); it != uploads_.end();) {
+      if (it->second.room.empty() && it->second.created_ms < unsent_before_ms) {
+        ids.push_back(it->first);
+        it = uploads_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    return ids;
   });
 }
 

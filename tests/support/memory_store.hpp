@@ -47,6 +47,9 @@ class MemoryStore final : public Store {
               Callback<MessagePage> done) override;
   void create_user(std::string name, std::string password_hash, Callback<bool> done) override;
   void password_hash(std::string name, Callback<std::string> done) override;
+  void create_upload(Upload upload, int64_t quota_bytes, Callback<bool> done) override;
+  void upload(std::string id, Callback<Upload> done) override;
+  void expire_uploads(int64_t unsent_before_ms, Callback<std::vector<std::string>> done) override;
   void ping(Callback<bool> done) override;
   void close() override;
 
@@ -78,6 +81,7 @@ class MemoryStore final : public Store {
   std::mutex mu_;  // guards everything below
   bool closed_ = false;
   std::map<std::string, Room> rooms_;
+  std::map<std::string, Upload> uploads_;
   std::map<std::pair<std::string, std::string>, std::pair<std::string, int64_t>> dedup_;  // (user,id) → (room,seq)
   std::unordered_map<std::string, std::string> users_;
   std::map<std::string, std::set<std::string>> blocks_;
