@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ROOT, launchBrowser, messageTexts, openRoom, say, signUp as signUpAt, startServer, waitForMessage, watchPage } from './harness.mjs';
+import { landscape } from './png.mjs';
 
 let server;
 let browser;
@@ -140,19 +141,24 @@ test('after a reload the history is there', async () => {
   assert.deepEqual(await messageTexts(alice), before);
 });
 
-test('text that looks like HTML is shown as text', async () => {
-  const evil = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"><b>bold?</b>';
-  await say(alice, evil);
-  await waitForMessage(bob, evil);
-  const inside = await bob.$$eval('[data-testid=message] .text', (els) => els.at(-1).children.length);
-  assert.equal(inside, 0, 'no elements were created from the text');
-  assert.equal(await bob.evaluate(() => window.__pwned), undefined);
-  assert.equal(await alice.evaluate(() => window.__pwned), undefined);
-});
-
 test('screenshot of the two-user conversation for the README', async () => {
-  await say(bob, 'Got them all, in order. Nice!');
-  await waitForMessage(alice, 'Got them all, in order. Nice!');
+  // Alice shares a photo; Bob answers in its thread, then mentions her, then types on.
+  await alice.getByTestId('composer-file').setInputFiles({ name: 'valley.png', mimeType: 'image/png', buffer: landscape() });
+  await alice.locator('[data-testid=pending-file][data-state=done]').waitFor();
+  await say(alice, 'The view from the train!');
+  const photo = (page) => page.getByTestId('messages').locator('[data-testid=message]', { has: page.locator('.text', { hasText: 'The view from the train!' }) });
+  await photo(bob).getByTestId('msg-menu').click();
+  await bob.getByTestId('reply-in-thread').click();
+  await bob.getByTestId('thread-composer').fill('Wow! Where is that?');
+  await bob.getByTestId('thread-composer').press('Enter');
+  await bob.getByTestId('thread-replies').locator('.text', { hasText: 'Wow! Where is that?' }).waitFor();
+  await bob.getByTestId('thread-close').click();
+  await photo(alice).getByTestId('reply-count').filter({ hasText: '1 reply' }).waitFor();
+  await say(bob, '@alice got them all, in order. Nice!');
+  await alice.locator('[data-testid=message][data-mention=true]', { hasText: 'got them all, in order' }).waitFor();
+  for (const page of [alice, bob]) {
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=attachment-thumb]')].some((img) => img.complete && img.naturalWidth > 0));
+  }
   await bob.getByTestId('composer').pressSequentially('Talk soon');
   await alice.waitForFunction(() => document.querySelector('[data-testid=typing]')?.textContent === 'bob is typing…');
   const [a, b] = await Promise.all([alice.screenshot(), bob.screenshot()]);
@@ -167,6 +173,16 @@ test('screenshot of the two-user conversation for the README', async () => {
   mkdirSync(dirname(path), { recursive: true });
   await page.screenshot({ path });
   await page.close();
+});
+
+test('text that looks like HTML is shown as text', async () => {
+  const evil = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"><b>bold?</b>';
+  await say(alice, evil);
+  await waitForMessage(bob, evil);
+  const inside = await bob.$$eval('[data-testid=message] .text', (els) => els.at(-1).children.length);
+  assert.equal(inside, 0, 'no elements were created from the text');
+  assert.equal(await bob.evaluate(() => window.__pwned), undefined);
+  assert.equal(await alice.evaluate(() => window.__pwned), undefined);
 });
 
 test('a new room, unread badges, and a burst past the rate limit arrives whole and in order', async () => {
@@ -333,8 +349,12 @@ test('an ack lost with the connection: the resend is deduplicated, the message s
     assert.equal(texts.filter((t) => t === text).length, 1);
     assert.deepEqual(texts.slice(-2), [text, 'and after it']);
   }
-  const seqs = await bob.$$eval('[data-testid=message]', (els) => els.map((e) => Number(e.getAttribute('data-seq'))));
-  assert.deepEqual(seqs, seqs.map((_, i) => i + 1), 'seq 1..n, no repeats');
+  // The room's list leaves the thread replies out (they show in their threads): with them, 1..n.
+  const seqs = await bob.$$eval('[data-testid=messages] [data-testid=message]', (els) => els.map((e) => Number(e.getAttribute('data-seq'))));
+  const replies = await bob.$$eval('[data-testid=messages] [data-testid=reply-count]', (els) => els.reduce((n, e) => n + Number(e.dataset.count), 0));
+  assert.equal(seqs[0], 1);
+  assert.ok(seqs.every((s, i) => i === 0 || s > seqs[i - 1]), 'ascending, no repeats');
+  assert.equal(seqs.at(-1), seqs.length + replies, 'no gaps but the thread replies');
   await alice.unrouteAll();
 });
 
