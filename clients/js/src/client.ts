@@ -32,7 +32,7 @@ import { decodeJwt, uuid } from './util.js';
 import { IdleProbe } from './liveness.js';
 import { DEFAULT_STATUS, IdleDetector, type StatusState, type UserStatus } from './status.js';
 import { failedMessage, roomMessages, showMessage, threadMessages, toChat } from './view.js';
-import { Files, attachmentUrl, httpBase, type DownloadOptions, type UploadBody, type UploadOptions, type XhrFactory } from './uploads.js';
+import { Files, attachmentUrl, httpBase, type DownloadOptions, type UploadBody, type UploadOptions } from './uploads.js';
 import {
   ParleyError,
   type ParleyClientEvents,
@@ -142,7 +142,7 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
       baseUrl: (opts.httpUrl ?? httpBase(opts.url)).replace(/\/$/, ''),
       token: () => this.token,
       refresh: () => this.refreshForHttp(),
-      XMLHttpRequest: opts.XMLHttpRequest === undefined ? (((globalThis as any).XMLHttpRequest as XhrFactory | undefined) ?? null) : opts.XMLHttpRequest,
+      XMLHttpRequest: opts.XMLHttpRequest,
       fetch: opts.fetch,
     });
     this.conn.on('frame', (f) => {

@@ -29,5 +29,5 @@ export { DEFAULT_STATUS, IdleDetector } from './status.js';
 export type { StatusState, UserStatus } from './status.js';
 export { uuid, decodeJwt } from './util.js';
 export { AttachmentError, uploadFile, downloadFile, attachmentUrl, httpBase } from './uploads.js';
-export type { UploadBody, UploadOptions, UploadProgress, DownloadOptions, XhrLike, XhrFactory, HttpFetch, FilesHost } from './uploads.js';
+export type { UploadBody, UploadOptions, UploadProgress, DownloadOptions, XhrLike, XhrFactory, HttpFetch, HttpHost } from './uploads.js';
 export * from './protocol.js';

@@ -71,15 +71,20 @@ export type HttpFetch = (
   init: { method: string; headers: Record<string, string>; body?: any; signal?: AbortSignal },
 ) => Promise<{ ok: boolean; status: number; headers: { get(name: string): string | null }; text(): Promise<string>; blob(): Promise<Blob> }>;
 
-export interface FilesHost {
+/** Where uploads and downloads go, and by what. */
+export interface HttpHost {
   /** The http(s) origin (and path prefix) that serves /api/uploads. */
   baseUrl: string;
+  /** Default: globalThis.XMLHttpRequest; null: uploads go by fetch (without progress). */
+  XMLHttpRequest?: XhrFactory | null;
+  /** Default: globalThis.fetch. */
+  fetch?: HttpFetch;
+}
+
+export interface FilesHost extends HttpHost {
   token(): string;
   /** A fresh token after a 401, or null (then the 401 stands). */
   refresh(): Promise<string | null>;
-  /** null: no XMLHttpRequest, uploads go by fetch. */
-  XMLHttpRequest: XhrFactory | null;
-  fetch: HttpFetch | undefined;
 }
 
 const CODE_OF_STATUS: Record<number, string> = {
@@ -195,16 +200,17 @@ async function sendByFetch(f: HttpFetch, url: string, token: string, body: Uploa
  * attachment the server made of it (its type sniffed from the content); rejects with an
  * AttachmentError.
  */
-export async function uploadFile(host: Omit<FilesHost, 'refresh'>, token: string, body: UploadBody, opts: UploadOptions = {}): Promise<Attachment> {
+export async function uploadFile(host: HttpHost, token: string, body: UploadBody, opts: UploadOptions = {}): Promise<Attachment> {
   if (opts.signal?.aborted) throw aborted();
   const own = (body as { name?: unknown }).name;
   const name = (opts.name ?? (typeof own === 'string' ? own : '')).trim() || 'file';
   const url = `${host.baseUrl}/api/uploads?name=${encodeURIComponent(name)}`;
   const total = sizeOf(body);
   opts.onProgress?.({ loaded: 0, total });
+  const X = host.XMLHttpRequest === undefined ? ((globalThis as any).XMLHttpRequest as XhrFactory | undefined) : host.XMLHttpRequest;
   const f = host.fetch ?? ((globalThis as any).fetch as HttpFetch | undefined);
   let answer: Answer;
-  if (host.XMLHttpRequest) answer = await sendByXhr(host.XMLHttpRequest, url, token, body, total, opts);
+  if (X) answer = await sendByXhr(X, url, token, body, total, opts);
   else if (f) answer = await sendByFetch(f, url, token, body, opts);
   else throw new ParleyError('unsupported', 'neither XMLHttpRequest nor fetch');
   if (answer.status < 200 || answer.status >= 300) throw answerError(answer.status, answer.text, answer.retryAfter);
@@ -213,7 +219,7 @@ export async function uploadFile(host: Omit<FilesHost, 'refresh'>, token: string
 }
 
 /** Fetches an upload (or its thumbnail) with the user's token, as a Blob; rejects with an AttachmentError. */
-export async function downloadFile(host: Omit<FilesHost, 'refresh'>, token: string, id: string, opts: DownloadOptions = {}): Promise<Blob> {
+export async function downloadFile(host: HttpHost, token: string, id: string, opts: DownloadOptions = {}): Promise<Blob> {
   const url = attachmentUrl(host.baseUrl, id, opts);
   const f = host.fetch ?? ((globalThis as any).fetch as HttpFetch | undefined);
   if (!f) throw new ParleyError('unsupported', 'no fetch');
