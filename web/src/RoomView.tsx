@@ -49,7 +49,7 @@ export function RoomView({ snap, onBack }: { snap: RoomState; onBack: () => void
   return (
     <div className={`room-split ${pane ? 'has-pane' : ''}`}>
       <div className="room-main" {...drop.handlers}>
-      {drop.over && <DropHint label={`Drop to send in ${roomTitle(snap)}`} />}
+      {drop.over && <DropHint label={`Drop files here to send them in ${roomTitle(snap)}`} />}
       <header className="room-header">
         <button className="back" onClick={onBack} aria-label="Back to rooms">
           ‹

@@ -45,7 +45,7 @@ export function ThreadPane({
   );
   return (
     <aside className="pane thread-pane" data-testid="thread-pane" data-seq={seq} aria-label="Thread" {...drop.handlers}>
-      {drop.over && <DropHint label="Drop to reply with it in the thread" />}
+      {drop.over && <DropHint label="Drop files here to send them in the thread" />}
       <header className="pane-header">
         <h3>Thread</h3>
         <span className="muted pane-count" data-testid="thread-reply-count">
