@@ -264,7 +264,7 @@ export class Files {
    */
   resolve(list: readonly (string | Attachment)[]): { ids: string[]; files: Attachment[] } {
     if (!Array.isArray(list)) throw new ParleyError('bad_request', 'attachments: a list of upload ids');
-    if (list.length > MAX_ATTACHMENTS) throw new ParleyError('too_large', `at most ${MAX_ATTACHMENTS} attachments`);
+    if (list.length > MAX_ATTACHMENTS) throw new ParleyError('bad_request', `at most ${MAX_ATTACHMENTS} attachments`);
     const files = list.map((x) => (typeof x === 'string' ? (this.known.get(x) ?? { id: x, name: '', type: '', size: 0 }) : { ...x }));
     const ids = files.map((a) => a.id);
     if (!ids.every((id) => typeof id === 'string' && UPLOAD_ID.test(id))) throw new ParleyError('bad_request', 'not an upload id');

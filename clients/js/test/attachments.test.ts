@@ -171,7 +171,7 @@ describe('messages with attachments', () => {
     // An id the client knows nothing of shows with its id only.
     expect(m.attachments).toEqual([other, { id: ID, name: '', type: '', size: 0 }]);
     const eleven = Array.from({ length: 11 }, (_, i) => `${'a'.repeat(20)}${String(i).padStart(2, '0')}`);
-    await expect(client.send('general', 'x', { attachments: eleven })).rejects.toMatchObject({ code: 'too_large' });
+    await expect(client.send('general', 'x', { attachments: eleven })).rejects.toMatchObject({ code: 'bad_request' });
     await expect(client.send('general', 'x', { attachments: ['short'] })).rejects.toMatchObject({ code: 'bad_request' });
     await expect(client.send('general', 'x', { attachments: [ID, ID] })).rejects.toMatchObject({ code: 'bad_request' });
     await expect(client.send('general', '', { attachments: [] })).rejects.toMatchObject({ code: 'bad_request' });
@@ -216,5 +216,10 @@ describe('messages with attachments', () => {
     ws.receive({ type: 'deleted', room: 'general', id: 'd1', seq: 4, ts: 1700000000004, user: 'bob', target: 1 });
     expect(client.room('general')!.messages[0]).toMatchObject({ deleted: true, text: '' });
     expect(client.room('general')!.messages[0]!.attachments).toBeUndefined();
+    // A tombstone in a page shows none either, even where the page lists them.
+    const older = client.thread('general', 1, { before: 3 });
+    ws.receive({ type: 'thread', room: 'general', seq: 1, has_more: false, ref: ws.sentOf('thread').at(-1).ref, messages: [{ ...reply, deleted: true, text: '' }] });
+    expect((await older).replies[0]).toMatchObject({ deleted: true });
+    expect((await older).replies[0]!.attachments).toBeUndefined();
   });
 });
