@@ -23,8 +23,9 @@ build() {  # target sources...
 build decode_fuzz fuzz/decode_fuzz.cpp src/protocol/decode.cpp src/protocol/encode.cpp
 build upgrade_fuzz fuzz/upgrade_fuzz.cpp src/net/upgrade_check.cpp
 build frame_fuzz fuzz/frame_fuzz.cpp
+build range_fuzz fuzz/range_fuzz.cpp src/net/byte_range.cpp
 
-for target in decode upgrade frame; do
+for target in decode upgrade frame range; do
   work=$(mktemp -d "/tmp/parley-fuzz-$target.XXXXXX")
   cp fuzz/corpus/$target/* "$work/"
   echo "fuzzing $target for ${seconds}s (corpus $work)"

@@ -124,7 +124,9 @@ void HttpSession<Stream>::refuse_unread(unsigned status, std::string_view code, 
   Request req{parser_->get().method(), parser_->get().target(), parser_->get().version()};
   req.keep_alive(false);
   linger_ = true;
-  respond(api_error(req, status, code, message));
+  auto res = api_error(req, status, code, message);
+  if (status == 503) res.set(http::field::retry_after, "1");
+  respond(std::move(res));
 }
 
 template <class Stream>

@@ -142,9 +142,18 @@ void publish(NetContext& ctx, const std::string& room, const Request& req, Respo
   const auto* id = o.if_contains("id");
   const auto* data = o.if_contains("data");
   const auto* reply_to = o.if_contains("reply_to");
+  const auto* files = o.if_contains("attachments");
   if (data && !data->is_null() && !data->is_object()) return bad("field 'data' must be an object");
   const bool has_data = data && data->is_object();
-  if (text ? !text->is_string() : !has_data) return bad("field 'text' must be a string");
+  std::vector<std::string> attachments;
+  if (files && !files->is_null()) {
+    if (!files->is_array()) return bad("field 'attachments' must be an array of upload ids");
+    for (const auto& f : files->as_array()) {
+      if (!f.is_string()) return bad("field 'attachments' must be an array of upload ids");
+      attachments.emplace_back(f.as_string());
+    }
+  }
+  if (text ? !text->is_string() : !has_data && attachments.empty()) return bad("field 'text' must be a string");
   if (reply_to && (!reply_to->is_int64() || reply_to->as_int64() < 1)) return bad("field 'reply_to' must be a seq >= 1");
   if (id && !id->is_string()) return bad("field 'id' must be a string");
   if (system && !system->is_bool()) return bad("field 'system' must be a boolean");
@@ -157,6 +166,7 @@ void publish(NetContext& ctx, const std::string& room, const Request& req, Respo
   if (text) p.text = std::string(text->as_string());
   if (has_data) p.data = json::serialize(*data);
   if (reply_to) p.reply_to = reply_to->as_int64();
+  p.attachments = std::move(attachments);
   p.author = as_system ? std::string() : std::string(user->as_string());
   ctx.hub.post(kBackend, std::move(p), [req, respond](Result<Appended> r) {
     if (!r.ok()) return respond(status_error(req, r.status));

@@ -12,6 +12,7 @@ RecentWindow::RecentWindow(std::size_t per_room, std::size_t budget_bytes)
 std::size_t RecentWindow::cost(const ChatMessage& m) {
   std::size_t n = sizeof(ChatMessage) + m.text.size() + m.user.size() + m.id.size() + m.data.size();
   for (auto& u : m.mentions) n += sizeof(std::string) + u.size();
+  for (auto& f : m.attachments) n += sizeof(Attachment) + f.id.size() + f.name.size() + f.type.size();
   for (auto& r : m.reactions) {
     n += sizeof(Reaction) + r.emoji.size();
     for (auto& u : r.users) n += sizeof(std::string) + u.size();
@@ -72,6 +73,7 @@ void RecentWindow::apply_to_target(Room& r, const ChatMessage& entry) {
         m.text.clear();
         m.deleted = true;
         m.reactions.clear();
+        m.attachments.clear();
       });
       for (auto& m : r.entries) {
         if (m.kind == EntryKind::edited && m.target == entry.target) change_entry(m, [](ChatMessage& e) { e.text.clear(); });

@@ -48,7 +48,9 @@ HttpResponse http_request(std::uint16_t port, std::string_view method, std::stri
 
   HttpResponse out;
   beast::flat_buffer buf;
-  http::response<http::string_body> res;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(64 * 1024 * 1024);
+  parser.skip(method == "HEAD");  // a HEAD answer has a Content-Length but no body
   stream.expires_after(timeout);
   stream.async_connect(tcp::endpoint(net::ip::address_v4::loopback(), port), [&](beast::error_code ec) {
     if (ec) {
@@ -60,11 +62,12 @@ HttpResponse http_request(std::uint16_t port, std::string_view method, std::stri
         out.error = "write: " + ec.message();
         return;
       }
-      http::async_read(stream, buf, res, [&](beast::error_code ec, std::size_t) {
+      http::async_read(stream, buf, parser, [&](beast::error_code ec, std::size_t) {
         if (ec) {
           out.error = "read: " + ec.message();
           return;
         }
+        const auto& res = parser.get();
         out.status = static_cast<int>(res.result_int());
         out.body = res.body();
         for (const auto& f : res) out.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
