@@ -351,6 +351,8 @@ std::string NginxProxy::config(const fs::path& prefix, std::uint16_t listen_port
          "      proxy_read_timeout 3600s;\n"
          "      proxy_send_timeout 3600s;\n"
          "      proxy_buffering off;\n"
+         "      client_max_body_size 11m;\n"
+         "      proxy_request_buffering off;\n"
          "      proxy_next_upstream error timeout http_502 http_503;\n"
          "    }\n"
          "  }\n"
