@@ -117,7 +117,8 @@ void handle_http(NetContext& ctx, const Request& req, Responder respond) {
   }
   if (path.starts_with(kServerApiPrefix)) return handle_server_api(ctx, req, std::move(respond));
   if (path == "/api/uploads") {
-    if (req.method() != http::verb::post) return respond(error_response(req, 405, "use POST"));
+    if (get) return handle_upload_limits(ctx, req, std::move(respond));
+    if (req.method() != http::verb::post) return respond(error_response(req, 405, "use GET or POST"));
     return handle_upload(ctx, req, /*backend=*/false, std::move(respond));
   }
   if (path.starts_with("/api/uploads/")) return handle_download(ctx, req, /*backend=*/false, std::move(respond));

@@ -258,6 +258,18 @@ void handle_upload(NetContext& ctx, HttpRequest req, bool backend, Responder res
   receive(ctx, std::move(req), *actor, owner, name, std::move(respond));
 }
 
+void handle_upload_limits(NetContext& ctx, const HttpRequest& req, Responder respond) {
+  if (!actor_of(ctx, req, /*backend=*/false, /*token_in_query=*/false, respond)) return;
+  const Options& o = ctx.options;
+  json::array types;
+  for (const auto& t : o.upload_types) types.push_back(json::string(t));
+  respond(json_response(req, 200, json::serialize(json::object{{"max_upload_bytes", o.max_upload_bytes},
+                                                               {"max_attachments", o.max_attachments},
+                                                               {"quota_bytes", o.upload_quota_bytes},
+                                                               {"upload_types", std::move(types)},
+                                                               {"enabled", ctx.blobs != nullptr}})));
+}
+
 void handle_download(NetContext& ctx, const HttpRequest& req, bool backend, Responder respond) {
   if (!ctx.blobs) return respond(api_error(req, 404, "not_found", "uploads are off"));
   auto url = boost::urls::parse_origin_form(std::string_view(req.target().data(), req.target().size()));

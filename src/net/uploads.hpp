@@ -2,6 +2,7 @@
 // Uploads over HTTP (docs/api.md "Uploads"):
 //
 //   POST /api/uploads?name=<file name>          a user's upload (Authorization: Bearer <token>)
+//   GET  /api/uploads                           what uploads may be (limits, types; Bearer)
 //   GET  /api/uploads/{id}[/thumb]              the file or its thumbnail (Bearer, or ?token=)
 //   POST /api/v1/uploads?name=…[&user=<user>]   the backend's upload, or one for a user
 //   GET  /api/v1/uploads/{id}[/thumb]           any file (X-Parley-Api-Key)
@@ -38,6 +39,8 @@ class UploadSlot {
 
 // POST of an upload. `backend`: the server API's route (the key was checked).
 void handle_upload(NetContext& ctx, HttpRequest req, bool backend, Responder respond);
+// GET of /api/uploads: the limits a client checks a file against before sending it.
+void handle_upload_limits(NetContext& ctx, const HttpRequest& req, Responder respond);
 // GET/HEAD of /api/uploads/… (a user's token) and /api/v1/uploads/… (the key was checked).
 void handle_download(NetContext& ctx, const HttpRequest& req, bool backend, Responder respond);
 

@@ -126,7 +126,11 @@ TEST_F(Uploads, TheTypeIsSniffedFromTheContentNotTheNameOrHeader) {
 
 TEST_F(Uploads, FilesOverTheLimitAreRefusedWith413) {
   stop_server();
-  start_with({{"--max-upload-bytes", "1000"}});
+  start_with({{"--max-upload-bytes", "1000"}, {"--upload-types", "text/plain,image/png"}});
+  auto limits = body_of(http_request(port(), "GET", "/api/uploads", {}, {{"Authorization", "Bearer " + token("alice")}}));
+  EXPECT_EQ(get_int(limits, "max_upload_bytes"), 1000) << "clients can check a file before sending it";
+  EXPECT_EQ(get_int(limits, "max_attachments"), 10);
+  EXPECT_EQ(limits.at("upload_types"), (json::array{"text/plain", "image/png"}));
   EXPECT_EQ(upload("alice", std::string(1000, 'a'), "exact.txt").status, 201) << "the limit itself is allowed";
   expect_api_error(upload("alice", std::string(1001, 'a'), "over.txt"), 413, "too_large");
   // Without a Content-Length (chunked), the body is cut off at the limit just the same.
