@@ -5,6 +5,8 @@
 #include "conversations.hpp"
 #include "images.hpp"
 
+#include <thread>
+
 namespace parley::test::cluster {
 namespace {
 
@@ -56,6 +58,25 @@ TEST_F(Uploads, AFileUploadedThroughOneNodeIsServedByEveryOther) {
   EXPECT_EQ(download(0, "carol", id).status, 404) << "carol is no member";
   ASSERT_EQ(entry(*alice, "delete", "general", get_int(ack, "seq")).at("type"), "ack");
   for (int node : {0, 1, 2}) EXPECT_EQ(download(node, "bob", id).status, 404) << "revoked on node " << node + 1;
+}
+
+TEST_F(Uploads, TheSweepRemovesExpiredAndDeletedFilesFromPostgreSQL) {
+  start_cluster({{"--upload-ttl-s", "2"}, {"--upload-sweep-ms", "200"}});
+  auto alice = connect("alice", 0);
+  join(*alice, "general");
+  auto blobs = [&] { return std::stoi(pg().query_value("SELECT count(*) FROM blobs", db_name())); };
+  const std::string unsent(body_of(upload(1, "alice", "never sent\n", "a.txt")).at("id").as_string());
+  const std::string sent(body_of(upload(2, "alice", make_image(40, 40), "b.png")).at("id").as_string());
+  auto ack = request(*alice, "message", {{"room", "general"}, {"id", new_id()},
+                                          {"attachments", json::array{json::string(sent)}}});
+  ASSERT_EQ(ack.at("type"), "ack") << json::serialize(ack);
+  EXPECT_EQ(blobs(), 3) << "two files and one thumbnail";
+  ASSERT_EQ(entry(*alice, "delete", "general", get_int(ack, "seq")).at("type"), "ack");
+  const auto until = std::chrono::steady_clock::now() + 15s;
+  while (blobs() > 0 && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(blobs(), 0) << "the deleted message's file and thumbnail, and the expired upload, are gone";
+  EXPECT_EQ(std::stoi(pg().query_value("SELECT count(*) FROM uploads", db_name())), 0);
+  for (int node : {0, 1, 2}) EXPECT_EQ(download(node, "alice", unsent).status, 404);
 }
 
 TEST_F(Uploads, NginxPassesFilesUpToTheLimitAndParleydRefusesLargerOnes) {
