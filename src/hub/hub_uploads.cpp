@@ -31,7 +31,9 @@ void Hub::open_upload(const Actor& a, std::string id, Done<Upload> done) {
       if (u.owner == a.user) return done(r);
       return done(Status::not_found("no upload " + id));
     }
-    // Sent to a room: its members see it, whether connected here or not.
+    // Sent to a room: its members see it. A member connected here is known without the store
+    // (membership changes reach this node's users as they happen, as for every command).
+    if (member_of(a, u.room).ok()) return done(r);
     store_.rooms_of(a.user, on_lane<std::vector<RoomState>>(u.room, [id, done, r](Result<std::vector<RoomState>> rooms) {
       if (!rooms.ok()) return done(rooms.status);
       const std::string& room = r.value.room;

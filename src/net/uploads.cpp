@@ -25,7 +25,7 @@ namespace {
 
 constexpr std::string_view kUserPrefix = "/api/uploads";
 constexpr std::string_view kApiPrefix = "/api/v1/uploads";
-constexpr int64_t kMaxImagePixels = 100'000'000;  // larger images get no thumbnail
+constexpr int64_t kMaxImagePixels = 50'000'000;  // larger images get no thumbnail
 
 int64_t now_s() {
   using namespace std::chrono;
