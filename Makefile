@@ -54,7 +54,8 @@ sanitize: deps
 tsan: deps
 	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPARLEY_SANITIZE=thread -DPARLEY_BUILD_BENCH=OFF >/dev/null
 	@cmake --build build-tsan -j$(JOBS) --target parley_unit_tests parley_integration_tests parleyd
-	@cd build-tsan && ctest --output-on-failure -j$(JOBS) -L 'unit|integration'
+	@cd build-tsan && TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp $$TSAN_OPTIONS" \
+	  ctest --output-on-failure -j$(JOBS) -L 'unit|integration'
 
 # The lock rules (GUARDED_BY, REQUIRES in hub/) checked by clang's -Wthread-safety: the domain
 # layers built with clang-14 in their own directory; a violation is an error.

@@ -17,11 +17,12 @@ declare -A allowed=(
   [bus]="common metrics bus"
   [hub]="common metrics bus store hub"
   [net]="common metrics protocol auth config store media bus hub net"
-  [app]="common metrics protocol auth config store media bus hub net app"
+  [webhooks]="common metrics store webhooks"
+  [app]="common metrics protocol auth config store media bus hub net webhooks app"
 )
 # Folders whose files may use Beast or Asio: the network layer, the Redis bus (its sockets),
-# and the wiring in app/.
-asio_ok() { [[ $1 == net/* || $1 == app/* || $1 == bus/redis_* ]]; }
+# the webhook sender (its HTTP client), and the wiring in app/.
+asio_ok() { [[ $1 == net/* || $1 == app/* || $1 == bus/redis_* || $1 == webhooks/* ]]; }
 
 bad=0
 while IFS= read -r -d '' file; do

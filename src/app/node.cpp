@@ -1,6 +1,7 @@
 #include "app/node.hpp"
 
 #include "app/lanes.hpp"
+#include "app/webhook_setup.hpp"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -60,6 +61,8 @@ struct Node::Impl {
   Options options;
   std::unique_ptr<ApiKeys> api_keys;
   std::unique_ptr<Store> store;
+  WebhookOutbox* outbox = nullptr;  // the store's outbox
+  std::unique_ptr<webhooks::Sender> webhook_sender;  // when endpoints are configured
   std::unique_ptr<BlobStore> blobs;
   std::unique_ptr<Bus> bus;
   std::unique_ptr<Presence> presence;
@@ -111,8 +114,8 @@ struct Node::Impl {
         if (r.value.empty()) return;
         std::vector<std::string> keys;
         for (auto& id : r.value) {
+          keys.push_back(id + std::string(kThumbSuffix));  // the thumbnail first: no thumbnail outlives its file
           keys.push_back(id);
-          keys.push_back(id + std::string(kThumbSuffix));
         }
         spdlog::info("upload sweep: {} uploads removed", r.value.size());
         blobs->remove(std::move(keys), [](Result<bool> done) {
@@ -143,6 +146,7 @@ struct Node::Impl {
     draining = true;
     net->draining = true;
     listener->stop();
+    if (webhook_sender) webhook_sender->stop();
     spdlog::info("shutting down: closing {} connections", hub->connection_count());
     for (auto& c : hub->clients()) c->close(1012, "server restarting");
     wait_for_clients(std::chrono::steady_clock::now() + kDrainDeadline);
@@ -201,13 +205,15 @@ Status Node::start() {
 
   if (o.store.empty()) {
     auto store = SqliteStore::open({(std::filesystem::path(o.data_dir) / "parley.db").string(), o.store_sync, o.commit_batch,
-                                    &impl_->metrics, std::chrono::milliseconds(o.store_backlog_ms)});
+                                    &impl_->metrics, std::chrono::milliseconds(o.store_backlog_ms), outbox_config(o)});
     if (!store.ok()) return store.status;
+    impl_->outbox = store.value.get();
     impl_->store = std::move(store.value);
   } else {
     auto store = PgStore::open({o.store, o.store_password, o.commit_batch, &impl_->metrics, o.store_connections,
-                                std::chrono::milliseconds(o.store_backlog_ms)});
+                                std::chrono::milliseconds(o.store_backlog_ms), outbox_config(o)});
     if (!store.ok()) return store.status;
+    impl_->outbox = store.value.get();
     impl_->store = std::move(store.value);
   }
   // Uploads' content: beside the SQLite database, or in PostgreSQL for a cluster.
@@ -253,8 +259,14 @@ Status Node::start() {
     impl_->presence = std::move(presence);
   }
 
+  if (!o.webhooks.empty()) {
+    impl_->webhook_sender =
+        std::make_unique<webhooks::Sender>(impl_->ioc, *impl_->outbox, impl_->metrics, sender_options(o, node_id));
+  }
+
   HubOptions h;
   h.node_id = node_id;
+  if (!o.webhooks.empty()) h.presence_webhooks = impl_->outbox;
   h.max_text_chars = o.max_text_chars;
   h.max_data_bytes = o.max_data_bytes;
   h.max_attachments = o.max_attachments;
@@ -295,6 +307,7 @@ Status Node::start() {
   impl_->api_keys = std::make_unique<ApiKeys>(o.api_keys);
   impl_->net->api_keys = impl_->api_keys.get();
   impl_->net->blobs = impl_->blobs.get();
+  impl_->net->outbox = impl_->outbox;
   if (!o.tls_cert.empty()) {
     impl_->tls = std::make_unique<TlsConfig>(o.tls_cert, o.tls_key);
     if (auto st = impl_->tls->reload(); !st.is_ok()) return st;
@@ -323,6 +336,7 @@ Status Node::start() {
 void Node::run() {
   auto& i = *impl_;
   i.listener->run();
+  if (i.webhook_sender) i.webhook_sender->start();
   i.schedule_tick();
   i.schedule_upload_sweep();
   i.wait_reload();

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -12,6 +13,7 @@
 #include <stdexcept>
 
 #include "auth/api_keys.hpp"
+#include "common/webhook_event.hpp"
 
 namespace parley {
 namespace {
@@ -148,6 +150,14 @@ std::vector<Setting> settings() {
       text("redis_tls_key", "private key (PEM) of redis_tls_cert", &O::redis_tls_key),
       text("node_id", "this node's name in a cluster, [A-Za-z0-9_.-]{1,64} (default: random)", &O::node_id),
       number("bus_write_version", "form of the events this node publishes: 2, or 1 while a rolling upgrade has version-1 nodes", &O::bus_write_version),
+      list("webhooks", "comma-separated webhook endpoints, each 'name=URL [type ...]' (no types: every event type)", &O::webhooks),
+      secret(text("webhook_secret", "key of the HMAC-SHA256 signature on every webhook request (16+ characters; required with webhooks)", &O::webhook_secret)),
+      number("webhook_max_attempts", "attempts of one webhook delivery before it is dead", &O::webhook_max_attempts),
+      number("webhook_timeout_ms", "time a webhook request may take, connect to response", &O::webhook_timeout_ms),
+      number("webhook_backoff_ms", "first retry of a failed webhook delivery after about this; doubles per attempt, with jitter", &O::webhook_backoff_ms),
+      number("webhook_backoff_max_ms", "longest wait between two attempts of a webhook delivery", &O::webhook_backoff_max_ms),
+      number("webhook_poll_ms", "how often the webhook outbox is checked for new events", &O::webhook_poll_ms),
+      number("webhook_keep_s", "delivered webhook deliveries are listed this long, then forgotten", &O::webhook_keep_s),
       secret(list("api_keys", "comma-separated keys of the server API (/api/v1, header X-Parley-Api-Key), 16+ characters each; empty = API off", &O::api_keys)),
   };
   std::vector<Setting> out = table;
@@ -314,6 +324,31 @@ std::optional<Options> load_options(int argc, char** argv, int& exit_code) {
       return std::nullopt;
     }
   }
+  std::vector<std::string> endpoint_names;
+  for (auto& entry : opts.webhooks) {
+    std::string why;
+    auto spec = parse_webhook(entry, why);
+    if (spec && std::find(endpoint_names.begin(), endpoint_names.end(), spec->name) != endpoint_names.end()) {
+      why = "two endpoints are named " + spec->name;
+      spec.reset();
+    }
+    if (!spec) {
+      std::cerr << "parleyd: webhooks: " << why << "\n";
+      exit_code = 2;
+      return std::nullopt;
+    }
+    endpoint_names.push_back(spec->name);
+  }
+  if (!opts.webhooks.empty() && opts.webhook_secret.size() < 16) {
+    std::cerr << "parleyd: webhooks need a webhook_secret of at least 16 characters\n";
+    exit_code = 2;
+    return std::nullopt;
+  }
+  if (opts.webhook_max_attempts < 1 || opts.webhook_timeout_ms < 1 || opts.webhook_poll_ms < 1) {
+    std::cerr << "parleyd: webhook_max_attempts, webhook_timeout_ms and webhook_poll_ms must be >= 1\n";
+    exit_code = 2;
+    return std::nullopt;
+  }
   if (opts.tls_cert.empty() != opts.tls_key.empty()) {
     std::cerr << "parleyd: tls_cert and tls_key go together: set both or neither\n";
     exit_code = 2;
@@ -321,6 +356,35 @@ std::optional<Options> load_options(int argc, char** argv, int& exit_code) {
   }
   exit_code = 0;
   return opts;
+}
+
+std::optional<WebhookSpec> parse_webhook(const std::string& entry, std::string& error) {
+  std::istringstream in(entry);
+  std::string head;
+  in >> head;
+  const auto eq = head.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    error = "'" + entry + "' is not name=URL [type ...]";
+    return std::nullopt;
+  }
+  WebhookSpec spec{head.substr(0, eq), head.substr(eq + 1), {}};
+  if (spec.name.size() > 64 || spec.name.find_first_not_of(
+          "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") != std::string::npos) {
+    error = "the endpoint name '" + spec.name + "' is not [A-Za-z0-9_.-]{1,64}";
+    return std::nullopt;
+  }
+  if (!spec.url.starts_with("http://") && !spec.url.starts_with("https://")) {
+    error = "the URL of " + spec.name + " must start with http:// or https://";
+    return std::nullopt;
+  }
+  for (std::string type; in >> type;) {
+    if (!webhook_type_from(type)) {
+      error = "'" + type + "' is not an event type (docs/api.md lists them)";
+      return std::nullopt;
+    }
+    spec.types.push_back(type);
+  }
+  return spec;
 }
 
 }  // namespace parley

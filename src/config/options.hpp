@@ -8,6 +8,15 @@
 
 namespace parley {
 
+// One entry of Options::webhooks, parsed.
+struct WebhookSpec {
+  std::string name;                 // [A-Za-z0-9_.-]{1,64}
+  std::string url;                  // http:// or https://
+  std::vector<std::string> types;   // empty: every type
+};
+// The endpoint an entry names, or why it is not one (the message).
+std::optional<WebhookSpec> parse_webhook(const std::string& entry, std::string& error);
+
 struct Options {
   std::string config_file;
   std::string host = "0.0.0.0";
@@ -73,6 +82,16 @@ struct Options {
   int bus_write_version = 2;         // 1 while version-1 nodes are in the cluster (a rolling upgrade)
   // Server API (docs/api.md): keys the application backend presents; empty = API off.
   std::vector<std::string> api_keys;
+  // Webhooks (docs/api.md "Webhooks"): endpoints told of events, each "name=URL [type ...]"
+  // (no types: every type); the requests are signed with webhook_secret.
+  std::vector<std::string> webhooks;
+  std::string webhook_secret;
+  int webhook_max_attempts = 10;       // the last failing attempt makes the delivery dead
+  int64_t webhook_timeout_ms = 5000;   // one request, connect to the end of the response
+  int64_t webhook_backoff_ms = 1000;   // first retry after about this; doubles per attempt (with jitter)
+  int64_t webhook_backoff_max_ms = 600000;
+  int64_t webhook_poll_ms = 250;       // how often the outbox is looked at for new events
+  int64_t webhook_keep_s = 86400;      // delivered deliveries are listed this long, then forgotten
   // Not an option: set only by the conformance tests' server (tests/conformance/), never read
   // from flags, environment or file. Non-empty: WebSocket upgrades to this path echo every
   // message back, without a token, a user or the hub.

@@ -35,6 +35,8 @@ namespace parley {
 
 struct Metrics;
 
+class WebhookOutbox;
+
 struct HubOptions {
   std::size_t max_text_chars = 4000;
   double rate_per_sec = 10;
@@ -54,6 +56,9 @@ struct HubOptions {
   int max_attachments = 10;            // uploads one message may carry
   int64_t upload_quota_bytes = 0;      // bytes of uploads (not deleted) per user; 0: none
   WordFilter word_filter;
+  // Where users going online and offline (on the first and after the last connection on any
+  // node) are recorded for webhooks; null: nowhere. Outlives the hub.
+  WebhookOutbox* presence_webhooks = nullptr;
 };
 
 // Runs work on the I/O threads: calls with the same key run one at a time, in call order
@@ -196,6 +201,9 @@ class Hub final : public BusHandler {
   // user's last change in each room goes out, unless the room counts (then only its
   // occupancy is refreshed).
   void announce_presence(const std::string& user, const std::vector<std::string>& rooms, bool online);
+  // The user's first connection on any node opened (online) or the last one closed: the
+  // user.online / user.offline webhook event.
+  void record_user_presence(const std::string& user, bool online);
   void flush_presence();
   // Counts the online members of `rooms` and tells those over presence_limit (or back under).
   void refresh_occupancy(const std::vector<std::string>& rooms);

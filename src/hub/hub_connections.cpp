@@ -23,6 +23,7 @@ Hub::Hub(HubOptions options, Store& store, Bus& bus, Presence& presence, Metrics
   // A node that stopped without saying so: one live node reports each of its users.
   presence_.on_expired([this](const std::string& user, const std::vector<std::string>& rooms) {
     announce_presence(user, rooms, false);
+    record_user_presence(user, false);
   });
 }
 
@@ -129,6 +130,7 @@ void Hub::finish_connect(const ClientPtr& client, const std::vector<RoomState>& 
           }
         }
         announce_presence(user, rooms, true);
+        record_user_presence(user, true);
       });
     }
   }
@@ -138,7 +140,10 @@ void Hub::finish_connect(const ClientPtr& client, const std::vector<RoomState>& 
     announce->returned = true;
     announce_now = announce->pending;
   }
-  if (announce_now) announce_presence(user, rooms, true);
+  if (announce_now) {
+    announce_presence(user, rooms, true);
+    record_user_presence(user, true);
+  }
 }
 
 void Hub::disconnect(const ClientPtr& client) {
@@ -178,7 +183,9 @@ void Hub::disconnect(const ClientPtr& client) {
   for (auto& e : events) emit(std::move(e));
   if (last_here) {
     presence_.node_offline(user, [this, user, rooms](bool last_anywhere) {
-      if (last_anywhere) announce_presence(user, rooms, false);
+      if (!last_anywhere) return;
+      announce_presence(user, rooms, false);
+      record_user_presence(user, false);
     });
   }
 }

@@ -10,6 +10,7 @@
 
 #include "common/names.hpp"
 #include "hub/hub.hpp"
+#include "store/outbox.hpp"
 #include "hub/rules.hpp"
 
 namespace parley {
@@ -20,6 +21,17 @@ void Hub::announce_presence(const std::string& user, const std::vector<std::stri
     MutexLock lock(s.mu);
     s.map[room][user] = online;
   }
+}
+
+void Hub::record_user_presence(const std::string& user, bool online) {
+  if (!options_.presence_webhooks) return;
+  WebhookEvent e;
+  e.type = online ? WebhookType::user_online : WebhookType::user_offline;
+  e.user = user;
+  e.ts = clock_.wall_ms();
+  options_.presence_webhooks->record(std::move(e), [user](Result<bool> r) {
+    if (!r.ok()) spdlog::warn("webhooks: presence of {} not recorded: {}", user, r.status.message());
+  });
 }
 
 void Hub::flush_presence() {

@@ -116,6 +116,15 @@ std::string render_prometheus(const Metrics& m) {
             "Stored messages delivered from the store because they were published before this node's "
             "subscription to their room took effect (cluster mode only).",
             m.bus_catchup_messages);
+  w.labeled("parley_webhook_attempts_total",
+            "Webhook delivery attempts by outcome: delivered, failed (retried later), dead (the last attempt failed).",
+            "result", m.webhook_attempts);
+  w.histogram("parley_webhook_latency_seconds", "Webhook POST round trips, request to response or failure.",
+              m.webhook_latency);
+  w.gauge("parley_webhook_pending", "Webhook deliveries waiting in the outbox, every endpoint.", m.webhook_pending);
+  w.gauge("parley_webhook_dead", "Webhook deliveries that failed for the last time (until replayed).", m.webhook_dead);
+  w.gauge("parley_webhook_lag_milliseconds", "Age of the oldest pending webhook delivery (0: none pending).",
+          m.webhook_lag_ms);
   return w.take();
 }
 

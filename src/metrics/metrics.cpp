@@ -99,7 +99,9 @@ Metrics::Metrics()
               "limit_exceeded", "unavailable", "unauthorized"}),
       store_batch_size(kBatchBounds, 1),
       store_commit_latency(kLatencyBoundsUs, 1'000'000),
-      bus_publish_latency(kLatencyBoundsUs, 1'000'000) {}
+      bus_publish_latency(kLatencyBoundsUs, 1'000'000),
+      webhook_attempts({"delivered", "failed", "dead"}),
+      webhook_latency(kLatencyBoundsUs, 1'000'000) {}
 
 int64_t wall_clock_us() {
   using namespace std::chrono;

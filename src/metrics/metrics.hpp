@@ -130,6 +130,12 @@ struct Metrics {
   // Stored messages a node fetched when a room's subscription took effect (published before
   // it, so missed on the bus) and delivered.
   Counter bus_catchup_messages;
+  // Webhooks (webhooks/sender): attempts by outcome, their round trips, and the outbox.
+  LabeledCounter webhook_attempts;   // delivered, failed (to be retried), dead (the last attempt failed)
+  Histogram webhook_latency;         // POST → response (or failure), µs
+  Gauge webhook_pending;             // deliveries waiting in the outbox, every endpoint
+  Gauge webhook_dead;                // dead deliveries (until replayed or forgotten)
+  Gauge webhook_lag_ms;              // age of the oldest pending delivery, ms (0: none)
 };
 
 // Wall-clock microseconds since the epoch: message receipt stamps (RoomEvent::received_us)

@@ -19,6 +19,7 @@ class Hub;
 class IpLimiter;
 class Store;
 class TlsConfig;
+class WebhookOutbox;
 struct Metrics;
 
 struct NetContext {
@@ -40,6 +41,7 @@ struct NetContext {
   IpLimiter* ip_limiter = nullptr;    // connections per client address
   const ApiKeys* api_keys = nullptr;  // the server API's keys (empty or null: the API is off)
   BlobStore* blobs = nullptr;         // uploads' content (null: uploads are off)
+  WebhookOutbox* outbox = nullptr;    // the webhook deliveries (the server API lists and replays them)
   std::atomic<int> uploads_in_flight{0};  // bodies being received (UploadSlot)
 };
 

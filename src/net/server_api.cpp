@@ -12,6 +12,7 @@
 #include "auth/api_keys.hpp"
 #include "net/api_errors.hpp"
 #include "net/uploads.hpp"
+#include "net/webhook_routes.hpp"
 #include "hub/hub.hpp"
 #include "protocol/encode.hpp"
 
@@ -293,6 +294,9 @@ void handle_server_api(NetContext& ctx, const Request& req, Responder respond) {
       return handle_upload(ctx, req, /*backend=*/true, respond);
     }
     return handle_download(ctx, req, /*backend=*/true, respond);
+  }
+  if (!path.empty() && path[0] == "webhooks") {
+    return handle_webhook_routes(ctx, req, std::vector<std::string>(path.begin() + 1, path.end()), respond);
   }
   if (path.empty() || path[0] != "rooms") return respond(api_error(req, 404, "not_found", "no such endpoint"));
   if (path.size() == 1) {

@@ -13,6 +13,8 @@
 //   GET    /api/v1/rooms/{room}/online             online members
 //   POST   /api/v1/uploads                         upload a file (net/uploads.hpp)
 //   GET    /api/v1/uploads/{id}[/thumb]            download one
+//   GET    /api/v1/webhooks[/deliveries]           webhook endpoints, deliveries (net/webhook_routes.hpp)
+//   POST   /api/v1/webhooks/deliveries/replay      replay dead deliveries
 //
 // Without configured keys every path answers 404, as if the API did not exist.
 #include <string_view>

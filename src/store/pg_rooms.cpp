@@ -101,9 +101,9 @@ void prepare_room_statements(PgConn& db) {
   db.prepare("count_members", "SELECT count(*) FROM members WHERE room=$1");
   db.prepare("count_rooms", R"(SELECT count(*) FROM members WHERE "user"=$1)");
   db.prepare("ensure_room",
-             "INSERT INTO rooms(name, last_seq, created_ms, kind) VALUES($1, 0, $2, $3) ON CONFLICT DO NOTHING");
+             "INSERT INTO rooms(name, last_seq, created_ms, kind) VALUES($1, 0, $2, $3) ON CONFLICT DO NOTHING RETURNING 1");
   db.prepare("add_member",
-             R"(INSERT INTO members(room, "user", read_seq, joined_ms, role) VALUES($1,$2,0,$3,$4) ON CONFLICT DO NOTHING)");
+             R"(INSERT INTO members(room, "user", read_seq, joined_ms, role) VALUES($1,$2,0,$3,$4) ON CONFLICT DO NOTHING RETURNING 1)");
   db.prepare("del_member", R"(DELETE FROM members WHERE room=$1 AND "user"=$2 RETURNING 1)");
   db.prepare("ban", R"(INSERT INTO bans(room, "user") VALUES($1,$2) ON CONFLICT DO NOTHING)");
   db.prepare("unban", R"(DELETE FROM bans WHERE room=$1 AND "user"=$2)");
@@ -138,7 +138,8 @@ void prepare_room_statements(PgConn& db) {
 void PgStore::join(JoinRequest req, Callback<RoomState> done) {
   const std::string room = req.room, user = req.user;
   const int limit = req.extras_limit;
-  impl_->write<RoomState>(room, std::move(done), with_extras(room, user, limit, [req = std::move(req)](PgConn& db) -> Result<RoomState> {
+  Impl* impl = impl_.get();
+  impl_->write<RoomState>(room, std::move(done), with_extras(room, user, limit, [impl, req = std::move(req)](PgConn& db) -> Result<RoomState> {
     if (auto s = member_state(db, req.room, req.user)) return *s;
     rules::JoinFacts facts;
     facts.room = lock_room(db, req.room);
@@ -149,33 +150,44 @@ void PgStore::join(JoinRequest req, Callback<RoomState> done) {
     // A room created by joining belongs to its first member. When two nodes create it at
     // once, the second waits on the first's row lock and then finds a member already.
     Role role = Role::member;
+    const int64_t now = store_now_ms();
     if (!facts.room) {
-      db.run("ensure_room", {req.room, store_now_ms(), int64_t{0}});
+      if (!db.run("ensure_room", {req.room, now, int64_t{0}}).empty()) {
+        impl->record(db, rules::room_created_events(req.room, RoomKind::public_room, "", now));
+      }
       lock_room(db, req.room);
       role = db.run("count_members", {req.room}).int64(0, 0) == 0 ? Role::owner : Role::member;
     }
-    db.run("add_member", {req.room, req.user, store_now_ms(), static_cast<int64_t>(role)});
+    db.run("add_member", {req.room, req.user, now, static_cast<int64_t>(role)});
+    impl->record(db, rules::member_joined_event(req.room, req.user, role, req.mode == JoinMode::invite ? req.actor : "", now));
     return *member_state(db, req.room, req.user);
   }));
 }
 
 void PgStore::open_direct(std::string room, std::string a, std::string b, int max_rooms, int extras_limit,
                           Callback<RoomState> done) {
+  Impl* impl = impl_.get();
   impl_->write<RoomState>(room, std::move(done), with_extras(room, a, extras_limit, [=](PgConn& db) -> Result<RoomState> {
     if (auto s = member_state(db, room, a)) return *s;
     if (!db.run("is_blocked", {b, a}).empty()) return Status::forbidden(b + " does not accept your messages");
     if (auto s = check_room_limit(db, a, max_rooms); !s.is_ok()) return s;
-    db.run("ensure_room", {room, store_now_ms(), static_cast<int64_t>(RoomKind::direct)});
+    const int64_t now = store_now_ms();
+    const bool created = !db.run("ensure_room", {room, now, static_cast<int64_t>(RoomKind::direct)}).empty();
     if (lock_room(db, room) != RoomKind::direct) return Status::conflict(room + " is not a direct conversation");
-    db.run("add_member", {room, a, store_now_ms(), static_cast<int64_t>(Role::member)});
-    db.run("add_member", {room, b, store_now_ms(), static_cast<int64_t>(Role::member)});
+    if (created) impl->record(db, rules::room_created_events(room, RoomKind::direct, "", now));
+    for (const auto& u : {a, b}) {
+      if (!db.run("add_member", {room, u, now, static_cast<int64_t>(Role::member)}).empty()) {
+        impl->record(db, rules::member_joined_event(room, u, Role::member, u == b ? a : "", now));
+      }
+    }
     return *member_state(db, room, a);
   }));
 }
 
 void PgStore::moderate(ModerationRequest req, Callback<ModerationResult> done) {
   const std::string room = req.room;
-  impl_->write<ModerationResult>(room, std::move(done), [req = std::move(req)](PgConn& db) -> Result<ModerationResult> {
+  Impl* impl = impl_.get();
+  impl_->write<ModerationResult>(room, std::move(done), [impl, req = std::move(req)](PgConn& db) -> Result<ModerationResult> {
     rules::ModerationFacts facts;
     facts.room = lock_room(db, req.room);
     if (!req.actor.empty()) facts.actor_role = role_of(db, req.room, req.actor);
@@ -193,6 +205,7 @@ void PgStore::moderate(ModerationRequest req, Callback<ModerationResult> done) {
       case ModerationAction::mute: db.run("mute", {req.room, req.target, req.muted_until}); break;
       case ModerationAction::set_role: db.run("set_role", {req.room, req.target, static_cast<int64_t>(req.role)}); break;
     }
+    if (auto e = rules::moderation_event(req, store_now_ms())) impl->record(db, *e);
     return result;
   });
 }
@@ -242,9 +255,11 @@ void PgStore::search(SearchQuery q, Callback<std::vector<ChatMessage>> done) {
 }
 
 void PgStore::leave(std::string room, std::string user, Callback<bool> done) {
+  Impl* impl = impl_.get();
   impl_->write<bool>(room, std::move(done), [=](PgConn& db) -> Result<bool> {
     if (lock_room(db, room) == RoomKind::direct) return Status::forbidden("nobody can leave a direct conversation");
     if (db.run("del_member", {room, user}).empty()) return Status::not_found("not a member of " + room);
+    impl->record(db, rules::member_left_event(room, user, store_now_ms()));
     return true;
   });
 }

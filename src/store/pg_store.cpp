@@ -101,6 +101,8 @@ const char* const kMigrations[] = {
     CREATE TABLE blobs(key TEXT PRIMARY KEY, data BYTEA NOT NULL);
     ALTER TABLE blobs ALTER COLUMN data SET STORAGE EXTERNAL;
     )sql",
+    // The webhook outbox (store/outbox.hpp, pg_outbox.cpp).
+    kOutboxMigration,
 };
 
 constexpr int64_t kMigrationLock = 0x7061726c6579;  // "parley"
@@ -157,6 +159,7 @@ void prepare_statements(PgConn& db) {
   prepare_room_statements(db);
   prepare_append_statements(db);
   prepare_upload_statements(db);
+  prepare_outbox_statements(db);
   db.prepare("ping", "SELECT 1");
   // The columns page_of() reads, in its order.
   const std::string entry = R"(SELECT seq, ts, "user", client_id, text, kind, target, edited_ts, deleted::int, reply_to,
@@ -240,6 +243,7 @@ Result<std::unique_ptr<PgStore>> PgStore::open(const PgStoreOptions& o) {
   auto impl = std::make_unique<Impl>();
   impl->metrics = o.metrics;
   impl->max_backlog = o.max_backlog;
+  impl->outbox = o.outbox;
   const std::size_t writers = std::max<std::size_t>(1, o.connections / 2);
   const std::size_t readers = std::max<std::size_t>(1, o.connections - writers);
   std::vector<std::unique_ptr<PgConn>> conns;
@@ -290,8 +294,9 @@ void PgStore::append(AppendRequest req, Callback<Appended> done) {
   // Plain messages go in batches through parley_append(); replies, messages with data or
   // mentions, edits, deletions and reactions one statement at a time (in the same group
   // commit).
+  // Messages an endpoint hears of take the second path too: it records their webhook event.
   const bool plain = req.kind == EntryKind::message && req.reply_to == 0 && req.data.empty() && req.mentions.empty() &&
-                     !req.mention_room && req.attachments.empty();
+                     !req.mention_room && req.attachments.empty() && !impl_->outbox.wants(WebhookType::message_created);
   if (plain) {
     auto job = std::make_unique<PgAppendJob>();
     job->key = req.room;
@@ -302,7 +307,8 @@ void PgStore::append(AppendRequest req, Callback<Appended> done) {
   }
   // Checked against their target (or parent) message here.
   const std::string room = req.room;
-  impl_->write<Appended>(room, std::move(done), [req = std::move(req)](PgConn& db) -> Result<Appended> {
+  Impl* impl = impl_.get();
+  impl_->write<Appended>(room, std::move(done), [impl, req = std::move(req)](PgConn& db) -> Result<Appended> {
     auto original = [&]() -> std::optional<Appended> {
       auto d = db.run("dedup", {req.user, req.id});
       if (d.empty()) return std::nullopt;
@@ -366,14 +372,18 @@ void PgStore::append(AppendRequest req, Callback<Appended> done) {
     m.mentions = req.mentions;
     m.mention_room = req.mention_room;
     m.attachments = std::move(files);
+    impl->record(db, rules::message_event(m));
     return Appended{std::move(m), false};
   });
 }
 
 void PgStore::create_room(std::string room, RoomKind kind, std::string owner, Callback<bool> done) {
+  Impl* impl = impl_.get();
   impl_->write<bool>(room, std::move(done), [=](PgConn& db) -> Result<bool> {
-    if (db.run("create_room", {room, store_now_ms(), static_cast<int64_t>(kind)}).empty()) return false;
-    if (!owner.empty()) db.run("add_member", {room, owner, store_now_ms(), static_cast<int64_t>(Role::owner)});
+    const int64_t now = store_now_ms();
+    if (db.run("create_room", {room, now, static_cast<int64_t>(kind)}).empty()) return false;
+    if (!owner.empty()) db.run("add_member", {room, owner, now, static_cast<int64_t>(Role::owner)});
+    impl->record(db, rules::room_created_events(room, kind, owner, now));
     return true;
   });
 }

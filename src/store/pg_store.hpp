@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 
+#include "store/outbox.hpp"
 #include "store/store.hpp"
 
 namespace parley {
@@ -33,10 +34,12 @@ struct PgStoreOptions {
   std::size_t connections = 4;
   // Appends are refused (busy) while their writer is more than this far behind; 0: never.
   std::chrono::milliseconds max_backlog{2000};
+  OutboxConfig outbox;  // webhook events recorded with the changes (none: no endpoints)
 };
 
-class PgStore final : public Store {
+class PgStore final : public Store, public WebhookOutbox {
  public:
+  using Store::Callback;
   // Connects, applies migrations (serialized across nodes by an advisory lock), starts threads.
   static Result<std::unique_ptr<PgStore>> open(const PgStoreOptions& options);
   ~PgStore() override;
@@ -70,6 +73,16 @@ class PgStore final : public Store {
   void password_hash(std::string name, Callback<std::string> done) override;
   void ping(Callback<bool> done) override;
   void close() override;
+
+  // The webhook outbox (store/outbox.hpp).
+  void due(std::string endpoint, std::string node, int64_t now_ms, int64_t lease_ms, int limit,
+           Callback<std::vector<WebhookDelivery>> done) override;
+  void settle(DeliveryOutcome outcome, Callback<bool> done) override;
+  void deliveries(DeliveryQuery query, Callback<std::vector<WebhookDelivery>> done) override;
+  void replay(ReplayRequest request, Callback<int64_t> done) override;
+  void record(WebhookEvent event, Callback<bool> done) override;
+  void backlog(Callback<std::vector<EndpointBacklog>> done) override;
+  void purge(int64_t before_ms, Callback<int64_t> done) override;
 
  private:
   struct Impl;

@@ -38,6 +38,11 @@ struct PgGuard {
 void prepare_room_statements(PgConn& db);
 void prepare_append_statements(PgConn& db);
 void prepare_upload_statements(PgConn& db);
+void prepare_outbox_statements(PgConn& db);
+// The webhook outbox's tables (pg_outbox.cpp).
+extern const char* const kOutboxMigration;
+// Records `event` in the webhook outbox, in the open transaction, when an endpoint wants it.
+void pg_record(PgConn& db, const OutboxConfig& outbox, const WebhookEvent& event);
 // The upload `id` as stored (nullopt: unknown or deleted); `lock`: its row, until the
 // transaction ends.
 std::optional<Upload> pg_upload(PgConn& db, const std::string& id, bool lock);
@@ -79,6 +84,15 @@ struct PgStore::Impl {
   std::atomic<std::size_t> next_reader{0};
   Metrics* metrics = nullptr;
   std::chrono::milliseconds max_backlog{0};
+  OutboxConfig outbox;  // set before the threads start, read-only after
+
+  // Records the events an endpoint wants, in the open transaction.
+  void record(PgConn& db, const WebhookEvent& e) const {
+    if (outbox.wants(e.type)) pg_record(db, outbox, e);
+  }
+  void record(PgConn& db, const std::vector<WebhookEvent>& events) const {
+    for (const auto& e : events) record(db, e);
+  }
 
   // One transaction per batch. Every transaction first locks the keys it writes (its rooms,
   // its users), in one global order: two batches that share keys wait for each other in that

@@ -180,4 +180,70 @@ std::string fts5_query(const std::vector<std::string>& words) {
   return q;
 }
 
+WebhookEvent message_event(const ChatMessage& m) {
+  WebhookEvent e;
+  e.type = webhook_type_of(m.kind);
+  e.room = m.room;
+  e.user = m.user;
+  e.message = m;
+  e.ts = m.ts;
+  return e;
+}
+
+std::vector<WebhookEvent> room_created_events(const std::string& room, RoomKind kind, const std::string& owner,
+                                              int64_t ts) {
+  WebhookEvent created;
+  created.type = WebhookType::room_created;
+  created.room = room;
+  created.user = owner;
+  created.kind = kind;
+  created.ts = ts;
+  std::vector<WebhookEvent> out{created};
+  if (!owner.empty()) out.push_back(member_joined_event(room, owner, Role::owner, "", ts));
+  return out;
+}
+
+WebhookEvent member_joined_event(const std::string& room, const std::string& user, Role role, const std::string& by,
+                                 int64_t ts) {
+  WebhookEvent e;
+  e.type = WebhookType::member_joined;
+  e.room = room;
+  e.user = user;
+  e.by = by;
+  e.role = role;
+  e.ts = ts;
+  return e;
+}
+
+WebhookEvent member_left_event(const std::string& room, const std::string& user, int64_t ts) {
+  WebhookEvent e;
+  e.type = WebhookType::member_left;
+  e.room = room;
+  e.user = user;
+  e.ts = ts;
+  return e;
+}
+
+std::optional<WebhookEvent> moderation_event(const ModerationRequest& req, int64_t ts) {
+  WebhookEvent e;
+  e.room = req.room;
+  e.user = req.target;
+  e.by = req.actor;
+  e.ts = ts;
+  switch (req.action) {
+    case ModerationAction::kick: e.type = WebhookType::member_kicked; break;
+    case ModerationAction::ban: e.type = WebhookType::member_banned; break;
+    case ModerationAction::unban: e.type = WebhookType::member_unbanned; break;
+    case ModerationAction::mute:
+      e.type = req.muted_until > 0 ? WebhookType::member_muted : WebhookType::member_unmuted;
+      e.until = req.muted_until;
+      break;
+    case ModerationAction::set_role:
+      e.type = WebhookType::member_role;
+      e.role = req.role;
+      break;
+  }
+  return e;
+}
+
 }  // namespace parley::rules

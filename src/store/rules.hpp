@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/webhook_event.hpp"
 #include "store/store.hpp"
 
 namespace parley::rules {
@@ -51,6 +52,19 @@ struct ModerationFacts {
   std::optional<Role> target_role;    // nullopt: the target is not a member
 };
 Status check_moderation(const ModerationRequest& req, const ModerationFacts& facts);
+
+// The webhook events of each change (store/outbox.hpp), for both stores to record in the
+// change's transaction. `ts`: when, ms since the epoch.
+WebhookEvent message_event(const ChatMessage& m);
+// room.created, and member.joined of its first member when it has one.
+std::vector<WebhookEvent> room_created_events(const std::string& room, RoomKind kind, const std::string& owner,
+                                              int64_t ts);
+WebhookEvent member_joined_event(const std::string& room, const std::string& user, Role role, const std::string& by,
+                                 int64_t ts);
+WebhookEvent member_left_event(const std::string& room, const std::string& user, int64_t ts);
+// What a moderation action that passed its check did; nullopt when it changed nothing a
+// backend hears of (a kick or mute of a non-member cannot pass; an unban is always told).
+std::optional<WebhookEvent> moderation_event(const ModerationRequest& req, int64_t ts);
 
 // The words of a search, in order, without duplicates: runs of letters, digits and any
 // non-ASCII bytes. At most 16.

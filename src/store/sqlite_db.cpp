@@ -125,6 +125,28 @@ constexpr const char* kMigrations[] = {
     CREATE INDEX uploads_unsent ON uploads(created_ms) WHERE room = '';
     ALTER TABLE messages ADD COLUMN attachments TEXT NOT NULL DEFAULT '';
     )sql",
+    // The webhook outbox (store/outbox.hpp): events in the order of their changes, and one
+    // delivery per endpoint (state 0 pending, 1 delivered, 2 dead).
+    R"sql(
+    CREATE TABLE webhook_events(
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      id TEXT NOT NULL UNIQUE,
+      type TEXT NOT NULL,
+      room TEXT NOT NULL,
+      created_ms INTEGER NOT NULL,
+      body TEXT NOT NULL);
+    CREATE TABLE webhook_deliveries(
+      endpoint TEXT NOT NULL,
+      seq INTEGER NOT NULL,
+      state INTEGER NOT NULL DEFAULT 0,
+      attempts INTEGER NOT NULL DEFAULT 0,
+      next_ms INTEGER NOT NULL DEFAULT 0,
+      done_ms INTEGER NOT NULL DEFAULT 0,
+      last_error TEXT NOT NULL DEFAULT '',
+      PRIMARY KEY(endpoint, seq)) WITHOUT ROWID;
+    CREATE INDEX webhook_deliveries_pending ON webhook_deliveries(endpoint, seq) WHERE state = 0;
+    CREATE INDEX webhook_deliveries_done ON webhook_deliveries(done_ms) WHERE state = 1;
+    )sql",
 };
 
 }  // namespace

@@ -125,7 +125,8 @@ std::optional<RoomState> sqlite_member_state(SqliteDb& db, const std::string& ro
 void SqliteStore::join(JoinRequest req, Callback<RoomState> done) {
   const std::string room = req.room, user = req.user;
   const int limit = req.extras_limit;
-  impl_->write<RoomState>(std::move(done), with_extras(room, user, limit, [req = std::move(req)](SqliteDb& db) -> Result<RoomState> {
+  Impl* impl = impl_.get();
+  impl_->write<RoomState>(std::move(done), with_extras(room, user, limit, [impl, req = std::move(req)](SqliteDb& db) -> Result<RoomState> {
     if (auto s = sqlite_member_state(db, req.room, req.user)) return *s;
     rules::JoinFacts facts;
     facts.room = kind_of(db, req.room);
@@ -134,19 +135,21 @@ void SqliteStore::join(JoinRequest req, Callback<RoomState> done) {
     if (auto s = rules::check_join(req, facts); !s.is_ok()) return s;
     if (auto s = check_room_limit(db, req.user, req.max_rooms); !s.is_ok()) return s;
     Role role = Role::member;
+    const int64_t now = store_now_ms();
     if (!facts.room) {
-      db.prepare("INSERT INTO rooms(name, last_seq, created_ms, kind) VALUES(?1, 0, ?2, 0)")
-          .bind(req.room, store_now_ms())
-          .step();
+      db.prepare("INSERT INTO rooms(name, last_seq, created_ms, kind) VALUES(?1, 0, ?2, 0)").bind(req.room, now).step();
       role = Role::owner;  // whoever creates a room by joining it owns it
+      impl->record(db, rules::room_created_events(req.room, RoomKind::public_room, "", now));
     }
     add_member(db, req.room, req.user, role);
+    impl->record(db, rules::member_joined_event(req.room, req.user, role, req.mode == JoinMode::invite ? req.actor : "", now));
     return *sqlite_member_state(db, req.room, req.user);
   }));
 }
 
 void SqliteStore::open_direct(std::string room, std::string a, std::string b, int max_rooms, int extras_limit,
                               Callback<RoomState> done) {
+  Impl* impl = impl_.get();
   impl_->write<RoomState>(std::move(done), with_extras(room, a, extras_limit, [=](SqliteDb& db) -> Result<RoomState> {
     if (auto s = sqlite_member_state(db, room, a)) return *s;
     if (exists(db.prepare("SELECT 1 FROM blocks WHERE user=?1 AND blocked=?2").bind(b, a))) {
@@ -155,17 +158,20 @@ void SqliteStore::open_direct(std::string room, std::string a, std::string b, in
     if (auto s = check_room_limit(db, a, max_rooms); !s.is_ok()) return s;
     auto kind = kind_of(db, room);
     if (kind && *kind != RoomKind::direct) return Status::conflict(room + " is not a direct conversation");
-    db.prepare("INSERT OR IGNORE INTO rooms(name, last_seq, created_ms, kind) VALUES(?1, 0, ?2, 2)")
-        .bind(room, store_now_ms())
-        .step();
-    add_member(db, room, a, Role::member);
-    add_member(db, room, b, Role::member);
+    const int64_t now = store_now_ms();
+    db.prepare("INSERT OR IGNORE INTO rooms(name, last_seq, created_ms, kind) VALUES(?1, 0, ?2, 2)").bind(room, now).step();
+    if (!kind) impl->record(db, rules::room_created_events(room, RoomKind::direct, "", now));
+    for (const auto& u : {a, b}) {
+      add_member(db, room, u, Role::member);
+      if (db.changes() > 0) impl->record(db, rules::member_joined_event(room, u, Role::member, u == b ? a : "", now));
+    }
     return *sqlite_member_state(db, room, a);
   }));
 }
 
 void SqliteStore::moderate(ModerationRequest req, Callback<ModerationResult> done) {
-  impl_->write<ModerationResult>(std::move(done), [req = std::move(req)](SqliteDb& db) -> Result<ModerationResult> {
+  Impl* impl = impl_.get();
+  impl_->write<ModerationResult>(std::move(done), [impl, req = std::move(req)](SqliteDb& db) -> Result<ModerationResult> {
     rules::ModerationFacts facts;
     facts.room = kind_of(db, req.room);
     if (!req.actor.empty()) facts.actor_role = role_of(db, req.room, req.actor);
@@ -194,6 +200,7 @@ void SqliteStore::moderate(ModerationRequest req, Callback<ModerationResult> don
             .step();
         break;
     }
+    if (auto e = rules::moderation_event(req, store_now_ms())) impl->record(db, *e);
     return result;
   });
 }
@@ -275,10 +282,12 @@ void SqliteStore::search(SearchQuery q, Callback<std::vector<ChatMessage>> done)
 
 
 void SqliteStore::leave(std::string room, std::string user, Callback<bool> done) {
+  Impl* impl = impl_.get();
   impl_->write<bool>(std::move(done), [=](SqliteDb& db) -> Result<bool> {
     if (kind_of(db, room) == RoomKind::direct) return Status::forbidden("nobody can leave a direct conversation");
     db.prepare("DELETE FROM members WHERE room=?1 AND user=?2").bind(room, user).step();
     if (db.changes() == 0) return Status::not_found("not a member of " + room);
+    impl->record(db, rules::member_left_event(room, user, store_now_ms()));
     return true;
   });
 }

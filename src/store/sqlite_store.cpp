@@ -121,6 +121,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteStoreOptions&
   impl->read_db = std::move(r.value);
   impl->metrics = o.metrics;
   impl->max_backlog = o.max_backlog;
+  impl->outbox = o.outbox;
   Impl* p = impl.get();
   // What an earlier run stored but did not index yet (a crash, a kill) is searchable at once.
   try {
@@ -233,12 +234,14 @@ void SqliteStore::append(AppendRequest req, Callback<Appended> done) {
     m.mentions = req.mentions;
     m.mention_room = req.mention_room;
     m.attachments = std::move(files);
+    impl->record(db, rules::message_event(m));
     impl->window.stage(m);
     return Appended{std::move(m), false};
   }, /*takes_seq=*/true);
 }
 
 void SqliteStore::create_room(std::string room, RoomKind kind, std::string owner, Callback<bool> done) {
+  Impl* impl = impl_.get();
   impl_->write<bool>(std::move(done), [=](SqliteDb& db) -> Result<bool> {
     int64_t now = store_now_ms();
     db.prepare("INSERT OR IGNORE INTO rooms(name, last_seq, created_ms, kind) VALUES(?1, 0, ?2, ?3)")
@@ -250,6 +253,7 @@ void SqliteStore::create_room(std::string room, RoomKind kind, std::string owner
           .bind(room, owner, now, static_cast<int64_t>(Role::owner))
           .step();
     }
+    impl->record(db, rules::room_created_events(room, kind, owner, now));
     return true;
   });
 }

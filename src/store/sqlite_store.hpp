@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "store/outbox.hpp"
 #include "store/store.hpp"
 
 namespace parley {
@@ -22,10 +23,12 @@ struct SqliteStoreOptions {
   Metrics* metrics = nullptr;  // batch sizes and commit latency, when set
   // Appends are refused (busy) while the writer is more than this far behind; 0: never.
   std::chrono::milliseconds max_backlog{2000};
+  OutboxConfig outbox;         // webhook events recorded with the changes (none: no endpoints)
 };
 
-class SqliteStore final : public Store {
+class SqliteStore final : public Store, public WebhookOutbox {
  public:
+  using Store::Callback;
   // Opens the file, applies migrations and starts the threads.
   static Result<std::unique_ptr<SqliteStore>> open(const SqliteStoreOptions& options);
   ~SqliteStore() override;
@@ -59,6 +62,16 @@ class SqliteStore final : public Store {
   void password_hash(std::string name, Callback<std::string> done) override;
   void ping(Callback<bool> done) override;
   void close() override;
+
+  // The webhook outbox (store/outbox.hpp).
+  void due(std::string endpoint, std::string node, int64_t now_ms, int64_t lease_ms, int limit,
+           Callback<std::vector<WebhookDelivery>> done) override;
+  void settle(DeliveryOutcome outcome, Callback<bool> done) override;
+  void deliveries(DeliveryQuery query, Callback<std::vector<WebhookDelivery>> done) override;
+  void replay(ReplayRequest request, Callback<int64_t> done) override;
+  void record(WebhookEvent event, Callback<bool> done) override;
+  void backlog(Callback<std::vector<EndpointBacklog>> done) override;
+  void purge(int64_t before_ms, Callback<int64_t> done) override;
 
  private:
   struct Impl;

@@ -32,6 +32,10 @@ struct SqliteGuard {
 // The calling user's view of `room` (nullopt: not a member), read with `db`.
 std::optional<RoomState> sqlite_member_state(SqliteDb& db, const std::string& room, const std::string& user);
 
+// Records `event` in the webhook outbox, in the open transaction, when an endpoint wants it
+// (sqlite_outbox.cpp).
+void sqlite_record(SqliteDb& db, const OutboxConfig& outbox, const WebhookEvent& event);
+
 // The upload `id` as stored (nullopt: unknown or deleted), read with `db`.
 std::optional<Upload> sqlite_upload(SqliteDb& db, const std::string& id);
 
@@ -42,6 +46,15 @@ struct SqliteStore::Impl {
   std::unique_ptr<ReadQueue<SqliteDb>> reader;
   Metrics* metrics = nullptr;
   std::chrono::milliseconds max_backlog{0};
+  OutboxConfig outbox;  // set before the threads start, read-only after
+
+  // Records the events an endpoint wants, in the writer's open transaction.
+  void record(SqliteDb& db, const WebhookEvent& e) const {
+    if (outbox.wants(e.type)) sqlite_record(db, outbox, e);
+  }
+  void record(SqliteDb& db, const std::vector<WebhookEvent>& events) const {
+    for (const auto& e : events) record(db, e);
+  }
   // The newest entries of busy rooms, for sync/history pages (store/recent_window.hpp):
   // appends stage into it, a COMMIT applies them, a rollback drops them.
   RecentWindow window;
