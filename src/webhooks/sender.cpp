@@ -83,7 +83,7 @@ struct Sender::Impl : std::enable_shared_from_this<Impl> {
 
   void stop() {
     stopped = true;
-    for (auto& l : lanes) asio::post(l->strand, [l = l.get()] { l->timer.cancel(); });
+    for (auto& l : lanes) asio::post(l->strand, [self = shared_from_this(), l = l.get()] { l->timer.cancel(); });
     asio::post(stats_strand, [self = shared_from_this()] { self->stats_timer.cancel(); });
   }
 
