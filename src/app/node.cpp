@@ -63,6 +63,7 @@ struct Node::Impl {
   std::unique_ptr<Store> store;
   WebhookOutbox* outbox = nullptr;  // the store's outbox
   std::unique_ptr<webhooks::Sender> webhook_sender;  // when endpoints are configured
+  std::unique_ptr<webhooks::HttpHooks> hooks;         // when a hook URL is configured
   std::unique_ptr<BlobStore> blobs;
   std::unique_ptr<Bus> bus;
   std::unique_ptr<Presence> presence;
@@ -264,9 +265,14 @@ Status Node::start() {
         std::make_unique<webhooks::Sender>(impl_->ioc, *impl_->outbox, impl_->metrics, sender_options(o, node_id));
   }
 
+  if (!o.connect_hook.empty() || !o.publish_hook.empty()) {
+    impl_->hooks = std::make_unique<webhooks::HttpHooks>(impl_->ioc, impl_->metrics, hook_options(o));
+  }
+
   HubOptions h;
   h.node_id = node_id;
   if (!o.webhooks.empty()) h.presence_webhooks = impl_->outbox;
+  h.hooks = impl_->hooks.get();
   h.max_text_chars = o.max_text_chars;
   h.max_data_bytes = o.max_data_bytes;
   h.max_attachments = o.max_attachments;
@@ -308,6 +314,7 @@ Status Node::start() {
   impl_->net->api_keys = impl_->api_keys.get();
   impl_->net->blobs = impl_->blobs.get();
   impl_->net->outbox = impl_->outbox;
+  impl_->net->hooks = impl_->hooks.get();
   if (!o.tls_cert.empty()) {
     impl_->tls = std::make_unique<TlsConfig>(o.tls_cert, o.tls_key);
     if (auto st = impl_->tls->reload(); !st.is_ok()) return st;

@@ -42,4 +42,15 @@ webhooks::SenderOptions sender_options(const Options& o, const std::string& node
   return s;
 }
 
+webhooks::HookOptions hook_options(const Options& o) {
+  webhooks::HookOptions h;
+  h.connect_url = o.connect_hook;
+  h.publish_url = o.publish_hook;
+  h.secret = o.webhook_secret;
+  h.timeout = std::chrono::milliseconds(o.hook_timeout_ms);
+  h.publish_fail_open = o.publish_hook_failure == "open";
+  h.default_ttl_s = o.token_ttl_s;
+  return h;
+}
+
 }  // namespace parley

@@ -5,6 +5,7 @@
 
 #include "config/options.hpp"
 #include "store/outbox.hpp"
+#include "webhooks/hooks.hpp"
 #include "webhooks/sender.hpp"
 
 namespace parley {
@@ -13,5 +14,8 @@ namespace parley {
 OutboxConfig outbox_config(const Options& o);
 
 webhooks::SenderOptions sender_options(const Options& o, const std::string& node_id);
+
+// The hooks' URLs, timeout and failure behaviour.
+webhooks::HookOptions hook_options(const Options& o);
 
 }  // namespace parley

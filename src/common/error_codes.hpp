@@ -27,6 +27,7 @@ constexpr ErrorCode error_code(Status::Code code) {
     case Status::Code::too_large: return {"too_large", 413};
     case Status::Code::muted: return {"muted", 403};
     case Status::Code::filtered: return {"filtered", 422};
+    case Status::Code::rejected: return {"rejected", 422};
     case Status::Code::rate_limited: return {"rate_limited", 429};
     case Status::Code::unavailable: return {"unavailable", 503, true};
     case Status::Code::busy: return {"unavailable", 503};  // overload, not a failure: told as it is

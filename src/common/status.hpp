@@ -14,6 +14,7 @@ class Status {
     muted,         // the user is muted in the room until until_ms()
     filtered,      // the text holds a word the word filter rejects
     busy,          // the store is behind: refused before queuing; retry after retry_after_ms()
+    rejected,      // the application's backend refused it (the publish hook), for the reason given
   };
 
   Status() = default;
@@ -28,6 +29,7 @@ class Status {
   static Status io_error(std::string m) { return {Code::io_error, std::move(m)}; }
   static Status rate_limited(std::string m) { return {Code::rate_limited, std::move(m)}; }
   static Status filtered(std::string m) { return {Code::filtered, std::move(m)}; }
+  static Status rejected(std::string m) { return {Code::rejected, std::move(m)}; }
   static Status busy(std::string m, int64_t retry_after_ms) {
     Status s{Code::busy, std::move(m)};
     s.retry_after_ms_ = retry_after_ms;

@@ -158,6 +158,10 @@ std::vector<Setting> settings() {
       number("webhook_backoff_max_ms", "longest wait between two attempts of a webhook delivery", &O::webhook_backoff_max_ms),
       number("webhook_poll_ms", "how often the webhook outbox is checked for new events", &O::webhook_poll_ms),
       number("webhook_keep_s", "delivered webhook deliveries are listed this long, then forgotten", &O::webhook_keep_s),
+      text("connect_hook", "URL the backend authorizes WebSocket upgrades without a token at (answers the user)", &O::connect_hook),
+      text("publish_hook", "URL the backend checks users' messages and edits at before they are stored (allow, reject, replace)", &O::publish_hook),
+      number("hook_timeout_ms", "time the backend has to answer a hook", &O::hook_timeout_ms),
+      text("publish_hook_failure", "when the publish hook does not answer: closed (refuse the message) or open (store it)", &O::publish_hook_failure),
       secret(list("api_keys", "comma-separated keys of the server API (/api/v1, header X-Parley-Api-Key), 16+ characters each; empty = API off", &O::api_keys)),
   };
   std::vector<Setting> out = table;
@@ -339,13 +343,26 @@ std::optional<Options> load_options(int argc, char** argv, int& exit_code) {
     }
     endpoint_names.push_back(spec->name);
   }
-  if (!opts.webhooks.empty() && opts.webhook_secret.size() < 16) {
-    std::cerr << "parleyd: webhooks need a webhook_secret of at least 16 characters\n";
+  const bool hooks = !opts.connect_hook.empty() || !opts.publish_hook.empty();
+  for (const auto* url : {&opts.connect_hook, &opts.publish_hook}) {
+    if (!url->empty() && !url->starts_with("http://") && !url->starts_with("https://")) {
+      std::cerr << "parleyd: connect_hook and publish_hook must be http:// or https:// URLs\n";
+      exit_code = 2;
+      return std::nullopt;
+    }
+  }
+  if (opts.publish_hook_failure != "closed" && opts.publish_hook_failure != "open") {
+    std::cerr << "parleyd: publish_hook_failure must be closed or open\n";
     exit_code = 2;
     return std::nullopt;
   }
-  if (opts.webhook_max_attempts < 1 || opts.webhook_timeout_ms < 1 || opts.webhook_poll_ms < 1) {
-    std::cerr << "parleyd: webhook_max_attempts, webhook_timeout_ms and webhook_poll_ms must be >= 1\n";
+  if ((!opts.webhooks.empty() || hooks) && opts.webhook_secret.size() < 16) {
+    std::cerr << "parleyd: webhooks and hooks need a webhook_secret of at least 16 characters\n";
+    exit_code = 2;
+    return std::nullopt;
+  }
+  if (opts.webhook_max_attempts < 1 || opts.webhook_timeout_ms < 1 || opts.webhook_poll_ms < 1 || opts.hook_timeout_ms < 1) {
+    std::cerr << "parleyd: webhook_max_attempts, webhook_timeout_ms, webhook_poll_ms and hook_timeout_ms must be >= 1\n";
     exit_code = 2;
     return std::nullopt;
   }

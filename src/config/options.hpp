@@ -92,6 +92,11 @@ struct Options {
   int64_t webhook_backoff_max_ms = 600000;
   int64_t webhook_poll_ms = 250;       // how often the outbox is looked at for new events
   int64_t webhook_keep_s = 86400;      // delivered deliveries are listed this long, then forgotten
+  // Hooks (docs/api.md "Hooks"): the backend decides, signed with webhook_secret.
+  std::string connect_hook;            // URL asked to authorize an upgrade without a token
+  std::string publish_hook;            // URL asked before a user's message or edit is stored
+  int64_t hook_timeout_ms = 2000;
+  std::string publish_hook_failure = "closed";  // no answer in time: closed (refuse) or open (allow)
   // Not an option: set only by the conformance tests' server (tests/conformance/), never read
   // from flags, environment or file. Non-empty: WebSocket upgrades to this path echo every
   // message back, without a token, a user or the hub.

@@ -36,6 +36,7 @@ namespace parley {
 struct Metrics;
 
 class WebhookOutbox;
+class Hooks;
 
 struct HubOptions {
   std::size_t max_text_chars = 4000;
@@ -59,6 +60,9 @@ struct HubOptions {
   // Where users going online and offline (on the first and after the last connection on any
   // node) are recorded for webhooks; null: nowhere. Outlives the hub.
   WebhookOutbox* presence_webhooks = nullptr;
+  // The application's hooks (common/hooks.hpp): before_publish checks users' messages and
+  // edits after the hub's own rules; null: none. Outlives the hub.
+  Hooks* hooks = nullptr;
 };
 
 // Runs work on the I/O threads: calls with the same key run one at a time, in call order
@@ -174,6 +178,9 @@ class Hub final : public BusHandler {
   // post, once the author's membership is known (none: a system message).
   void post_checked(const Actor& a, PostRequest req, std::optional<Membership> m, int64_t received_us,
                     Done<Appended> done);
+  // Then (past the publish hook) into the store, stamped `ts`; emitted once stored.
+  void store_post(const Actor& a, PostRequest req, const std::optional<Membership>& m, int64_t received_us, int64_t ts,
+                  Done<Appended> done);
   // Holds `retry` if the user's join of `room` is still in the store; true if held.
   bool defer_while_joining(const Actor& a, const std::string& room, std::function<void()> retry);
   // Marks the user's join of `room` pending (no-op if a member already); limit_exceeded over

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/names.hpp"
+#include "common/hooks.hpp"
 #include "hub/hub.hpp"
 #include "hub/mentions.hpp"
 #include "hub/rules.hpp"
@@ -44,6 +45,32 @@ void Hub::post_checked(const Actor& a, PostRequest req, std::optional<Membership
                        Done<Appended> done) {
   const int64_t ts = clock_.wall_ms();
   if (auto st = check_post(a, m ? &*m : nullptr, req, ts); !st.is_ok()) return done(st);
+  // A user's message or edit goes past the application's publish hook, when there is one,
+  // after parley's own rules: it allows, rejects or rewrites the text.
+  Hooks* hooks = options_.hooks;
+  if (hooks && hooks->has_publish() && !a.is_backend() &&
+      (req.kind == EntryKind::message || req.kind == EntryKind::edited)) {
+    PublishAttempt p{req.room, req.author, req.id, req.kind, req.target, req.reply_to, req.text, req.data, req.attachments};
+    const std::string room = req.room;
+    hooks->before_publish(std::move(p), on_lane<PublishVerdict>(room, [this, a, req = std::move(req), m, received_us,
+                                                                        ts, done](Result<PublishVerdict> v) mutable {
+      if (!v.ok()) return done(v.status);
+      if (v.value.action == PublishVerdict::Action::reject) return done(Status::rejected(v.value.reason));
+      if (v.value.action == PublishVerdict::Action::replace) {
+        if (utf8_length(v.value.text) > options_.max_text_chars) {
+          return done(Status::busy("the application's text for this message is too long; send it again", 1000));
+        }
+        req.text = std::move(v.value.text);
+      }
+      store_post(a, std::move(req), m, received_us, ts, done);
+    }));
+    return;
+  }
+  store_post(a, std::move(req), m, received_us, ts, std::move(done));
+}
+
+void Hub::store_post(const Actor& a, PostRequest req, const std::optional<Membership>& m, int64_t received_us,
+                     int64_t ts, Done<Appended> done) {
   // A message ends its author's typing indicator.
   if (req.kind == EntryKind::message && !req.author.empty()) set_typing(req.room, req.author, false);
   AppendRequest append;

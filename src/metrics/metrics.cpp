@@ -95,13 +95,16 @@ Histogram::Snapshot Histogram::snapshot() const {
 Metrics::Metrics()
     : delivery_latency(kLatencyBoundsUs, 1'000'000),
       closes(close_labels()),
-      errors({"bad_request", "forbidden", "not_found", "conflict", "muted", "filtered", "too_large", "rate_limited",
+      errors({"bad_request", "forbidden", "not_found", "conflict", "muted", "filtered", "rejected", "too_large", "rate_limited",
               "limit_exceeded", "unavailable", "unauthorized"}),
       store_batch_size(kBatchBounds, 1),
       store_commit_latency(kLatencyBoundsUs, 1'000'000),
       bus_publish_latency(kLatencyBoundsUs, 1'000'000),
       webhook_attempts({"delivered", "failed", "dead"}),
-      webhook_latency(kLatencyBoundsUs, 1'000'000) {}
+      webhook_latency(kLatencyBoundsUs, 1'000'000),
+      hook_calls({"connect_ok", "connect_refused", "connect_failed", "publish_allow", "publish_reject",
+                  "publish_replace", "publish_failed"}),
+      hook_latency(kLatencyBoundsUs, 1'000'000) {}
 
 int64_t wall_clock_us() {
   using namespace std::chrono;

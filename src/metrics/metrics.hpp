@@ -136,6 +136,9 @@ struct Metrics {
   Gauge webhook_pending;             // deliveries waiting in the outbox, every endpoint
   Gauge webhook_dead;                // dead deliveries (until replayed or forgotten)
   Gauge webhook_lag_ms;              // age of the oldest pending delivery, ms (0: none)
+  // Hooks (webhooks/hooks): calls by hook and outcome, and their round trips.
+  LabeledCounter hook_calls;         // connect_ok, connect_refused, connect_failed, publish_allow, …
+  Histogram hook_latency;            // request → answer (or failure), µs
 };
 
 // Wall-clock microseconds since the epoch: message receipt stamps (RoomEvent::received_us)

@@ -20,6 +20,7 @@ class IpLimiter;
 class Store;
 class TlsConfig;
 class WebhookOutbox;
+class Hooks;
 struct Metrics;
 
 struct NetContext {
@@ -42,6 +43,7 @@ struct NetContext {
   const ApiKeys* api_keys = nullptr;  // the server API's keys (empty or null: the API is off)
   BlobStore* blobs = nullptr;         // uploads' content (null: uploads are off)
   WebhookOutbox* outbox = nullptr;    // the webhook deliveries (the server API lists and replays them)
+  Hooks* hooks = nullptr;             // the application's connect hook (upgrades without a token)
   std::atomic<int> uploads_in_flight{0};  // bodies being received (UploadSlot)
 };
 

@@ -12,6 +12,7 @@
 #include "hub/hub.hpp"
 #include "net/api_errors.hpp"
 #include "net/http_api.hpp"
+#include "common/hooks.hpp"
 #include "net/upgrade_check.hpp"
 #include "net/ws_session.hpp"
 
@@ -181,13 +182,15 @@ void HttpSession<Stream>::on_read(beast::error_code ec, std::size_t) {
 }
 
 template <class Stream>
+void HttpSession<Stream>::refuse_upgrade(const Request& req, unsigned status, std::string_view why) {
+  auto res = error_response(req, status, why);
+  res.keep_alive(false);
+  spdlog::info("upgrade refused ({}): {}", status, why);
+  respond(std::move(res));
+}
+
+template <class Stream>
 void HttpSession<Stream>::upgrade(Request req) {
-  auto refuse = [&](unsigned status, std::string_view why) {
-    auto res = error_response(req, status, why);
-    res.keep_alive(false);
-    spdlog::info("upgrade refused ({}): {}", status, why);
-    respond(std::move(res));
-  };
   if (!ctx_.options.test_echo_path.empty() &&
       std::string_view(req.target()).substr(0, req.target().find('?')) == ctx_.options.test_echo_path) {
     beast::get_lowest_layer(stream_).expires_never();
@@ -197,18 +200,48 @@ void HttpSession<Stream>::upgrade(Request req) {
     return;
   }
   auto decision = check_upgrade(ctx_.options, ctx_.jwt, req, now_s());
-  if (decision.status != 101) return refuse(decision.status, decision.reason);
+  // No token at all: the application's connect hook, when there is one, may name the user
+  // (from its own session cookie, say).
+  if (decision.status == 401 && ctx_.hooks && ctx_.hooks->has_connect() && request_token(req, true).empty()) {
+    ConnectAttempt attempt;
+    beast::error_code ec;
+    auto peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+    if (!ec) attempt.remote = peer.address().to_string();
+    for (const auto& f : req) {
+      std::string_view name(f.name_string().data(), f.name_string().size());
+      if (beast::iequals(name.substr(0, std::min<std::size_t>(name.size(), 14)), "sec-websocket-")) continue;
+      attempt.headers.emplace_back(std::string(name), std::string(f.value()));
+    }
+    std::string_view target = req.target();
+    if (auto q = target.find('?'); q != std::string_view::npos) attempt.query = std::string(target.substr(q + 1));
+    auto request = std::make_shared<Request>(std::move(req));
+    ctx_.hooks->connect(std::move(attempt), [self = this->shared_from_this(), request](Result<ConnectGrant> g) {
+      asio::dispatch(self->stream_.get_executor(), [self, request, g = std::move(g)] {
+        if (!g.ok()) {
+          const bool refused = g.status.code() == Status::Code::forbidden;
+          return self->refuse_upgrade(*request, refused ? 401 : 503, g.status.message());
+        }
+        self->accept_upgrade(std::move(*request), TokenClaims{g.value.user, g.value.expires_at_s});
+      });
+    });
+    return;
+  }
+  if (decision.status != 101) return refuse_upgrade(req, decision.status, decision.reason);
+  accept_upgrade(std::move(req), decision.claims);
+}
+
+template <class Stream>
+void HttpSession<Stream>::accept_upgrade(Request req, const TokenClaims& claims) {
   if (!slot_.held() && ctx_.ip_limiter) {
     // The peer is a trusted proxy: limit by the address it forwards for.
     auto xff = req["X-Forwarded-For"];
     std::string client = forwarded_client(std::string_view(xff.data(), xff.size()), ctx_.options.trusted_proxies);
     if (!client.empty()) {
       slot_ = ctx_.ip_limiter->acquire(client);
-      if (!slot_.held()) return refuse(429, "too many connections from this address");
+      if (!slot_.held()) return refuse_upgrade(req, 429, "too many connections from this address");
     }
   }
-  const TokenClaims& claims = decision.claims;
-  if (!ctx_.hub.reserve(claims.sub)) return refuse(429, "too many connections for this user");
+  if (!ctx_.hub.reserve(claims.sub)) return refuse_upgrade(req, 429, "too many connections for this user");
   beast::get_lowest_layer(stream_).expires_never();
   std::make_shared<WsSession<Stream>>(std::move(stream_), ctx_, claims.sub, claims.exp, std::move(slot_), tls_)
       ->run(std::move(req));

@@ -33,17 +33,17 @@ struct HttpPoster::Impl {
   }
 
   template <class Stream>
-  static asio::awaitable<int> exchange(Stream& stream, beast::tcp_stream& tcp_layer,
+  static asio::awaitable<PostResult> exchange(Stream& stream, beast::tcp_stream& tcp_layer,
                                        std::chrono::steady_clock::time_point deadline,
                                        const http::request<http::string_body>& req) {
     tcp_layer.expires_at(deadline);
     co_await http::async_write(stream, req, asio::use_awaitable);
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
-    parser.body_limit(64 * 1024);  // the answer's body is not used; a huge one is cut off
+    parser.body_limit(64 * 1024);
     tcp_layer.expires_at(deadline);
     co_await http::async_read(stream, buffer, parser, asio::use_awaitable);
-    co_return static_cast<int>(parser.get().result_int());
+    co_return PostResult{static_cast<int>(parser.get().result_int()), {}, std::move(parser.get().body())};
   }
 
   asio::awaitable<PostResult> run(PostRequest r) {
@@ -72,20 +72,20 @@ struct HttpPoster::Impl {
       auto endpoints = co_await resolver.async_resolve(host, port, asio::use_awaitable);
       co_await stream.async_connect(endpoints, asio::use_awaitable);
       if (!https) {
-        int status = co_await exchange(stream, stream, deadline, req);
+        auto result = co_await exchange(stream, stream, deadline, req);
         beast::error_code ignored;
         stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-        co_return PostResult{status, {}};
+        co_return result;
       }
       beast::ssl_stream<beast::tcp_stream> secure(std::move(stream), tls);
       if (!SSL_set_tlsext_host_name(secure.native_handle(), host.c_str())) co_return PostResult{0, "cannot set SNI"};
       secure.set_verify_callback(asio::ssl::host_name_verification(host));
       beast::get_lowest_layer(secure).expires_at(deadline);
       co_await secure.async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
-      int status = co_await exchange(secure, beast::get_lowest_layer(secure), deadline, req);
+      auto result = co_await exchange(secure, beast::get_lowest_layer(secure), deadline, req);
       beast::error_code ignored;
       beast::get_lowest_layer(secure).socket().shutdown(tcp::socket::shutdown_both, ignored);
-      co_return PostResult{status, {}};
+      co_return result;
     } catch (const boost::system::system_error& e) {
       if (e.code() == beast::error::timeout) co_return PostResult{0, "timed out"};
       co_return PostResult{0, e.code().message()};

@@ -21,10 +21,12 @@ struct PostRequest {
   std::chrono::milliseconds timeout{5000};
 };
 
-// status: the response's HTTP status; 0 when none came (error says why).
+// status: the response's HTTP status; 0 when none came (error says why). A body over 64 KiB
+// is a failure (status 0).
 struct PostResult {
   int status = 0;
   std::string error;
+  std::string body;  // the answer's body, at most 64 KiB
 };
 
 class HttpPoster {

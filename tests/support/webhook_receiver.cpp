@@ -78,13 +78,12 @@ void WebhookReceiver::serve() {
       r.target = std::string(req.target());
       for (auto& f : req) r.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
       r.body = req.body();
-      int status = 200;
-      std::size_t n = 0;
+      HookReply reply(200, "ok");
       {
         std::lock_guard l(mu_);
-        n = requests_.size();
-        if (policy_) status = policy_(n, r);
+        if (policy_) reply = policy_(requests_.size(), r);
       }
+      const int status = reply.status;
       if (status == 0) {
         // Stalled: wait for the client to give up (it closes), then forget the connection.
         {
@@ -98,8 +97,9 @@ void WebhookReceiver::serve() {
       }
       r.answered = status;
       http::response<http::string_body> res{static_cast<http::status>(status), 11};
-      res.set(http::field::content_type, "text/plain");
-      if (status != 204) res.body() = "ok";
+      const bool is_json = !reply.body.empty() && reply.body[0] == '{';
+      res.set(http::field::content_type, is_json ? "application/json" : "text/plain");
+      if (status != 204) res.body() = reply.body.empty() ? "ok" : reply.body;
       res.keep_alive(req.keep_alive());
       res.prepare_payload();
       http::write(sock, res, ec);

@@ -28,8 +28,15 @@ struct ReceivedHook {
   boost::json::object event() const;                 // the body as a JSON object
 };
 
-// How to answer the n-th request (0-based): a status, or 0 to stall until the client gives up.
-using HookPolicy = std::function<int(std::size_t n, const ReceivedHook&)>;
+// An answer: a status (0: stall until the client gives up) and a body (JSON when it starts
+// with '{', else text).
+struct HookReply {
+  HookReply(int s, std::string b = {}) : status(s), body(std::move(b)) {}  // NOLINT: from a bare status
+  int status;
+  std::string body;
+};
+// How to answer the n-th request (0-based).
+using HookPolicy = std::function<HookReply(std::size_t n, const ReceivedHook&)>;
 
 class WebhookReceiver {
  public:

@@ -115,6 +115,7 @@ struct WsClient::Impl {
           ws.set_option(websocket::stream_base::decorator([opts](websocket::request_type& req) {
             req.set(http::field::user_agent, "parley-integration-tests");
             if (opts.origin) req.set(http::field::origin, *opts.origin);
+            for (auto& [name, value] : opts.headers) req.set(name, value);
             if (opts.bearer) req.set(http::field::authorization, "Bearer " + *opts.bearer);
           }));
           ws.auto_fragment(false);

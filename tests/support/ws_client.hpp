@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/json/object.hpp>
@@ -33,6 +34,7 @@ struct ConnectOptions {
   std::optional<std::string> token;   // sent as /ws?token=...
   std::optional<std::string> bearer;  // sent as Authorization: Bearer ...
   std::optional<std::string> origin;  // sent as Origin
+  std::vector<std::pair<std::string, std::string>> headers;  // more request headers (Cookie, …)
   std::string target;                 // request target; default "/ws" (+ ?token=)
   bool read = true;                   // start reading (and answering pings) right away
   std::chrono::milliseconds timeout{10000};

@@ -11,6 +11,7 @@
 #include "config/options.hpp"
 #include "protocol/webhook_body.hpp"
 #include "store/sqlite_store.hpp"
+#include "webhooks/hooks.hpp"
 #include "webhooks/sender.hpp"
 #include "webhooks/signature.hpp"
 
@@ -93,6 +94,43 @@ TEST(WebhookBody, CarriesTheEventsFields) {
   auto p = json::parse(encode::webhook_body(online, "evt_z")).as_object();
   EXPECT_FALSE(p.contains("room"));
   EXPECT_EQ(p.at("user"), "carol");
+}
+
+TEST(PublishHookAnswer, AllowRejectReplaceOrAFailure) {
+  using A = PublishVerdict::Action;
+  EXPECT_EQ(webhooks::read_publish_answer(200, "").value.action, A::allow);
+  EXPECT_EQ(webhooks::read_publish_answer(204, "").value.action, A::allow);
+  EXPECT_EQ(webhooks::read_publish_answer(200, R"({"action":"allow"})").value.action, A::allow);
+  auto r = webhooks::read_publish_answer(200, R"({"action":"reject","reason":"nope"})");
+  EXPECT_EQ(r.value.action, A::reject);
+  EXPECT_EQ(r.value.reason, "nope");
+  EXPECT_FALSE(webhooks::read_publish_answer(200, R"({"action":"reject"})").value.reason.empty())
+      << "a reason even when the backend gives none";
+  auto p = webhooks::read_publish_answer(200, R"({"action":"replace","text":"nicer"})");
+  EXPECT_EQ(p.value.action, A::replace);
+  EXPECT_EQ(p.value.text, "nicer");
+  for (auto [status, body] : std::vector<std::pair<int, std::string>>{
+           {500, ""}, {0, ""}, {404, "{}"}, {200, "not json"}, {200, "[1]"}, {200, R"({"action":"maybe"})"},
+           {200, R"({"action":"replace"})"}, {200, R"({"action":"replace","text":""})"}}) {
+    auto f = webhooks::read_publish_answer(status, body);
+    EXPECT_FALSE(f.ok()) << status << " " << body;
+    EXPECT_EQ(f.status.code(), Status::Code::busy) << "a failure, for the failure behaviour to judge";
+  }
+}
+
+TEST(ConnectHookAnswer, AUserARefusalOrAFailure) {
+  auto g = webhooks::read_connect_answer(200, R"({"user":"alice","expires_in_s":60})", 1000, 86400);
+  ASSERT_TRUE(g.ok());
+  EXPECT_EQ(g.value.user, "alice");
+  EXPECT_EQ(g.value.expires_at_s, 1060);
+  EXPECT_EQ(webhooks::read_connect_answer(200, R"({"user":"bob"})", 1000, 500).value.expires_at_s, 1500);
+  auto no = webhooks::read_connect_answer(403, R"({"reason":"banned"})", 1000, 60);
+  EXPECT_EQ(no.status.code(), Status::Code::forbidden);
+  EXPECT_EQ(no.status.message(), "banned");
+  EXPECT_EQ(webhooks::read_connect_answer(401, "", 1000, 60).status.code(), Status::Code::forbidden);
+  EXPECT_EQ(webhooks::read_connect_answer(200, R"({"user":"Not A Name!"})", 1000, 60).status.code(), Status::Code::busy);
+  EXPECT_EQ(webhooks::read_connect_answer(200, "{}", 1000, 60).status.code(), Status::Code::busy);
+  EXPECT_EQ(webhooks::read_connect_answer(502, "", 1000, 60).status.code(), Status::Code::busy);
 }
 
 template <class T, class F>
