@@ -15,6 +15,12 @@ HttpResponse api_error(const HttpRequest& req, unsigned status, std::string_view
   return json_response(req, status, json::serialize(json::object{{"error", message}, {"code", code}}));
 }
 
+HttpResponse not_allowed(const HttpRequest& req, std::string_view allow) {
+  auto res = api_error(req, 405, "method_not_allowed", "allowed: " + std::string(allow));
+  res.set(boost::beast::http::field::allow, allow);
+  return res;
+}
+
 HttpResponse status_error(const HttpRequest& req, const Status& s) {
   const ErrorCode code = error_code(s.code());
   if (code.internal) {

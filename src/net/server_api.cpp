@@ -27,12 +27,6 @@ using Response = HttpResponse;
 
 const Actor kBackend = Actor::backend();
 
-Response not_allowed(const Request& req, std::string_view allow) {
-  auto res = api_error(req, 405, "method_not_allowed", "allowed: " + std::string(allow));
-  res.set(http::field::allow, allow);
-  return res;
-}
-
 // The body as a JSON object, or the message of a 400.
 std::variant<json::object, std::string> body_object(const Request& req) {
   boost::system::error_code ec;

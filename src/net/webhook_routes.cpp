@@ -125,12 +125,6 @@ void replay(NetContext& ctx, const HttpRequest& req, Responder respond) {
   });
 }
 
-HttpResponse not_allowed(const HttpRequest& req, std::string_view allow) {
-  auto res = api_error(req, 405, "method_not_allowed", "allowed: " + std::string(allow));
-  res.set(http::field::allow, allow);
-  return res;
-}
-
 }  // namespace
 
 void handle_webhook_routes(NetContext& ctx, const HttpRequest& req, const std::vector<std::string>& path,

@@ -57,12 +57,12 @@ WebhookDelivery read_delivery(Statement& st) {
 
 void SqliteStore::due(std::string endpoint, std::string node, int64_t now_ms, int64_t lease_ms, int limit,
                       Callback<std::vector<WebhookDelivery>> done) {
-  // A single node: the lease is always this node's, nothing to record.
+  // A single node: the lease is always this node's, nothing to record or wait for.
   (void)node;
+  (void)now_ms;
   (void)lease_ms;
   impl_->read<std::vector<WebhookDelivery>>(
-      std::move(done), [endpoint = std::move(endpoint), now_ms, limit](SqliteDb& db) -> Result<std::vector<WebhookDelivery>> {
-        (void)now_ms;
+      std::move(done), [endpoint = std::move(endpoint), limit](SqliteDb& db) -> Result<std::vector<WebhookDelivery>> {
         static const std::string sql =
             std::string(kDeliveryColumns) + "WHERE d.endpoint=?1 AND d.state=0 ORDER BY d.seq LIMIT ?2";
         auto& st = db.prepare(sql.c_str());
