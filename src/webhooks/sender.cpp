@@ -155,15 +155,17 @@ struct Sender::Impl : std::enable_shared_from_this<Impl> {
       spdlog::log(out.dead ? spdlog::level::warn : spdlog::level::info, "webhooks: {}: {} attempt {} failed: {}{}",
                   l.endpoint.name, d.id, d.attempts + 1, out.error, out.dead ? " (dead)" : "");
     }
-    metrics.webhook_attempts.add(out.delivered ? "delivered" : out.dead ? "dead" : "failed");
     const bool go_on = out.delivered || out.dead;
-    outbox.settle(std::move(out), [self = shared_from_this(), &l, go_on](Result<bool> r) {
+    const char* result = out.delivered ? "delivered" : out.dead ? "dead" : "failed";
+    outbox.settle(std::move(out), [self = shared_from_this(), &l, go_on, result](Result<bool> r) {
       if (self->stopped) return;
-      asio::post(l.strand, [self, &l, go_on, ok = r.ok(), why = r.status.message()] {
+      asio::post(l.strand, [self, &l, go_on, result, ok = r.ok(), why = r.status.message()] {
         if (!ok) {
           spdlog::warn("webhooks: {}: outbox: {}", l.endpoint.name, why);
           return self->wait(l, self->o.poll);
         }
+        // Counted once the outcome is recorded, so the metric never runs ahead of the listing.
+        self->metrics.webhook_attempts.add(result);
         if (!go_on) return self->poll(l);  // waits for the retry time in send_next
         ++l.next;
         self->send_next(l);
