@@ -138,7 +138,10 @@ class Hub final : public BusHandler {
   // The user's status (away, a text of at most kMaxStatusChars); every room of the user is told.
   void set_status(const Actor& a, UserStatus status, Done<Ok> done);
   void history(const Actor& a, std::string room, HistoryQuery query, Done<MessagePage> done);
+  // A user searches their rooms; the backend searches for the user `query.user` names.
   void search(const Actor& a, SearchQuery query, Done<std::vector<ChatMessage>> done);
+  // The backend: the rooms `user` is a member of, with the user's role and read position.
+  void user_rooms(const Actor& a, std::string user, Done<std::vector<RoomState>> done);
 
   // Uploads (hub_uploads.cpp). Records a file whose content is stored (its id, type and
   // size are set): a user's own, or the backend's (owner empty) or, for the backend, any

@@ -89,6 +89,8 @@ void Hub::store_post(const Actor& a, PostRequest req, const std::optional<Member
     if (m->kind == RoomKind::direct) append.peer = m->peer;
     append.moderator = m->role >= Role::moderator;
   }
+  // The backend's own entries (no author): it may delete any message, as a moderator.
+  if (a.is_backend() && req.author.empty()) append.moderator = true;
   if (append.kind == EntryKind::message) {
     Mentions found = parse_mentions(append.text);
     append.mentions = std::move(found.users);
@@ -205,14 +207,28 @@ void Hub::history(const Actor& a, std::string room, HistoryQuery query, Done<Mes
 }
 
 void Hub::search(const Actor& a, SearchQuery query, Done<std::vector<ChatMessage>> done) {
-  if (a.is_backend()) return done(hub_rules::users_only());
-  if (!query.room.empty()) {
-    if (defer_while_joining(a, query.room, [this, a, query, done] { search(a, query, done); })) return;
-    if (auto m = member_of(a, query.room); !m.ok()) return done(m.status);
+  if (a.is_backend()) {
+    // The backend searches what one user can see: that user's rooms (the store checks).
+    if (!valid_user_name(query.user)) return done(hub_rules::bad_user());
+    if (!query.room.empty() && !valid_room_name(query.room)) return done(hub_rules::bad_room());
+  } else {
+    if (!query.room.empty()) {
+      if (defer_while_joining(a, query.room, [this, a, query, done] { search(a, query, done); })) return;
+      if (auto m = member_of(a, query.room); !m.ok()) return done(m.status);
+    }
+    query.user = a.user;
   }
-  query.user = a.user;
-  const std::string key = query.room.empty() ? a.user : query.room;
+  const std::string key = query.room.empty() ? query.user : query.room;
   store_.search(std::move(query), on_lane<std::vector<ChatMessage>>(key, [done](Result<std::vector<ChatMessage>> r) {
+    done(std::move(r));
+  }));
+}
+
+void Hub::user_rooms(const Actor& a, std::string user, Done<std::vector<RoomState>> done) {
+  if (!a.is_backend()) return done(Status::forbidden("only the backend can list a user's rooms"));
+  if (!valid_user_name(user)) return done(hub_rules::bad_user());
+  const std::string key = user;
+  store_.rooms_of(std::move(user), on_lane<std::vector<RoomState>>(key, [done](Result<std::vector<RoomState>> r) {
     done(std::move(r));
   }));
 }

@@ -1,17 +1,17 @@
 #include "net/server_api.hpp"
 
-#include <sodium.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
-#include <charconv>
 #include <optional>
 #include <vector>
 
 #include "auth/api_keys.hpp"
 #include "net/api_errors.hpp"
+#include "net/api_values.hpp"
 #include "net/uploads.hpp"
+#include "net/server_api_admin.hpp"
 #include "net/webhook_routes.hpp"
 #include "hub/hub.hpp"
 #include "protocol/encode.hpp"
@@ -34,15 +34,6 @@ std::variant<json::object, std::string> body_object(const Request& req) {
   if (ec) return "invalid JSON: " + ec.message();
   if (!v.is_object()) return std::string("the body must be a JSON object");
   return std::move(v.as_object());
-}
-
-// A fresh message id for a publish that brought none: "api-" and 32 hex digits.
-std::string new_message_id() {
-  unsigned char raw[16];
-  randombytes_buf(raw, sizeof raw);
-  char hex[sizeof raw * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, raw, sizeof raw);
-  return std::string("api-") + hex;
 }
 
 void create_room(NetContext& ctx, const Request& req, Responder respond) {
@@ -157,7 +148,7 @@ void publish(NetContext& ctx, const std::string& room, const Request& req, Respo
   if (user && !user->is_string()) return bad("field 'user' must be a string");
   PostRequest p;
   p.room = room;
-  p.id = id ? std::string(id->as_string()) : new_message_id();
+  p.id = id ? std::string(id->as_string()) : random_api_id("api-");
   if (text) p.text = std::string(text->as_string());
   if (has_data) p.data = json::serialize(*data);
   if (reply_to) p.reply_to = reply_to->as_int64();
@@ -179,11 +170,9 @@ void publish(NetContext& ctx, const std::string& room, const Request& req, Respo
 std::optional<int64_t> int_param(const boost::urls::url_view& url, std::string_view name, bool& ok) {
   auto it = url.params().find(name);
   if (it == url.params().end()) return std::nullopt;
-  const std::string v = (*it).value;
-  int64_t out = 0;
-  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-  if (ec != std::errc{} || end != v.data() + v.size()) ok = false;
-  return out;
+  auto v = int_from_text((*it).value);
+  if (!v) ok = false;
+  return v.value_or(0);
 }
 
 // ?after=&before=&limit= of a page; false when one is not an integer.
@@ -220,9 +209,8 @@ void history(NetContext& ctx, const std::string& room, const boost::urls::url_vi
 // GET …/messages/{seq}/thread: a page of the thread's replies, like the history.
 void thread(NetContext& ctx, const std::string& room, const std::string& seq, const boost::urls::url_view& url,
             const Request& req, Responder respond) {
-  ThreadQuery q{room, 0, {}};
-  auto [end, ec] = std::from_chars(seq.data(), seq.data() + seq.size(), q.root);
-  if (ec != std::errc{} || end != seq.data() + seq.size() || q.root < 1) {
+  ThreadQuery q{room, int_from_text(seq).value_or(0), {}};
+  if (q.root < 1) {
     return respond(api_error(req, 400, "bad_request", "the seq in the path must be an integer >= 1"));
   }
   if (!page_query(url, q.page)) return respond(api_error(req, 400, "bad_request", "after, before and limit must be integers"));
@@ -289,6 +277,7 @@ void handle_server_api(NetContext& ctx, const Request& req, Responder respond) {
     }
     return handle_download(ctx, req, /*backend=*/true, respond);
   }
+  if (handle_admin_api(ctx, req, path, *url, respond)) return;
   if (!path.empty() && path[0] == "webhooks") {
     return handle_webhook_routes(ctx, req, std::vector<std::string>(path.begin() + 1, path.end()), respond);
   }

@@ -2,9 +2,9 @@
 
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
-#include <charconv>
 
 #include "net/api_errors.hpp"
+#include "net/api_values.hpp"
 #include "store/outbox.hpp"
 
 namespace parley {
@@ -14,13 +14,6 @@ namespace json = boost::json;
 namespace {
 
 constexpr int kMaxLimit = 500;
-
-std::optional<int64_t> to_int(std::string_view s) {
-  int64_t v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-  return v;
-}
 
 json::object delivery_json(const WebhookDelivery& d) {
   json::object o{{"seq", d.seq},           {"id", d.id},
@@ -72,7 +65,7 @@ void list(NetContext& ctx, const HttpRequest& req, Responder respond) {
       else if (p.value == "dead") q.state = DeliveryState::dead;
       else return respond(api_error(req, 400, "bad_request", "state must be pending, delivered or dead"));
     } else if (p.key == "before" || p.key == "limit") {
-      auto v = to_int(p.value);
+      auto v = int_from_text(p.value);
       if (!v || *v < 1) return respond(api_error(req, 400, "bad_request", p.key + " must be a positive integer"));
       if (p.key == "before") q.before_seq = *v;
       else q.limit = static_cast<int>(std::min<int64_t>(*v, kMaxLimit));
