@@ -47,6 +47,7 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
 
 std::string JwtCodec::sign(const TokenClaims& claims) const {
   boost::json::object payload{{"sub", claims.sub}, {"exp", claims.exp}};
+  if (claims.ver != 0) payload["ver"] = claims.ver;
   std::string signing_input = b64url(R"({"alg":"HS256","typ":"JWT"})") + "." +
                               b64url(boost::json::serialize(payload));
   return signing_input + "." + b64url(hmac_sha256(secret_, signing_input));
@@ -91,6 +92,10 @@ Result<TokenClaims> JwtCodec::verify(std::string_view token, int64_t now_s) cons
             : exp->is_uint64() ? static_cast<int64_t>(std::min<uint64_t>(exp->as_uint64(), INT64_MAX))
                                : static_cast<int64_t>(exp->as_double());
   if (out.exp <= now_s) return Status::invalid("token expired");
+  if (auto* ver = claims.if_contains("ver")) {
+    if (!ver->is_int64() || ver->as_int64() < 0) return Status::invalid("token version is not a non-negative integer");
+    out.ver = ver->as_int64();
+  }
   return out;
 }
 

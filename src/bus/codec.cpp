@@ -12,7 +12,7 @@ namespace {
 // Kind names on the wire: stable, never reused.
 constexpr std::string_view kMessage = "message", kTyping = "typing", kPresence = "presence", kRead = "read",
                            kMember = "member", kJoined = "joined", kLeft = "left", kBlocks = "blocks",
-                           kMentions = "mentions", kNotify = "notify", kPinned = "pinned", kStatus = "status";
+                           kMentions = "mentions", kNotify = "notify", kAccess = "access", kPinned = "pinned", kStatus = "status";
 
 json::array names(const std::vector<std::string>& list) {
   json::array out;
@@ -144,6 +144,10 @@ std::string encode(const UserEvent& e) {
           o["k"] = kMentions;
           o["room"] = p.room;
           o["count"] = p.count;
+        } else if constexpr (std::is_same_v<T, AccessChanged>) {
+          o["k"] = kAccess;
+          o["ver"] = p.token_version;
+          if (p.shut) o["shut"] = true;
         } else {
           o["k"] = kNotify;
           o["room"] = p.room;
@@ -250,6 +254,8 @@ Decoded decode(std::string_view user, std::string_view payload, UserEvent& out) 
     out.payload = MentionsChanged{r.text("room"), r.number("count")};
   } else if (kind == kNotify) {
     out.payload = NotifyChanged{r.text("room"), r.small<NotifyLevel>("level", 2), r.number("mentions")};
+  } else if (kind == kAccess) {
+    out.payload = AccessChanged{r.number("ver"), r.flag("shut")};
   } else {
     return Decoded::unknown_kind;
   }

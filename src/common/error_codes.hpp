@@ -21,6 +21,7 @@ constexpr ErrorCode error_code(Status::Code code) {
     case Status::Code::ok: return {"ok", 200};
     case Status::Code::invalid: return {"bad_request", 400};
     case Status::Code::forbidden: return {"forbidden", 403};
+    case Status::Code::unauthorized: return {"unauthorized", 401};
     case Status::Code::not_found: return {"not_found", 404};
     case Status::Code::conflict: return {"conflict", 409};
     case Status::Code::limit_exceeded: return {"limit_exceeded", 409};

@@ -126,7 +126,16 @@ struct NotifyChanged {
   int64_t mentions = 0;
 };
 
-using UserPayload = std::variant<MembershipJoined, MembershipLeft, BlocksChanged, MentionsChanged, NotifyChanged>;
+// The user's standing changed (hub_accounts.cpp): connections whose token is older than
+// token_version close with 4001; all of them with 4003 when the user is `shut` (disabled or
+// deleted). Never sent to clients as a frame.
+struct AccessChanged {
+  int64_t token_version = 0;
+  bool shut = false;
+};
+
+using UserPayload =
+    std::variant<MembershipJoined, MembershipLeft, BlocksChanged, MentionsChanged, NotifyChanged, AccessChanged>;
 
 struct UserEvent {
   std::string user;

@@ -11,6 +11,7 @@ class Status {
   enum class Code {
     ok, not_found, conflict, limit_exceeded, invalid, forbidden, too_large, unavailable, io_error,
     rate_limited,  // too many requests of one user; retry later
+    unauthorized,  // the credentials are no longer valid (a revoked token)
     muted,         // the user is muted in the room until until_ms()
     filtered,      // the text holds a word the word filter rejects
     busy,          // the store is behind: refused before queuing; retry after retry_after_ms()
@@ -28,6 +29,7 @@ class Status {
   static Status unavailable(std::string m) { return {Code::unavailable, std::move(m)}; }
   static Status io_error(std::string m) { return {Code::io_error, std::move(m)}; }
   static Status rate_limited(std::string m) { return {Code::rate_limited, std::move(m)}; }
+  static Status unauthorized(std::string m) { return {Code::unauthorized, std::move(m)}; }
   static Status filtered(std::string m) { return {Code::filtered, std::move(m)}; }
   static Status rejected(std::string m) { return {Code::rejected, std::move(m)}; }
   static Status busy(std::string m, int64_t retry_after_ms) {

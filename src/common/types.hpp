@@ -129,6 +129,23 @@ struct MemberStatus {
   std::string user;
   UserStatus status;
 };
+// A user's standing. Tokens whose `ver` claim is below token_version are refused (revoked);
+// a disabled or deleted user can neither connect nor log in. A user nobody changed has the
+// defaults (and needs no account: tokens the backend signs are enough).
+struct UserAccess {
+  int64_t token_version = 0;
+  bool disabled = false;
+  bool deleted = false;
+  bool account = false;    // has a login (registered, or created by the backend)
+  int64_t created_ms = 0;  // of the account
+};
+enum class AccessChange : uint8_t { revoke_tokens, disable, enable };
+// What becomes of a deleted user's messages (option deleted_user_messages).
+enum class DeletedUserMessages : uint8_t {
+  keep,   // stay as written, under the user's name
+  erase,  // become tombstones: text, data and attachments gone
+};
+
 // The user's own settings, read at connect: the block list (sorted) and the status.
 struct UserSettings {
   std::vector<std::string> blocked;

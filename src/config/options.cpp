@@ -162,6 +162,7 @@ std::vector<Setting> settings() {
       text("publish_hook", "URL the backend checks users' messages and edits at before they are stored (allow, reject, replace)", &O::publish_hook),
       number("hook_timeout_ms", "time the backend has to answer a hook", &O::hook_timeout_ms),
       text("publish_hook_failure", "when the publish hook does not answer: closed (refuse the message) or open (store it)", &O::publish_hook_failure),
+      text("deleted_user_messages", "a deleted user's messages: keep (as written) or erase (tombstones)", &O::deleted_user_messages),
       secret(list("api_keys", "comma-separated keys of the server API (/api/v1, header X-Parley-Api-Key), 16+ characters each; empty = API off", &O::api_keys)),
   };
   std::vector<Setting> out = table;
@@ -350,6 +351,11 @@ std::optional<Options> load_options(int argc, char** argv, int& exit_code) {
       exit_code = 2;
       return std::nullopt;
     }
+  }
+  if (opts.deleted_user_messages != "keep" && opts.deleted_user_messages != "erase") {
+    std::cerr << "parleyd: deleted_user_messages must be keep or erase\n";
+    exit_code = 2;
+    return std::nullopt;
   }
   if (opts.publish_hook_failure != "closed" && opts.publish_hook_failure != "open") {
     std::cerr << "parleyd: publish_hook_failure must be closed or open\n";

@@ -97,6 +97,7 @@ struct Options {
   std::string publish_hook;            // URL asked before a user's message or edit is stored
   int64_t hook_timeout_ms = 2000;
   std::string publish_hook_failure = "closed";  // no answer in time: closed (refuse) or open (allow)
+  std::string deleted_user_messages = "keep";   // what deleting a user does to their messages: keep or erase
   // Not an option: set only by the conformance tests' server (tests/conformance/), never read
   // from flags, environment or file. Non-empty: WebSocket upgrades to this path echo every
   // message back, without a token, a user or the hub.

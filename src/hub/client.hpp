@@ -15,6 +15,10 @@ enum class Urgency : uint8_t {
   droppable,  // typing and presence: dropped when the connection's queue is over the soft cap
 };
 
+// The application's close codes the hub uses (docs/protocol.md → Close codes).
+inline constexpr uint16_t kCloseTokenInvalid = 4001;   // expired or revoked: get a fresh token
+inline constexpr uint16_t kCloseAccountClosed = 4003;  // disabled or deleted: do not reconnect
+
 class Client {
  public:
   virtual ~Client() = default;
@@ -27,6 +31,8 @@ class Client {
   virtual void close(uint16_t code, std::string reason) = 0;
   virtual uint64_t id() const = 0;
   virtual const std::string& user() const = 0;
+  // The version of the token the connection presented last (the JWT's `ver`; 0 without one).
+  virtual int64_t token_version() const { return 0; }
 };
 
 using ClientPtr = std::shared_ptr<Client>;

@@ -143,6 +143,23 @@ class Hub final : public BusHandler {
   // The backend: the rooms `user` is a member of, with the user's role and read position.
   void user_rooms(const Actor& a, std::string user, Done<std::vector<RoomState>> done);
 
+  // Accounts (hub_accounts.cpp). Whether a token of `user` signed with version `ver` may be
+  // used: unauthorized when revoked (ver below the user's token_version), forbidden when the
+  // user is disabled or deleted. Answers the user's standing.
+  void check_token(const std::string& user, int64_t ver, Done<UserAccess> done);
+  // The backend: a user's standing.
+  void user_access(const Actor& a, std::string user, Done<UserAccess> done);
+  // The backend creates an account: with an encoded password hash (log in with it), or none
+  // (tokens only). conflict when it exists or the name belonged to a deleted user.
+  void create_user(const Actor& a, std::string user, std::string password_hash, Done<UserAccess> done);
+  // The backend revokes a user's tokens, disables or enables the user. The user's
+  // connections on every node whose tokens no longer pass are closed: 4001 for a revoked
+  // token, 4003 for a disabled user.
+  void change_access(const Actor& a, std::string user, AccessChange change, Done<UserAccess> done);
+  // The backend deletes a user (Store::delete_user): the user leaves every room but direct
+  // ones (the members see them go offline), then every connection closes with 4003.
+  void delete_user(const Actor& a, std::string user, DeletedUserMessages messages, Done<UserAccess> done);
+
   // Uploads (hub_uploads.cpp). Records a file whose content is stored (its id, type and
   // size are set): a user's own, or the backend's (owner empty) or, for the backend, any
   // user's (upload.owner); limit_exceeded past the owner's quota.
@@ -229,6 +246,8 @@ class Hub final : public BusHandler {
   // Applies a membership or block-list change made elsewhere, then tells the connections.
   void apply(const UserEvent& event);
   void tell_user(const UserEvent& event);
+  // Closes the connections an AccessChanged no longer lets in.
+  static void close_revoked(const std::vector<ClientPtr>& conns, const AccessChanged& change);
   // `blockers`: users who block the event's subject (they do not get it), or null.
   void fan_out(const std::vector<ClientPtr>& recipients, const RoomEvent& event,
                const std::set<std::string>* blockers = nullptr) const;

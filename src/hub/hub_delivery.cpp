@@ -141,6 +141,7 @@ void Hub::apply(const UserEvent& event) {
     auto uit = s.map.find(event.user);
     if (uit == s.map.end()) return;
     auto& u = uit->second;
+    if (auto* c = std::get_if<AccessChanged>(&event.payload)) return close_revoked(u.conns, *c);
     if (auto* b = std::get_if<BlocksChanged>(&event.payload)) {
       set_blocked(u, event.user, {b->blocked.begin(), b->blocked.end()});
     } else if (auto* j = std::get_if<MembershipJoined>(&event.payload)) {
@@ -180,9 +181,20 @@ void Hub::tell_user(const UserEvent& event) {
   MutexLock lock(s.mu);
   auto uit = s.map.find(event.user);
   if (uit == s.map.end() || uit->second.conns.empty()) return;
+  if (auto* c = std::get_if<AccessChanged>(&event.payload)) return close_revoked(uit->second.conns, *c);
   const Frame frame = encoder_.user_event(event);
   for (auto& conn : uit->second.conns) {
     if (conn->id() != event.skip_conn) conn->send(frame);
+  }
+}
+
+void Hub::close_revoked(const std::vector<ClientPtr>& conns, const AccessChanged& change) {
+  for (auto& conn : conns) {
+    if (change.shut) {
+      conn->close(kCloseAccountClosed, "account closed");
+    } else if (conn->token_version() < change.token_version) {
+      conn->close(kCloseTokenInvalid, "token revoked");
+    }
   }
 }
 

@@ -10,6 +10,7 @@
 #include "net/server_api.hpp"
 #include "net/uploads.hpp"
 #include "common/names.hpp"
+#include "hub/hub.hpp"
 #include "store/store.hpp"
 
 namespace parley {
@@ -19,9 +20,6 @@ using Request = HttpRequest;
 using Response = HttpResponse;
 
 namespace {
-
-constexpr std::size_t kMinPassword = 8;
-constexpr std::size_t kMaxPassword = 1024;
 
 struct Credentials {
   std::string user;
@@ -42,10 +40,10 @@ std::variant<Credentials, std::string> credentials_of(const Request& req) {
   return Credentials{std::string(user->as_string()), std::string(password->as_string())};
 }
 
-std::string token_body(const NetContext& ctx, const std::string& user) {
+std::string token_body(const NetContext& ctx, const std::string& user, int64_t ver) {
   using namespace std::chrono;
   int64_t now = duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
-  return json::serialize(json::object{{"token", ctx.jwt.sign({user, now + ctx.options.token_ttl_s})},
+  return json::serialize(json::object{{"token", ctx.jwt.sign({user, now + ctx.options.token_ttl_s, ver})},
                                       {"user", user},
                                       {"expires_in", ctx.options.token_ttl_s}});
 }
@@ -65,7 +63,7 @@ void do_register(NetContext& ctx, const Request& req, Responder respond) {
       if (r.status.code() == Status::Code::conflict) return respond(error_response(req, 409, "user name taken"));
       if (!r.ok()) return respond(error_response(req, 503, "store unavailable"));
       spdlog::info("user {} registered", user);
-      respond(json_response(req, 201, token_body(ctx, user)));
+      respond(json_response(req, 201, token_body(ctx, user, 0)));
     });
   });
 }
@@ -84,7 +82,13 @@ void do_login(NetContext& ctx, const Request& req, Responder respond) {
       static const std::string decoy = hash_password("parley-decoy-password").value_or("");
       bool good = verify_password(creds.password, found ? hash : decoy) && found;
       if (!good) return respond(error_response(req, 401, "wrong user or password"));
-      respond(json_response(req, 200, token_body(ctx, creds.user)));
+      // A disabled user is told so (the password was right); the token carries the user's
+      // current version, so it outlives earlier revocations.
+      ctx.hub.check_token(creds.user, INT64_MAX, [&ctx, req, respond, user = creds.user](Result<UserAccess> a) {
+        if (a.status.code() == Status::Code::forbidden) return respond(error_response(req, 403, a.status.message()));
+        if (!a.ok()) return respond(error_response(req, 503, "store unavailable"));
+        respond(json_response(req, 200, token_body(ctx, user, a.value.token_version)));
+      });
     });
   });
 }

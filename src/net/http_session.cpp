@@ -221,13 +221,29 @@ void HttpSession<Stream>::upgrade(Request req) {
           const bool refused = g.status.code() == Status::Code::forbidden;
           return self->refuse_upgrade(*request, refused ? 401 : 503, g.status.message());
         }
-        self->accept_upgrade(std::move(*request), TokenClaims{g.value.user, g.value.expires_at_s});
+        // The hook vouches for each connection: no token of parley's to revoke.
+        self->admit(std::move(*request), TokenClaims{g.value.user, g.value.expires_at_s, INT64_MAX});
       });
     });
     return;
   }
   if (decision.status != 101) return refuse_upgrade(req, decision.status, decision.reason);
-  accept_upgrade(std::move(req), decision.claims);
+  admit(std::move(req), decision.claims);
+}
+
+template <class Stream>
+void HttpSession<Stream>::admit(Request req, const TokenClaims& claims) {
+  auto request = std::make_shared<Request>(std::move(req));
+  ctx_.hub.check_token(claims.sub, claims.ver, [self = this->shared_from_this(), request, claims](Result<UserAccess> r) {
+    asio::dispatch(self->stream_.get_executor(), [self, request, claims, r = std::move(r)] {
+      if (!r.ok()) {
+        const auto code = r.status.code();
+        const unsigned status = code == Status::Code::unauthorized ? 401 : code == Status::Code::forbidden ? 403 : 503;
+        return self->refuse_upgrade(*request, status, status == 503 ? "store unavailable" : r.status.message());
+      }
+      self->accept_upgrade(std::move(*request), claims);
+    });
+  });
 }
 
 template <class Stream>
@@ -243,8 +259,9 @@ void HttpSession<Stream>::accept_upgrade(Request req, const TokenClaims& claims)
   }
   if (!ctx_.hub.reserve(claims.sub)) return refuse_upgrade(req, 429, "too many connections for this user");
   beast::get_lowest_layer(stream_).expires_never();
-  std::make_shared<WsSession<Stream>>(std::move(stream_), ctx_, claims.sub, claims.exp, std::move(slot_), tls_)
-      ->run(std::move(req));
+  auto session = std::make_shared<WsSession<Stream>>(std::move(stream_), ctx_, claims.sub, claims.exp, std::move(slot_), tls_);
+  session->set_token_version(claims.ver);
+  session->run(std::move(req));
 }
 
 template <class Stream>

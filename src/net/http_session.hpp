@@ -44,7 +44,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   // Refuses the request whose body is not read, and closes the connection after.
   void refuse_unread(unsigned status, std::string_view code, std::string_view message);
   void upgrade(Request req);
-  // The upgrade's user is known (a token, or the connect hook): admission, then the session.
+  // The upgrade's user is known (a token, or the connect hook): the user's standing (a
+  // revoked token: 401; disabled or deleted: 403), then admission and the session.
+  void admit(Request req, const TokenClaims& claims);
   void accept_upgrade(Request req, const TokenClaims& claims);
   void refuse_upgrade(const Request& req, unsigned status, std::string_view why);
   // Sends `res` (from any thread); keeps reading unless the response closes the connection.

@@ -12,6 +12,7 @@
 #include "net/api_values.hpp"
 #include "net/uploads.hpp"
 #include "net/server_api_admin.hpp"
+#include "net/server_api_users.hpp"
 #include "net/webhook_routes.hpp"
 #include "hub/hub.hpp"
 #include "protocol/encode.hpp"
@@ -278,6 +279,7 @@ void handle_server_api(NetContext& ctx, const Request& req, Responder respond) {
     return handle_download(ctx, req, /*backend=*/true, respond);
   }
   if (handle_admin_api(ctx, req, path, *url, respond)) return;
+  if (handle_users_api(ctx, req, path, *url, respond)) return;
   if (!path.empty() && path[0] == "webhooks") {
     return handle_webhook_routes(ctx, req, std::vector<std::string>(path.begin() + 1, path.end()), respond);
   }

@@ -11,6 +11,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
+#include "common/error_codes.hpp"
 #include "hub/delivery_batch.hpp"
 #include "hub/hub.hpp"
 #include "metrics/metrics.hpp"
@@ -500,10 +501,19 @@ void WsSession<Stream>::on_auth(const AuthCmd& cmd, const boost::json::value& re
     send_error("unauthorized", claims.ok() ? "token is for another user" : claims.status.message(), ref);
     return;  // the grace timer still runs: a valid token may follow
   }
-  token_exp_ms_ = claims.value.exp * 1000;
-  auth_timer_.cancel();
-  send(encode::authed(token_exp_ms_, ref), Urgency::normal);
-  schedule_reauth();
+  // A revoked token, or a user disabled since, is refused as an invalid one is.
+  ctx_.hub.check_token(user_, claims.value.ver, [self = this->shared_from_this(), claims = claims.value,
+                                                 ref](Result<UserAccess> r) {
+    asio::dispatch(self->ws_.get_executor(), [self, claims, ref, r = std::move(r)] {
+      if (self->closing_or_closed()) return;
+      if (!r.ok()) return self->send_error(error_code(r.status.code()).name, r.status.message(), ref);
+      self->token_exp_ms_ = claims.exp * 1000;
+      self->token_ver_.store(claims.ver, std::memory_order_relaxed);
+      self->auth_timer_.cancel();
+      self->send(encode::authed(self->token_exp_ms_, ref), Urgency::normal);
+      self->schedule_reauth();
+    });
+  });
 }
 
 template <class Stream>

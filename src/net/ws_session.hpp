@@ -1,5 +1,6 @@
 #pragma once
 #include <array>
+#include <atomic>
 // One WebSocket connection, over plain TCP or TLS (see net/streams.hpp): the hub's Client.
 //
 // All state lives on the connection's strand (the executor of its socket), except the inbox:
@@ -58,6 +59,9 @@ class WsSession final : public Client, public std::enable_shared_from_this<WsSes
   void close(uint16_t code, std::string reason) override;
   uint64_t id() const override { return id_; }
   const std::string& user() const override { return user_; }
+  int64_t token_version() const override { return token_ver_.load(std::memory_order_relaxed); }
+  // The upgrade's token version, before run().
+  void set_token_version(int64_t ver) { token_ver_.store(ver, std::memory_order_relaxed); }
 
  private:
   void on_accept(boost::beast::error_code ec);
@@ -146,6 +150,7 @@ class WsSession final : public Client, public std::enable_shared_from_this<WsSes
   int unanswered_pings_ = 0;
   TokenBucket pings_;                // the client's pings
   int64_t token_exp_ms_;             // the current token's expiry
+  std::atomic<int64_t> token_ver_{0};  // its version (read by the hub on any thread)
   boost::asio::steady_timer heartbeat_;
   boost::asio::steady_timer auth_timer_;
   std::unique_ptr<boost::asio::steady_timer> close_deadline_;  // only while a close handshake runs

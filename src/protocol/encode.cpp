@@ -233,7 +233,8 @@ Frame user_event(const UserEvent& e) {
         else if constexpr (std::is_same_v<T, MembershipLeft>) return left(p.room, nullptr, left_reason_name(p.reason));
         else if constexpr (std::is_same_v<T, BlocksChanged>) return blocks(p.blocked, nullptr);
         else if constexpr (std::is_same_v<T, MentionsChanged>) return mentions(p.room, p.count);
-        else return notify(p.room, p.level, p.mentions, nullptr);
+        else if constexpr (std::is_same_v<T, NotifyChanged>) return notify(p.room, p.level, p.mentions, nullptr);
+        else return Frame{};  // AccessChanged closes connections; no frame
       },
       e.payload);
 }

@@ -103,6 +103,7 @@ const char* const kMigrations[] = {
     )sql",
     // The webhook outbox (store/outbox.hpp, pg_outbox.cpp).
     kOutboxMigration,
+    kAccountsMigration,
 };
 
 constexpr int64_t kMigrationLock = 0x7061726c6579;  // "parley"
@@ -160,6 +161,7 @@ void prepare_statements(PgConn& db) {
   prepare_append_statements(db);
   prepare_upload_statements(db);
   prepare_outbox_statements(db);
+  prepare_account_statements(db);
   db.prepare("ping", "SELECT 1");
   // The columns page_of() reads, in its order.
   const std::string entry = R"(SELECT seq, ts, "user", client_id, text, kind, target, edited_ts, deleted::int, reply_to,
@@ -169,7 +171,10 @@ void prepare_statements(PgConn& db) {
   db.prepare("thread_after", entry + "WHERE room=$1 AND reply_to=$2 AND seq>$3 ORDER BY seq LIMIT $4");
   db.prepare("thread_before", entry + "WHERE room=$1 AND reply_to=$2 AND seq<$3 ORDER BY seq DESC LIMIT $4");
   db.prepare("thread_root", "SELECT kind, reply_to FROM messages WHERE room=$1 AND seq=$2");
-  db.prepare("create_user", "INSERT INTO users(name, pw_hash, created_ms) VALUES($1,$2,$3) ON CONFLICT DO NOTHING RETURNING 1");
+  // A deleted user's name is not given again (their messages may still carry it).
+  db.prepare("create_user", R"(INSERT INTO users(name, pw_hash, created_ms) SELECT $1, $2, $3
+                                WHERE NOT EXISTS (SELECT 1 FROM user_access WHERE name=$1 AND deleted_ms > 0)
+                                ON CONFLICT DO NOTHING RETURNING 1)");
   db.prepare("pw_hash", "SELECT pw_hash FROM users WHERE name=$1");
 }
 

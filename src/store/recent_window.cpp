@@ -22,9 +22,20 @@ std::size_t RecentWindow::cost(const ChatMessage& m) {
 
 void RecentWindow::stage(const ChatMessage& entry) { staged_.push_back(entry); }
 
-void RecentWindow::rollback() { staged_.clear(); }
+void RecentWindow::rollback() {
+  staged_.clear();
+  forget_ = false;
+}
 
 void RecentWindow::commit() {
+  if (forget_) {
+    forget_ = false;
+    staged_.clear();
+    MutexLock lock(mu_);
+    rooms_.clear();
+    bytes_ = 0;
+    return;
+  }
   if (staged_.empty()) return;
   MutexLock lock(mu_);
   for (auto& e : staged_) apply(e);

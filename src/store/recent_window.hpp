@@ -34,6 +34,9 @@ class RecentWindow {
   // The transaction committed: the staged entries take effect. Rolled back: they are dropped.
   void commit();
   void rollback();
+  // Writer thread, inside a transaction that rewrites entries in bulk (a deleted user's
+  // messages erased): once it commits, every room's window is forgotten, the staged entries too.
+  void forget_at_commit() { forget_ = true; }
 
   // seq > after, ascending, up to `limit` (and the page text cap), like Store::after.
   std::optional<MessagePage> after(const std::string& room, int64_t after, int limit) const;
@@ -63,6 +66,7 @@ class RecentWindow {
   const std::size_t per_room_;
   const std::size_t budget_;
   std::vector<ChatMessage> staged_;  // writer thread only
+  bool forget_ = false;              // writer thread only
   mutable Mutex mu_;
   std::unordered_map<std::string, Room> rooms_ GUARDED_BY(mu_);
   std::size_t bytes_ GUARDED_BY(mu_) = 0;

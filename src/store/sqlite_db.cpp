@@ -147,6 +147,15 @@ constexpr const char* kMigrations[] = {
     CREATE INDEX webhook_deliveries_pending ON webhook_deliveries(endpoint, seq) WHERE state = 0;
     CREATE INDEX webhook_deliveries_done ON webhook_deliveries(done_ms) WHERE state = 1;
     )sql",
+    // The standing of users whose tokens were revoked, who were disabled or deleted
+    // (store.hpp → access_of); a deleted user's name stays here, so nobody takes it again.
+    R"sql(
+    CREATE TABLE user_access(
+      name TEXT PRIMARY KEY,
+      token_version INTEGER NOT NULL DEFAULT 0,
+      disabled INTEGER NOT NULL DEFAULT 0,
+      deleted_ms INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+    )sql",
 };
 
 }  // namespace

@@ -332,7 +332,10 @@ void SqliteStore::thread(std::string room, int64_t root, std::optional<int64_t> 
 
 void SqliteStore::create_user(std::string name, std::string password_hash, Callback<bool> done) {
   impl_->write<bool>(std::move(done), [=](SqliteDb& db) -> Result<bool> {
-    db.prepare("INSERT OR IGNORE INTO users(name, pw_hash, created_ms) VALUES(?1, ?2, ?3)")
+    // A deleted user's name is not given again (their messages may still carry it).
+    db.prepare(
+          "INSERT OR IGNORE INTO users(name, pw_hash, created_ms) SELECT ?1, ?2, ?3 "
+          "WHERE NOT EXISTS (SELECT 1 FROM user_access WHERE name=?1 AND deleted_ms > 0)")
         .bind(name, password_hash, store_now_ms())
         .step();
     if (db.changes() == 0) return Status::conflict("user name taken");

@@ -60,6 +60,9 @@ class SqliteStore final : public Store, public WebhookOutbox {
   void expire_uploads(int64_t unsent_before_ms, Callback<std::vector<std::string>> done) override;
   void create_user(std::string name, std::string password_hash, Callback<bool> done) override;
   void password_hash(std::string name, Callback<std::string> done) override;
+  void access_of(std::string user, Callback<UserAccess> done) override;
+  void change_access(std::string user, AccessChange change, Callback<UserAccess> done) override;
+  void delete_user(std::string user, DeletedUserMessages messages, Callback<UserAccess> done) override;
   void ping(Callback<bool> done) override;
   void close() override;
 

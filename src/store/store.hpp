@@ -233,6 +233,17 @@ class Store {
   // The user's encoded password hash. Unknown user: Status::not_found.
   virtual void password_hash(std::string name, Callback<std::string> done) = 0;
 
+  // Accounts (sqlite_accounts.cpp, pg_accounts.cpp). A deleted name is never created again.
+  virtual void access_of(std::string user, Callback<UserAccess> done) = 0;
+  // Revokes every token of the user so far (token_version + 1), disables or enables the user.
+  // Returns the standing after. A deleted user: Status::not_found.
+  virtual void change_access(std::string user, AccessChange change, Callback<UserAccess> done) = 0;
+  // Deletes the user: the login, block list, status, mentions and the memberships of every
+  // room but direct ones (whose peer keeps the conversation); the name stays taken, its
+  // tokens revoked. With `erase`, the user's messages become tombstones and their uploads
+  // are no longer served. Returns the standing after. Deleted already: Status::not_found.
+  virtual void delete_user(std::string user, DeletedUserMessages messages, Callback<UserAccess> done) = 0;
+
   // Answers once the store has run a trivial query (readiness probe): ok, or why it cannot.
   virtual void ping(Callback<bool> done) = 0;
 

@@ -114,6 +114,17 @@ test('parleyd answers every described route as the document says', async () => {
   await call('PUT', `${R}/bans/{user}`, { room: 'general', user: 'carol' });
   await call('DELETE', `${R}/bans/{user}`, { room: 'general', user: 'carol' });
   await call('DELETE', `${R}/members/{user}`, { room: 'general', user: 'bob' });
+  const U = '/api/v1/users/{user}';
+  await call('POST', '/api/v1/users', {}, { body: { user: 'dana', password: 'correct horse' }, status: 201 });
+  await call('POST', '/api/v1/users', {}, { body: { user: 'dana' }, status: 409 });
+  await call('GET', U, { user: 'dana' });
+  await call('POST', `${U}/tokens`, { user: 'dana' }, { body: { ttl_s: 60 }, status: 201 });
+  await call('POST', `${U}/revoke`, { user: 'dana' }, { body: {} });
+  await call('POST', `${U}/disable`, { user: 'dana' }, { body: {} });
+  await call('POST', `${U}/tokens`, { user: 'dana' }, { body: {}, status: 403 });
+  await call('POST', `${U}/enable`, { user: 'dana' }, { body: {} });
+  await call('DELETE', U, { user: 'dana' }, { query: '?messages=erase' });
+  await call('DELETE', U, { user: 'dana' }, { status: 404 });
   await call('GET', '/api/v1/webhooks', {});
   await call('GET', '/api/v1/webhooks/deliveries', {});
   // Errors have the one shape.

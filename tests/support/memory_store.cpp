@@ -539,6 +539,9 @@ void MemoryStore::before(std::string room, std::optional<int64_t> before, int li
 
 void MemoryStore::create_user(std::string name, std::string password_hash, Callback<bool> done) {
   run<bool>(done, [&]() -> Result<bool> {
+    if (auto it = access_.find(name); it != access_.end() && it->second.deleted) {
+      return Status::conflict("user name taken");
+    }
     if (!users_.emplace(name, password_hash).second) return Status::conflict("user name taken");
     return true;
   });
@@ -549,6 +552,39 @@ void MemoryStore::password_hash(std::string name, Callback<std::string> done) {
     auto it = users_.find(name);
     if (it == users_.end()) return Status::not_found("no such user");
     return it->second;
+  });
+}
+
+void MemoryStore::access_of(std::string user, Callback<UserAccess> done) {
+  run<UserAccess>(done, [&]() -> Result<UserAccess> {
+    auto it = access_.find(user);
+    UserAccess a = it == access_.end() ? UserAccess{} : it->second;
+    a.account = users_.count(user) > 0;
+    return a;
+  });
+}
+
+void MemoryStore::change_access(std::string user, AccessChange change, Callback<UserAccess> done) {
+  run<UserAccess>(done, [&]() -> Result<UserAccess> {
+    UserAccess& a = access_[user];
+    if (a.deleted) return Status::not_found("no such user");
+    if (change == AccessChange::revoke_tokens) ++a.token_version;
+    else a.disabled = change == AccessChange::disable;
+    UserAccess out = a;
+    out.account = users_.count(user) > 0;
+    return out;
+  });
+}
+
+// Only the standing: the test doubles of the hub do not look at a deleted user's rooms.
+void MemoryStore::delete_user(std::string user, DeletedUserMessages, Callback<UserAccess> done) {
+  run<UserAccess>(done, [&]() -> Result<UserAccess> {
+    UserAccess& a = access_[user];
+    if (a.deleted) return Status::not_found("no such user");
+    a.deleted = true;
+    ++a.token_version;
+    users_.erase(user);
+    return a;
   });
 }
 

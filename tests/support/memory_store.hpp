@@ -47,6 +47,9 @@ class MemoryStore final : public Store {
               Callback<MessagePage> done) override;
   void create_user(std::string name, std::string password_hash, Callback<bool> done) override;
   void password_hash(std::string name, Callback<std::string> done) override;
+  void access_of(std::string user, Callback<UserAccess> done) override;
+  void change_access(std::string user, AccessChange change, Callback<UserAccess> done) override;
+  void delete_user(std::string user, DeletedUserMessages messages, Callback<UserAccess> done) override;
   void create_upload(Upload upload, int64_t quota_bytes, Callback<bool> done) override;
   void upload(std::string id, Callback<Upload> done) override;
   void expire_uploads(int64_t unsent_before_ms, Callback<std::vector<std::string>> done) override;
@@ -84,6 +87,7 @@ class MemoryStore final : public Store {
   std::map<std::string, Upload> uploads_;
   std::map<std::pair<std::string, std::string>, std::pair<std::string, int64_t>> dedup_;  // (user,id) → (room,seq)
   std::unordered_map<std::string, std::string> users_;
+  std::unordered_map<std::string, UserAccess> access_;  // users whose standing changed
   std::map<std::string, std::set<std::string>> blocks_;
   std::map<std::string, UserStatus> statuses_;
 

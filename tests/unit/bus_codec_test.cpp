@@ -134,6 +134,10 @@ TEST(BusCodec, ThreadsDataMentionsPinsAndRoomExtrasSurviveTheTrip) {
   auto notify = user_trip(UserEvent{"carol", NotifyChanged{"general", NotifyLevel::none, 0}, "n1", 5, false});
   EXPECT_EQ(std::get<NotifyChanged>(notify.payload).level, NotifyLevel::none);
   EXPECT_EQ(std::get<NotifyChanged>(notify.payload).room, "general");
+  auto access = user_trip(UserEvent{"carol", AccessChanged{3, true}, "n1", 0, false});
+  EXPECT_EQ(std::get<AccessChanged>(access.payload).token_version, 3);
+  EXPECT_TRUE(std::get<AccessChanged>(access.payload).shut);
+  EXPECT_FALSE(std::get<AccessChanged>(user_trip(UserEvent{"carol", AccessChanged{1, false}, "n1", 0, false}).payload).shut);
 }
 
 TEST(BusCodec, FieldsOfALaterVersionAreIgnored) {

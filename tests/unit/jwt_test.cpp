@@ -1,6 +1,7 @@
 #include "auth/jwt.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/hmac.h>
 #include <sodium.h>
 
 using namespace parley;
@@ -52,4 +53,27 @@ TEST(Jwt, MalformedTokens) {
 TEST(Jwt, SubjectMustBeAUserName) {
   JwtCodec jwt("0123456789abcdef0123456789abcdef");
   EXPECT_FALSE(jwt.verify(jwt.sign({"Robert'); DROP", 2000}), 1000).ok());
+}
+
+TEST(Jwt, TheTokenVersionIsCarriedAndChecked) {
+  JwtCodec jwt("0123456789abcdef0123456789abcdef");
+  EXPECT_EQ(jwt.verify(jwt.sign({"alice", 2000}), 1000).value.ver, 0) << "absent: version 0";
+  auto r = jwt.verify(jwt.sign({"alice", 2000, 3}), 1000);
+  ASSERT_TRUE(r.ok()) << r.status.message();
+  EXPECT_EQ(r.value.ver, 3);
+  // A version that is not a non-negative integer is refused, signed or not.
+  const std::string key = "0123456789abcdef0123456789abcdef";
+  auto signed_token = [&](const std::string& payload) {
+    const std::string input = b64(R"({"alg":"HS256","typ":"JWT"})") + "." + b64(payload);
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(input.data()),
+         input.size(), mac, &len);
+    return input + "." + b64(std::string_view(reinterpret_cast<char*>(mac), len));
+  };
+  ASSERT_EQ(jwt.verify(signed_token(R"({"sub":"alice","exp":2000,"ver":7})"), 1000).value.ver, 7);
+  for (auto ver : {R"("3")", "-1", "1.5", "null"}) {
+    auto t = signed_token(std::string(R"({"sub":"alice","exp":2000,"ver":)") + ver + "}");
+    EXPECT_FALSE(jwt.verify(t, 1000).ok()) << ver;
+  }
 }

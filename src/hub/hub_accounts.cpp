@@ -1,0 +1,88 @@
+// Accounts: the standing of users (revoked tokens, disabled and deleted users), checked on
+// every upgrade and reauth, changed by the backend.
+#include <spdlog/spdlog.h>
+
+#include "common/names.hpp"
+#include "hub/hub.hpp"
+#include "hub/rules.hpp"
+
+namespace parley {
+namespace {
+
+Status backend_only() { return Status::forbidden("only the backend manages users"); }
+
+// What a token of a user in standing `a`, signed with version `ver`, is told.
+Status token_verdict(const UserAccess& a, int64_t ver) {
+  if (a.deleted) return Status::forbidden("account deleted");
+  if (a.disabled) return Status::forbidden("account disabled");
+  if (ver < a.token_version) return Status::unauthorized("token revoked");
+  return Status::ok();
+}
+
+}  // namespace
+
+void Hub::check_token(const std::string& user, int64_t ver, Done<UserAccess> done) {
+  store_.access_of(user, on_lane<UserAccess>(user, [ver, done](Result<UserAccess> r) {
+    if (!r.ok()) return done(r.status);
+    if (auto verdict = token_verdict(r.value, ver); !verdict.is_ok()) return done(verdict);
+    done(std::move(r.value));
+  }));
+}
+
+void Hub::user_access(const Actor& a, std::string user, Done<UserAccess> done) {
+  if (!a.is_backend()) return done(backend_only());
+  if (!valid_user_name(user)) return done(hub_rules::bad_user());
+  const std::string key = user;
+  store_.access_of(std::move(user), on_lane<UserAccess>(key, [done](Result<UserAccess> r) { done(std::move(r)); }));
+}
+
+void Hub::create_user(const Actor& a, std::string user, std::string password_hash, Done<UserAccess> done) {
+  if (!a.is_backend()) return done(backend_only());
+  if (!valid_user_name(user)) return done(hub_rules::bad_user());
+  const std::string key = user;
+  store_.create_user(user, std::move(password_hash), on_lane<bool>(key, [this, user, done](Result<bool> r) {
+    if (!r.ok()) return done(r.status);
+    spdlog::info("api: user {} created", user);
+    store_.access_of(user, on_lane<UserAccess>(user, [done](Result<UserAccess> a) { done(std::move(a)); }));
+  }));
+}
+
+void Hub::change_access(const Actor& a, std::string user, AccessChange change, Done<UserAccess> done) {
+  if (!a.is_backend()) return done(backend_only());
+  if (!valid_user_name(user)) return done(hub_rules::bad_user());
+  const std::string key = user;
+  store_.change_access(user, change, on_lane<UserAccess>(key, [this, user, change, done](Result<UserAccess> r) {
+    if (!r.ok()) return done(r.status);
+    static constexpr const char* kWhat[] = {"tokens revoked", "disabled", "enabled"};
+    spdlog::info("api: user {} {}", user, kWhat[static_cast<int>(change)]);
+    if (change != AccessChange::enable) {
+      emit(UserEvent{user, AccessChanged{r.value.token_version, r.value.disabled}, {}, 0, false});
+    }
+    done(std::move(r.value));
+  }));
+}
+
+void Hub::delete_user(const Actor& a, std::string user, DeletedUserMessages messages, Done<UserAccess> done) {
+  if (!a.is_backend()) return done(backend_only());
+  if (!valid_user_name(user)) return done(hub_rules::bad_user());
+  const std::string key = user;
+  // The rooms first, to take the user out of their online members on every node (the
+  // members see the user go offline) once the store has forgotten the memberships.
+  store_.rooms_of(user, on_lane<std::vector<RoomState>>(key, [this, user, messages, done](
+                                                                 Result<std::vector<RoomState>> rooms) {
+    if (!rooms.ok()) return done(rooms.status);
+    store_.delete_user(user, messages, on_lane<UserAccess>(user, [this, user, rooms = std::move(rooms.value), done](
+                                                                      Result<UserAccess> r) {
+      if (!r.ok()) return done(r.status);
+      spdlog::info("api: user {} deleted", user);
+      for (const auto& room : rooms) {
+        if (room.kind == RoomKind::direct) continue;
+        emit(UserEvent{user, MembershipLeft{room.room, LeftReason::removed}, {}, 0, true});
+      }
+      emit(UserEvent{user, AccessChanged{r.value.token_version, true}, {}, 0, false});
+      done(std::move(r.value));
+    }));
+  }));
+}
+
+}  // namespace parley

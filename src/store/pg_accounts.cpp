@@ -1,0 +1,87 @@
+// PgStore: the standing of users (token versions, disabled, deleted) and account deletion,
+// as in the SQLite store (sqlite_accounts.cpp).
+#include "store/pg_store_impl.hpp"
+
+namespace parley {
+
+const char* const kAccountsMigration = R"sql(
+    CREATE TABLE user_access(
+      name TEXT PRIMARY KEY,
+      token_version BIGINT NOT NULL DEFAULT 0,
+      disabled BOOLEAN NOT NULL DEFAULT false,
+      deleted_ms BIGINT NOT NULL DEFAULT 0);
+)sql";
+
+void prepare_account_statements(PgConn& db) {
+  db.prepare("access_of", "SELECT token_version, disabled::int, deleted_ms FROM user_access WHERE name=$1");
+  db.prepare("account_of", "SELECT created_ms FROM users WHERE name=$1");
+  db.prepare("revoke_tokens", R"(INSERT INTO user_access(name, token_version) VALUES($1, 1)
+                                 ON CONFLICT(name) DO UPDATE SET token_version = user_access.token_version + 1)");
+  db.prepare("set_disabled", R"(INSERT INTO user_access(name, disabled) VALUES($1, $2::int::boolean)
+                                ON CONFLICT(name) DO UPDATE SET disabled = excluded.disabled)");
+  db.prepare("mark_deleted", R"(INSERT INTO user_access(name, token_version, deleted_ms) VALUES($1, 1, $2)
+                                ON CONFLICT(name) DO UPDATE SET token_version = user_access.token_version + 1,
+                                                                deleted_ms = excluded.deleted_ms)");
+  db.prepare("drop_memberships",
+             R"(DELETE FROM members WHERE "user"=$1 AND room NOT IN (SELECT name FROM rooms WHERE kind=2))");
+  db.prepare("drop_blocks", R"(DELETE FROM blocks WHERE "user"=$1)");
+  db.prepare("drop_status", R"(DELETE FROM statuses WHERE "user"=$1)");
+  db.prepare("drop_mentions", R"(DELETE FROM mentions WHERE "user"=$1)");
+  db.prepare("drop_login", "DELETE FROM users WHERE name=$1");
+  db.prepare("erase_messages", R"(UPDATE messages SET text='', data='', attachments='', deleted=(kind=0)
+                                  WHERE "user"=$1 AND kind IN (0, 1))");
+  db.prepare("erase_uploads", "UPDATE uploads SET deleted=true WHERE owner=$1");
+}
+
+namespace {
+
+UserAccess read_access(PgConn& db, const std::string& user) {
+  UserAccess a;
+  auto r = db.run("access_of", {user});
+  if (!r.empty()) {
+    a.token_version = r.int64(0, 0);
+    a.disabled = r.int64(0, 1) != 0;
+    a.deleted = r.int64(0, 2) != 0;
+  }
+  auto u = db.run("account_of", {user});
+  if (!u.empty()) {
+    a.account = true;
+    a.created_ms = u.int64(0, 0);
+  }
+  return a;
+}
+
+}  // namespace
+
+void PgStore::access_of(std::string user, Callback<UserAccess> done) {
+  impl_->read<UserAccess>(std::move(done), [=](PgConn& db) -> Result<UserAccess> { return read_access(db, user); });
+}
+
+void PgStore::change_access(std::string user, AccessChange change, Callback<UserAccess> done) {
+  impl_->write<UserAccess>("user:" + user, std::move(done), [=](PgConn& db) -> Result<UserAccess> {
+    if (read_access(db, user).deleted) return Status::not_found("no such user");
+    if (change == AccessChange::revoke_tokens) {
+      db.run("revoke_tokens", {user});
+    } else {
+      db.run("set_disabled", {user, static_cast<int64_t>(change == AccessChange::disable)});
+    }
+    return read_access(db, user);
+  });
+}
+
+void PgStore::delete_user(std::string user, DeletedUserMessages messages, Callback<UserAccess> done) {
+  impl_->write<UserAccess>("user:" + user, std::move(done), [=](PgConn& db) -> Result<UserAccess> {
+    if (read_access(db, user).deleted) return Status::not_found("no such user");
+    for (const char* step : {"drop_memberships", "drop_blocks", "drop_status", "drop_mentions", "drop_login"}) {
+      db.run(step, {user});
+    }
+    if (messages == DeletedUserMessages::erase) {
+      db.run("erase_messages", {user});
+      db.run("erase_uploads", {user});
+    }
+    db.run("mark_deleted", {user, store_now_ms()});
+    return read_access(db, user);
+  });
+}
+
+}  // namespace parley
