@@ -66,6 +66,7 @@ function ChatView({ onLogout }: { onLogout: (reason?: string) => void }) {
   }, [client]);
 
   useParleyEvent('auth', () => onLogout('Your session has expired: please log in again.'));
+  useParleyEvent('account', () => onLogout('Your account was disabled or deleted.'));
   useParleyEvent('welcome', (rooms) => {
     if (rooms.length === 0) {
       // A new account starts in #general.

@@ -151,6 +151,7 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     });
     this.conn.on('close', () => this.onDisconnect());
     this.conn.on('auth', () => void this.onAuthFailure());
+    this.conn.on('account', () => this.emit('account'));
   }
 
   // ---------------------------------------------------------------- lifecycle

@@ -21,7 +21,7 @@ export type WebSocketFactory = new (url: string) => WebSocketLike;
  */
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'offline';
 
-export type OfflineReason = 'closed' | 'auth' | 'network';
+export type OfflineReason = 'closed' | 'auth' | 'network' | 'account';
 
 /** Tells the client whether the device has a network (browser: navigator.onLine + events). */
 export interface NetworkMonitor {
@@ -66,6 +66,8 @@ interface ConnectionEvents {
   close: (code: number, reason: string) => void;
   /** Close code 4001 or a URL builder that failed: the token is not accepted. */
   auth: () => void;
+  /** Close code 4003: the application disabled or deleted the user. */
+  account: () => void;
   /** A reconnect was scheduled after `delayMs`. */
   retry: (attempt: number, delayMs: number) => void;
 }
@@ -73,7 +75,7 @@ interface ConnectionEvents {
 /**
  * One WebSocket at a time, reconnected with exponential backoff (1 s × 2^n capped at 30 s,
  * plus up to 30 % jitter), the attempt counter reset once a connection delivers `welcome`.
- * No reconnect after `close()` or close code 4001.
+ * No reconnect after `close()`, close code 4001 (a fresh token may start it again) or 4003.
  */
 export class Connection extends Emitter<ConnectionEvents> {
   private ws: WebSocketLike | null = null;
@@ -264,6 +266,12 @@ export class Connection extends Emitter<ConnectionEvents> {
       this.stopped = true;
       this.setState('offline', 'auth');
       this.emit('auth');
+      return;
+    }
+    if (code === CloseCode.AccountClosed) {
+      this.stopped = true;
+      this.setState('offline', 'account');
+      this.emit('account');
       return;
     }
     if (this.networkDown) {

@@ -328,6 +328,8 @@ export const CloseCode = {
   ServerRestart: 1012,
   SlowConsumer: 1013,
   Auth: 4001,
+  /** The user was disabled or deleted by the application: never reconnect. */
+  AccountClosed: 4003,
 } as const;
 
 /** Room names: [a-z0-9][a-z0-9_-]{0,63} */

@@ -188,6 +188,8 @@ export interface ParleyClientEvents {
   message: (message: ChatMessage) => void;
   /** The token is rejected or expired and no fresh one could be had: log in again. */
   auth: () => void;
+  /** The application disabled or deleted the user (close code 4003): the client stays offline. */
+  account: () => void;
   /** An error frame not tied to a pending request. */
   error: (error: ErrorFrame) => void;
   /** The server refused one of the user's messages for good (forbidden, too_large, …). */

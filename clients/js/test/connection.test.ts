@@ -80,3 +80,28 @@ describe('abandoning a socket that is still connecting (Node ws)', () => {
     expect(NodeLikeWebSocket.unhandled).toBe(0);
   });
 });
+
+describe('close codes that end the connection for good', () => {
+  it('4003 (account closed) stays offline and never reconnects; 1012 reconnects', async () => {
+    const c = connection();
+    const states: string[] = [];
+    let accountClosed = 0;
+    c.on('state', (s, reason) => states.push(reason ? `${s}:${reason}` : s));
+    c.on('account', () => accountClosed++);
+    c.start();
+    await vi.advanceTimersByTimeAsync(0);
+    FakeWebSocket.last.open();
+    FakeWebSocket.last.welcome();
+    FakeWebSocket.last.drop(1012, 'restart');
+    await vi.advanceTimersByTimeAsync(100);
+    expect(FakeWebSocket.instances.length).toBe(2);
+    FakeWebSocket.last.open();
+    FakeWebSocket.last.welcome();
+    FakeWebSocket.last.drop(4003, 'account closed');
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(FakeWebSocket.instances.length).toBe(2);
+    expect(accountClosed).toBe(1);
+    expect(states.at(-1)).toBe('offline:account');
+    c.close();
+  });
+});
