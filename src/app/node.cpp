@@ -2,6 +2,7 @@
 
 #include "app/lanes.hpp"
 #include "app/webhook_setup.hpp"
+#include "webhooks/push_sender.hpp"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -64,6 +65,7 @@ struct Node::Impl {
   WebhookOutbox* outbox = nullptr;  // the store's outbox
   std::unique_ptr<webhooks::Sender> webhook_sender;  // when endpoints are configured
   std::unique_ptr<webhooks::HttpHooks> hooks;         // when a hook URL is configured
+  std::unique_ptr<webhooks::PushSender> push;         // Web Push for users without a connection
   std::unique_ptr<BlobStore> blobs;
   std::unique_ptr<Bus> bus;
   std::unique_ptr<Presence> presence;
@@ -269,10 +271,34 @@ Status Node::start() {
     impl_->hooks = std::make_unique<webhooks::HttpHooks>(impl_->ioc, impl_->metrics, hook_options(o));
   }
 
+  // Web Push: the VAPID key from the configuration (a cluster shares it) or data_dir.
+  std::string vapid_scalar;
+  if (!o.vapid_private_key.empty()) {
+    vapid_scalar = webhooks::from_b64url(o.vapid_private_key).value_or("");
+  } else {
+    auto hex = load_or_create_secret(o.data_dir, "vapid.key");
+    if (!hex.ok()) return hex.status;
+    vapid_scalar.resize(32);
+    std::size_t len = 0;
+    if (sodium_hex2bin(reinterpret_cast<unsigned char*>(vapid_scalar.data()), 32, hex.value.data(), hex.value.size(),
+                       nullptr, &len, nullptr) != 0 || len != 32) {
+      vapid_scalar.clear();
+    }
+  }
+  auto vapid = webhooks::p256_from_private(vapid_scalar);
+  if (!vapid) return Status::invalid("vapid_private_key is not a P-256 private key (base64url of 32 bytes)");
+  webhooks::PushOptions push;
+  push.vapid = *vapid;
+  push.subject = o.vapid_subject;
+  push.ttl_s = o.push_ttl_s;
+  impl_->push = std::make_unique<webhooks::PushSender>(impl_->ioc, *impl_->store, o.webhooks.empty() ? nullptr : impl_->outbox,
+                                                       impl_->metrics, std::move(push));
+
   HubOptions h;
   h.node_id = node_id;
   if (!o.webhooks.empty()) h.presence_webhooks = impl_->outbox;
   h.hooks = impl_->hooks.get();
+  h.push = impl_->push.get();
   h.max_text_chars = o.max_text_chars;
   h.max_data_bytes = o.max_data_bytes;
   h.max_attachments = o.max_attachments;
@@ -315,6 +341,7 @@ Status Node::start() {
   impl_->net->blobs = impl_->blobs.get();
   impl_->net->outbox = impl_->outbox;
   impl_->net->hooks = impl_->hooks.get();
+  impl_->net->vapid_public_key = webhooks::b64url(vapid->public_key);
   if (!o.tls_cert.empty()) {
     impl_->tls = std::make_unique<TlsConfig>(o.tls_cert, o.tls_key);
     if (auto st = impl_->tls->reload(); !st.is_ok()) return st;

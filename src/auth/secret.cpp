@@ -8,9 +8,9 @@
 
 namespace parley {
 
-Result<std::string> load_or_create_secret(const std::string& data_dir) {
+Result<std::string> load_or_create_secret(const std::string& data_dir, const std::string& name) {
   namespace fs = std::filesystem;
-  fs::path path = fs::path(data_dir) / "jwt.secret";
+  fs::path path = fs::path(data_dir) / name;
   if (std::ifstream in{path}; in) {
     std::string secret;
     std::getline(in, secret);

@@ -75,4 +75,13 @@ void LocalPresence::online_page(const std::string& room, const std::string& afte
   done(std::move(page));
 }
 
+void LocalPresence::is_online(const std::string& user, std::function<void(bool)> done) {
+  bool online = false;
+  {
+    std::lock_guard lock(mu_);
+    online = rooms_of_online_user_.count(user) > 0;
+  }
+  done(online);
+}
+
 }  // namespace parley

@@ -18,6 +18,7 @@ class LocalPresence final : public Presence {
   void room_left(const std::string& user, const std::string& room, ChangedFn done = {}) override;
   void online_page(const std::string& room, const std::string& after, std::size_t limit,
                    std::function<void(OnlinePage)> done) override;
+  void is_online(const std::string& user, std::function<void(bool)> done) override;
   // No other node can stop behind this one's back: nobody ever expires.
   void on_expired(ExpiredFn) override {}
 

@@ -51,6 +51,9 @@ class Presence {
   };
   virtual void online_page(const std::string& room, const std::string& after, std::size_t limit,
                            std::function<void(OnlinePage)> done) = 0;
+
+  // Whether the user has an open connection on any node (false when it cannot be told).
+  virtual void is_online(const std::string& user, std::function<void(bool)> done) = 0;
 };
 
 }  // namespace parley

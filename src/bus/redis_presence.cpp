@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <chrono>
 
 #include "bus/redis_client.hpp"
@@ -212,6 +213,19 @@ void RedisPresence::reregister() {
       bus_.client_for(room)->command({"ZADD", online_key(room), "0", user});
     }
   }
+}
+
+void RedisPresence::is_online(const std::string& user, std::function<void(bool)> done) {
+  // The user's hash holds each node that has them online, with that node's expiry.
+  bus_.client_for(user)->command({"HVALS", presence_key(user)}, [now = wall_ms(), done = std::move(done)](redisReply* r) {
+    bool online = false;
+    if (r && r->type == REDIS_REPLY_ARRAY) {
+      for (std::size_t i = 0; i < r->elements; ++i) {
+        if (r->element[i]->str && std::strtoll(r->element[i]->str, nullptr, 10) > now) online = true;
+      }
+    }
+    done(online);
+  });
 }
 
 }  // namespace parley

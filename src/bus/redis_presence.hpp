@@ -30,6 +30,7 @@ class RedisPresence final : public Presence {
   void room_left(const std::string& user, const std::string& room, ChangedFn done = {}) override;
   void online_page(const std::string& room, const std::string& after, std::size_t limit,
                    std::function<void(OnlinePage)> done) override;
+  void is_online(const std::string& user, std::function<void(bool)> done) override;
   void on_expired(ExpiredFn fn) override { expired_ = std::move(fn); }
 
   // Refreshes this node's entries and sweeps dead nodes; call often, it paces itself.

@@ -1,5 +1,6 @@
 #include "common/names.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 #include <sodium.h>
@@ -79,6 +80,18 @@ std::string clean_file_name(std::string_view name) {
   }
   if (out.empty() || out == "." || out == "..") return "file";
   return out;
+}
+
+bool valid_push_keys(std::string_view endpoint, std::string_view p256dh, std::string_view auth) {
+  auto b64url = [](std::string_view s, std::size_t n) {
+    return s.size() == n && std::all_of(s.begin(), s.end(), [](char c) {
+             return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+           });
+  };
+  const bool url = (endpoint.starts_with("https://") || endpoint.starts_with("http://")) && endpoint.size() <= 2048 &&
+                   std::none_of(endpoint.begin(), endpoint.end(), [](char c) { return c <= ' ' || c == 0x7f; });
+  // 65 bytes starting 0x04 encode to 87 characters starting 'B'.
+  return url && b64url(p256dh, 87) && p256dh.front() == 'B' && b64url(auth, 22);
 }
 
 }  // namespace parley

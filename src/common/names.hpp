@@ -23,6 +23,10 @@ std::string new_upload_id();
 // '_', at most 255 bytes (cut at a character boundary); "file" when nothing is left.
 std::string clean_file_name(std::string_view name);
 
+// A Web Push subscription as browsers write it: an http(s) endpoint of at most 2,048 bytes,
+// p256dh an uncompressed P-256 point (87 base64url characters), auth 16 bytes (22).
+bool valid_push_keys(std::string_view endpoint, std::string_view p256dh, std::string_view auth);
+
 // Number of Unicode code points in valid UTF-8 text (continuation bytes are not counted).
 std::size_t utf8_length(std::string_view text);
 

@@ -146,6 +146,22 @@ enum class DeletedUserMessages : uint8_t {
   erase,  // become tombstones: text, data and attachments gone
 };
 
+// A browser's Web Push subscription (PushSubscription.toJSON()): where its push service takes
+// messages, and its keys (base64url, as the browser gives them).
+struct PushSubscription {
+  std::string endpoint;
+  std::string p256dh;
+  std::string auth;
+  int64_t created_ms = 0;
+};
+inline constexpr int kMaxPushSubscriptions = 10;
+// Whom a message may be pushed to: whether the user's notify level and block list let it
+// through, and the user's subscribed browsers.
+struct PushTargets {
+  bool allowed = false;
+  std::vector<PushSubscription> subscriptions;
+};  // per user; a new one replaces the oldest
+
 // The user's own settings, read at connect: the block list (sorted) and the status.
 struct UserSettings {
   std::vector<std::string> blocked;

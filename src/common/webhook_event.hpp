@@ -31,14 +31,15 @@ enum class WebhookType : uint8_t {
   room_created = 13,
   user_online = 14,
   user_offline = 15,
+  push = 16,  // a user without an open connection should hear of a message (common/push.hpp)
 };
-inline constexpr int kWebhookTypes = 16;
+inline constexpr int kWebhookTypes = 17;
 
 inline constexpr std::array<std::string_view, kWebhookTypes> kWebhookTypeNames{
     "message.created", "message.edited",  "message.deleted", "reaction.added", "reaction.removed",
     "member.joined",   "member.left",     "member.kicked",   "member.banned",  "member.unbanned",
     "member.muted",    "member.unmuted",  "member.role",     "room.created",   "user.online",
-    "user.offline"};
+    "user.offline",    "push"};
 
 constexpr std::string_view webhook_type_name(WebhookType t) { return kWebhookTypeNames[static_cast<int>(t)]; }
 
@@ -65,6 +66,7 @@ struct WebhookEvent {
   RoomKind kind = RoomKind::public_room;  // room.created
   Role role = Role::member;        // member.joined, member.role
   int64_t until = 0;               // member.muted: the end of the mute, ms since the epoch
+  bool direct = false;             // push: a direct message (else a mention of `user`)
   int64_t ts = 0;                  // when it happened, ms since the epoch
 };
 

@@ -163,6 +163,9 @@ std::vector<Setting> settings() {
       number("hook_timeout_ms", "time the backend has to answer a hook", &O::hook_timeout_ms),
       text("publish_hook_failure", "when the publish hook does not answer: closed (refuse the message) or open (store it)", &O::publish_hook_failure),
       text("deleted_user_messages", "a deleted user's messages: keep (as written) or erase (tombstones)", &O::deleted_user_messages),
+      secret(text("vapid_private_key", "Web Push VAPID private key, base64url of 32 bytes (default: data_dir/vapid.key)", &O::vapid_private_key)),
+      text("vapid_subject", "Web Push VAPID contact: mailto: or https: URL", &O::vapid_subject),
+      number("push_ttl_s", "seconds a push service keeps an undelivered push", &O::push_ttl_s),
       secret(list("api_keys", "comma-separated keys of the server API (/api/v1, header X-Parley-Api-Key), 16+ characters each; empty = API off", &O::api_keys)),
   };
   std::vector<Setting> out = table;

@@ -98,6 +98,11 @@ struct Options {
   int64_t hook_timeout_ms = 2000;
   std::string publish_hook_failure = "closed";  // no answer in time: closed (refuse) or open (allow)
   std::string deleted_user_messages = "keep";   // what deleting a user does to their messages: keep or erase
+  // Web Push: the VAPID private key (base64url of 32 bytes; every node of a cluster needs the
+  // same one; empty: generated into data_dir/vapid.key), its contact, and the push TTL.
+  std::string vapid_private_key;
+  std::string vapid_subject = "mailto:admin@localhost";
+  int push_ttl_s = 86400;
   // Not an option: set only by the conformance tests' server (tests/conformance/), never read
   // from flags, environment or file. Non-empty: WebSocket upgrades to this path echo every
   // message back, without a token, a user or the hub.

@@ -37,6 +37,7 @@ struct Metrics;
 
 class WebhookOutbox;
 class Hooks;
+class PushNotifier;
 
 struct HubOptions {
   std::size_t max_text_chars = 4000;
@@ -63,6 +64,8 @@ struct HubOptions {
   // The application's hooks (common/hooks.hpp): before_publish checks users' messages and
   // edits after the hub's own rules; null: none. Outlives the hub.
   Hooks* hooks = nullptr;
+  // Who is told of a message while offline (common/push.hpp); null: nobody. Outlives the hub.
+  PushNotifier* push = nullptr;
 };
 
 // Runs work on the I/O threads: calls with the same key run one at a time, in call order
@@ -147,6 +150,9 @@ class Hub final : public BusHandler {
   // used: unauthorized when revoked (ver below the user's token_version), forbidden when the
   // user is disabled or deleted. Answers the user's standing.
   void check_token(const std::string& user, int64_t ver, Done<UserAccess> done);
+  // A user's browser subscribes to Web Push (on) or stops (off); bad_request for keys that
+  // are not a subscription's.
+  void push_subscription(const Actor& a, PushSubscription sub, bool on, Done<Ok> done);
   // The backend: a user's standing.
   void user_access(const Actor& a, std::string user, Done<UserAccess> done);
   // The backend creates an account: with an encoded password hash (log in with it), or none
@@ -246,6 +252,9 @@ class Hub final : public BusHandler {
   // Applies a membership or block-list change made elsewhere, then tells the connections.
   void apply(const UserEvent& event);
   void tell_user(const UserEvent& event);
+  // Hands the message's offline recipients (the direct peer, the users it mentions) to the
+  // push notifier.
+  void push_offline(const ChatMessage& message, const std::string& peer);
   // Closes the connections an AccessChanged no longer lets in.
   static void close_revoked(const std::vector<ClientPtr>& conns, const AccessChanged& change);
   // `blockers`: users who block the event's subject (they do not get it), or null.

@@ -29,6 +29,19 @@ void Hub::check_token(const std::string& user, int64_t ver, Done<UserAccess> don
   }));
 }
 
+void Hub::push_subscription(const Actor& a, PushSubscription sub, bool on, Done<Ok> done) {
+  if (a.is_backend()) return done(hub_rules::users_only());
+  if (on && !valid_push_keys(sub.endpoint, sub.p256dh, sub.auth)) {
+    return done(Status::invalid("a push subscription needs an http(s) endpoint, p256dh (87) and auth (22) in base64url"));
+  }
+  auto stored = on_lane<bool>(a.user, [done](Result<bool> r) {
+    if (!r.ok()) return done(r.status);
+    done(Ok{});
+  });
+  if (on) return store_.save_push_subscription(a.user, std::move(sub), std::move(stored));
+  store_.drop_push_subscription(a.user, std::move(sub.endpoint), std::move(stored));
+}
+
 void Hub::user_access(const Actor& a, std::string user, Done<UserAccess> done) {
   if (!a.is_backend()) return done(backend_only());
   if (!valid_user_name(user)) return done(hub_rules::bad_user());

@@ -3,9 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <set>
 
-#include "common/names.hpp"
 #include "common/hooks.hpp"
+#include "common/names.hpp"
+#include "common/push.hpp"
 #include "hub/hub.hpp"
 #include "hub/mentions.hpp"
 #include "hub/rules.hpp"
@@ -99,16 +101,32 @@ void Hub::store_post(const Actor& a, PostRequest req, const std::optional<Member
   }
   append.edit_window_ms = options_.edit_window_ms;
   const std::string room = append.room;
-  store_.append(std::move(append), on_lane<Appended>(room, [this, a, received_us, done](Result<Appended> r) {
+  const std::string peer = m && m->kind == RoomKind::direct ? m->peer : std::string();
+  store_.append(std::move(append), on_lane<Appended>(room, [this, a, received_us, peer, done](Result<Appended> r) {
     if (!r.ok()) return done(r.status);
     auto answer = [this, a, done, r] {
       if (!a.is_backend()) metrics_.acks.add();
       done(r);
     };
     if (r.value.duplicate) return answer();
+    if (options_.push && r.value.message.kind == EntryKind::message) push_offline(r.value.message, peer);
     // The ack (or the backend's answer) goes once this node's members have the entry queued.
     emit(RoomEvent{r.value.message.room, MessageStored{r.value.message, received_us}, {}}, answer);
   }));
+}
+
+void Hub::push_offline(const ChatMessage& message, const std::string& peer) {
+  std::set<std::string> told;
+  if (!peer.empty()) told.insert(peer);
+  told.insert(message.mentions.begin(), message.mentions.end());
+  told.erase(message.user);
+  for (const auto& user : told) {
+    PushNote note{user, message.room, message.seq, message.ts, message.user, message.text, user == peer,
+                  std::binary_search(message.mentions.begin(), message.mentions.end(), user)};
+    presence_.is_online(user, [push = options_.push, note = std::move(note)](bool online) mutable {
+      if (!online) push->notify(std::move(note));
+    });
+  }
 }
 
 void Hub::typing(const Actor& a, std::string room, bool active, Done<Ok> done) {

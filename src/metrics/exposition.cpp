@@ -125,6 +125,9 @@ std::string render_prometheus(const Metrics& m) {
   w.gauge("parley_webhook_dead", "Webhook deliveries that failed for the last time (until replayed).", m.webhook_dead);
   w.gauge("parley_webhook_lag_milliseconds", "Age of the oldest pending webhook delivery (0: none pending).",
           m.webhook_lag_ms);
+  w.labeled("parley_push_sends_total",
+            "Web Push requests to push services by outcome: sent, gone (404/410, the subscription dropped), failed.",
+            "result", m.push_sends);
   w.labeled("parley_hook_calls_total",
             "Hook calls by hook and outcome (connect_ok, connect_refused, connect_failed, publish_allow, "
             "publish_reject, publish_replace, publish_failed).",

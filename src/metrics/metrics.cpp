@@ -104,7 +104,8 @@ Metrics::Metrics()
       webhook_latency(kLatencyBoundsUs, 1'000'000),
       hook_calls({"connect_ok", "connect_refused", "connect_failed", "publish_allow", "publish_reject",
                   "publish_replace", "publish_failed"}),
-      hook_latency(kLatencyBoundsUs, 1'000'000) {}
+      hook_latency(kLatencyBoundsUs, 1'000'000),
+      push_sends({"sent", "gone", "failed"}) {}
 
 int64_t wall_clock_us() {
   using namespace std::chrono;

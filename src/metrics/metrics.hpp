@@ -139,6 +139,8 @@ struct Metrics {
   // Hooks (webhooks/hooks): calls by hook and outcome, and their round trips.
   LabeledCounter hook_calls;         // connect_ok, connect_refused, connect_failed, publish_allow, …
   Histogram hook_latency;            // request → answer (or failure), µs
+  // Web Push (webhooks/push_sender): requests to push services by outcome.
+  LabeledCounter push_sends;         // sent, gone (404/410: the subscription is dropped), failed
 };
 
 // Wall-clock microseconds since the epoch: message receipt stamps (RoomEvent::received_us)

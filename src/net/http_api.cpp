@@ -120,6 +120,11 @@ void handle_http(NetContext& ctx, const Request& req, Responder respond) {
     return respond(json_response(req, 200, R"({"status":"ok"})"));
   }
   if (path.starts_with(kServerApiPrefix)) return handle_server_api(ctx, req, std::move(respond));
+  if (path == "/api/push/key") {
+    // The applicationServerKey a browser subscribes with (public: no token needed).
+    if (!get) return respond(error_response(req, 405, "use GET"));
+    return respond(json_response(req, 200, json::serialize(json::object{{"public_key", ctx.vapid_public_key}})));
+  }
   if (path == "/api/uploads") {
     if (get) return handle_upload_limits(ctx, req, std::move(respond));
     if (req.method() != http::verb::post) return respond(error_response(req, 405, "use GET or POST"));

@@ -114,6 +114,9 @@ void run_command(Hub& hub, Metrics& m, const ClientPtr& c, Command command) {
           hub.set_notify(a, cmd.room, cmd.level, reply<RoomState>(m, c, ref, {}, [ref](const RoomState& s) {
             return encode::notify(s.room, s.notify, s.mentions, ref);
           }));
+        } else if constexpr (std::is_same_v<T, PushCmd>) {
+          hub.push_subscription(a, PushSubscription{cmd.endpoint, cmd.p256dh, cmd.auth, 0}, cmd.on,
+                                reply<Ok>(m, c, ref, {}, [ref](const Ok&) { return encode::ok(ref); }));
         } else if constexpr (std::is_same_v<T, StatusCmd>) {
           hub.set_status(a, UserStatus{cmd.away, cmd.text}, reply<Ok>(m, c, ref, {}, [ref](const Ok&) { return encode::ok(ref); }));
         } else if constexpr (std::is_same_v<T, PinCmd>) {

@@ -58,12 +58,14 @@ struct PinCmd { std::string room; int64_t seq = 0; bool on = true; };
 // A page of the room's members' read positions, in name order after `after`.
 // `members`: the same page as `reads`, told as the members with their roles.
 struct ReadsCmd { std::string room; std::string after; int limit = 100; bool members = false; };
+// A browser's Web Push subscription (on) or its end (off: only the endpoint).
+struct PushCmd { std::string endpoint; std::string p256dh; std::string auth; bool on = true; };
 // A page of the room's online members, in name order after `after`.
 struct OnlineCmd { std::string room; std::string after; int limit = 100; };
 
 using CommandBody = std::variant<JoinCmd, LeaveCmd, MessageCmd, TypingCmd, ReadCmd, SyncCmd, HistoryCmd, AuthCmd,
                                  CreateCmd, DmCmd, InviteCmd, EntryCmd, ModerateCmd, BlockCmd, SearchCmd, OnlineCmd,
-                                 ThreadCmd, NotifyCmd, PinCmd, ReadsCmd, StatusCmd>;
+                                 ThreadCmd, NotifyCmd, PinCmd, ReadsCmd, StatusCmd, PushCmd>;
 
 struct Command {
   CommandBody body;

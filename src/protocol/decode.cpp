@@ -224,6 +224,15 @@ std::variant<Command, ProtocolError> decode_command(std::string_view frame) {
       c.role = role == "moderator" ? Role::moderator : Role::member;
     }
     cmd.body = std::move(c);
+  } else if (t == "push_subscribe" || t == "push_unsubscribe") {
+    PushCmd c;
+    c.on = t == "push_subscribe";
+    c.endpoint = f.string("endpoint", 2048);
+    if (c.on) {
+      c.p256dh = f.string("p256dh", 128);
+      c.auth = f.string("auth", 64);
+    }
+    cmd.body = std::move(c);
   } else if (t == "block" || t == "unblock") {
     cmd.body = BlockCmd{f.string("user", 256), t == "block"};
   } else if (t == "search") {

@@ -28,6 +28,11 @@ std::string webhook_body(const WebhookEvent& e, const std::string& id) {
     case WebhookType::user_offline:
       o["user"] = e.user;
       break;
+    case WebhookType::push:
+      o["user"] = e.user;
+      o["reason"] = e.direct ? "direct" : "mention";
+      o["message"] = history_entry(e.message);
+      break;
     default:  // member.*
       o["user"] = e.user;
       if (!e.by.empty()) o["by"] = e.by;

@@ -12,6 +12,16 @@ const char* const kAccountsMigration = R"sql(
       deleted_ms BIGINT NOT NULL DEFAULT 0);
 )sql";
 
+const char* const kPushMigration = R"sql(
+    CREATE TABLE push_subscriptions(
+      endpoint TEXT PRIMARY KEY,
+      "user" TEXT NOT NULL,
+      p256dh TEXT NOT NULL,
+      auth TEXT NOT NULL,
+      created_ms BIGINT NOT NULL);
+    CREATE INDEX push_subscriptions_by_user ON push_subscriptions("user", created_ms);
+)sql";
+
 void prepare_account_statements(PgConn& db) {
   db.prepare("access_of", "SELECT token_version, disabled::int, deleted_ms FROM user_access WHERE name=$1");
   db.prepare("account_of", "SELECT created_ms FROM users WHERE name=$1");
@@ -31,6 +41,19 @@ void prepare_account_statements(PgConn& db) {
   db.prepare("erase_messages", R"(UPDATE messages SET text='', data='', attachments='', deleted=(kind=0)
                                   WHERE "user"=$1 AND kind IN (0, 1))");
   db.prepare("erase_uploads", "UPDATE uploads SET deleted=true WHERE owner=$1");
+  db.prepare("drop_pushes", R"(DELETE FROM push_subscriptions WHERE "user"=$1)");
+  db.prepare("save_push", R"(INSERT INTO push_subscriptions(endpoint, "user", p256dh, auth, created_ms) VALUES($1,$2,$3,$4,$5)
+                             ON CONFLICT(endpoint) DO UPDATE SET "user"=excluded."user", p256dh=excluded.p256dh,
+                                                                 auth=excluded.auth, created_ms=excluded.created_ms)");
+  db.prepare("trim_pushes", R"(DELETE FROM push_subscriptions WHERE "user"=$1 AND endpoint NOT IN
+                               (SELECT endpoint FROM push_subscriptions WHERE "user"=$1
+                                ORDER BY created_ms DESC, endpoint LIMIT $2))");
+  db.prepare("drop_push", R"(DELETE FROM push_subscriptions WHERE endpoint=$1 AND ($2 = '' OR "user"=$2) RETURNING 1)");
+  db.prepare("push_allowed", R"(SELECT 1 FROM members m WHERE m.room=$1 AND m."user"=$2
+                                AND (m.notify=0 OR (m.notify=1 AND $4::int = 1))
+                                AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b."user"=$2 AND b.blocked=$3))");
+  db.prepare("pushes_of", R"(SELECT endpoint, p256dh, auth, created_ms FROM push_subscriptions WHERE "user"=$1
+                             ORDER BY created_ms)");
 }
 
 namespace {
@@ -72,7 +95,7 @@ void PgStore::change_access(std::string user, AccessChange change, Callback<User
 void PgStore::delete_user(std::string user, DeletedUserMessages messages, Callback<UserAccess> done) {
   impl_->write<UserAccess>("user:" + user, std::move(done), [=](PgConn& db) -> Result<UserAccess> {
     if (read_access(db, user).deleted) return Status::not_found("no such user");
-    for (const char* step : {"drop_memberships", "drop_blocks", "drop_status", "drop_mentions", "drop_login"}) {
+    for (const char* step : {"drop_memberships", "drop_blocks", "drop_status", "drop_mentions", "drop_login", "drop_pushes"}) {
       db.run(step, {user});
     }
     if (messages == DeletedUserMessages::erase) {
@@ -81,6 +104,33 @@ void PgStore::delete_user(std::string user, DeletedUserMessages messages, Callba
     }
     db.run("mark_deleted", {user, store_now_ms()});
     return read_access(db, user);
+  });
+}
+
+void PgStore::save_push_subscription(std::string user, PushSubscription sub, Callback<bool> done) {
+  impl_->write<bool>("user:" + user, std::move(done), [=](PgConn& db) -> Result<bool> {
+    db.run("save_push", {sub.endpoint, user, sub.p256dh, sub.auth, store_now_ms()});
+    db.run("trim_pushes", {user, static_cast<int64_t>(kMaxPushSubscriptions)});
+    return true;
+  });
+}
+
+void PgStore::drop_push_subscription(std::string user, std::string endpoint, Callback<bool> done) {
+  impl_->write<bool>("user:" + user, std::move(done), [=](PgConn& db) -> Result<bool> {
+    return !db.run("drop_push", {endpoint, user}).empty();
+  });
+}
+
+void PgStore::push_targets(std::string user, std::string room, std::string author, bool mentioned,
+                           Callback<PushTargets> done) {
+  impl_->read<PushTargets>(std::move(done), [=](PgConn& db) -> Result<PushTargets> {
+    PushTargets out;
+    out.allowed = !db.run("push_allowed", {room, user, author, static_cast<int64_t>(mentioned)}).empty();
+    auto r = db.run("pushes_of", {user});
+    for (int i = 0; i < r.rows(); ++i) {
+      out.subscriptions.push_back(PushSubscription{r.text(i, 0), r.text(i, 1), r.text(i, 2), r.int64(i, 3)});
+    }
+    return out;
   });
 }
 

@@ -104,6 +104,7 @@ const char* const kMigrations[] = {
     // The webhook outbox (store/outbox.hpp, pg_outbox.cpp).
     kOutboxMigration,
     kAccountsMigration,
+    kPushMigration,
 };
 
 constexpr int64_t kMigrationLock = 0x7061726c6579;  // "parley"

@@ -42,6 +42,7 @@ void prepare_outbox_statements(PgConn& db);
 void prepare_account_statements(PgConn& db);
 // The standing of users (pg_accounts.cpp).
 extern const char* const kAccountsMigration;
+extern const char* const kPushMigration;
 // The webhook outbox's tables (pg_outbox.cpp).
 extern const char* const kOutboxMigration;
 // Records `event` in the webhook outbox, in the open transaction, when an endpoint wants it.

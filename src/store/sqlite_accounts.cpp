@@ -67,6 +67,7 @@ void SqliteStore::delete_user(std::string user, DeletedUserMessages messages, Ca
     db.prepare("DELETE FROM statuses WHERE user=?1").bind(user).step();
     db.prepare("DELETE FROM mentions WHERE user=?1").bind(user).step();
     db.prepare("DELETE FROM users WHERE name=?1").bind(user).step();
+    db.prepare("DELETE FROM push_subscriptions WHERE user=?1").bind(user).step();
     if (messages == DeletedUserMessages::erase) {
       erase_messages(db, user);
       impl->window.forget_at_commit();
@@ -77,6 +78,44 @@ void SqliteStore::delete_user(std::string user, DeletedUserMessages messages, Ca
         .bind(user, store_now_ms())
         .step();
     return read_access(db, user);
+  });
+}
+
+void SqliteStore::save_push_subscription(std::string user, PushSubscription sub, Callback<bool> done) {
+  impl_->write<bool>(std::move(done), [=](SqliteDb& db) -> Result<bool> {
+    db.prepare("INSERT OR REPLACE INTO push_subscriptions(endpoint, user, p256dh, auth, created_ms) VALUES(?1,?2,?3,?4,?5)")
+        .bind(sub.endpoint, user, sub.p256dh, sub.auth, store_now_ms())
+        .step();
+    db.prepare(
+          "DELETE FROM push_subscriptions WHERE user=?1 AND endpoint NOT IN "
+          "(SELECT endpoint FROM push_subscriptions WHERE user=?1 ORDER BY created_ms DESC, endpoint LIMIT ?2)")
+        .bind(user, static_cast<int64_t>(kMaxPushSubscriptions))
+        .step();
+    return true;
+  });
+}
+
+void SqliteStore::drop_push_subscription(std::string user, std::string endpoint, Callback<bool> done) {
+  impl_->write<bool>(std::move(done), [=](SqliteDb& db) -> Result<bool> {
+    db.prepare("DELETE FROM push_subscriptions WHERE endpoint=?1 AND (?2 = '' OR user=?2)").bind(endpoint, user).step();
+    return db.changes() > 0;
+  });
+}
+
+void SqliteStore::push_targets(std::string user, std::string room, std::string author, bool mentioned,
+                               Callback<PushTargets> done) {
+  impl_->read<PushTargets>(std::move(done), [=](SqliteDb& db) -> Result<PushTargets> {
+    PushTargets out;
+    auto& allowed = db.prepare(
+        "SELECT 1 FROM members m WHERE m.room=?1 AND m.user=?2 AND (m.notify=0 OR (m.notify=1 AND ?4)) "
+        "AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.user=?2 AND b.blocked=?3)");
+    allowed.bind(room, user, author, static_cast<int64_t>(mentioned));
+    out.allowed = allowed.step();
+    if (out.allowed) allowed.bind();
+    auto& st = db.prepare("SELECT endpoint, p256dh, auth, created_ms FROM push_subscriptions WHERE user=?1 ORDER BY created_ms");
+    st.bind(user);
+    while (st.step()) out.subscriptions.push_back(PushSubscription{st.text(0), st.text(1), st.text(2), st.int64(3)});
+    return out;
   });
 }
 

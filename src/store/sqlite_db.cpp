@@ -156,6 +156,16 @@ constexpr const char* kMigrations[] = {
       disabled INTEGER NOT NULL DEFAULT 0,
       deleted_ms INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
     )sql",
+    // Web Push subscriptions: one per browser (endpoint), of one user.
+    R"sql(
+    CREATE TABLE push_subscriptions(
+      endpoint TEXT PRIMARY KEY,
+      user TEXT NOT NULL,
+      p256dh TEXT NOT NULL,
+      auth TEXT NOT NULL,
+      created_ms INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE INDEX push_subscriptions_by_user ON push_subscriptions(user, created_ms);
+    )sql",
 };
 
 }  // namespace

@@ -63,6 +63,10 @@ class SqliteStore final : public Store, public WebhookOutbox {
   void access_of(std::string user, Callback<UserAccess> done) override;
   void change_access(std::string user, AccessChange change, Callback<UserAccess> done) override;
   void delete_user(std::string user, DeletedUserMessages messages, Callback<UserAccess> done) override;
+  void save_push_subscription(std::string user, PushSubscription sub, Callback<bool> done) override;
+  void drop_push_subscription(std::string user, std::string endpoint, Callback<bool> done) override;
+  void push_targets(std::string user, std::string room, std::string author, bool mentioned,
+                            Callback<PushTargets> done) override;
   void ping(Callback<bool> done) override;
   void close() override;
 

@@ -244,6 +244,17 @@ class Store {
   // are no longer served. Returns the standing after. Deleted already: Status::not_found.
   virtual void delete_user(std::string user, DeletedUserMessages messages, Callback<UserAccess> done) = 0;
 
+  // Web Push subscriptions, per device. Saving one moves its endpoint to `user` and keeps the
+  // user's kMaxPushSubscriptions newest; dropping one with `user` empty drops it for anyone
+  // (the push service said it is gone). Deleting a user drops theirs. push_targets: for a
+  // message of `author` in `room`, allowed when the user is a member whose notify level lets
+  // it through (all; mentions when `mentioned`) and who does not block the author; and the
+  // user's subscriptions.
+  virtual void save_push_subscription(std::string user, PushSubscription sub, Callback<bool> done) = 0;
+  virtual void drop_push_subscription(std::string user, std::string endpoint, Callback<bool> done) = 0;
+  virtual void push_targets(std::string user, std::string room, std::string author, bool mentioned,
+                            Callback<PushTargets> done) = 0;
+
   // Answers once the store has run a trivial query (readiness probe): ok, or why it cannot.
   virtual void ping(Callback<bool> done) = 0;
 

@@ -588,6 +588,30 @@ void MemoryStore::delete_user(std::string user, DeletedUserMessages, Callback<Us
   });
 }
 
+void MemoryStore::save_push_subscription(std::string user, PushSubscription sub, Callback<bool> done) {
+  run<bool>(done, [&]() -> Result<bool> {
+    for (auto& [u, subs] : push_) std::erase_if(subs, [&](auto& s) { return s.endpoint == sub.endpoint; });
+    auto& mine = push_[user];
+    mine.push_back(std::move(sub));
+    if (mine.size() > kMaxPushSubscriptions) mine.erase(mine.begin());
+    return true;
+  });
+}
+
+void MemoryStore::drop_push_subscription(std::string user, std::string endpoint, Callback<bool> done) {
+  run<bool>(done, [&]() -> Result<bool> {
+    for (auto& [u, subs] : push_) {
+      if (user.empty() || u == user) std::erase_if(subs, [&](auto& s) { return s.endpoint == endpoint; });
+    }
+    return true;
+  });
+}
+
+// Notify levels and blocks are the SQL stores' to check: here every push is allowed.
+void MemoryStore::push_targets(std::string user, std::string, std::string, bool, Callback<PushTargets> done) {
+  run<PushTargets>(done, [&]() -> Result<PushTargets> { return PushTargets{true, push_[user]}; });
+}
+
 void MemoryStore::close() {
   {
     std::lock_guard lock(mu_);

@@ -50,6 +50,10 @@ class MemoryStore final : public Store {
   void access_of(std::string user, Callback<UserAccess> done) override;
   void change_access(std::string user, AccessChange change, Callback<UserAccess> done) override;
   void delete_user(std::string user, DeletedUserMessages messages, Callback<UserAccess> done) override;
+  void save_push_subscription(std::string user, PushSubscription sub, Callback<bool> done) override;
+  void drop_push_subscription(std::string user, std::string endpoint, Callback<bool> done) override;
+  void push_targets(std::string user, std::string room, std::string author, bool mentioned,
+                            Callback<PushTargets> done) override;
   void create_upload(Upload upload, int64_t quota_bytes, Callback<bool> done) override;
   void upload(std::string id, Callback<Upload> done) override;
   void expire_uploads(int64_t unsent_before_ms, Callback<std::vector<std::string>> done) override;
@@ -88,6 +92,7 @@ class MemoryStore final : public Store {
   std::map<std::pair<std::string, std::string>, std::pair<std::string, int64_t>> dedup_;  // (user,id) → (room,seq)
   std::unordered_map<std::string, std::string> users_;
   std::unordered_map<std::string, UserAccess> access_;  // users whose standing changed
+  std::unordered_map<std::string, std::vector<PushSubscription>> push_;
   std::map<std::string, std::set<std::string>> blocks_;
   std::map<std::string, UserStatus> statuses_;
 

@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/param_build.h>
+#include <openssl/rand.h>
 
 #include <boost/json.hpp>
 #include <memory>
@@ -51,6 +52,27 @@ EVP_PKEY* make_key(std::string_view pub, std::string_view priv) {
 }
 
 }  // namespace
+
+std::string UaKeys::p256dh_b64() const { return base64url_encode(public_key); }
+std::string UaKeys::auth_b64() const { return base64url_encode(auth); }
+
+UaKeys make_ua_keys() {
+  UaKeys k;
+  EVP_PKEY* key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+  BIGNUM* d = nullptr;
+  EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_PRIV_KEY, &d);
+  k.private_key.resize(32);
+  BN_bn2binpad(d, reinterpret_cast<unsigned char*>(k.private_key.data()), 32);
+  k.public_key.resize(65);
+  std::size_t len = 0;
+  EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_PUB_KEY, reinterpret_cast<unsigned char*>(k.public_key.data()),
+                                  65, &len);
+  BN_free(d);
+  EVP_PKEY_free(key);
+  k.auth.resize(16);
+  RAND_bytes(reinterpret_cast<unsigned char*>(k.auth.data()), 16);
+  return k;
+}
 
 std::optional<std::string> decrypt_push(std::string_view body, std::string_view ua_private, std::string_view ua_public,
                                         std::string_view auth) {

@@ -10,6 +10,15 @@
 
 namespace parley::test {
 
+// A browser's subscription keys: a fresh P-256 pair (raw scalar, uncompressed point) and a
+// 16-byte auth secret, and the base64url forms a PushSubscription gives.
+struct UaKeys {
+  std::string private_key, public_key, auth;
+  std::string p256dh_b64() const;
+  std::string auth_b64() const;
+};
+UaKeys make_ua_keys();
+
 // The plaintext of `body`, or nullopt when it does not open (wrong keys, altered bytes).
 std::optional<std::string> decrypt_push(std::string_view body, std::string_view ua_private, std::string_view ua_public,
                                         std::string_view auth);

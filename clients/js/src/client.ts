@@ -14,6 +14,7 @@ import {
   isEvent,
   toEntry,
   type NotifyLevel,
+  type PushSubscriptionLike,
   type Role,
   type SearchResult,
   type ThreadFrame,
@@ -294,6 +295,27 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     if (text !== undefined && [...text].length > 100) return Promise.reject(new ParleyError('too_large', 'at most 100 characters'));
     this.idle.chosen();
     return this.sendStatus(state, text);
+  }
+
+  /**
+   * Registers this browser for Web Push: while the user has no open connection, direct messages
+   * and mentions (as the room's notify level allows) are pushed to it. Pass the subscription
+   * from `registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey })`,
+   * the key being `public_key` of `GET /api/push/key`. Rejects when offline.
+   */
+  registerPush(subscription: PushSubscriptionLike): Promise<void> {
+    const json = typeof subscription.toJSON === 'function' ? subscription.toJSON() : subscription;
+    const endpoint = json.endpoint ?? subscription.endpoint;
+    const keys = (json.keys ?? {}) as Record<string, string | undefined>;
+    if (!endpoint || !keys.p256dh || !keys.auth) {
+      return Promise.reject(new ParleyError('bad_request', 'a push subscription has an endpoint and keys p256dh, auth'));
+    }
+    return this.request<void>('push', { type: 'push_subscribe', endpoint, p256dh: keys.p256dh, auth: keys.auth });
+  }
+
+  /** Stops pushing to the browser subscribed at `endpoint` (after `subscription.unsubscribe()`). */
+  unregisterPush(endpoint: string): Promise<void> {
+    return this.request<void>('push', { type: 'push_unsubscribe', endpoint });
   }
 
   /**

@@ -320,7 +320,16 @@ export type ClientFrame =
   | { type: 'notify'; room: string; level: NotifyLevel; ref?: Ref }
   | { type: 'pin' | 'unpin'; room: string; seq: number; ref?: Ref }
   | { type: 'reads' | 'members'; room: string; after?: string; limit?: number; ref?: Ref }
-  | { type: 'status'; state: 'online' | 'away'; text?: string; ref?: Ref };
+  | { type: 'status'; state: 'online' | 'away'; text?: string; ref?: Ref }
+  | { type: 'push_subscribe'; endpoint: string; p256dh: string; auth: string; ref?: Ref }
+  | { type: 'push_unsubscribe'; endpoint: string; ref?: Ref };
+
+/** A browser's Web Push subscription: `PushSubscription` itself or its `toJSON()`. */
+export interface PushSubscriptionLike {
+  endpoint: string;
+  keys?: { p256dh?: string; auth?: string };
+  toJSON?: () => { endpoint?: string; keys?: Record<string, string> };
+}
 
 /** Close codes the client reacts to. */
 export const CloseCode = {

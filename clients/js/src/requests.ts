@@ -28,7 +28,8 @@ export type RequestKind =
   | 'unpin'
   | 'reads'
   | 'members'
-  | 'status';
+  | 'status'
+  | 'push';
 
 interface Pending {
   kind: RequestKind;

@@ -618,3 +618,24 @@ describe('system messages', () => {
     expect(shown.map((m) => [m.seq, m.user, m.system ?? false])).toEqual([[1, 'bob', false], [2, '', true], [3, 'bob', false]]);
   });
 });
+
+describe('web push', () => {
+  it('registerPush sends the subscription keys and resolves on ok; bad subscriptions are refused here', async () => {
+    const { client, ws } = await connected();
+    const subscription = {
+      endpoint: 'https://push.example.net/p/abc',
+      toJSON: () => ({ endpoint: 'https://push.example.net/p/abc', keys: { p256dh: 'B'.repeat(87), auth: 'a'.repeat(22) } }),
+    };
+    const p = client.registerPush(subscription);
+    const sent = ws.sentOf('push_subscribe')[0];
+    expect(sent).toMatchObject({ endpoint: 'https://push.example.net/p/abc', p256dh: 'B'.repeat(87), auth: 'a'.repeat(22) });
+    ws.receive({ type: 'ok', ref: sent.ref });
+    await expect(p).resolves.toBeUndefined();
+    await expect(client.registerPush({ endpoint: 'https://x' })).rejects.toMatchObject({ code: 'bad_request' });
+    const q = client.unregisterPush('https://push.example.net/p/abc');
+    const off = ws.sentOf('push_unsubscribe')[0];
+    expect(off.endpoint).toBe('https://push.example.net/p/abc');
+    ws.receive({ type: 'ok', ref: off.ref });
+    await expect(q).resolves.toBeUndefined();
+  });
+});
