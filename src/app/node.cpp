@@ -341,6 +341,7 @@ Status Node::start() {
   impl_->net->blobs = impl_->blobs.get();
   impl_->net->outbox = impl_->outbox;
   impl_->net->hooks = impl_->hooks.get();
+  impl_->net->node_id = node_id;
   impl_->net->vapid_public_key = webhooks::b64url(vapid->public_key);
   if (!o.tls_cert.empty()) {
     impl_->tls = std::make_unique<TlsConfig>(o.tls_cert, o.tls_key);

@@ -17,6 +17,7 @@
 //   takes effect some time after subscribe_room() returns (and again after the bus
 //   reconnects); the bus says when through BusHandler::on_room_subscribed, so that the hub
 //   can fetch from the store what was published before.
+#include <functional>
 #include <string>
 
 #include "common/events.hpp"
@@ -38,11 +39,19 @@ class BusHandler {
 class Bus {
  public:
   virtual ~Bus() = default;
+  // False for the single-node bus: an event for another node has nowhere to go.
+  virtual bool reaches_other_nodes() const { return true; }
   // Must be called once before any publish.
   virtual void set_handler(BusHandler* handler) = 0;
   // `event.origin` is this node's id.
   virtual void publish(const RoomEvent& event) = 0;
   virtual void publish(const UserEvent& event) = 0;
+  // Publishes and calls `done` once the bus has taken the event (true) or could not (false):
+  // a later publish of the same user from any node is ordered after it.
+  virtual void publish(const UserEvent& event, std::function<void(bool)> done) {
+    publish(event);
+    done(true);
+  }
   // Called when the node gains its first local member of a room (or first connection of a
   // user), and unsubscribe when it loses the last one. Not reference-counted by the bus.
   virtual void subscribe_room(const std::string& room) = 0;

@@ -12,7 +12,7 @@ namespace {
 // Kind names on the wire: stable, never reused.
 constexpr std::string_view kMessage = "message", kTyping = "typing", kPresence = "presence", kRead = "read",
                            kMember = "member", kJoined = "joined", kLeft = "left", kBlocks = "blocks",
-                           kMentions = "mentions", kNotify = "notify", kAccess = "access", kPinned = "pinned", kStatus = "status";
+                           kMentions = "mentions", kNotify = "notify", kAccess = "access", kInput = "input", kPinned = "pinned", kStatus = "status";
 
 json::array names(const std::vector<std::string>& list) {
   json::array out;
@@ -148,6 +148,12 @@ std::string encode(const UserEvent& e) {
           o["k"] = kAccess;
           o["ver"] = p.token_version;
           if (p.shut) o["shut"] = true;
+        } else if constexpr (std::is_same_v<T, SessionInput>) {
+          o["k"] = kInput;
+          o["node"] = p.node;
+          o["conn"] = p.conn;
+          o["key"] = p.key;
+          o["text"] = p.text;
         } else {
           o["k"] = kNotify;
           o["room"] = p.room;
@@ -256,6 +262,10 @@ Decoded decode(std::string_view user, std::string_view payload, UserEvent& out) 
     out.payload = NotifyChanged{r.text("room"), r.small<NotifyLevel>("level", 2), r.number("mentions")};
   } else if (kind == kAccess) {
     out.payload = AccessChanged{r.number("ver"), r.flag("shut")};
+  } else if (kind == kInput) {
+    SessionInput in{r.text("node"), static_cast<uint64_t>(r.number("conn")), r.text("key"), r.text("text")};
+    if (in.node.empty() || in.conn == 0) return Decoded::malformed;
+    out.payload = std::move(in);
   } else {
     return Decoded::unknown_kind;
   }

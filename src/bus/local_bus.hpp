@@ -7,6 +7,7 @@ namespace parley {
 
 class LocalBus final : public Bus {
  public:
+  bool reaches_other_nodes() const override { return false; }
   void set_handler(BusHandler*) override {}
   void publish(const RoomEvent&) override {}
   void publish(const UserEvent&) override {}

@@ -130,15 +130,22 @@ void RedisBus::publish(const RoomEvent& event) {
                 v1_room_ ? bus_codec::legacy::encode(event, *v1_room_(event)) : bus_codec::encode(event));
 }
 
-void RedisBus::publish(const UserEvent& event) {
+void RedisBus::publish(const UserEvent& event) { publish(event, nullptr); }
+
+void RedisBus::publish(const UserEvent& event, std::function<void(bool)> done) {
+  // Events without a client frame (access changes, relayed input) have no version-1 form:
+  // a version-1 node ignores them as an unknown kind.
+  Frame v1 = v1_user_ ? v1_user_(event) : Frame();
   publish_timed(event.user, std::string(kUserPrefix) + event.user,
-                v1_user_ ? bus_codec::legacy::encode(event, *v1_user_(event)) : bus_codec::encode(event));
+                v1 ? bus_codec::legacy::encode(event, *v1) : bus_codec::encode(event), std::move(done));
 }
 
-void RedisBus::publish_timed(std::string_view key, std::string channel, std::string payload) {
+void RedisBus::publish_timed(std::string_view key, std::string channel, std::string payload,
+                             std::function<void(bool)> done) {
   using namespace std::chrono;
   client_for(key)->command({"PUBLISH", std::move(channel), std::move(payload)},
-                           [m = &metrics_, start = steady_clock::now()](redisReply* r) {
+                           [m = &metrics_, start = steady_clock::now(), done = std::move(done)](redisReply* r) {
+                             if (done) done(r != nullptr && r->type != REDIS_REPLY_ERROR);
                              if (!r) return;  // not sent: the link is down
                              m->bus_publish_latency.observe(static_cast<uint64_t>(
                                  duration_cast<microseconds>(steady_clock::now() - start).count()));

@@ -47,6 +47,7 @@ class RedisBus final : public Bus {
   void set_handler(BusHandler* handler) override { handler_ = handler; }
   void publish(const RoomEvent& event) override;
   void publish(const UserEvent& event) override;
+  void publish(const UserEvent& event, std::function<void(bool)> done) override;
   void subscribe_room(const std::string& room) override;
   void unsubscribe_room(const std::string& room) override;
   void subscribe_user(const std::string& user) override;
@@ -87,7 +88,8 @@ class RedisBus final : public Bus {
   void send_subscribe(Shard& shard, const std::string& channel);
   void on_message(std::string_view channel, std::string_view payload);
   // PUBLISH, timing the round trip.
-  void publish_timed(std::string_view key, std::string channel, std::string payload);
+  void publish_timed(std::string_view key, std::string channel, std::string payload,
+                     std::function<void(bool)> done = nullptr);
 
   HashRing ring_;
   const std::string node_id_;

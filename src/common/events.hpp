@@ -134,8 +134,18 @@ struct AccessChanged {
   bool shut = false;
 };
 
-using UserPayload =
-    std::variant<MembershipJoined, MembershipLeft, BlocksChanged, MentionsChanged, NotifyChanged, AccessChanged>;
+// Commands for one connection of the user that came in by HTTP POST (the fallback transport,
+// docs/protocol.md) on another node than the one holding the connection: `node` holds it,
+// `conn` is its id there and `key` its secret. Carried opaque; never sent to clients.
+struct SessionInput {
+  std::string node;
+  uint64_t conn = 0;
+  std::string key;
+  std::string text;
+};
+
+using UserPayload = std::variant<MembershipJoined, MembershipLeft, BlocksChanged, MentionsChanged, NotifyChanged,
+                                 AccessChanged, SessionInput>;
 
 struct UserEvent {
   std::string user;

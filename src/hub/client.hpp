@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "common/types.hpp"
 
@@ -33,6 +34,10 @@ class Client {
   virtual const std::string& user() const = 0;
   // The version of the token the connection presented last (the JWT's `ver`; 0 without one).
   virtual int64_t token_version() const { return 0; }
+  // Commands for this connection that came by HTTP POST (the fallback transport), perhaps
+  // through another node: newline-separated JSON, run in order as if the connection had read
+  // them. False when `key` is not the connection's (or it takes no input this way).
+  virtual bool relay(std::string_view /*key*/, std::string /*text*/) { return false; }
 };
 
 using ClientPtr = std::shared_ptr<Client>;

@@ -98,6 +98,12 @@ class Hub final : public BusHandler {
   std::vector<ClientPtr> clients() const;
   // Connections counted by their slots: open, loading, and upgrades under way.
   std::size_t connection_count() const;
+  // Input for connection `in.conn` of `user` held by node `in.node` (the fallback transport's
+  // POST, which may reach any node): handed to the connection here, or through the bus to the
+  // node holding it. `done`: not_found when the connection is not here (or the key is wrong),
+  // unavailable when the bus did not take it; ok once it is handed over (or published, in the
+  // order of this user's publishes).
+  void relay(const std::string& user, SessionInput in, std::function<void(Status)> done);
 
   // ---- Operations. `done` runs once, on any thread, with the result or a Status whose code
   // the adapters map through common/error_codes.hpp. A user's operation on a room whose join
@@ -255,6 +261,8 @@ class Hub final : public BusHandler {
   // Hands the message's offline recipients (the direct peer, the users it mentions) to the
   // push notifier.
   void push_offline(const ChatMessage& message, const std::string& peer);
+  // Hands relayed input to the local connection it names; false when there is none.
+  bool take_input(const std::string& user, const SessionInput& in);
   // Closes the connections an AccessChanged no longer lets in.
   static void close_revoked(const std::vector<ClientPtr>& conns, const AccessChanged& change);
   // `blockers`: users who block the event's subject (they do not get it), or null.

@@ -48,6 +48,35 @@ void Hub::release(const std::string& user) {
   if (it->second.idle()) s.map.erase(it);
 }
 
+void Hub::relay(const std::string& user, SessionInput in, std::function<void(Status)> done) {
+  if (in.node == options_.node_id || !bus_.reaches_other_nodes()) {
+    if (in.node == options_.node_id && take_input(user, in)) return done(Status::ok());
+    return done(Status::not_found("no such session"));
+  }
+  // Every node holding one of the user's connections hears the user's events; the one that
+  // holds this connection takes the input. The connection may have ended meanwhile: then the
+  // input is dropped, as a WebSocket's last frames are when it drops.
+  bus_.publish(UserEvent{user, std::move(in), options_.node_id, 0, false}, [done = std::move(done)](bool sent) {
+    done(sent ? Status::ok() : Status::unavailable("the bus is not connected"));
+  });
+}
+
+bool Hub::take_input(const std::string& user, const SessionInput& in) {
+  ClientPtr target;
+  {
+    auto& s = users_.users.shard(user);
+    MutexLock lock(s.mu);
+    auto uit = s.map.find(user);
+    if (uit == s.map.end()) return false;
+    for (const auto* list : {&uit->second.conns, &uit->second.loading}) {
+      for (const auto& c : *list) {
+        if (c->id() == in.conn) target = c;
+      }
+    }
+  }
+  return target && target->relay(in.key, in.text);
+}
+
 void Hub::connect(const ClientPtr& client, std::function<void()> ready) {
   const std::string& user = client->user();
   {

@@ -131,6 +131,10 @@ void Hub::apply_notice(const std::string& room, const MemberNotice& n) {
 }
 
 void Hub::apply(const UserEvent& event) {
+  if (auto* in = std::get_if<SessionInput>(&event.payload)) {
+    if (in->node == options_.node_id) take_input(event.user, *in);
+    return;
+  }
   std::vector<RoomEvent> events;
   bool online_changed = false;  // the user came online in the room here, or went offline
   const std::string* room = nullptr;

@@ -87,8 +87,10 @@ class Writer {
 
 std::string render_prometheus(const Metrics& m) {
   Writer w;
-  w.gauge("parley_connections", "WebSocket connections open now.", m.connections);
-  w.counter("parley_connections_opened_total", "WebSocket upgrades completed.", m.connections_opened);
+  w.gauge("parley_connections", "Connections open now (WebSocket and event streams).", m.connections);
+  w.counter("parley_connections_opened_total", "WebSocket upgrades and event streams completed.", m.connections_opened);
+  w.gauge("parley_stream_connections", "Event-stream (HTTP fallback) connections open now.", m.stream_connections);
+  w.counter("parley_stream_posts_total", "Fallback-transport POSTs taken, each a batch of commands.", m.stream_posts);
   w.counter("parley_joins_total", "Room memberships added (join commands and server API member additions).", m.joins);
   w.counter("parley_messages_in_total", "Chat messages received (message commands and server API publishes).", m.messages_in);
   w.counter("parley_messages_out_total", "Chat message events written to sockets, one per recipient connection.",

@@ -107,8 +107,10 @@ struct Metrics {
   Metrics& operator=(const Metrics&) = delete;
 
   // Connections (net/ws_session).
-  Gauge connections;               // WebSocket connections open now
-  Counter connections_opened;      // upgrades completed
+  Gauge connections;               // connections open now (WebSocket and event streams)
+  Counter connections_opened;      // upgrades and event streams completed
+  Gauge stream_connections;        // of them, event streams (the HTTP fallback transport)
+  Counter stream_posts;            // fallback-transport POSTs taken (each a batch of commands)
   Gauge queue_bytes;               // bytes waiting in every connection's outbound queue
   Counter frames_out;              // frames of any kind written to sockets
   Counter messages_out;            // message events written to sockets (one per recipient connection)

@@ -44,6 +44,7 @@ struct NetContext {
   BlobStore* blobs = nullptr;         // uploads' content (null: uploads are off)
   WebhookOutbox* outbox = nullptr;    // the webhook deliveries (the server API lists and replays them)
   Hooks* hooks = nullptr;             // the application's connect hook (upgrades without a token)
+  std::string node_id;                // this node's id (the fallback transport's session ids name it)
   std::string vapid_public_key;       // Web Push: the browsers' applicationServerKey (base64url)
   std::atomic<int> uploads_in_flight{0};  // bodies being received (UploadSlot)
 };

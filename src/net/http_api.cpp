@@ -8,6 +8,7 @@
 #include "auth/passwords.hpp"
 #include "net/ops_routes.hpp"
 #include "net/server_api.hpp"
+#include "net/stream_routes.hpp"
 #include "net/uploads.hpp"
 #include "common/names.hpp"
 #include "hub/hub.hpp"
@@ -130,6 +131,7 @@ void handle_http(NetContext& ctx, const Request& req, Responder respond) {
     if (req.method() != http::verb::post) return respond(error_response(req, 405, "use GET or POST"));
     return handle_upload(ctx, req, /*backend=*/false, std::move(respond));
   }
+  if (path == kStreamPath || path.starts_with("/api/stream/")) return handle_stream_post(ctx, req, std::move(respond));
   if (path.starts_with("/api/uploads/")) return handle_download(ctx, req, /*backend=*/false, std::move(respond));
   if (path == "/api/register" || path == "/api/login") {
     if (req.method() != http::verb::post) return respond(error_response(req, 405, "use POST"));

@@ -14,6 +14,8 @@
 #include "net/http_api.hpp"
 #include "common/hooks.hpp"
 #include "net/upgrade_check.hpp"
+#include "net/sse_session.hpp"
+#include "net/stream_routes.hpp"
 #include "net/ws_session.hpp"
 
 namespace parley {
@@ -172,7 +174,7 @@ void HttpSession<Stream>::on_read(beast::error_code ec, std::size_t) {
     res.keep_alive(false);
     return respond(std::move(res));
   }
-  if (beast::websocket::is_upgrade(req)) return upgrade(std::move(req));
+  if (beast::websocket::is_upgrade(req) || is_stream_request(req)) return upgrade(std::move(req));
   if (upload_slot_.held()) {
     return handle_upload_post(ctx_, std::move(req), [self = this->shared_from_this()](Response res) {
       self->respond(std::move(res));
@@ -199,7 +201,8 @@ void HttpSession<Stream>::upgrade(Request req) {
         ->run(std::move(req));
     return;
   }
-  auto decision = check_upgrade(ctx_.options, ctx_.jwt, req, now_s());
+  const bool stream = is_stream_request(req);
+  auto decision = check_upgrade(ctx_.options, ctx_.jwt, req, now_s(), stream ? kStreamPath : "/ws");
   // No token at all: the application's connect hook, when there is one, may name the user
   // (from its own session cookie, say).
   if (decision.status == 401 && ctx_.hooks && ctx_.hooks->has_connect() && request_token(req, true).empty()) {
@@ -258,6 +261,11 @@ void HttpSession<Stream>::accept_upgrade(Request req, const TokenClaims& claims)
     }
   }
   if (!ctx_.hub.reserve(claims.sub)) return refuse_upgrade(req, 429, "too many connections for this user");
+  if (is_stream_request(req)) {
+    auto session = std::make_shared<SseSession<Stream>>(std::move(stream_), ctx_, claims, std::move(slot_), tls_);
+    session->run(req.version());
+    return;
+  }
   beast::get_lowest_layer(stream_).expires_never();
   auto session = std::make_shared<WsSession<Stream>>(std::move(stream_), ctx_, claims.sub, claims.exp, std::move(slot_), tls_);
   session->set_token_version(claims.ver);

@@ -38,9 +38,10 @@ bool origin_allowed(const Options& options, const Request& req) {
 
 }  // namespace
 
-UpgradeDecision check_upgrade(const Options& options, const JwtCodec& jwt, const Request& req, int64_t now_s) {
+UpgradeDecision check_upgrade(const Options& options, const JwtCodec& jwt, const Request& req, int64_t now_s,
+                              std::string_view path) {
   std::string_view target = req.target();
-  if (target.substr(0, target.find('?')) != "/ws") return {404, "no WebSocket endpoint here; use /ws", {}};
+  if (target.substr(0, target.find('?')) != path) return {404, "no WebSocket endpoint here; use /ws", {}};
   if (!origin_allowed(options, req)) return {403, "origin not allowed", {}};
   auto token = request_token(req, /*query=*/true);
   if (token.empty()) return {401, "missing token", {}};

@@ -1,6 +1,6 @@
 #pragma once
-// The decision on a WebSocket upgrade request, before any socket work: path, Origin and
-// token. Pure (no I/O, no state), so it is unit-tested and fuzzed on raw requests.
+// The decision on a WebSocket upgrade request (or the fallback transport's event stream),
+// before any socket work: path, Origin and token. Pure (no I/O, no state), so it is unit-tested and fuzzed on raw requests.
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <cstdint>
@@ -20,8 +20,9 @@ struct UpgradeDecision {
 // The token of a request: `Authorization: Bearer <token>`, or (with `query`) `?token=`.
 std::string request_token(const boost::beast::http::request<boost::beast::http::string_body>& req, bool query);
 
+// `path`: the endpoint asked for (/ws, or /api/stream for the fallback transport's stream).
 UpgradeDecision check_upgrade(const Options& options, const JwtCodec& jwt,
                               const boost::beast::http::request<boost::beast::http::string_body>& req,
-                              int64_t now_s);
+                              int64_t now_s, std::string_view path = "/ws");
 
 }  // namespace parley

@@ -5,6 +5,8 @@
 #include "common/error_codes.hpp"
 #include "hub/hub.hpp"
 #include "metrics/metrics.hpp"
+#include "net/context.hpp"
+#include "protocol/decode.hpp"
 #include "protocol/encode.hpp"
 
 namespace parley {
@@ -32,6 +34,30 @@ Frame error_frame(Metrics& metrics, const Client& c, const Status& s, const json
   }
   spdlog::info("conn {} user {}: error {}: {}", c.id(), c.user(), code.name, s.message());
   return encode::error(code.name, s.message(), ref, id, s.until_ms(), s.retry_after_ms());
+}
+
+void handle_text(Hub& hub, Metrics& metrics, const ClientPtr& client, std::string_view text, const AuthHandler& on_auth) {
+  auto decoded = decode_command(text);
+  if (auto* err = std::get_if<ProtocolError>(&decoded)) {
+    metrics.errors.add(err->code);
+    spdlog::info("conn {} user {}: error {}: {}", client->id(), client->user(), err->code, err->message);
+    return client->send(encode::error(*err), Urgency::normal);
+  }
+  auto& cmd = std::get<Command>(decoded);
+  if (auto* auth = std::get_if<AuthCmd>(&cmd.body)) return on_auth(*auth, cmd.ref);
+  run_command(hub, metrics, client, std::move(cmd));
+}
+
+void check_fresh_token(NetContext& ctx, const std::string& user, const std::string& token,
+                       std::function<void(Result<TokenClaims>)> done) {
+  auto claims = ctx.jwt.verify(token, ctx.clock.wall_ms() / 1000);
+  if (!claims.ok()) return done(Result<TokenClaims>(Status::unauthorized(claims.status.message())));
+  if (claims.value.sub != user) return done(Result<TokenClaims>(Status::unauthorized("token is for another user")));
+  // A revoked token, or a user disabled since, is refused as an invalid one is.
+  ctx.hub.check_token(user, claims.value.ver, [claims = claims.value, done = std::move(done)](Result<UserAccess> r) {
+    if (!r.ok()) return done(Result<TokenClaims>(r.status));
+    done(Result<TokenClaims>(claims));
+  });
 }
 
 void run_command(Hub& hub, Metrics& m, const ClientPtr& c, Command command) {

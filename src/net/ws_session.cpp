@@ -15,7 +15,6 @@
 #include "hub/delivery_batch.hpp"
 #include "hub/hub.hpp"
 #include "metrics/metrics.hpp"
-#include "protocol/decode.hpp"
 #include "net/ws_commands.hpp"
 #include "protocol/encode.hpp"
 
@@ -78,9 +77,8 @@ WsSession<Stream>::WsSession(Stream&& stream, NetContext& ctx, std::string user,
       id_(ctx.next_connection_id++),
       mode_(mode),
       pings_(ctx.options.ping_rate_per_sec, ctx.options.ping_burst, ctx.clock.mono_ms()),
-      token_exp_ms_(token_exp_s * 1000),
       heartbeat_(ws_.get_executor()),
-      auth_timer_(ws_.get_executor()),
+      reauth_(executor_, ctx.options, ctx.clock, token_exp_s * 1000),
       slot_(std::move(slot)) {
   beast::error_code ec;
   auto ep = tcp_socket_of(ws_).remote_endpoint(ec);
@@ -214,19 +212,8 @@ void WsSession<Stream>::on_message(std::string_view message) {
   } else if (!ws_.got_text()) {
     send_error("bad_request", "binary frames are not supported; send JSON text", nullptr);
   } else {
-    auto decoded = decode_command(message);
-    if (auto* err = std::get_if<ProtocolError>(&decoded)) {
-      metrics_.errors.add(err->code);
-      spdlog::info("conn {} user {}: error {}: {}", id_, user_, err->code, err->message);
-      send(encode::error(*err), Urgency::normal);
-    } else {
-      auto& cmd = std::get<Command>(decoded);
-      if (auto* auth = std::get_if<AuthCmd>(&cmd.body)) {
-        on_auth(*auth, cmd.ref);
-      } else {
-        run_command(ctx_.hub, metrics_, this->shared_from_this(), std::move(cmd));
-      }
-    }
+    handle_text(ctx_.hub, metrics_, this->shared_from_this(), message,
+                [this](const AuthCmd& auth, const boost::json::value& ref) { on_auth(auth, ref); });
   }
   // The long message's buffer goes back too: an idle connection holds none.
   in_.clear();
@@ -301,16 +288,11 @@ void WsSession<Stream>::send_error(std::string_view code, std::string_view messa
 template <class Stream>
 void WsSession<Stream>::enqueue(Outgoing out) {
   if (closing_or_closed()) return;
-  if (out.urgency == Urgency::droppable && queued_bytes_ > ctx_.options.queue_soft_bytes) {
-    metrics_.ephemeral_dropped.add();
-    return;
-  }
-  // The cap bounds the backlog, not one frame: a reply bigger than the cap still goes out to
-  // a client that keeps up. Memory stays below the cap plus one frame.
-  if (queued_bytes_ > ctx_.options.queue_hard_bytes) {
-    spdlog::warn("conn {} user {}: slow consumer, {} bytes queued", id_, user_, queued_bytes_);
-    metrics_.slow_consumer_closes.add();
-    return start_close(static_cast<uint16_t>(websocket::close_code::try_again_later), "slow consumer");
+  switch (admit_to_queue(out.urgency, queued_bytes_, ctx_.options, metrics_, id_, user_)) {
+    case QueueVerdict::drop: return;
+    case QueueVerdict::close:
+      return start_close(static_cast<uint16_t>(websocket::close_code::try_again_later), "slow consumer");
+    case QueueVerdict::queue: break;
   }
   queued_bytes_ += out.frame->size();
   metrics_.queue_bytes.add(static_cast<int64_t>(out.frame->size()));
@@ -381,25 +363,7 @@ void WsSession<Stream>::write_gathered() {
 template <class Stream>
 void WsSession<Stream>::on_write(beast::error_code ec, std::size_t) {
   writing_ = false;
-  const std::size_t sent = std::min(std::exchange(in_flight_, 0), queue_.size());
-  std::size_t messages = 0;
-  std::size_t bytes = 0;
-  const int64_t now_us = sent > 0 && !ec ? wall_clock_us() : 0;
-  for (std::size_t i = 0; i < sent; ++i) {
-    const Outgoing& out = queue_.front();
-    if (!ec && out.received_us != kNotAMessage) {
-      ++messages;
-      if (out.received_us > 0) metrics_.delivery_latency.observe(static_cast<uint64_t>(std::max<int64_t>(0, now_us - out.received_us)));
-    }
-    bytes += out.frame->size();
-    queue_.pop_front();
-  }
-  if (!ec && sent > 0) {
-    metrics_.frames_out.add(sent);
-    if (messages > 0) metrics_.messages_out.add(messages);
-  }
-  queued_bytes_ -= bytes;
-  metrics_.queue_bytes.add(-static_cast<int64_t>(bytes));
+  retire_written(queue_, std::exchange(in_flight_, 0), !ec, metrics_, queued_bytes_);
   if (ec) return finish("write failed: " + ec.message());
   if (!queue_.empty() && !closing_or_closed()) return do_write();
   if (corked_) set_cork(false);
@@ -428,7 +392,7 @@ void WsSession<Stream>::start_close(uint16_t code, std::string reason) {
   phase_ = Phase::closing;
   metrics_.closes.add(close_code_label(code));
   heartbeat_.cancel();
-  auth_timer_.cancel();
+  reauth_.cancel();
   if (corked_) set_cork(false);  // the close frame must not wait
   // Keep only the frames being written: their buffers must live until the write completes.
   while (queue_.size() > (writing_ ? in_flight_ : 0u)) drop_back();
@@ -478,39 +442,24 @@ void WsSession<Stream>::on_heartbeat(beast::error_code ec) {
 
 template <class Stream>
 void WsSession<Stream>::schedule_reauth() {
-  // Ask reauth_before_ms ahead of expiry (at once if that moment has passed), then allow
-  // reauth_grace_ms for a valid answer. A refresh re-arms from the new expiry.
-  const int64_t ask_at = token_exp_ms_ - ctx_.options.reauth_before_ms;
-  auth_timer_.expires_after(std::chrono::milliseconds(std::max<int64_t>(0, ask_at - ctx_.clock.wall_ms())));
-  auth_timer_.async_wait([self = this->shared_from_this(), exp = token_exp_ms_](beast::error_code ec) {
-    if (ec || self->closing_or_closed() || exp != self->token_exp_ms_) return;
-    self->send(encode::reauth(exp), Urgency::normal);
-    self->auth_timer_.expires_after(std::chrono::milliseconds(self->ctx_.options.reauth_grace_ms));
-    self->auth_timer_.async_wait([self, exp](beast::error_code ec2) {
-      if (ec2 || exp != self->token_exp_ms_) return;
-      spdlog::info("conn {} user {}: no fresh token after reauth, closing 4001", self->id_, self->user_);
-      self->start_close(4001, "token expired");
-    });
-  });
+  auto self = this->shared_from_this();
+  reauth_.arm([self](int64_t exp_ms) { self->send(encode::reauth(exp_ms), Urgency::normal); },
+              [self] {
+                spdlog::info("conn {} user {}: no fresh token after reauth, closing 4001", self->id_, self->user_);
+                self->start_close(kCloseTokenInvalid, "token expired");
+              });
 }
 
 template <class Stream>
 void WsSession<Stream>::on_auth(const AuthCmd& cmd, const boost::json::value& ref) {
-  auto claims = ctx_.jwt.verify(cmd.token, ctx_.clock.wall_ms() / 1000);
-  if (!claims.ok() || claims.value.sub != user_) {
-    send_error("unauthorized", claims.ok() ? "token is for another user" : claims.status.message(), ref);
-    return;  // the grace timer still runs: a valid token may follow
-  }
-  // A revoked token, or a user disabled since, is refused as an invalid one is.
-  ctx_.hub.check_token(user_, claims.value.ver, [self = this->shared_from_this(), claims = claims.value,
-                                                 ref](Result<UserAccess> r) {
-    asio::dispatch(self->ws_.get_executor(), [self, claims, ref, r = std::move(r)] {
+  // An invalid token leaves the grace timer running: a valid one may follow.
+  check_fresh_token(ctx_, user_, cmd.token, [self = this->shared_from_this(), ref](Result<TokenClaims> r) {
+    asio::dispatch(self->ws_.get_executor(), [self, ref, r = std::move(r)] {
       if (self->closing_or_closed()) return;
       if (!r.ok()) return self->send_error(error_code(r.status.code()).name, r.status.message(), ref);
-      self->token_exp_ms_ = claims.exp * 1000;
-      self->token_ver_.store(claims.ver, std::memory_order_relaxed);
-      self->auth_timer_.cancel();
-      self->send(encode::authed(self->token_exp_ms_, ref), Urgency::normal);
+      self->token_ver_.store(r.value.ver, std::memory_order_relaxed);
+      self->reauth_.renew(r.value.exp * 1000);
+      self->send(encode::authed(r.value.exp * 1000, ref), Urgency::normal);
       self->schedule_reauth();
     });
   });
@@ -523,7 +472,7 @@ void WsSession<Stream>::finish(std::string_view why) {
   phase_ = Phase::closed;
   if (accepted) metrics_.connections.add(-1);
   heartbeat_.cancel();
-  auth_timer_.cancel();
+  reauth_.cancel();
   if (close_deadline_) close_deadline_->cancel();
   beast::error_code ec;
   tcp_socket_of(ws_).close(ec);

@@ -28,6 +28,8 @@
 #include "net/context.hpp"
 #include "net/ip_limit.hpp"
 #include "net/lazy_deque.hpp"
+#include "net/reauth_timer.hpp"
+#include "net/session_queue.hpp"
 #include "net/streams.hpp"
 #include "net/write_gate.hpp"
 #include "net/ws_frame.hpp"
@@ -75,7 +77,6 @@ class WsSession final : public Client, public std::enable_shared_from_this<WsSes
   bool read_failed(boost::beast::error_code ec);
   // One frame waiting to be written. A chat message event carries when the server received
   // it, for the delivery metrics; other frames carry kNotAMessage.
-  static constexpr int64_t kNotAMessage = -1;
   struct Outgoing {
     Frame frame;
     int64_t received_us = kNotAMessage;
@@ -149,10 +150,9 @@ class WsSession final : public Client, public std::enable_shared_from_this<WsSes
   uint16_t close_posted_ = 0;       // a close with this code is posted (ping flood): not again
   int unanswered_pings_ = 0;
   TokenBucket pings_;                // the client's pings
-  int64_t token_exp_ms_;             // the current token's expiry
-  std::atomic<int64_t> token_ver_{0};  // its version (read by the hub on any thread)
+  std::atomic<int64_t> token_ver_{0};  // the current token's version (read by the hub on any thread)
   boost::asio::steady_timer heartbeat_;
-  boost::asio::steady_timer auth_timer_;
+  ReauthTimer reauth_;               // and its expiry
   std::unique_ptr<boost::asio::steady_timer> close_deadline_;  // only while a close handshake runs
   IpSlot slot_;
 };

@@ -138,6 +138,16 @@ TEST(BusCodec, ThreadsDataMentionsPinsAndRoomExtrasSurviveTheTrip) {
   EXPECT_EQ(std::get<AccessChanged>(access.payload).token_version, 3);
   EXPECT_TRUE(std::get<AccessChanged>(access.payload).shut);
   EXPECT_FALSE(std::get<AccessChanged>(user_trip(UserEvent{"carol", AccessChanged{1, false}, "n1", 0, false}).payload).shut);
+  const std::string lines = "{\"type\":\"join\",\"room\":\"r\"}\n{\"type\":\"typing\"}\n";
+  auto input = user_trip(UserEvent{"carol", SessionInput{"node.2", 41, "k3y", lines}, "n1", 0, false});
+  const auto& in = std::get<SessionInput>(input.payload);
+  EXPECT_EQ(in.node, "node.2");
+  EXPECT_EQ(in.conn, 41u);
+  EXPECT_EQ(in.key, "k3y");
+  EXPECT_EQ(in.text, lines);
+  UserEvent e;
+  EXPECT_EQ(bus_codec::decode("carol", R"({"v":2,"k":"input","o":"n1","node":"","conn":1})", e), Decoded::malformed)
+      << "relayed input names its node and connection";
 }
 
 TEST(BusCodec, FieldsOfALaterVersionAreIgnored) {
