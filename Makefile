@@ -95,7 +95,7 @@ web-deps:
 	@cd $* && $(NPM_CI)
 	@touch $@
 
-web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SRC)
+web/dist/index.html: web/node_modules/.package-lock.json clients/js/node_modules/.package-lock.json $(WEB_SRC)
 	@echo "building web/dist"
 	@cd web && npm run --silent build >/tmp/parley-web-build.log 2>&1 || { cat /tmp/parley-web-build.log; exit 1; }
 
@@ -106,11 +106,11 @@ test-sdk: clients/js/node_modules/.package-lock.json
 	@cd clients/js && npx --no-install tsc --noEmit && npx --no-install vitest run
 
 # React bindings' tests (Vitest, Testing Library, the real SDK over a fake socket).
-test-react: clients/react/node_modules/.package-lock.json
+test-react: clients/react/node_modules/.package-lock.json clients/js/node_modules/.package-lock.json
 	@cd clients/react && npx --no-install tsc --noEmit && npx --no-install vitest run
 
 # End-to-end: Debian's Chromium (installed when missing) against a real parleyd.
-test-e2e: build web tests/e2e/node_modules/.package-lock.json
+test-e2e: build web clients/js/dist/index.js tests/e2e/node_modules/.package-lock.json
 	@scripts/web-deps.sh --browser
 	@cd tests/e2e && node --test --test-concurrency=1 --test-timeout=120000 --test-reporter=spec
 

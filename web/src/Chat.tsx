@@ -48,7 +48,7 @@ export function Chat({ session, onLogout }: { session: StoredSession; onLogout: 
 
 function ChatView({ onLogout }: { onLogout: (reason?: string) => void }) {
   const client = useParley();
-  const { state, queued } = useConnection();
+  const { state, queued, transport } = useConnection();
   const [room, setRoom] = useHashRoom();
   const [notice, setNotice] = useState('');
   const roomRef = useRef(room);
@@ -89,7 +89,7 @@ function ChatView({ onLogout }: { onLogout: (reason?: string) => void }) {
   const { permission, askPermission } = useDesktopNotifications(setRoom);
 
   return (
-    <div className="app">
+    <div className="app" data-transport={transport}>
       <Banner state={state} queued={queued} />
       <div className={`chat ${room ? 'has-room' : 'no-room'}`}>
         <Sidebar

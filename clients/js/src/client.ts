@@ -2,8 +2,10 @@ import {
   Connection,
   browserNetworkMonitor,
   type ConnectionState,
+  type Transport,
   type WebSocketFactory,
 } from './connection.js';
+import { sseSocketFactory, type FetchLike } from './sse.js';
 import { Emitter } from './emitter.js';
 import { FrameHandler } from './frames.js';
 import { Outbox, type ActionKind, type OutboxEntry, type PendingAction } from './outbox.js';
@@ -98,6 +100,10 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
       network: opts.network === undefined ? browserNetworkMonitor() : opts.network,
       backoff: opts.backoff,
       random: opts.random,
+      fallback: opts.fallback === false ? null : sseSocketFactory(opts.fetch as FetchLike | undefined),
+      fallbackAfter: opts.fallbackAfter,
+      upgradeAfterMs: opts.upgradeAfterMs,
+      transport: opts.transport,
     });
     this.sender = new Sender(
       this.outbox,
@@ -125,6 +131,10 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
       ownStatus: (s) => this.onOwnStatus(s),
       emit: (event, ...args) => this.emit(event, ...args),
       changed: () => this.changed(),
+    });
+    this.conn.on('transport', (t) => {
+      this.emit('transport', t);
+      this.changed();
     });
     this.conn.on('state', (s, reason) => {
       if (s === 'open') this.refreshedSinceOpen = false;
@@ -188,6 +198,11 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
 
   get state(): ConnectionState {
     return this.conn.state;
+  }
+
+  /** The transport in use (or of the next attempt): 'websocket', or 'sse' on the fallback. */
+  get transport(): Transport {
+    return this.conn.transport;
   }
 
   /** Increases on every change: a cheap snapshot key (React's useSyncExternalStore). */

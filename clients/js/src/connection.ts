@@ -56,7 +56,21 @@ export interface ConnectionOptions {
   random?: () => number;
   /** An attempt that has not opened by then is abandoned and retried. Default 15000. */
   connectTimeoutMs?: number;
+  /** The fallback transport's factory (sse.ts), used when WebSockets do not get through. */
+  fallback?: WebSocketFactory | null;
+  /** The transport of the first attempt. Default 'websocket'. */
+  transport?: Transport;
+  /** After this many attempts in a row that end before `welcome`, the other transport is tried. Default 2. */
+  fallbackAfter?: number;
+  /**
+   * On the fallback, a WebSocket is tried again after this long (the delay doubling after each
+   * try that fails, up to 16×); when one opens, the connection moves back to it. Default 60000.
+   */
+  upgradeAfterMs?: number;
 }
+
+/** websocket: /ws. sse: the HTTP fallback (an event stream down, POSTs up). */
+export type Transport = 'websocket' | 'sse';
 
 interface ConnectionEvents {
   state: (state: ConnectionState, reason?: OfflineReason) => void;
@@ -70,6 +84,8 @@ interface ConnectionEvents {
   account: () => void;
   /** A reconnect was scheduled after `delayMs`. */
   retry: (attempt: number, delayMs: number) => void;
+  /** The connection moved to the other transport (the next attempts use it). */
+  transport: (transport: Transport) => void;
 }
 
 /**
@@ -88,9 +104,21 @@ export class Connection extends Emitter<ConnectionEvents> {
   private openTimer: ReturnType<typeof setTimeout> | null = null;
   private unsubscribeNetwork: (() => void) | null = null;
   private generation = 0;
+  private _transport: Transport;
+  private failedInARow = 0;  // attempts on this transport that ended before `welcome`
+  private upgradeTimer: ReturnType<typeof setTimeout> | null = null;
+  private upgradeDelay: number;
+  private probe: WebSocketLike | null = null;
 
   constructor(private readonly opts: ConnectionOptions) {
     super();
+    this._transport = opts.transport === 'sse' && opts.fallback ? 'sse' : 'websocket';
+    this.upgradeDelay = opts.upgradeAfterMs ?? 60000;
+  }
+
+  /** The transport of the current (or next) attempt. */
+  get transport(): Transport {
+    return this._transport;
   }
 
   get state(): ConnectionState {
@@ -129,6 +157,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   close(code = CloseCode.Normal, reason = 'client closed'): void {
     this.stopped = true;
     this.clearRetry();
+    this.stopUpgrade();
     this.dropSocket(code, reason);
     this.unsubscribeNetwork?.();
     this.unsubscribeNetwork = null;
@@ -180,6 +209,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   }
 
   private dropSocket(code: number, reason: string): void {
+    this.stopUpgrade();
     if (this.openTimer) clearTimeout(this.openTimer);
     this.openTimer = null;
     const ws = this.ws;
@@ -213,9 +243,10 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (gen !== this.generation || this.stopped || this.networkDown) return;
     let ws: WebSocketLike;
     try {
-      ws = new this.opts.WebSocket(url);
+      const Factory = this._transport === 'sse' && this.opts.fallback ? this.opts.fallback : this.opts.WebSocket;
+      ws = new Factory(url);
     } catch {
-      this.handleLoss(1006, 'constructor failed');
+      this.handleLoss(1006, 'constructor failed', this.failedBeforeWelcome());
       return;
     }
     this.ws = ws;
@@ -225,7 +256,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       // 1000: browsers and `ws` throw on any other code below 3000 (1006 included), and the
       // socket would stay open, unseen, holding one of the user's connections on the server.
       this.dropSocket(CloseCode.Normal, 'connect timeout');
-      this.handleLoss(1006, 'connect timeout');
+      this.handleLoss(1006, 'connect timeout', this.failedBeforeWelcome());
     }, this.opts.connectTimeoutMs ?? 15000);
     ws.onmessage = (ev) => {
       if (this.ws !== ws) return;
@@ -242,8 +273,10 @@ export class Connection extends Emitter<ConnectionEvents> {
         if (this.openTimer) clearTimeout(this.openTimer);
         this.openTimer = null;
         this.attempt = 0;
+        this.failedInARow = 0;
         this.everOpened = true;
         this.setState('open');
+        if (this._transport === 'sse') this.scheduleUpgrade();
       }
       this.emit('frame', frame);
     };
@@ -252,11 +285,99 @@ export class Connection extends Emitter<ConnectionEvents> {
       this.ws = null;
       if (this.openTimer) clearTimeout(this.openTimer);
       this.openTimer = null;
-      this.handleLoss(ev.code ?? 1006, ev.reason ?? '');
+      this.stopUpgrade();
+      this.handleLoss(ev.code ?? 1006, ev.reason ?? '', !welcomed && this.failedBeforeWelcome());
     };
     ws.onerror = () => {
       /* onclose follows */
     };
+  }
+
+  /**
+   * Counts an attempt that ended before `welcome`; true when that moved the connection to the
+   * other transport (the next attempt then goes at once). A proxy that refuses the upgrade, or
+   * lets it through and cuts it, fails every WebSocket attempt this way.
+   */
+  private failedBeforeWelcome(): boolean {
+    if (!this.opts.fallback) return false;
+    if (++this.failedInARow < (this.opts.fallbackAfter ?? 2)) return false;
+    this.failedInARow = 0;
+    this.switchTo(this._transport === 'sse' ? 'websocket' : 'sse');
+    return true;
+  }
+
+  private switchTo(t: Transport): void {
+    if (t === this._transport) return;
+    this._transport = t;
+    this.emit('transport', t);
+  }
+
+  private stopUpgrade(): void {
+    if (this.upgradeTimer) clearTimeout(this.upgradeTimer);
+    this.upgradeTimer = null;
+    const probe = this.probe;
+    this.probe = null;
+    if (probe) {
+      probe.onopen = probe.onmessage = probe.onclose = null;
+      probe.onerror = () => {};
+      try {
+        probe.close(CloseCode.Normal, 'upgrade probe');
+      } catch {
+        /* already closed */
+      }
+    }
+  }
+
+  /** On the fallback: try a WebSocket later; when one opens, reconnect over WebSockets. */
+  private scheduleUpgrade(): void {
+    this.stopUpgrade();
+    this.upgradeTimer = setTimeout(() => {
+      this.upgradeTimer = null;
+      void this.tryUpgrade();
+    }, this.upgradeDelay);
+  }
+
+  private async tryUpgrade(): Promise<void> {
+    if (this.stopped || this._state !== 'open' || this._transport !== 'sse') return;
+    const gen = this.generation;
+    let url: string;
+    try {
+      url = await this.opts.url();
+    } catch {
+      return;
+    }
+    if (gen !== this.generation || this._state !== 'open') return;
+    const base = this.opts.upgradeAfterMs ?? 60000;
+    let probe: WebSocketLike;
+    try {
+      probe = new this.opts.WebSocket(url);
+    } catch {
+      this.upgradeDelay = Math.min(this.upgradeDelay * 2, base * 16);
+      return this.scheduleUpgrade();
+    }
+    this.probe = probe;
+    const timeout = setTimeout(() => probe.onclose?.({ code: 1006 }), this.opts.connectTimeoutMs ?? 15000);
+    probe.onopen = () => {
+      clearTimeout(timeout);
+      this.stopUpgrade();
+      this.upgradeDelay = base;
+      this.failedInARow = 0;
+      this.switchTo('websocket');
+      this.reconnectNow();
+    };
+    probe.onclose = () => {
+      clearTimeout(timeout);
+      if (this.probe !== probe) return;
+      this.probe = null;
+      try {
+        probe.close(CloseCode.Normal, 'upgrade probe');
+      } catch {
+        /* already closed */
+      }
+      this.upgradeDelay = Math.min(this.upgradeDelay * 2, base * 16);
+      if (this._state === 'open' && this._transport === 'sse') this.scheduleUpgrade();
+    };
+    probe.onerror = () => {};
   }
 
   private handleLoss(code: number, reason: string, immediate = false): void {

@@ -12,7 +12,9 @@ export type {
   ThreadSnapshot,
 } from './types.js';
 export { Connection, browserNetworkMonitor } from './connection.js';
-export type { ConnectionState, OfflineReason, NetworkMonitor, WebSocketLike, WebSocketFactory } from './connection.js';
+export type { ConnectionState, OfflineReason, NetworkMonitor, Transport, WebSocketLike, WebSocketFactory } from './connection.js';
+export { SseSocket, sseSocketFactory, streamEndpoint } from './sse.js';
+export type { FetchLike } from './sse.js';
 export { backoffDelay } from './backoff.js';
 export type { BackoffOptions } from './backoff.js';
 export { Outbox } from './outbox.js';

@@ -1,7 +1,7 @@
 // The client's public types: its options, the events it emits, a room as the UI sees it,
 // and the error its promises reject with.
 import type { BackoffOptions } from './backoff.js';
-import type { ConnectionState, NetworkMonitor, OfflineReason, WebSocketFactory } from './connection.js';
+import type { ConnectionState, NetworkMonitor, OfflineReason, Transport, WebSocketFactory } from './connection.js';
 import type { PendingAction } from './outbox.js';
 import type { ErrorFrame, LeftReason, MemberFrame, NotifyLevel, PresenceMode, ReadPosition, Role, RoomKind } from './protocol.js';
 import type { ChatMessage } from './room.js';
@@ -24,6 +24,19 @@ export interface ParleyClientOptions {
   storage?: StorageAdapter;
   /** WebSocket constructor. Default: globalThis.WebSocket. */
   WebSocket?: WebSocketFactory;
+  /**
+   * The HTTP fallback transport (an event stream down, POSTs up) for networks whose proxies
+   * refuse or cut WebSocket upgrades: tried after `fallbackAfter` attempts in a row end before
+   * `welcome`, left again for a WebSocket once one opens (tried every `upgradeAfterMs`).
+   * Default true; false: WebSocket only.
+   */
+  fallback?: boolean;
+  /** Default 2. */
+  fallbackAfter?: number;
+  /** Default 60000. */
+  upgradeAfterMs?: number;
+  /** Start on this transport. Default 'websocket' ('sse' where WebSockets are known not to work). */
+  transport?: Transport;
   /** Network reachability; default: the browser's online/offline events where present. */
   network?: NetworkMonitor | null;
   backoff?: BackoffOptions;
@@ -59,7 +72,7 @@ export interface ParleyClientOptions {
   httpUrl?: string;
   /** XMLHttpRequest constructor (uploads with progress). Default: globalThis.XMLHttpRequest; null: fetch. */
   XMLHttpRequest?: XhrFactory | null;
-  /** fetch for downloads (and uploads without XMLHttpRequest). Default: globalThis.fetch. */
+  /** fetch for downloads, uploads without XMLHttpRequest, and the fallback transport. Default: globalThis.fetch. */
   fetch?: HttpFetch;
 }
 
@@ -184,6 +197,8 @@ export interface ParleyClientEvents {
   /** Anything shown changed (messages, rooms, typing, presence, outbox, state). */
   change: () => void;
   state: (state: ConnectionState, reason?: OfflineReason) => void;
+  /** The connection moved to the other transport (see `fallback`). */
+  transport: (transport: Transport) => void;
   /** A new message from the server (live or synced), not history pages. */
   message: (message: ChatMessage) => void;
   /** The token is rejected or expired and no fresh one could be had: log in again. */

@@ -158,6 +158,7 @@ export function makeClient(opts: Partial<ParleyClientOptions> = {}) {
     WebSocket: FakeWebSocket,
     network: null,
     random: () => 0,
+    fallback: false,
     ...opts,
   });
 }

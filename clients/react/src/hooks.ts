@@ -9,6 +9,7 @@ import type {
   Pin,
   PresenceMode,
   RoomSnapshot,
+  Transport,
 } from '@parley/client';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useParley } from './provider.js';
@@ -26,6 +27,8 @@ export interface ConnectionInfo {
   state: ConnectionState;
   /** Messages (and edits, deletions, reactions) waiting in the outbox for their ack. */
   queued: number;
+  /** websocket, or sse while on the HTTP fallback transport. */
+  transport: Transport;
 }
 
 export interface MessagesState {
@@ -100,7 +103,7 @@ function withoutMessages(snap: RoomSnapshot | undefined): RoomState | undefined 
 
 /** The connection's state and the outbox's size. */
 export function useConnection(): ConnectionInfo {
-  return useClientValue((c) => ({ state: c.state, queued: c.queued }), []);
+  return useClientValue((c) => ({ state: c.state, queued: c.queued, transport: c.transport }), []);
 }
 
 /** One room (kind, role, lastSeq, readSeq, unread, online, typing, …), or undefined when the user is not in it. */

@@ -10,7 +10,7 @@ describe('useConnection', () => {
   it('follows the state through connect, welcome, a drop and close', async () => {
     const client = makeClient();
     const { result } = renderWith(client, () => useConnection());
-    expect(result.current).toEqual({ state: 'offline', queued: 0 });
+    expect(result.current).toEqual({ state: 'offline', queued: 0, transport: 'websocket' });
     await act(() => client.start());
     await waitFor(() => expect(result.current.state).toBe('connecting'));
     await waitFor(() => expect(FakeWebSocket.instances).toHaveLength(1));
@@ -22,13 +22,26 @@ describe('useConnection', () => {
     expect(result.current.state).toBe('offline');
   });
 
+  it('tells the transport: the HTTP fallback after WebSocket attempts that never got a welcome', async () => {
+    // A stream request that never answers: the client stays "connecting" on the fallback.
+    const client = makeClient({ fallback: true, fetch: () => new Promise(() => {}), backoff: { baseMs: 1, maxMs: 1, jitter: 0 } });
+    const { result } = renderWith(client, () => useConnection());
+    await act(() => client.start());
+    await waitFor(() => expect(FakeWebSocket.instances).toHaveLength(1));
+    FakeWebSocket.last.drop();
+    await waitFor(() => expect(FakeWebSocket.instances).toHaveLength(2));
+    expect(result.current.transport).toBe('websocket');
+    act(() => FakeWebSocket.last.drop());
+    expect(result.current.transport).toBe('sse');
+  });
+
   it('counts the queued messages, and drops the count on their ack', async () => {
     const { client, ws } = await connected();
     ws.drop();
     const { result } = renderWith(client, () => useConnection());
     await act(() => client.send('general', 'one'));
     await act(() => client.send('general', 'two'));
-    expect(result.current).toEqual({ state: 'reconnecting', queued: 2 });
+    expect(result.current).toEqual({ state: 'reconnecting', queued: 2, transport: 'websocket' });
   });
 
   it('keeps its snapshot while other things change, and unsubscribes on unmount', async () => {

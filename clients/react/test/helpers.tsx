@@ -38,6 +38,7 @@ export function clientOptions(opts: Partial<ParleyClientOptions> = {}): ParleyCl
     network: null,
     refreshPresence: false,
     random: () => 0,
+    fallback: false,
     ...opts,
   };
 }
