@@ -28,7 +28,7 @@ self.addEventListener('notificationclick', (event) => {
           return w.focus();
         }
       }
-      return self.clients.openWindow(`/#${encodeURIComponent(room)}`);
+      return self.clients.openWindow(room ? `/#/${encodeURIComponent(room)}` : '/');
     }),
   );
 });
