@@ -34,6 +34,7 @@
 #include "metrics/metrics.hpp"
 #include "net/frames.hpp"
 #include "net/ip_limit.hpp"
+#include "net/login_throttle.hpp"
 #include "net/listener.hpp"
 #include "net/tls.hpp"
 #include "store/sqlite_store.hpp"
@@ -54,6 +55,7 @@ struct Node::Impl {
   // its address slot back to `ip_limiter` in its destructor.
   Metrics metrics;
   std::unique_ptr<IpLimiter> ip_limiter;
+  std::unique_ptr<LoginThrottle> login_throttle;
   // Declared first, destroyed last: everything below may hold sockets, timers or handlers
   // of these executors.
   asio::io_context ioc;
@@ -350,6 +352,10 @@ Status Node::start() {
   }
   impl_->ip_limiter = std::make_unique<IpLimiter>(static_cast<std::size_t>(std::max(0, o.max_conns_per_ip)));
   impl_->net->ip_limiter = impl_->ip_limiter.get();
+  impl_->login_throttle = std::make_unique<LoginThrottle>(LoginThrottleOptions{
+      o.login_ip_burst, o.login_ip_per_min, o.login_account_free, 1000, o.login_account_max_delay_ms,
+      o.register_ip_burst, o.register_ip_per_hour});
+  impl_->net->login_throttle = impl_->login_throttle.get();
   boost::system::error_code ec;
   auto address = asio::ip::make_address(o.host, ec);
   if (ec) return Status::invalid("bad host " + o.host);

@@ -53,6 +53,14 @@ struct Options {
   int max_conns_per_user = 16;
   int max_conns_per_ip = 256;        // concurrent TCP connections per client address; 0 = no limit
   std::vector<std::string> trusted_proxies;  // peers whose X-Forwarded-For names the client address
+  // Login throttling (net/login_throttle.hpp, docs/operations.md).
+  double login_ip_burst = 5;                 // failed logins per client address at once
+  double login_ip_per_min = 5;               // and then per minute
+  int login_account_free = 10;               // failures in a row before an account's logins are delayed
+  int64_t login_account_max_delay_ms = 60000;  // the longest such delay
+  double register_ip_burst = 5;              // registrations per client address at once
+  double register_ip_per_hour = 10;          // and then per hour
+  int password_hash_concurrency = 2;         // Argon2id hashes at once per node; more get 503
   double ping_rate_per_sec = 10;     // client pings (and unsolicited pongs) per connection per second
   double ping_burst = 50;            // over this burst: close 1008
   int max_rooms_per_user = 500;

@@ -1,6 +1,8 @@
 #include "hub/rate_limiter.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 
 namespace parley {
 
@@ -15,6 +17,12 @@ bool TokenBucket::take(int64_t now_ms) {
   if (tokens_ < 1.0) return false;
   tokens_ -= 1.0;
   return true;
+}
+
+int64_t TokenBucket::wait_ms(int64_t now_ms) const {
+  const double missing = 1.0 - level(now_ms);
+  if (missing <= 0 || rate_ <= 0) return missing <= 0 ? 0 : INT64_MAX;
+  return static_cast<int64_t>(std::ceil(missing / rate_ * 1000.0));
 }
 
 bool TokenBucket::full(int64_t now_ms) const { return level(now_ms) >= burst_; }

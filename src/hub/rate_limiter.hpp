@@ -10,6 +10,8 @@ class TokenBucket {
 
   // Takes one token if available. Returns false (and takes nothing) when empty.
   bool take(int64_t now_ms);
+  // How long until a token is there (0: one is there now).
+  int64_t wait_ms(int64_t now_ms) const;
   // True when the bucket has refilled to `burst`: it can be forgotten without changing behaviour.
   bool full(int64_t now_ms) const;
 

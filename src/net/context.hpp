@@ -21,6 +21,7 @@ class Store;
 class TlsConfig;
 class WebhookOutbox;
 class Hooks;
+class LoginThrottle;
 struct Metrics;
 
 struct NetContext {
@@ -47,6 +48,8 @@ struct NetContext {
   std::string node_id;                // this node's id (the fallback transport's session ids name it)
   std::string vapid_public_key;       // Web Push: the browsers' applicationServerKey (base64url)
   std::atomic<int> uploads_in_flight{0};  // bodies being received (UploadSlot)
+  LoginThrottle* login_throttle = nullptr;  // failed logins and registrations per address and account
+  std::atomic<int> hashes_in_flight{0};     // password hashes running (UploadSlot's counting)
 };
 
 }  // namespace parley

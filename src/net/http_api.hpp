@@ -3,6 +3,7 @@
 // (/metrics, /readyz: net/ops_routes), the server API (/api/v1: net/server_api), and static
 // files. `respond` may be called from any thread, exactly once.
 #include <functional>
+#include <string>
 
 #include "net/context.hpp"
 #include "net/http_types.hpp"
@@ -11,7 +12,9 @@ namespace parley {
 
 using Responder = std::function<void(HttpResponse)>;
 
-void handle_http(NetContext& ctx, const HttpRequest& req, Responder respond);
+// `client`: the client's address (behind a trusted proxy, the one it forwards for; "" when
+// unknown), for the login throttle.
+void handle_http(NetContext& ctx, const HttpRequest& req, const std::string& client, Responder respond);
 // An upload (is_upload_request), its body read: taken by value, so the file is not copied.
 void handle_upload_post(NetContext& ctx, HttpRequest req, Responder respond);
 

@@ -180,7 +180,18 @@ void HttpSession<Stream>::on_read(beast::error_code ec, std::size_t) {
       self->respond(std::move(res));
     });
   }
-  handle_http(ctx_, req, [self = this->shared_from_this()](Response res) { self->respond(std::move(res)); });
+  handle_http(ctx_, req, client_address(req), [self = this->shared_from_this()](Response res) { self->respond(std::move(res)); });
+}
+
+template <class Stream>
+std::string HttpSession<Stream>::client_address(const Request& req) {
+  beast::error_code ec;
+  auto peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+  if (ec) return {};
+  std::string ip = peer.address().to_string();
+  if (!is_trusted_proxy(ip, ctx_.options.trusted_proxies)) return ip;
+  auto xff = req["X-Forwarded-For"];
+  return forwarded_client(std::string_view(xff.data(), xff.size()), ctx_.options.trusted_proxies);
 }
 
 template <class Stream>

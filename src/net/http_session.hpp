@@ -49,6 +49,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   void admit(Request req, const TokenClaims& claims);
   void accept_upgrade(Request req, const TokenClaims& claims);
   void refuse_upgrade(const Request& req, unsigned status, std::string_view why);
+  // The client's address: the peer's, or behind a trusted proxy the one it forwards for.
+  std::string client_address(const Request& req);
   // Sends `res` (from any thread); keeps reading unless the response closes the connection.
   void respond(Response res);
   void on_write(bool close, boost::beast::error_code ec, std::size_t);

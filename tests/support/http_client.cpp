@@ -30,9 +30,13 @@ std::string HttpResponse::header(std::string_view name) const {
 }
 
 HttpResponse http_request(std::uint16_t port, std::string_view method, std::string_view target, std::string body,
-                          const Headers& headers, std::chrono::milliseconds timeout) {
+                          const Headers& headers, std::chrono::milliseconds timeout, std::string_view source) {
   net::io_context ioc;
   beast::tcp_stream stream(ioc);
+  if (!source.empty()) {
+    stream.socket().open(tcp::v4());
+    stream.socket().bind(tcp::endpoint(net::ip::make_address(std::string(source)), 0));
+  }
   http::request<http::string_body> req;
   req.method_string(method);
   req.target(target);

@@ -24,9 +24,10 @@ struct HttpResponse {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
+// `source`: the loopback address to connect from (e.g. "127.0.0.2": another client address).
 HttpResponse http_request(std::uint16_t port, std::string_view method, std::string_view target,
                           std::string body = {}, const Headers& headers = {},
-                          std::chrono::milliseconds timeout = std::chrono::seconds(10));
+                          std::chrono::milliseconds timeout = std::chrono::seconds(10), std::string_view source = {});
 
 HttpResponse http_get(std::uint16_t port, std::string_view target);
 // POST with Content-Type: application/json and `body` as given (it need not be valid JSON).
