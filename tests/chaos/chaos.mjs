@@ -3,7 +3,9 @@
 // a parleyd (or a 3-node cluster) that is killed with SIGKILL and restarted mid-run (in a
 // cluster, PostgreSQL and Redis are restarted mid-run as well); then every outbox must drain
 // and the store and every client's view must agree: nothing lost, nothing duplicated, no gap,
-// same order. See docs/reliability.md.
+// same order. A share of the clients (--fallback) runs on the SDK's HTTP fallback transport (an
+// event stream down, POSTs up) instead of WebSockets, under the same faults and the same checks.
+// See docs/reliability.md.
 //
 //   node tests/chaos/chaos.mjs [--seed S] [--clients N] [--duration S] [--kills K] [--cluster] …
 //   node tests/chaos/chaos.mjs --help
@@ -43,6 +45,10 @@ const OPTIONS = {
   'ack-timeout-ms': { type: 'string', default: '6000', help: "the SDK's ackTimeoutMs" },
   'probe-idle-ms': { type: 'string', help: "the SDK's probeIdleMs (default: the SDK's, 2 × heartbeat-ms); 0 turns the idle probe off" },
   backoff: { type: 'string', default: '250-4000', help: "the SDK's reconnect backoff base-max (ms)" },
+  fallback: { type: 'string', default: '0.25', help: 'share of the clients (0..1, drawn by the seed) on the HTTP fallback (SSE) for the whole run: they start on it, never move to WebSockets' },
+  'fallback-posts': { type: 'string', default: 'spread', help: "where the fallback's POSTs go: origin (the stream's node) or spread (round-robin over every node's proxy, as a balancer; the same in single mode)" },
+  'fallback-after': { type: 'string', default: '2', help: "the other clients: the SDK's fallbackAfter (WebSocket attempts in a row ending before welcome, then SSE); 0: never" },
+  'upgrade-after-ms': { type: 'string', default: '5000', help: "the other clients: the SDK's upgradeAfterMs (on the fallback, a WebSocket probe after this long, then back to it)" },
   'lifecycle-ms': { type: 'string', default: '30000', help: "mean time between an app's restarts (close+start) and reloads (new client, same storage); 0: none" },
   'drain-timeout': { type: 'string', default: '90', help: 'seconds for every outbox to drain after sending stops' },
   'converge-timeout': { type: 'string', default: '20', help: 'seconds for live views to catch up before the final resync' },
@@ -51,7 +57,7 @@ const OPTIONS = {
   nodes: { type: 'string', default: '3', help: 'cluster nodes' },
   parleyd: { type: 'string', default: join(ROOT, 'build/parleyd'), help: 'the server binary' },
   json: { type: 'string', help: 'write the figures and violations to this file' },
-  tamper: { type: 'string', help: 'self-test of the checks: drop-stored | dup-stored | swap-view | forget-emit (must fail)' },
+  tamper: { type: 'string', help: 'self-test of the checks: drop-stored | dup-stored | swap-view | forget-emit (must fail; the victim is a client kept on the HTTP fallback, or its message, when there is one)' },
   keep: { type: 'boolean', default: false, help: 'keep the temporary directory (always kept when the run fails)' },
   quiet: { type: 'boolean', default: false, help: 'only the summary' },
   help: { type: 'boolean', default: false, help: 'this text' },
@@ -114,6 +120,10 @@ const cfg = {
   ackTimeoutMs: num('ack-timeout-ms'),
   probeIdleMs: a['probe-idle-ms'] === undefined ? undefined : num('probe-idle-ms'),
   backoff: range('backoff'),
+  fallback: num('fallback'),
+  fallbackPosts: a['fallback-posts'],
+  fallbackAfter: num('fallback-after'),
+  upgradeAfterMs: num('upgrade-after-ms'),
   lifecycleMs: num('lifecycle-ms'),
   drainMs: num('drain-timeout') * 1000,
   convergeMs: num('converge-timeout') * 1000,
@@ -124,6 +134,9 @@ const cfg = {
 if (!['single', 'cluster'].includes(a.mode)) throw new Error(`--mode: single or cluster, not ${a.mode}`);
 if (cfg.tamper && !['drop-stored', 'dup-stored', 'swap-view', 'forget-emit'].includes(cfg.tamper)) throw new Error(`--tamper: unknown ${cfg.tamper}`);
 if (cfg.clients < 1 || cfg.rooms < 1) throw new Error('need at least one client and one room');
+if (cfg.fallback > 1) throw new Error(`--fallback: a share from 0 to 1, not ${a.fallback}`);
+if (!['origin', 'spread'].includes(cfg.fallbackPosts)) throw new Error(`--fallback-posts: origin or spread, not ${cfg.fallbackPosts}`);
+if (cfg.upgradeAfterMs < 1) throw new Error('--upgrade-after-ms: at least 1');
 
 const say = (...x) => {
   if (!a.quiet) console.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s]`, ...x);
@@ -165,6 +178,9 @@ const hardLimit = setTimeout(() => {
 const sdkOptions = {
   backoff: { baseMs: cfg.backoff[0], maxMs: cfg.backoff[1], jitter: 0.3 },
   ackTimeoutMs: cfg.ackTimeoutMs,
+  // The clients not kept on the fallback: the SDK moves them to it (and back) on its own.
+  fallbackAfter: cfg.fallbackAfter === 0 ? Infinity : cfg.fallbackAfter,
+  upgradeAfterMs: cfg.upgradeAfterMs,
   ...(cfg.probeIdleMs === undefined ? {} : { probeIdleMs: cfg.probeIdleMs }),
 };
 const serverArgs = ['--heartbeat-ms', String(cfg.heartbeatMs), '--log-level', 'info'];
@@ -219,6 +235,10 @@ async function main() {
   // Users, rooms and who writes where: user i is in room i mod R and rooms-per-client − 1 others.
   const roomNames = Array.from({ length: cfg.rooms }, (_, i) => `chaos-${String(i).padStart(2, '0')}`);
   const layout = rng.fork('layout');
+  // Who is on the HTTP fallback for the whole run (its own stream: the layout stays the same).
+  const onFallback = new Set(
+    rng.fork('fallback').sample([...Array(cfg.clients).keys()], Math.round(cfg.fallback * cfg.clients)),
+  );
   for (let i = 0; i < cfg.clients; i++) {
     const user = `u${String(i + 1).padStart(3, '0')}`;
     const own = roomNames[i % cfg.rooms];
@@ -232,12 +252,14 @@ async function main() {
         rooms,
         rng: rng.fork(`client/${user}`),
         sdkOptions,
+        fallback: onFallback.has(i),
+        postPorts: cfg.fallbackPosts === 'spread' ? proxies.map((_, k) => proxies[(node + k) % proxies.length].port) : null,
       }),
     );
   }
   // Connect and join before any fault: every room's window then starts at seq 1 for everyone.
   await Promise.all(clients.map((c) => c.start(30_000)));
-  say(`${clients.length} clients connected and joined`);
+  say(`${clients.length} clients connected and joined (${clients.filter((c) => c.client.transport === 'sse').length} on the HTTP fallback)`);
 
   // ---- send phase: faults on, kills scheduled, every client sending at `rate`.
   for (const p of [...proxies, ...linkProxies]) p.storm();
@@ -315,7 +337,8 @@ async function main() {
   const progress = setInterval(() => {
     const queued = clients.reduce((s, c) => s + c.queued, 0);
     const open = clients.filter((c) => c.client.state === 'open').length;
-    say(`sent ${seqNo}, queued ${queued}, open ${open}/${clients.length}, faults ${faultSummary()}`);
+    const sse = clients.filter((c) => c.client.state === 'open' && c.client.transport === 'sse').length;
+    say(`sent ${seqNo}, queued ${queued}, open ${open}/${clients.length} (${sse} on SSE), faults ${faultSummary()}`);
   }, 5000);
   await new Promise((r) => setTimeout(r, cfg.durationMs));
   sending = false;
@@ -381,7 +404,7 @@ async function main() {
     }
   }
 
-  tamper(stored, clients);
+  const tampered = tamper(stored, clients);
   const result = check({ stored, clients });
   result.violations.push(...nodeDisagreements);
   for (const m of drainFailures) result.violations.push({ check: 'e: outbox drained', detail: m });
@@ -393,6 +416,41 @@ async function main() {
   for (const k of ['drop', 'stall', 'half-up', 'half-down']) faults[k] = proxies.reduce((s, p) => s + p.counts[k], 0);
   const errors = {};
   for (const c of clients) for (const [k, v] of Object.entries(c.errors)) errors[k] = (errors[k] ?? 0) + v;
+  // The HTTP fallback: who used it, what went over it, and what the checks saw of those clients.
+  const sum = (f) => clients.reduce((s, c) => s + f(c), 0);
+  const sseUsers = clients.filter((c) => c.usedSse);
+  const sseNames = new Set(sseUsers.map((c) => c.user));
+  const fallback = {
+    share: cfg.fallback,
+    pinned: clients.filter((c) => c.pinnedSse).length,
+    pinnedOnSseOnly: clients.filter((c) => c.pinnedSse && c.welcomesBy.websocket === 0 && c.usedSse).length,
+    movedThere: clients.filter((c) => !c.pinnedSse && c.usedSse).length,
+    movesToSse: sum((c) => c.switches.sse),
+    movesToWebSocket: sum((c) => c.switches.websocket),
+    usedIt: sseUsers.length,
+    welcomes: { websocket: sum((c) => c.welcomesBy.websocket), sse: sum((c) => c.welcomesBy.sse) },
+    acks: { websocket: sum((c) => c.acksBy.websocket), sse: sum((c) => c.acksBy.sse) },
+    streams: sum((c) => c.sse.streams),
+    posts: sum((c) => c.sse.posts),
+    postsNotTaken: sum((c) => c.sse.refused),
+    postsNotTakenBy: clients.reduce((m, c) => {
+      for (const [k, v] of Object.entries(c.sse.notTaken)) m[k] = (m[k] ?? 0) + v;
+      return m;
+    }, {}),
+    messageLinesPosted: sum((c) => c.sse.messageLines),
+    posted: cfg.fallbackPosts,
+    upgrades: sumCloses('upgrade'),
+    sdkDetections: sum((c) => c.sse.closes.reconnect ?? 0),
+    sdkConnectTimeouts: sum((c) => c.sse.closes['connect timeout'] ?? 0),
+    // The checks ran over every client; these are the fallback users' share of what they covered.
+    checked: {
+      clients: sseUsers.length,
+      sent: sseUsers.reduce((s, c) => s + c.sent.length, 0),
+      pinnedSent: clients.filter((c) => c.pinnedSse).reduce((s, c) => s + c.sent.length, 0),
+      roomViews: sseUsers.reduce((s, c) => s + c.rooms.length, 0),
+      violations: result.violations.filter((v) => sseNames.has(v.user)).length,
+    },
+  };
   const figures = {
     seed: cfg.seed,
     mode: cfg.cluster ? `cluster of ${cfg.nodes}` : 'single node',
@@ -430,8 +488,10 @@ async function main() {
     sendSeconds: +(sendMs / 1000).toFixed(1),
     drainSeconds: +(drainMs / 1000).toFixed(1),
     durationSeconds: +((Date.now() - t0) / 1000).toFixed(1),
+    fallback,
     violations: result.violations.length,
     tamper: cfg.tamper,
+    tampered,
   };
   report(figures, result.violations);
   if (a.json) writeFileSync(a.json, JSON.stringify({ figures, violations: result.violations }, null, 2) + '\n');
@@ -448,36 +508,59 @@ function faultSummary() {
   return Object.entries(f).map(([k, v]) => `${k} ${v}`).join(', ');
 }
 
-/** --tamper: break the observations on purpose, to show that the checks catch it. */
+/**
+ * --tamper: break the observations on purpose, to show that the checks catch it. The victim is
+ * a client kept on the HTTP fallback (or its message) when there is one, so that the self-test
+ * also shows the checks catching a fault on that transport. Returns what was tampered with.
+ */
 function tamper(stored, clients) {
-  if (!cfg.tamper) return;
-  const rooms = Object.keys(stored).filter((r) => stored[r].messages.length > 2);
-  const room = rooms[0];
-  if (!room) throw new Error('--tamper: no room with messages');
-  const msgs = stored[room].messages;
-  const victim = msgs[Math.floor(msgs.length / 2)];
+  if (!cfg.tamper) return null;
+  const pinned = clients.filter((c) => c.pinnedSse);
+  const pool = pinned.length ? pinned : clients;
+  const users = new Set(pool.map((c) => c.user));
+  const onFallback = (user) => (clients.find((c) => c.user === user)?.pinnedSse ? ' (on the HTTP fallback)' : '');
+  let room, user, what;
   switch (cfg.tamper) {
     case 'drop-stored': // as if the server had lost one acked message
-      msgs.splice(msgs.indexOf(victim), 1);
+    case 'dup-stored': { // as if a resend had been stored a second time
+      room = Object.keys(stored).find((r) => stored[r].messages.length > 2 && stored[r].messages.some((m) => users.has(m.user)));
+      if (!room) throw new Error('--tamper: no room with messages');
+      const msgs = stored[room].messages;
+      const mine = msgs.filter((m) => users.has(m.user));
+      const victim = mine[Math.floor(mine.length / 2)];
+      user = victim.user;
+      const acks = clients.find((c) => c.user === user)?.acks.get(victim.id)?.length ?? 0;
+      what = `${user}${onFallback(user)}: message #${victim.seq} (id ${victim.id}, ${acks} ack(s) seen)`;
+      if (cfg.tamper === 'drop-stored') msgs.splice(msgs.indexOf(victim), 1);
+      else {
+        msgs.push({ ...victim, seq: msgs.length + 1 });
+        stored[room].lastSeq++;
+      }
       break;
-    case 'dup-stored': // as if a resend had been stored a second time
-      msgs.push({ ...victim, seq: msgs.length + 1 });
-      stored[room].lastSeq++;
-      break;
+    }
     case 'swap-view': { // as if one client showed two messages out of order
-      const c = clients.find((x) => x.finalView[room]?.length > 2);
+      const c = pool.find((x) => Object.values(x.finalView).some((v) => v.length > 2));
+      if (!c) throw new Error('--tamper swap-view: no view with messages');
+      room = Object.keys(c.finalView).find((r) => c.finalView[r].length > 2);
+      user = c.user;
       const v = c.finalView[room];
       [v[0], v[1]] = [v[1], v[0]];
+      what = `${user}${onFallback(user)}: final view (first two messages swapped)`;
       break;
     }
     case 'forget-emit': { // as if one client had never told the app about one message
-      const c = clients.find((x) => x.rooms.includes(room) && x.instances.length === 1);
-      if (!c) throw new Error('--tamper forget-emit: every client of the room reloaded');
-      c.instances[0].emitted[room].splice(1, 1);
+      const c = pool.find((x) => x.instances.length === 1 && x.rooms.some((r) => x.instances[0].emitted[r].length > 2));
+      if (!c) throw new Error('--tamper forget-emit: every client reloaded');
+      room = c.rooms.find((r) => c.instances[0].emitted[r].length > 2);
+      user = c.user;
+      const [gone] = c.instances[0].emitted[room].splice(1, 1);
+      what = `${user}${onFallback(user)}: the emit of #${gone.seq}`;
       break;
     }
   }
-  say(`tampered (${cfg.tamper}) with room ${room}`);
+  const line = `${what} in room ${room}`;
+  say(`tampered (${cfg.tamper}) with ${line}`);
+  return line;
 }
 
 function report(f, violations) {
@@ -496,7 +579,7 @@ function report(f, violations) {
     ['reconnects', f.reconnects],
     ['proxied connections', `${f.proxiedConnections} (${f.refusedWhileDown} refused while a server was down)`],
     ['faults injected', `${f.faultsTotal}: ${Object.entries(f.faults).map(([k, v]) => `${k} ${v}`).join(', ')}`],
-    ['dead links detected', `SDK ${f.sdkDetections} (ack timeout or idle probe) + ${f.sdkConnectTimeouts} (no welcome); parleyd heartbeat ${f.serverHeartbeatCloses}`],
+    ['dead links detected', `SDK ${f.sdkDetections} (ack timeout or idle probe) + ${f.sdkConnectTimeouts} (no welcome), ${f.fallback.sdkDetections} + ${f.fallback.sdkConnectTimeouts} of them on SSE; parleyd heartbeat ${f.serverHeartbeatCloses}`],
     ['server kills (SIGKILL)', f.serverKills],
     ...(cfg.cluster
       ? [
@@ -504,11 +587,16 @@ function report(f, violations) {
           ['store and bus link faults', `drop ${f.linkFaults.drop}, stall ${f.linkFaults.stall} over ${f.linkConnections} proxied connections`],
         ]
       : []),
+    ['HTTP fallback (SSE) clients', `${f.fallback.usedIt} connected over it: ${f.fallback.pinned} kept on it (--fallback ${f.fallback.share}; ${f.fallback.pinnedOnSseOnly} never on WebSocket), ${f.fallback.movedThere} moved there by the SDK (${f.fallback.movesToSse} moves to SSE, ${f.fallback.movesToWebSocket} back to WebSocket)`],
+    ['connections by transport', `WebSocket ${f.fallback.welcomes.websocket}, SSE ${f.fallback.welcomes.sse} (welcomes)`],
+    ['over the fallback', `${f.fallback.acks.sse} acks read off ${f.fallback.streams} event streams; ${f.fallback.messageLinesPosted} message commands in ${f.fallback.posts} POSTs (${f.fallback.postsNotTaken} not taken${f.fallback.postsNotTaken ? `: ${Object.entries(f.fallback.postsNotTakenBy).map(([k, v]) => `${k} ${v}`).join(', ')}` : ''}), posts ${f.fallback.posted}`],
+    ['checks over fallback clients', `${f.fallback.checked.clients} clients, ${f.fallback.checked.sent} messages sent (${f.fallback.checked.pinnedSent} by those kept on SSE), ${f.fallback.checked.roomViews} room views: ${f.fallback.checked.violations} violation(s)`],
     ['app restarts / reloads', `${f.appRestarts} / ${f.appReloads}`],
     ['server errors', Object.entries(f.serverErrors).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'],
     ['deepest outbox', f.maxOutboxDepth],
     ['live views behind at the end', f.staleLiveViews],
     ['send / drain / total', `${f.sendSeconds} s / ${f.drainSeconds} s / ${f.durationSeconds} s`],
+    ...(f.tampered ? [['tampered (--tamper ' + f.tamper + ')', f.tampered]] : []),
   ];
   console.log('\nparley chaos run');
   for (const [k, v] of rows) console.log(`  ${k.padEnd(30)} ${v}`);
@@ -520,7 +608,7 @@ function report(f, violations) {
     for (const v of violations.slice(0, 30)) console.log(`  - [${v.check}]${v.room ? ` ${v.room}` : ''}${v.user ? ` ${v.user}` : ''}: ${v.detail}`);
     if (violations.length > 30) console.log(`  … ${violations.length - 30} more`);
   } else {
-    console.log('\nOK: every acked message stored exactly once, seqs gap-free, every view equal to the store');
+    console.log(`\nOK: every acked message stored exactly once, seqs gap-free, every view equal to the store (WebSocket and HTTP fallback clients alike: ${f.fallback.usedIt} used the fallback)`);
   }
 }
 
