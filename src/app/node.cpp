@@ -310,6 +310,8 @@ Status Node::start() {
   h.max_conns_per_user = o.max_conns_per_user;
   h.max_rooms_per_user = o.max_rooms_per_user;
   h.typing_timeout_ms = o.typing_timeout_ms;
+  h.typing_rate_per_sec = o.typing_rate_per_sec;
+  h.typing_burst = o.typing_burst;
   h.presence_limit = static_cast<std::size_t>(o.presence_limit);
   h.edit_window_ms = o.edit_window_s * 1000;
   h.word_filter = WordFilter(o.word_filter, o.word_filter_mode == "reject");

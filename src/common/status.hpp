@@ -28,7 +28,12 @@ class Status {
   static Status too_large(std::string m) { return {Code::too_large, std::move(m)}; }
   static Status unavailable(std::string m) { return {Code::unavailable, std::move(m)}; }
   static Status io_error(std::string m) { return {Code::io_error, std::move(m)}; }
-  static Status rate_limited(std::string m) { return {Code::rate_limited, std::move(m)}; }
+  // `retry_after_ms`: when the next one would be taken (0: not known).
+  static Status rate_limited(std::string m, int64_t retry_after_ms = 0) {
+    Status s{Code::rate_limited, std::move(m)};
+    s.retry_after_ms_ = retry_after_ms;
+    return s;
+  }
   static Status unauthorized(std::string m) { return {Code::unauthorized, std::move(m)}; }
   static Status filtered(std::string m) { return {Code::filtered, std::move(m)}; }
   static Status rejected(std::string m) { return {Code::rejected, std::move(m)}; }
@@ -48,7 +53,7 @@ class Status {
   const std::string& message() const { return message_; }
   // muted: when the mute ends (ms since the epoch), else 0.
   int64_t until_ms() const { return until_ms_; }
-  // busy: how long the client should wait before sending again, else 0.
+  // busy, rate_limited: how long the client should wait before sending again, else 0.
   int64_t retry_after_ms() const { return retry_after_ms_; }
 
  private:

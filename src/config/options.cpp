@@ -134,6 +134,8 @@ std::vector<Setting> settings() {
       number("ping_rate_per_sec", "client pings per second per connection (refill)", &O::ping_rate_per_sec),
       number("ping_burst", "client ping burst; beyond it the connection is closed with 1008", &O::ping_burst),
       number("max_rooms_per_user", "rooms a user may be a member of (error limit_exceeded)", &O::max_rooms_per_user),
+      number("typing_rate_per_sec", "typing changes (start, stop) per second per user and room; more get rate_limited", &O::typing_rate_per_sec),
+      number("typing_burst", "typing changes per user and room at once", &O::typing_burst),
       number("typing_timeout_ms", "typing indicator cleared by the server after this without refresh", &O::typing_timeout_ms),
       number("presence_limit", "rooms with more members online get occupancy counts, not per-user presence", &O::presence_limit),
       number("edit_window_s", "authors may edit a message for this long after sending it", &O::edit_window_s),

@@ -46,6 +46,8 @@ struct HubOptions {
   int max_conns_per_user = 16;
   int max_rooms_per_user = 500;
   int64_t typing_timeout_ms = 5000;
+  double typing_rate_per_sec = 2;  // typing changes per user and room (a refresh of an ongoing one is free)
+  double typing_burst = 5;
   // How long a message that arrives ahead of a missing seq is held for the gap to fill (bus
   // events from several nodes can arrive out of order) before it is delivered anyway.
   int64_t reorder_window_ms = 1000;
@@ -168,6 +170,9 @@ class Hub final : public BusHandler {
   // connections on every node whose tokens no longer pass are closed: 4001 for a revoked
   // token, 4003 for a disabled user.
   void change_access(const Actor& a, std::string user, AccessChange change, Done<UserAccess> done);
+  // The user (themselves; the backend may not) sets a new password hash: every token so far
+  // is revoked, and connections using one close with 4001 on every node.
+  void change_password(const Actor& a, std::string password_hash, Done<UserAccess> done);
   // The backend deletes a user (Store::delete_user): the user leaves every room but direct
   // ones (the members see them go offline), then every connection closes with 4003.
   void delete_user(const Actor& a, std::string user, DeletedUserMessages messages, Done<UserAccess> done);
@@ -261,6 +266,10 @@ class Hub final : public BusHandler {
   // Hands the message's offline recipients (the direct peer, the users it mentions) to the
   // push notifier.
   void push_offline(const ChatMessage& message, const std::string& peer);
+  // Whether `active` changes the user's typing state in the room (a refresh does not).
+  bool typing_changes(const std::string& room, const std::string& user, bool active);
+  // Gives back the message token a post took (it was a duplicate).
+  void refund_rate(const std::string& user);
   // Hands relayed input to the local connection it names; false when there is none.
   bool take_input(const std::string& user, const SessionInput& in);
   // Closes the connections an AccessChanged no longer lets in.

@@ -75,6 +75,17 @@ void Hub::change_access(const Actor& a, std::string user, AccessChange change, D
   }));
 }
 
+void Hub::change_password(const Actor& a, std::string password_hash, Done<UserAccess> done) {
+  if (a.is_backend()) return done(Status::forbidden("a user changes their own password"));
+  const std::string user = a.user;
+  store_.change_password(user, std::move(password_hash), on_lane<UserAccess>(user, [this, user, done](Result<UserAccess> r) {
+    if (!r.ok()) return done(r.status);
+    spdlog::info("user {} changed their password; earlier tokens revoked", user);
+    emit(UserEvent{user, AccessChanged{r.value.token_version, false}, {}, 0, false});
+    done(std::move(r.value));
+  }));
+}
+
 void Hub::delete_user(const Actor& a, std::string user, DeletedUserMessages messages, Done<UserAccess> done) {
   if (!a.is_backend()) return done(backend_only());
   if (!valid_user_name(user)) return done(hub_rules::bad_user());

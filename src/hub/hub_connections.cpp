@@ -271,6 +271,7 @@ bool Hub::remove_online(const std::string& room, const std::string& user, std::v
   {
     MutexLock lock(r.mu);
     if (r.typing.erase(user)) out.push_back(RoomEvent{room, TypingChanged{user, false}, {}});
+    r.typing_told.erase(user);
     removed = r.online.erase(user) > 0;
     r.changed();
     empty = r.empty();

@@ -222,6 +222,7 @@ void Hub::tick() {
         for (auto it = room->typing.begin(); it != room->typing.end();) {
           if (it->second <= now) {
             clears.push_back(RoomEvent{name, TypingChanged{it->first, false}, {}});
+            room->typing_told.erase(it->first);
             it = room->typing.erase(it);
           } else {
             ++it;
@@ -238,9 +239,11 @@ void Hub::tick() {
   }
   for (auto& e : clears) emit(std::move(e));
   refresh_occupancy(counted);
-  for (auto& s : users_.buckets.all()) {
-    MutexLock lock(s.mu);
-    std::erase_if(s.map, [now](auto& kv) { return kv.second.full(now); });
+  for (auto* buckets : {&users_.buckets, &users_.typing_buckets}) {
+    for (auto& s : buckets->all()) {
+      MutexLock lock(s.mu);
+      std::erase_if(s.map, [now](auto& kv) { return kv.second.full(now); });
+    }
   }
 }
 

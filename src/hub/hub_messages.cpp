@@ -14,6 +14,9 @@
 #include "metrics/metrics.hpp"
 
 namespace parley {
+namespace {
+constexpr int64_t kTypingRefreshMinMs = 1000;
+}  // namespace
 
 void Hub::post(const Actor& a, PostRequest req, Done<Appended> done) {
   metrics_.messages_in.add();
@@ -108,7 +111,11 @@ void Hub::store_post(const Actor& a, PostRequest req, const std::optional<Member
       if (!a.is_backend()) metrics_.acks.add();
       done(r);
     };
-    if (r.value.duplicate) return answer();
+    if (r.value.duplicate) {
+      // A resend answered from the dedup: it costs the sender no message of their rate.
+      if (!a.is_backend()) refund_rate(a.user);
+      return answer();
+    }
     if (options_.push && r.value.message.kind == EntryKind::message) push_offline(r.value.message, peer);
     // The ack (or the backend's answer) goes once this node's members have the entry queued.
     emit(RoomEvent{r.value.message.room, MessageStored{r.value.message, received_us}, {}}, answer);
@@ -132,8 +139,32 @@ void Hub::push_offline(const ChatMessage& message, const std::string& peer) {
 void Hub::typing(const Actor& a, std::string room, bool active, Done<Ok> done) {
   if (defer_while_joining(a, room, [this, a, room, active, done] { typing(a, room, active, done); })) return;
   if (auto m = member_of(a, room); !m.ok()) return done(m.status);
+  // Each change fans out to every member: a flood is cut per user and room. Refreshing an
+  // ongoing indicator (the SDK does every 3 s) changes nothing others see and is free.
+  if (typing_changes(room, a.user, active)) {
+    auto& s = users_.typing_buckets.shard(a.user);
+    MutexLock lock(s.mu);
+    const int64_t now = clock_.mono_ms();
+    auto [bucket, _] = s.map.try_emplace(a.user + ' ' + room, options_.typing_rate_per_sec, options_.typing_burst, now);
+    if (!bucket->second.take(now)) {
+      return done(Status::rate_limited("too many typing changes; slow down", std::max<int64_t>(1, bucket->second.wait_ms(now))));
+    }
+  }
   set_typing(room, a.user, active);
   done(Ok{});
+}
+
+bool Hub::typing_changes(const std::string& room, const std::string& user, bool active) {
+  std::shared_ptr<LocalRoom> local = rooms_.find(room);
+  if (!local) return true;
+  MutexLock lock(local->mu);
+  return local->typing.count(user) != static_cast<std::size_t>(active);
+}
+
+void Hub::refund_rate(const std::string& user) {
+  auto& s = users_.buckets.shard(user);
+  MutexLock lock(s.mu);
+  if (auto it = s.map.find(user); it != s.map.end()) it->second.give_back();
 }
 
 void Hub::set_typing(const std::string& room, const std::string& user, bool active) {
@@ -143,8 +174,16 @@ void Hub::set_typing(const std::string& room, const std::string& user, bool acti
   {
     MutexLock lock(local->mu);
     if (active) {
-      local->typing[user] = clock_.mono_ms() + options_.typing_timeout_ms;
+      const int64_t now = clock_.mono_ms();
+      local->typing[user] = now + options_.typing_timeout_ms;
+      // A refresh within a second of the last one told restarts the timeout here without
+      // telling anyone: refreshes, which the rate does not count, then fan out at most once
+      // a second per user and room.
+      auto [told, started] = local->typing_told.try_emplace(user, now);
+      if (!started && now - told->second < kTypingRefreshMinMs) return;
+      told->second = now;
     } else {
+      local->typing_told.erase(user);
       changed = local->typing.erase(user) > 0;
     }
   }

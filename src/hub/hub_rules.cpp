@@ -68,7 +68,9 @@ Status Hub::check_post(const Actor& a, const Membership* m, PostRequest& req, in
     MutexLock lock(s.mu);
     const int64_t now = clock_.mono_ms();
     auto [bucket, _] = s.map.try_emplace(a.user, options_.rate_per_sec, options_.rate_burst, now);
-    if (!bucket->second.take(now)) return Status::rate_limited("too many messages; slow down");
+    if (!bucket->second.take(now)) {
+      return Status::rate_limited("too many messages; slow down", std::max<int64_t>(1, bucket->second.wait_ms(now)));
+    }
   }
   return Status::ok();
 }

@@ -10,6 +10,8 @@ class TokenBucket {
 
   // Takes one token if available. Returns false (and takes nothing) when empty.
   bool take(int64_t now_ms);
+  // Returns a token taken for something that turned out to cost nothing (a duplicate).
+  void give_back() { tokens_ = tokens_ + 1.0 > burst_ ? burst_ : tokens_ + 1.0; }
   // How long until a token is there (0: one is there now).
   int64_t wait_ms(int64_t now_ms) const;
   // True when the bucket has refilled to `burst`: it can be forgotten without changing behaviour.

@@ -28,6 +28,7 @@ class LocalRoom {
   mutable Mutex mu;
   std::map<std::string, std::vector<ClientPtr>> online GUARDED_BY(mu);  // local online members
   std::map<std::string, int64_t> typing GUARDED_BY(mu);  // user → mono ms when it expires
+  std::map<std::string, int64_t> typing_told GUARDED_BY(mu);  // user → when a refresh was last told
   int64_t delivered_seq GUARDED_BY(mu) = 0;  // newest message seq fanned out here
   bool positioned GUARDED_BY(mu) = false;    // delivered_seq is known
   std::map<int64_t, Held> held GUARDED_BY(mu);

@@ -44,7 +44,8 @@ struct UsersRegistry {
   Sharded<UserState> users;
   // Blocked user → the users connected here who block them (typing and presence skip those).
   Sharded<std::set<std::string>> blockers;
-  Sharded<TokenBucket> buckets;
+  Sharded<TokenBucket> buckets;         // messages, by user
+  Sharded<TokenBucket> typing_buckets;  // typing changes, by user and room ("user room")
 };
 
 }  // namespace parley

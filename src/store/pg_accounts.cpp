@@ -27,6 +27,7 @@ void prepare_account_statements(PgConn& db) {
   db.prepare("account_of", "SELECT created_ms FROM users WHERE name=$1");
   db.prepare("revoke_tokens", R"(INSERT INTO user_access(name, token_version) VALUES($1, 1)
                                  ON CONFLICT(name) DO UPDATE SET token_version = user_access.token_version + 1)");
+  db.prepare("set_pw_hash", "UPDATE users SET pw_hash=$2 WHERE name=$1 RETURNING 1");
   db.prepare("set_disabled", R"(INSERT INTO user_access(name, disabled) VALUES($1, $2::int::boolean)
                                 ON CONFLICT(name) DO UPDATE SET disabled = excluded.disabled)");
   db.prepare("mark_deleted", R"(INSERT INTO user_access(name, token_version, deleted_ms) VALUES($1, 1, $2)
@@ -88,6 +89,16 @@ void PgStore::change_access(std::string user, AccessChange change, Callback<User
     } else {
       db.run("set_disabled", {user, static_cast<int64_t>(change == AccessChange::disable)});
     }
+    return read_access(db, user);
+  });
+}
+
+void PgStore::change_password(std::string user, std::string password_hash, Callback<UserAccess> done) {
+  impl_->write<UserAccess>("user:" + user, std::move(done), [=](PgConn& db) -> Result<UserAccess> {
+    if (read_access(db, user).deleted || db.run("set_pw_hash", {user, password_hash}).empty()) {
+      return Status::not_found("no such user");
+    }
+    db.run("revoke_tokens", {user});
     return read_access(db, user);
   });
 }

@@ -73,6 +73,7 @@ class PgStore final : public Store, public WebhookOutbox {
   void password_hash(std::string name, Callback<std::string> done) override;
   void access_of(std::string user, Callback<UserAccess> done) override;
   void change_access(std::string user, AccessChange change, Callback<UserAccess> done) override;
+  void change_password(std::string user, std::string password_hash, Callback<UserAccess> done) override;
   void delete_user(std::string user, DeletedUserMessages messages, Callback<UserAccess> done) override;
   void save_push_subscription(std::string user, PushSubscription sub, Callback<bool> done) override;
   void drop_push_subscription(std::string user, std::string endpoint, Callback<bool> done) override;

@@ -43,6 +43,19 @@ void SqliteStore::access_of(std::string user, Callback<UserAccess> done) {
   impl_->read<UserAccess>(std::move(done), [=](SqliteDb& db) -> Result<UserAccess> { return read_access(db, user); });
 }
 
+void SqliteStore::change_password(std::string user, std::string password_hash, Callback<UserAccess> done) {
+  impl_->write<UserAccess>(std::move(done), [=](SqliteDb& db) -> Result<UserAccess> {
+    if (read_access(db, user).deleted) return Status::not_found("no such user");
+    db.prepare("UPDATE users SET pw_hash=?2 WHERE name=?1").bind(user, password_hash).step();
+    if (db.changes() == 0) return Status::not_found("no such user");
+    db.prepare("INSERT INTO user_access(name, token_version) VALUES(?1, 1) "
+               "ON CONFLICT(name) DO UPDATE SET token_version = token_version + 1")
+        .bind(user)
+        .step();
+    return read_access(db, user);
+  });
+}
+
 void SqliteStore::change_access(std::string user, AccessChange change, Callback<UserAccess> done) {
   impl_->write<UserAccess>(std::move(done), [=](SqliteDb& db) -> Result<UserAccess> {
     if (read_access(db, user).deleted) return Status::not_found("no such user");

@@ -238,6 +238,9 @@ class Store {
   // Revokes every token of the user so far (token_version + 1), disables or enables the user.
   // Returns the standing after. A deleted user: Status::not_found.
   virtual void change_access(std::string user, AccessChange change, Callback<UserAccess> done) = 0;
+  // A new password hash for a user with a login, and every token so far revoked (token_version
+  // + 1), in one write. No login (or deleted): Status::not_found.
+  virtual void change_password(std::string user, std::string password_hash, Callback<UserAccess> done) = 0;
   // Deletes the user: the login, block list, status, mentions and the memberships of every
   // room but direct ones (whose peer keeps the conversation); the name stays taken, its
   // tokens revoked. With `erase`, the user's messages become tombstones and their uploads

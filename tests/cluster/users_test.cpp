@@ -55,3 +55,31 @@ TEST_F(ClusterUsers, RevokingAndDisablingReachEveryNode) {
 
 }  // namespace
 }  // namespace parley::test::cluster
+
+namespace parley::test::cluster {
+namespace {
+
+TEST_F(ClusterUsers, APasswordChangeThroughOneNodeRevokesTheOldTokensOnEveryNode) {
+  start_cluster();
+  auto reg = http_post_json(node(0).port(), "/api/register", {{"user", "dora"}, {"password", "first-password"}});
+  ASSERT_EQ(reg.status, 201) << reg.body;
+  const std::string old(reg.json().at("token").as_string());
+  ConnectOptions o;
+  o.token = old;
+  auto on3 = std::make_unique<WsClient>("dora@3");
+  ASSERT_EQ(on3->connect(port_of(2), o).status, 101);
+  auto r = http_request(node(1).port(), "POST", "/api/password",
+                        R"({"password":"first-password","new_password":"second-password"})",
+                        {{"Authorization", "Bearer " + old}, {"Content-Type", "application/json"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(on3->wait_closed().code, 4001);
+  const std::string fresh(r.json().at("token").as_string());
+  for (int n = 0; n < kNodes; ++n) {
+    EXPECT_EQ(upgrade_status(n, old), 401) << "node " << n + 1;
+    EXPECT_EQ(upgrade_status(n, fresh), 101) << "node " << n + 1;
+  }
+  EXPECT_EQ(http_post_json(node(2).port(), "/api/login", {{"user", "dora"}, {"password", "second-password"}}).status, 200);
+}
+
+}  // namespace
+}  // namespace parley::test::cluster

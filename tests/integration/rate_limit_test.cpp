@@ -104,3 +104,66 @@ TEST_F(RateLimit, BucketRefillsOverTime) {
 
 }  // namespace
 }  // namespace parley::test
+
+namespace parley::test {
+namespace {
+
+TEST_F(RateLimit, RateLimitedTellsWhenTheNextMessageWouldBeTaken) {
+  start_server({{"--rate-per-sec", "0.5"}, {"--rate-burst", "1"}});
+  auto alice = connect("alice");
+  join(*alice, "general");
+  send_message(*alice, "general", "first");
+  const std::string id = post_message(*alice, "general", "too soon");
+  auto e = alice->expect(has({{"type", "error"}, {"id", id}}), "rate_limited");
+  EXPECT_EQ(e.at("code"), "rate_limited");
+  const int64_t wait = get_int(e, "retry_after_ms");
+  EXPECT_GT(wait, 0);
+  EXPECT_LE(wait, 2000) << "one token every 2 s";
+}
+
+TEST_F(RateLimit, ADuplicateResendIsAckedWithoutCostingAToken) {
+  // Three tokens and no refill to speak of during the test.
+  start_server({{"--rate-per-sec", "0.001"}, {"--rate-burst", "3"}});
+  auto alice = connect("alice");
+  join(*alice, "general");
+  const std::string id = new_id();
+  const int64_t seq = get_int(send_message(*alice, "general", "once", id), "seq");
+  // The outbox resends it (say, after a reconnect) again and again: answered from the dedup.
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(get_int(send_message(*alice, "general", "once", id), "seq"), seq) << i;
+  // The two tokens left are still there.
+  send_message(*alice, "general", "second");
+  send_message(*alice, "general", "third");
+  const std::string over = post_message(*alice, "general", "fourth");
+  EXPECT_EQ(alice->expect(has({{"type", "error"}, {"id", over}}), "rate_limited").at("code"), "rate_limited");
+}
+
+json::object typing_cmd(bool active) { return {{"type", "typing"}, {"room", "general"}, {"active", active}}; }
+
+TEST_F(RateLimit, TypingChangesAreLimitedPerUserAndRoomAndRefreshesAreAbsorbed) {
+  start_server({{"--typing-rate-per-sec", "0.001"}, {"--typing-burst", "3"}, {"--typing-timeout-ms", "60000"}});
+  auto alice = connect("alice");
+  auto bob = connect("bob");
+  join(*alice, "general");
+  join(*bob, "general");
+  // A flood of refreshes of one indicator reaches bob once.
+  for (int i = 0; i < 20; ++i) alice->send_json(typing_cmd(true));
+  // A flood of changes: three get through (one of them the start above), the rest are refused.
+  for (int i = 0; i < 6; ++i) alice->send_json(typing_cmd(i % 2 == 0 ? false : true));
+  // Refused: the third and fifth change (the others are a refresh of an ongoing indicator).
+  for (int i = 0; i < 2; ++i) {
+    auto e = alice->expect(has({{"type", "error"}, {"code", "rate_limited"}}), "typing rate_limited");
+    EXPECT_GT(get_int(e, "retry_after_ms"), 0);
+  }
+  const std::string marker = new_id();
+  send_message(*alice, "general", "marker", marker);
+  bob->expect(message_with_id(marker), "marker");
+  EXPECT_EQ(bob->count(is_type("typing")), 4u) << "start, stop, start, and the stop the message made:\n" << bob->dump();
+  // Another room has its own bucket.
+  join(*alice, "other");
+  join(*bob, "other");
+  alice->send_json({{"type", "typing"}, {"room", "other"}, {"active", true}});
+  bob->expect(has({{"type", "typing"}, {"room", "other"}, {"user", "alice"}}), "typing in another room");
+}
+
+}  // namespace
+}  // namespace parley::test

@@ -576,6 +576,19 @@ void MemoryStore::change_access(std::string user, AccessChange change, Callback<
   });
 }
 
+void MemoryStore::change_password(std::string user, std::string password_hash, Callback<UserAccess> done) {
+  run<UserAccess>(done, [&]() -> Result<UserAccess> {
+    UserAccess& a = access_[user];
+    auto login = users_.find(user);
+    if (a.deleted || login == users_.end()) return Status::not_found("no such user");
+    login->second = password_hash;
+    ++a.token_version;
+    UserAccess out = a;
+    out.account = true;
+    return out;
+  });
+}
+
 // Only the standing: the test doubles of the hub do not look at a deleted user's rooms.
 void MemoryStore::delete_user(std::string user, DeletedUserMessages, Callback<UserAccess> done) {
   run<UserAccess>(done, [&]() -> Result<UserAccess> {
