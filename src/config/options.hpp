@@ -65,8 +65,8 @@ struct Options {
   double ping_burst = 50;            // over this burst: close 1008
   int max_rooms_per_user = 500;
   int64_t typing_timeout_ms = 5000;
-  double typing_rate_per_sec = 2;    // typing changes (on/off) per user and room; refreshes are free
-  double typing_burst = 5;
+  double typing_rate_per_sec = 4;    // typing changes (on/off) per user and room; refreshes are free
+  double typing_burst = 20;
   int presence_limit = 100;          // rooms with more members online tell occupancy counts
   int64_t edit_window_s = 900;       // authors may edit a message this long after sending it
   std::vector<std::string> word_filter;  // words masked (or refused) in users' texts

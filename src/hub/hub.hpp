@@ -46,8 +46,8 @@ struct HubOptions {
   int max_conns_per_user = 16;
   int max_rooms_per_user = 500;
   int64_t typing_timeout_ms = 5000;
-  double typing_rate_per_sec = 2;  // typing changes per user and room (a refresh of an ongoing one is free)
-  double typing_burst = 5;
+  double typing_rate_per_sec = 4;  // typing changes per user and room (a refresh of an ongoing one is free)
+  double typing_burst = 20;
   // How long a message that arrives ahead of a missing seq is held for the gap to fill (bus
   // events from several nodes can arrive out of order) before it is delivered anyway.
   int64_t reorder_window_ms = 1000;

@@ -261,7 +261,7 @@ void SseSession<Stream>::do_write() {
 template <class Stream>
 void SseSession<Stream>::on_write(beast::error_code ec, std::size_t) {
   writing_ = false;
-  head_sent_ = true;
+  if (!std::exchange(head_sent_, true)) std::string().swap(head_);  // written: its memory goes back
   const bool tail_written = std::exchange(tail_in_flight_, false);
   retire_written(queue_, std::exchange(in_flight_, 0), !ec, metrics_, queued_bytes_);
   if (ec) return finish("write failed: " + ec.message());
