@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
 import { MemoryStorage, ParleyClient } from '../../clients/js/dist/index.js';
-import { finish, launchBrowser, openRoom, say, signUp, startServer, waitForMessage, watchPage } from './harness.mjs';
+import { finish, launchBrowser, openRoom, say, signUp, startServer, waitForMessage, watchPage, registerUser } from './harness.mjs';
 import { startNginx } from './nginx.mjs';
 
 let server;
@@ -28,16 +28,7 @@ after(async () => {
   await finish({ name: 'fallback', pages, log, browser, server });
 });
 
-async function register(user) {
-  const res = await fetch(`${server.url}/api/register`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ user, password: `${user}-password` }),
-  });
-  const body = await res.text();
-  assert.equal(res.status, 201, body);
-  return JSON.parse(body).token;
-}
+const register = (user) => registerUser(server, user);
 
 function client(url, token, extra = {}) {
   const c = new ParleyClient({

@@ -131,6 +131,18 @@ export function waitForMessage(page, text, timeout = 20000) {
   );
 }
 
+/** Registers `user` (password `<user>-password`) through the HTTP API of `server`; its token. */
+export async function registerUser(server, user) {
+  const res = await fetch(`${server.url}/api/register`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ user, password: `${user}-password` }),
+  });
+  const body = await res.text();
+  if (res.status !== 201) throw new Error(`register ${user}: ${res.status} ${body}`);
+  return JSON.parse(body).token;
+}
+
 /** Fills the login page at `url` and presses `button`; waits for the chat. */
 async function enter(page, url, user, password, button) {
   await page.goto(url);

@@ -9,7 +9,7 @@ import { createECDH, createDecipheriv, createHmac, randomBytes } from 'node:cryp
 import { createServer } from 'node:http';
 import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
-import { finish, launchBrowser, startServer, watchPage } from './harness.mjs';
+import { finish, launchBrowser, startServer, watchPage, registerUser } from './harness.mjs';
 
 let server;
 let browser;
@@ -71,16 +71,7 @@ function startPushService() {
   );
 }
 
-async function register(user) {
-  const res = await fetch(`${server.url}/api/register`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ user, password: `${user}-password` }),
-  });
-  const body = await res.text();
-  assert.equal(res.status, 201, body);
-  return JSON.parse(body).token;
-}
+const register = (user) => registerUser(server, user);
 
 /** A protocol connection for one command and its reply (matched by ref). */
 async function connect(token) {
