@@ -17,6 +17,8 @@ export interface CachedRoom {
   notify?: NotifyLevel;
   /** Unread mentions when it was saved. */
   mentions?: number;
+  /** Slow mode's seconds when it was saved (absent: off). */
+  slowModeS?: number;
 }
 export type CachedRooms = Record<string, CachedRoom>;
 /** room → user → read seq */
@@ -25,6 +27,7 @@ export type CachedReceipts = Record<string, Record<string, number>>;
 export class ClientCache {
   private roomsTimer: ReturnType<typeof setTimeout> | null = null;
   private receiptsTimer: ReturnType<typeof setTimeout> | null = null;
+  private cleared = false;
 
   /** `size`: newest messages kept per room; 0 turns the rooms cache off. */
   constructor(
@@ -68,6 +71,15 @@ export class ClientCache {
     }, 250);
   }
 
+  /** Removes both keys and writes nothing more (the user logged out or deleted the account). */
+  async clear(): Promise<void> {
+    this.cleared = true;
+    if (this.roomsTimer) clearTimeout(this.roomsTimer);
+    if (this.receiptsTimer) clearTimeout(this.receiptsTimer);
+    this.roomsTimer = this.receiptsTimer = null;
+    await Promise.all([this.storage.removeItem(this.roomsKey), this.storage.removeItem(this.receiptsKey)]);
+  }
+
   private async read<T>(key: string): Promise<T | null> {
     try {
       const raw = await this.storage.getItem(key);
@@ -78,6 +90,7 @@ export class ClientCache {
   }
 
   private write(key: string, value: unknown): void {
+    if (this.cleared) return;
     void Promise.resolve(this.storage.setItem(key, JSON.stringify(value))).catch(() => {});
   }
 }

@@ -6,35 +6,23 @@ import {
   type WebSocketFactory,
 } from './connection.js';
 import { sseSocketFactory, type FetchLike } from './sse.js';
-import { Emitter } from './emitter.js';
+import { Commands } from './commands.js';
 import { FrameHandler } from './frames.js';
 import { Outbox, type ActionKind, type OutboxEntry, type PendingAction } from './outbox.js';
-import {
-  ROOM_NAME,
-  USER_NAME,
-  type Attachment,
-  isEvent,
-  toEntry,
-  type NotifyLevel,
-  type PushSubscriptionLike,
-  type Role,
-  type SearchResult,
-  type ThreadFrame,
-  type WireEntry,
-  type WireMessage,
-} from './protocol.js';
-import { RoomStore, type ChatMessage } from './room.js';
-import { Rooms, type RoomState } from './rooms.js';
-import { heldReplies, mergeReplies, newThread, oldestReply, setRoot, type ThreadView } from './threads.js';
+import type { Attachment } from './protocol.js';
+import type { ChatMessage } from './room.js';
+import { Rooms } from './rooms.js';
+import { ThreadCommands } from './thread-commands.js';
 import { Sender } from './sender.js';
 import { MemoryStorage, type StorageAdapter } from './storage.js';
-import { typingText } from './typing.js';
 import { Requests, type RequestKind } from './requests.js';
 import { ClientCache } from './cache.js';
 import { decodeJwt, uuid } from './util.js';
 import { IdleProbe } from './liveness.js';
 import { DEFAULT_STATUS, IdleDetector, type StatusState, type UserStatus } from './status.js';
-import { failedMessage, roomMessages, showMessage, threadMessages, toChat } from './view.js';
+import { failedMessage, roomSnapshot } from './view.js';
+import { Account } from './account.js';
+import type { AccountExport, AccountExportPage, DeletedMessages, ExportOptions, Session } from './http.js';
 import { Files, attachmentUrl, httpBase, type DownloadOptions, type UploadBody, type UploadOptions } from './uploads.js';
 import {
   ParleyError,
@@ -54,14 +42,14 @@ export type { MembersPage, OnlinePage, ParleyClientEvents, ParleyClientOptions, 
 
 /** Serialized `data` of a message may be at most this long (the server's max_data_bytes). */
 const MAX_DATA_BYTES = 8192;
-const NOTIFY_LEVELS: ReadonlySet<string> = new Set<NotifyLevel>(['all', 'mentions', 'none']);
 
 /**
  * The parley client: one connection, rooms, a persistent outbox and the state a chat UI shows.
  * Frames from the server are applied by FrameHandler (frames.ts), the outbox is sent by Sender
- * (sender.ts). See docs/client.md.
+ * (sender.ts); the request/reply commands are Commands' (commands.ts), threads ThreadCommands'
+ * (thread-commands.ts), and the account's HTTP requests Account's (account.ts). See docs/client.md.
  */
-export class ParleyClient extends Emitter<ParleyClientEvents> {
+export class ParleyClient extends Commands {
   readonly user: string;
   private token: string;
   private readonly storage: StorageAdapter;
@@ -74,13 +62,17 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
   private readonly idle: IdleDetector;
   private readonly requests = new Requests();
   private readonly files: Files;
+  private readonly account: Account;
+  private readonly threads: ThreadCommands;
+  /** The token the current (or last) connection attempt was made with. */
+  private connToken: string;
   private refreshedSinceOpen = false;
   private started: Promise<void> | null = null;
   private _version = 0;
 
   constructor(private readonly opts: ParleyClientOptions) {
     super();
-    this.token = opts.token;
+    this.token = this.connToken = opts.token;
     const user = opts.user ?? decodeJwt(opts.token)?.sub;
     if (!user) throw new Error('ParleyClient: no user (pass `user` or a token with `sub`)');
     this.user = user;
@@ -132,6 +124,14 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
       emit: (event, ...args) => this.emit(event, ...args),
       changed: () => this.changed(),
     });
+    this.threads = new ThreadCommands({
+      user,
+      rooms: this.held,
+      sender: this.sender,
+      pageSize: opts.pageSize ?? 50,
+      request: (kind, f) => this.request(kind, f),
+      changed: () => this.changed(),
+    });
     this.conn.on('transport', (t) => {
       this.emit('transport', t);
       this.changed();
@@ -149,26 +149,40 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
       opts.ackTimeoutMs ?? 20000,
     );
     this.idle = new IdleDetector(opts.awayAfterMs ?? 5 * 60_000, (state) => this.autoStatus(state));
+    const baseUrl = (opts.httpUrl ?? httpBase(opts.url)).replace(/\/$/, '');
     this.files = new Files({
-      baseUrl: (opts.httpUrl ?? httpBase(opts.url)).replace(/\/$/, ''),
+      baseUrl,
       token: () => this.token,
       refresh: () => this.refreshForHttp(),
       XMLHttpRequest: opts.XMLHttpRequest,
       fetch: opts.fetch,
+    });
+    this.account = new Account({
+      baseUrl,
+      fetch: opts.fetch,
+      token: () => this.token,
+      refresh: () => this.refreshForHttp(),
+      tokenChanged: (t) => {
+        this.token = t;
+      },
+      finish: () => this.finish(),
+      authFailed: (reason) => void this.onAuthFailure(reason),
+      accountClosed: () => this.emit('account'),
     });
     this.conn.on('frame', (f) => {
       this.probe.seen();
       this.frames.handle(f);
     });
     this.conn.on('close', () => this.onDisconnect());
-    this.conn.on('auth', () => void this.onAuthFailure());
-    this.conn.on('account', () => this.emit('account'));
+    this.conn.on('auth', (reason) => void (this.account.holdsAuth(reason) || this.onAuthFailure(reason)));
+    this.conn.on('account', () => void (this.account.holdsAccount() || this.emit('account')));
   }
 
   // ---------------------------------------------------------------- lifecycle
 
-  /** Loads the persisted outbox and receipts, then connects. */
+  /** Loads the persisted outbox and receipts, then connects. Rejects (`closed`) after logout or deleteAccount. */
   start(): Promise<void> {
+    if (this.account.ended) return Promise.reject(new ParleyError('closed', 'logged out'));
     if (!this.started) {
       this.started = (async () => {
         await this.outbox.load();
@@ -193,7 +207,7 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
   /** Replaces the token (e.g. after a new login) and reconnects if the client had given up. */
   setToken(token: string): void {
     this.token = token;
-    if (this.started && this.conn.state === 'offline') this.conn.start();
+    if (this.started && !this.account.ended && this.conn.state === 'offline') this.conn.start();
   }
 
   get state(): ConnectionState {
@@ -231,8 +245,10 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     const struggling = this.conn.attempts >= 3 && !this.refreshedSinceOpen && !!this.opts.refreshToken;
     if (expiring || struggling) {
       const fresh = await this.askForToken();
+      this.connToken = this.token;
       if (!fresh && expiring) throw new Error('token expired');
     }
+    this.connToken = this.token;
     const sep = this.opts.url.includes('?') ? '&' : '?';
     return `${this.opts.url}${sep}token=${encodeURIComponent(this.token)}`;
   }
@@ -280,12 +296,77 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     }
   }
 
-  private async onAuthFailure(): Promise<void> {
-    if (!this.refreshedSinceOpen && (await this.askForToken())) {
+  /**
+   * The token was refused (4001, or no URL could be made). A password change revokes the token
+   * the connection has: its fresh one is used, once answered; so is any token set since.
+   */
+  private async onAuthFailure(reason?: string): Promise<void> {
+    await this.account.changing();
+    if (this.account.ended) return;
+    if (this.token !== this.connToken || (!this.refreshedSinceOpen && (await this.askForToken()))) {
       this.conn.start();
       return;
     }
-    this.emit('auth');
+    this.emit('auth', reason);
+  }
+
+  // ---------------------------------------------------------------- account (HTTP)
+
+  /**
+   * Changes the user's password (POST /api/password with the current one). Every earlier token
+   * of the user is revoked, on every device; the client goes on with the fresh one (its
+   * connection closes with 4001 and reconnects with it). Resolves with the new session:
+   * persist its token. Rejects with an AuthError (`forbidden`: a wrong current password;
+   * `rate_limited` with `retryAfterMs`; `network`, …) or `bad_request` for a new password
+   * outside 8–1,024 characters.
+   */
+  changePassword(current: string, next: string): Promise<Session> {
+    return this.account.changePassword(current, next);
+  }
+
+  /**
+   * Logs out (POST /api/logout): the token is revoked, then the client closes for good (no
+   * reconnect, start() rejects) and removes what it stored for the user — the outbox (messages
+   * not yet sent are dropped: tell the user when `queued` > 0), the cache and the receipts. An
+   * already invalid token counts as logged out. When the server could not be told (`network`,
+   * `unavailable`) it rejects and nothing changes: try again, or close() to leave the token be.
+   */
+  logout(): Promise<void> {
+    return this.account.logout();
+  }
+
+  /**
+   * Deletes the user's account (DELETE /api/account, confirmed with the password), then ends
+   * like logout: every connection of the user closes (4003; no `account` event for this one).
+   * Resolves whether the user's messages were `kept` in their rooms or `erased`. Rejects with
+   * an AuthError: `unauthorized` for a wrong password; nothing changes then.
+   */
+  deleteAccount(password: string): Promise<DeletedMessages> {
+    return this.account.deleteAccount(password);
+  }
+
+  /**
+   * The user's data (GET /api/account/export, every page): `{ user, rooms, messages }`, the
+   * messages the user's own, oldest first, as the server stores them. `limit`: messages per
+   * page (1–500, default 500). Rejects with an AuthError.
+   */
+  exportAccount(opts: ExportOptions = {}): Promise<AccountExport> {
+    return this.account.export(opts);
+  }
+
+  /** The export page by page (`for await (const page of client.exportPages())`), for progress or streaming to a file. */
+  exportPages(opts: ExportOptions = {}): AsyncGenerator<AccountExportPage, void, undefined> {
+    return this.account.pages(opts);
+  }
+
+  /** After logout or deleteAccount: closed for good, nothing of the user's left in storage. */
+  private async finish(): Promise<void> {
+    this.close();
+    this.sender.failed.clear();
+    this.sender.sent.clear();
+    for (const name of this.held.names()) this.held.drop(name);
+    await Promise.all([this.outbox.clear(), this.held.clearStorage()]);
+    this.changed();
   }
 
   // ---------------------------------------------------------------- status
@@ -310,27 +391,6 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     if (text !== undefined && [...text].length > 100) return Promise.reject(new ParleyError('too_large', 'at most 100 characters'));
     this.idle.chosen();
     return this.sendStatus(state, text);
-  }
-
-  /**
-   * Registers this browser for Web Push: while the user has no open connection, direct messages
-   * and mentions (as the room's notify level allows) are pushed to it. Pass the subscription
-   * from `registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey })`,
-   * the key being `public_key` of `GET /api/push/key`. Rejects when offline.
-   */
-  registerPush(subscription: PushSubscriptionLike): Promise<void> {
-    const json = typeof subscription.toJSON === 'function' ? subscription.toJSON() : subscription;
-    const endpoint = json.endpoint ?? subscription.endpoint;
-    const keys = (json.keys ?? {}) as Record<string, string | undefined>;
-    if (!endpoint || !keys.p256dh || !keys.auth) {
-      return Promise.reject(new ParleyError('bad_request', 'a push subscription has an endpoint and keys p256dh, auth'));
-    }
-    return this.request<void>('push', { type: 'push_subscribe', endpoint, p256dh: keys.p256dh, auth: keys.auth });
-  }
-
-  /** Stops pushing to the browser subscribed at `endpoint` (after `subscription.unsubscribe()`). */
-  unregisterPush(endpoint: string): Promise<void> {
-    return this.request<void>('push', { type: 'push_unsubscribe', endpoint });
   }
 
   /**
@@ -373,124 +433,11 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
   /** What a UI shows for one room, or undefined if the user is not a member. */
   room(name: string): RoomSnapshot | undefined {
     const r = this.held.get(name);
-    if (!r) return undefined;
-    const st = r.store;
-    const typing = r.typingIn.users();
-    const snap: RoomSnapshot = {
-      name,
-      kind: st.kind,
-      role: st.role,
-      lastSeq: st.lastSeq,
-      readSeq: st.readSeq,
-      unread: st.unread,
-      online: [...st.online].sort(),
-      onlineCount: st.onlineCount,
-      presence: st.presence,
-      typing,
-      typingText: typingText(typing),
-      hasMore: st.hasMore,
-      loadingEarlier: r.loading !== null,
-      messages: roomMessages(this.user, st, this.sender),
-      mentions: st.mentions,
-      notify: st.notify,
-      pins: st.pins.map((p) => this.pinOf(st, p)),
-      reads: Object.fromEntries([...st.receipts].sort(byName)),
-      roles: Object.fromEntries([...st.roles].sort(byName)),
-    };
-    if (st.peer !== undefined) snap.with = st.peer;
-    if (st.mutedUntil !== undefined) snap.mutedUntil = st.mutedUntil;
-    if (st.readsNext !== undefined) snap.readsNext = st.readsNext;
-    return snap;
+    return r && roomSnapshot(this.user, r, this.sender);
   }
 
-  private pinOf(st: RoomStore, p: { seq: number; by: string; ts: number }): Pin {
-    const pin: Pin = { seq: p.seq, by: p.by, ts: p.ts };
-    const m = st.messageAt(p.seq);
-    if (m) pin.message = showMessage(this.user, st, this.sender, m);
-    return pin;
-  }
-
-  private request<T>(kind: RequestKind, frame: Record<string, unknown>): Promise<T> {
+  protected request<T>(kind: RequestKind, frame: Record<string, unknown>): Promise<T> {
     return this.requests.start<T>(kind, frame, (f) => this.conn.send(f));
-  }
-
-  /** Joins (or creates) a public room. Rejects when offline or refused. */
-  join(room: string): Promise<void> {
-    if (!ROOM_NAME.test(room)) return Promise.reject(badRoom());
-    return this.request<void>('join', { type: 'join', room });
-  }
-
-  leave(room: string): Promise<void> {
-    return this.request<void>('leave', { type: 'leave', room });
-  }
-
-  /** Creates a room with the user as its owner; `conflict` if it exists. */
-  createRoom(room: string, kind: 'public' | 'private' = 'public'): Promise<void> {
-    if (!ROOM_NAME.test(room) || room.startsWith('dm-')) return Promise.reject(badRoom());
-    return this.request<void>('create', { type: 'create', room, kind });
-  }
-
-  /** Opens (or finds) the direct room with `user`; resolves with its name. */
-  dm(user: string): Promise<string> {
-    if (!USER_NAME.test(user) || user === this.user)
-      return Promise.reject(new ParleyError('bad_user', 'not a user name one can write to'));
-    return this.request<string>('dm', { type: 'dm', to: user });
-  }
-
-  /** Adds `user` to the room (private rooms: owner or moderator). */
-  invite(room: string, user: string): Promise<void> {
-    return this.moderate('invite', room, user);
-  }
-
-  /** Removes `user` from the room; they may join again if it is public. */
-  kick(room: string, user: string): Promise<void> {
-    return this.moderate('kick', room, user);
-  }
-
-  /** Removes `user` and keeps them out until unban. */
-  ban(room: string, user: string): Promise<void> {
-    return this.moderate('ban', room, user);
-  }
-
-  unban(room: string, user: string): Promise<void> {
-    return this.moderate('unban', room, user);
-  }
-
-  /** Mutes `user` in the room for `seconds` (0 unmutes). */
-  mute(room: string, user: string, seconds: number): Promise<void> {
-    return this.moderate('mute', room, user, { seconds });
-  }
-
-  /** Makes `user` a moderator or a member again (owner only). */
-  setRole(room: string, user: string, role: Exclude<Role, 'owner'>): Promise<void> {
-    return this.moderate('role', room, user, { role });
-  }
-
-  private moderate(type: RequestKind, room: string, user: string, extra: Record<string, unknown> = {}): Promise<void> {
-    return this.request<void>(type, { type, room, user, ...extra });
-  }
-
-  /** Blocks `user`: resolves with the block list. */
-  block(user: string): Promise<string[]> {
-    return this.request<string[]>('block', { type: 'block', user });
-  }
-
-  unblock(user: string): Promise<string[]> {
-    return this.request<string[]>('unblock', { type: 'unblock', user });
-  }
-
-  /** Messages containing every word of `query`, newest first, from the user's rooms (or `room`). */
-  search(query: string, opts: { room?: string; limit?: number } = {}): Promise<SearchResult[]> {
-    return this.request<SearchResult[]>('search', { type: 'search', query, ...opts });
-  }
-
-  /**
-   * A page of the room's online members, in name order (`limit`: 1–1,000, default 100; `after`:
-   * the previous page's `next`). For large rooms (`presence: 'count'`), whose snapshot lists
-   * only the first members. Rejects when offline, or `forbidden` for a room the user is not in.
-   */
-  listOnline(room: string, opts: { after?: string; limit?: number } = {}): Promise<OnlinePage> {
-    return this.page<OnlinePage>('online', room, opts);
   }
 
   /**
@@ -564,23 +511,8 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
    * `after` a reply's seq (`limit`: default the page size). The page also goes into the
    * thread's view (threadView), which stays live from then on.
    */
-  async thread(room: string, seq: number, opts: { before?: number; after?: number; limit?: number } = {}): Promise<ThreadPage> {
-    const r = this.held.get(room);
-    if (!r) throw new ParleyError('forbidden', 'not a member of the room');
-    const t = this.threadState(r, seq);
-    const frame: Record<string, unknown> = { type: 'thread', room, seq, limit: opts.limit ?? this.opts.pageSize ?? 50 };
-    if (opts.before !== undefined) frame.before = opts.before;
-    if (opts.after !== undefined) frame.after = opts.after;
-    const f = await this.request<ThreadFrame>('thread', frame);
-    const replies: WireMessage[] = (f.messages ?? []).map((m) => toEntry(m)).filter((m): m is WireMessage => !isEvent(m));
-    if (this.held.get(room) === r && r.threads.get(seq) === t) {
-      mergeReplies(t, replies);
-      if (opts.after === undefined) t.hasMore = !!f.has_more;
-      if (opts.before === undefined && opts.after === undefined) t.loaded = true;
-      this.changed();
-    }
-    const othersRead = r.store.othersRead();
-    return { room, seq, replies: replies.map((m) => toChat(m, room, this.user, othersRead)), hasMore: !!f.has_more };
+  thread(room: string, seq: number, opts: { before?: number; after?: number; limit?: number } = {}): Promise<ThreadPage> {
+    return this.threads.thread(room, seq, opts);
   }
 
   /**
@@ -589,130 +521,30 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
    * seq) is kept live. Resolves whether older replies remain.
    */
   openThread(room: string, seq: number): Promise<boolean> {
-    const r = this.held.get(room);
-    if (!r) return Promise.reject(new ParleyError('forbidden', 'not a member of the room'));
-    const t = this.threadState(r, seq);
-    if (t.loading) return t.loading;
-    if (t.loaded) return Promise.resolve(t.hasMore);
-    const root = r.store.messageAt(seq) || t.root ? Promise.resolve() : this.fetchRoot(r, t);
-    return this.loadThread(t, Promise.all([this.thread(room, seq), root]).then(() => t.hasMore));
+    return this.threads.openThread(room, seq);
   }
 
   /** Fetches the replies before the oldest one held. Resolves whether older ones remain. */
   loadEarlierReplies(room: string, seq: number): Promise<boolean> {
-    const r = this.held.get(room);
-    const t = r?.threads.get(seq);
-    if (!r || !t || !t.loaded) return this.openThread(room, seq);
-    if (t.loading) return t.loading;
-    const before = oldestReply(t);
-    if (!t.hasMore || before === undefined) return Promise.resolve(false);
-    return this.loadThread(t, this.thread(room, seq, { before }).then(() => t.hasMore));
-  }
-
-  private loadThread(t: ThreadView, p: Promise<boolean>): Promise<boolean> {
-    const done = p.finally(() => {
-      if (t.loading === done) t.loading = null;
-      this.changed();
-    });
-    t.loading = done;
-    this.changed();
-    return done;
+    return this.threads.loadEarlierReplies(room, seq);
   }
 
   /** Thread `seq` as the client holds it, once opened (openThread or thread); else undefined. */
   threadView(room: string, seq: number): ThreadSnapshot | undefined {
-    const r = this.held.get(room);
-    const t = r?.threads.get(seq);
-    if (!r || !t) return undefined;
-    const st = r.store;
-    const root = st.messageAt(seq) ?? t.root;
-    return {
-      room,
-      seq,
-      message: root && showMessage(this.user, st, this.sender, root),
-      replies: threadMessages(this.user, st, this.sender, heldReplies(t, st), seq),
-      hasMore: t.hasMore,
-      loaded: t.loaded,
-      loading: t.loading !== null,
-    };
+    return this.threads.threadView(room, seq);
   }
 
   /** Stops keeping thread `seq` (its replies stay in the room's messages). */
   closeThread(room: string, seq: number): void {
-    if (this.held.get(room)?.threads.delete(seq)) this.changed();
-  }
-
-  private threadState(r: RoomState, seq: number): ThreadView {
-    if (!Number.isInteger(seq) || seq < 1) throw new ParleyError('bad_request', 'not a message seq');
-    let t = r.threads.get(seq);
-    if (!t) r.threads.set(seq, (t = newThread(r.store, seq)));
-    return t;
-  }
-
-  private async fetchRoot(r: RoomState, t: ThreadView): Promise<void> {
-    const m = await this.peek(r.store.name, t.seq);
-    if (m) setRoot(t, m.entry, m.counted);
+    this.threads.closeThread(room, seq);
   }
 
   /** Message `seq` of a room: the held copy, else fetched from the server (undefined if none). */
-  async message(room: string, seq: number): Promise<ChatMessage | undefined> {
-    const r = this.held.get(room);
-    if (!r) return undefined;
-    const held = r.store.messageAt(seq) ?? r.threads.get(seq)?.root;
-    if (held) return showMessage(this.user, r.store, this.sender, held);
-    const m = await this.peek(room, seq);
-    return m && showMessage(this.user, r.store, this.sender, m.entry);
+  message(room: string, seq: number): Promise<ChatMessage | undefined> {
+    return this.threads.message(room, seq);
   }
 
-  /** Entry `seq` by itself (a `history` page of one ending at it), if it is a message. */
-  private async peek(room: string, seq: number): Promise<{ entry: WireMessage; counted: number } | undefined> {
-    const entries = await this.request<WireEntry[]>('peek', { type: 'history', room, before: seq + 1, limit: 1 });
-    const m = entries.find((e) => e.seq === seq);
-    const st = this.held.get(room)?.store;
-    return m && !isEvent(m) ? { entry: m, counted: RoomStore.covered(entries, st?.lastSeq ?? seq) } : undefined;
-  }
-
-  // ---------------------------------------------------------------- notify, pins, reads
-
-  /** What the user hears of a room: `all`, `mentions` only or `none`. Resolves with the level. */
-  setNotify(room: string, level: NotifyLevel): Promise<NotifyLevel> {
-    if (!NOTIFY_LEVELS.has(level)) return Promise.reject(new ParleyError('bad_request', 'level: all, mentions or none'));
-    return this.request<NotifyLevel>('notify', { type: 'notify', room, level });
-  }
-
-  /** Pins message `seq` (owners and moderators; at most 50 per room). */
-  pin(room: string, seq: number): Promise<void> {
-    return this.request<void>('pin', { type: 'pin', room, seq });
-  }
-
-  unpin(room: string, seq: number): Promise<void> {
-    return this.request<void>('unpin', { type: 'unpin', room, seq });
-  }
-
-  /**
-   * A page of the other members' read positions, in user-name order (`limit` 1–1,000; `after`:
-   * the previous page's `next`, or the room's `readsNext`). They join the room's `reads`.
-   */
-  listReads(room: string, opts: { after?: string; limit?: number } = {}): Promise<ReadsPage> {
-    return this.page<ReadsPage>('reads', room, opts);
-  }
-
-  /**
-   * A page of the room's members with their roles and read positions, in name order (`limit`
-   * 1–1,000, default 100; `after`: the previous page's `next`). Roles join the room's `roles`.
-   */
-  listMembers(room: string, opts: { after?: string; limit?: number } = {}): Promise<MembersPage> {
-    return this.page<MembersPage>('members', room, opts);
-  }
-
-  /** A page of a room's members (online, reads, members) in name order, after `after`. */
-  private page<T>(type: 'online' | 'reads' | 'members', room: string, opts: { after?: string; limit?: number }): Promise<T> {
-    if (!ROOM_NAME.test(room)) return Promise.reject(badRoom());
-    const frame: Record<string, unknown> = { type, room };
-    if (opts.after !== undefined) frame.after = opts.after;
-    if (opts.limit !== undefined) frame.limit = opts.limit;
-    return this.request<T>(type, frame);
-  }
+  // ---------------------------------------------------------------- edits, deletions, reactions, reads
 
   /** Replaces the text of the user's message `seq` (within the server's edit window). */
   edit(room: string, seq: number, text: string): Promise<PendingAction> {
@@ -814,10 +646,3 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
   }
 }
 
-function byName([a]: [string, unknown], [b]: [string, unknown]): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function badRoom(): ParleyError {
-  return new ParleyError('bad_room', 'room names are a-z, 0-9, _ and -');
-}

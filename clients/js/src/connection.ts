@@ -78,8 +78,8 @@ interface ConnectionEvents {
   frame: (frame: any) => void;
   /** The socket closed (code as reported; 1006 when it never opened or dropped). */
   close: (code: number, reason: string) => void;
-  /** Close code 4001 or a URL builder that failed: the token is not accepted. */
-  auth: () => void;
+  /** Close code 4001 (with the server's reason) or a URL builder that failed: the token is not accepted. */
+  auth: (reason?: string) => void;
   /** Close code 4003: the application disabled or deleted the user. */
   account: () => void;
   /** A reconnect was scheduled after `delayMs`. */
@@ -386,7 +386,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (code === CloseCode.Auth) {
       this.stopped = true;
       this.setState('offline', 'auth');
-      this.emit('auth');
+      this.emit('auth', reason || undefined);
       return;
     }
     if (code === CloseCode.AccountClosed) {

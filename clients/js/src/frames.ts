@@ -15,7 +15,7 @@ import {
   type WireEntry,
   type WireMessage,
 } from './protocol.js';
-import { RoomStore } from './room.js';
+import { RoomStore, slowSeconds } from './room.js';
 import type { RequestKind, Requests } from './requests.js';
 import type { Sender } from './sender.js';
 import { threadAppended } from './threads.js';
@@ -31,6 +31,14 @@ const REFETCH_PAGE = 1000;
 
 /** Beyond this many missed entries, a room restarts its window instead of syncing them all. */
 const MAX_SYNC_GAP = 1000;
+
+/**
+ * A reply that names its request by `id` rather than `ref`: `slow_mode` carries its request id
+ * in both (docs/protocol.md → Slow mode). Message ids are UUIDs, never a number.
+ */
+function requestId(f: { id?: unknown }): number | undefined {
+  return typeof f.id === 'number' ? f.id : undefined;
+}
 
 export interface FrameHost {
   readonly user: string;
@@ -180,6 +188,13 @@ export class FrameHandler {
         st.setPin({ seq: f.seq, by: f.by ?? '', ts: f.ts ?? 0 }, !!f.pinned);
         break;
       }
+      case 'slow_mode': {
+        const st = rooms.get(f.room)?.store;
+        if (!st || typeof f.seconds !== 'number') return;
+        st.slowModeS = slowSeconds(f.seconds);
+        this.host.emit('slowMode', f.room, st.slowModeS, typeof f.by === 'string' ? f.by : '');
+        break;
+      }
       case 'reads': {
         const r = rooms.get(f.room);
         const reads: ReadPosition[] = f.reads ?? [];
@@ -200,7 +215,7 @@ export class FrameHandler {
         requests.settle(f.ref, (f.messages ?? []).map(normalizeMessage));
         return;
       case 'ok':
-        requests.settle(f.ref, undefined);
+        requests.settle(f.ref ?? requestId(f), undefined);
         return;
       case 'error':
         this.onError(f);
@@ -214,7 +229,9 @@ export class FrameHandler {
 
   private onError(e: ErrorFrame): void {
     const { sender, requests } = this.host;
-    if ((e.id !== undefined && e.ref === undefined) || sender.owns(e.ref)) sender.onError(e);
+    const byId = e.ref === undefined ? requestId(e) : undefined;
+    if (byId !== undefined && requests.has(byId)) requests.fail(byId, e);
+    else if ((e.id !== undefined && e.ref === undefined) || sender.owns(e.ref)) sender.onError(e);
     else if (e.ref !== undefined && requests.has(e.ref)) requests.fail(e.ref, e);
     else this.host.emit('error', e);
   }

@@ -139,6 +139,14 @@ export class Outbox {
     return this.persist();
   }
 
+  /** Forgets every entry (staged ones too) and removes the key once the writes before are done. */
+  clear(): Promise<void> {
+    this.items = [];
+    this.staged = [];
+    this.durable.clear();
+    return this.persist();
+  }
+
   private persist(): Promise<void> {
     const run = async () => {
       const all = this.staged.length ? [...this.items, ...this.staged] : this.items;

@@ -125,6 +125,8 @@ export interface RoomInfo {
   /** Unread messages that mention the user (0 while notify is none). */
   mentions?: number;
   notify?: NotifyLevel;
+  /** Slow mode: members may send one message per this many seconds (absent or 0: off). */
+  slow_mode_s?: number;
 }
 
 export interface WelcomeFrame {
@@ -170,6 +172,8 @@ export interface WirePin { seq: number; by: string; ts: number }
 export interface ReadPosition { user: string; seq: number }
 /** Every member: a message was pinned or unpinned (owners and moderators pin). */
 export interface PinnedFrame { type: 'pinned'; room: string; seq: number; pinned: boolean; by: string; ts: number }
+/** Every member: an owner or moderator (`by`) set the room's slow mode (`seconds`; 0: off). */
+export interface SlowModeFrame { type: 'slow_mode'; room: string; seconds: number; by: string }
 /** The reply to `reads`: a page of the other members' read positions, in user-name order. */
 export interface ReadsFrame { type: 'reads'; room: string; reads: ReadPosition[]; next?: string; ref?: Ref }
 /** The reply to `thread`: a page of a thread's replies, ascending, like history entries. */
@@ -253,7 +257,7 @@ export interface ErrorFrame {
   ref?: Ref;
   /** `muted`: until when (ms since the epoch). */
   until?: number;
-  /** `unavailable` while the server's store is behind: send again after this many ms. */
+  /** `rate_limited` (the rate limit, slow mode) and `unavailable` (a store that is behind): send again after this many ms. */
   retry_after_ms?: number;
 }
 
@@ -281,6 +285,7 @@ export type ServerFrame =
   | MentionsFrame
   | NotifyFrame
   | PinnedFrame
+  | SlowModeFrame
   | ReadsFrame
   | StatusFrame
   | MembersFrame
@@ -319,6 +324,7 @@ export type ClientFrame =
   | { type: 'thread'; room: string; seq: number; before?: number; after?: number; limit?: number; ref?: Ref }
   | { type: 'notify'; room: string; level: NotifyLevel; ref?: Ref }
   | { type: 'pin' | 'unpin'; room: string; seq: number; ref?: Ref }
+  | { type: 'slow_mode'; room: string; seconds: number; ref?: Ref }
   | { type: 'reads' | 'members'; room: string; after?: string; limit?: number; ref?: Ref }
   | { type: 'status'; state: 'online' | 'away'; text?: string; ref?: Ref }
   | { type: 'push_subscribe'; endpoint: string; p256dh: string; auth: string; ref?: Ref }
@@ -340,6 +346,9 @@ export const CloseCode = {
   /** The user was disabled or deleted by the application: never reconnect. */
   AccountClosed: 4003,
 } as const;
+
+/** Slow mode's longest interval (6 hours), in seconds. */
+export const MAX_SLOW_MODE_S = 21600;
 
 /** Room names: [a-z0-9][a-z0-9_-]{0,63} */
 export const ROOM_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;

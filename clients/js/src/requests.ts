@@ -29,7 +29,14 @@ export type RequestKind =
   | 'reads'
   | 'members'
   | 'status'
-  | 'push';
+  | 'push'
+  | 'slow_mode';
+
+/**
+ * Commands whose frame names its request in `id` as well as in `ref` (the same number): the
+ * `slow_mode` command's request id (docs/protocol.md → Slow mode). Its reply may echo either.
+ */
+const ID_TOO: ReadonlySet<RequestKind> = new Set<RequestKind>(['slow_mode']);
 
 interface Pending {
   kind: RequestKind;
@@ -45,7 +52,7 @@ export class Requests {
   start<T>(kind: RequestKind, frame: Record<string, unknown>, send: (frame: Record<string, unknown>) => boolean): Promise<T> {
     const ref = this.nextRef++;
     return new Promise<T>((resolve, reject) => {
-      if (!send({ ...frame, ref })) {
+      if (!send(ID_TOO.has(kind) ? { ...frame, id: ref, ref } : { ...frame, ref })) {
         reject(new ParleyError('offline', 'not connected'));
         return;
       }

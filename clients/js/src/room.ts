@@ -126,6 +126,8 @@ export class RoomStore {
   mentionMark = 0;
   /** Pinned messages, newest first. */
   pins: WirePin[] = [];
+  /** Slow mode: a member (not an owner or moderator) may send one message per this many seconds; 0: off. */
+  slowModeS = 0;
   /** `joined` listed only the first read positions: the next page starts after this user. */
   readsNext: string | undefined;
   /**
@@ -222,13 +224,14 @@ export class RoomStore {
     if (epoch === this.presenceEpoch) this.heardWhileFetching = null;
   }
 
-  /** Kind, role, direct peer and mute from `welcome`, `joined` or the cache (absent: the defaults). */
-  describe(info: { kind?: RoomKind; role?: Role; with?: string; muted_until?: number; notify?: NotifyLevel }): void {
+  /** Kind, role, direct peer, mute and slow mode from `welcome`, `joined` or the cache (absent: the defaults). */
+  describe(info: { kind?: RoomKind; role?: Role; with?: string; muted_until?: number; notify?: NotifyLevel; slow_mode_s?: number }): void {
     this.kind = info.kind ?? 'public';
     this.role = info.role ?? 'member';
     this.peer = info.with;
     this.mutedUntil = info.muted_until;
     if (info.notify) this.notify = info.notify;
+    this.slowModeS = slowSeconds(info.slow_mode_s);
   }
 
   /** The server's unread mention count, current through the newest seq heard of. */
@@ -430,4 +433,9 @@ export class RoomStore {
 /** `root` with one more reply, sent at `reply.ts`. */
 export function withReply(root: WireMessage, reply: WireMessage): WireMessage {
   return { ...root, reply_count: (root.reply_count ?? 0) + 1, last_reply_ts: Math.max(root.last_reply_ts ?? 0, reply.ts) };
+}
+
+/** Slow mode's seconds as told (absent, or not a whole number ≥ 0: off). */
+export function slowSeconds(v: unknown): number {
+  return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : 0;
 }

@@ -43,7 +43,7 @@ export class Rooms {
       if (this.byName.has(name) || !ROOM_NAME.test(name)) continue;
       const st = this.ensure(name).store;
       st.restore(c.messages ?? [], c.lastSeq ?? 0, c.readSeq ?? 0);
-      st.describe({ kind: c.kind, role: c.role, with: c.with, notify: c.notify });
+      st.describe({ kind: c.kind, role: c.role, with: c.with, notify: c.notify, slow_mode_s: c.slowModeS });
       st.setMentions(c.mentions ?? 0, st.lastSeq);
     }
   }
@@ -105,9 +105,15 @@ export class Rooms {
           mentions: st.mentions,
         };
         if (st.peer !== undefined) rooms[name]!.with = st.peer;
+        if (st.slowModeS > 0) rooms[name]!.slowModeS = st.slowModeS;
       }
       return rooms;
     });
+  }
+
+  /** Removes the cache from storage and writes it no more (logout, account deleted). */
+  clearStorage(): Promise<void> {
+    return this.cache.clear();
   }
 
   saveReceipts(): void {

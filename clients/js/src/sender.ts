@@ -1,13 +1,16 @@
-// The outbox's sending side. One entry — a message, edit, deletion or reaction — is in flight
-// at a time, the next after the previous one's ack, so a rate-limited or failed entry can never
-// be overtaken: a room's messages and actions get their seqs in the order the user made them.
-// `rate_limited` and `unavailable` are retried after the server's `retry_after_ms` when it
-// gives one (a store that is behind), else with backoff (1 s, 2 s, … 16 s); other errors
-// settle the entry for good. The ack and the entry's own echo are accepted in either order.
+// The outbox's sending side. Each room is a lane with one entry — a message, edit, deletion or
+// reaction — in flight at a time, the next after the previous one's ack, so a rate-limited or
+// failed entry can never be overtaken in its room: a room's messages and actions get their seqs
+// in the order the user made them. Lanes are independent: an entry held back in one room (slow
+// mode, the rate limit, a store that is behind) does not hold up the other rooms' entries.
+// `rate_limited` and `unavailable` are retried after the server's `retry_after_ms` when it gives
+// one, else with backoff (1 s, 2 s, … 16 s); other errors settle the entry for good. The ack and
+// the entry's own echo are accepted in either order.
 import { isAction, outboxFrame, type Outbox, type OutboxEntry, type PendingAction } from './outbox.js';
 import type { Attachment, ErrorFrame, Ref } from './protocol.js';
 
 const RETRYABLE = new Set(['rate_limited', 'unavailable']);
+const MAX_JITTER_MS = 1000;
 
 /** An acked message whose own `message` echo has not arrived yet. */
 export interface SentMessage {
@@ -35,14 +38,30 @@ export interface SenderHost {
   actionFailed(action: PendingAction, error: ErrorFrame): void;
 }
 
+/** Why a room's next entry waits, and until when (ms since the epoch, this device's clock). */
+export interface RetryWait {
+  /** The server's refusal: `rate_limited` (slow mode or the rate limit) or `unavailable`. */
+  code: string;
+  at: number;
+}
+
+/** One room's sending state. */
+interface Lane {
+  /** The id of the entry sent and not yet acked. */
+  inflight: string | null;
+  ackTimer: ReturnType<typeof setTimeout> | null;
+  retryTimer: ReturnType<typeof setTimeout> | null;
+  /** While retryTimer runs. */
+  retry: RetryWait | undefined;
+  /** The next backoff without a server hint; reset by an ack. */
+  retryDelay: number;
+}
+
 export class Sender {
   readonly sent = new Map<string, SentMessage>();
   /** Messages refused for good, by id. */
   readonly failed = new Map<string, { entry: OutboxEntry; code: string }>();
-  private inflight: string | null = null;
-  private ackTimer: ReturnType<typeof setTimeout> | null = null;
-  private retryTimer: ReturnType<typeof setTimeout> | null = null;
-  private retryDelay = 1000;
+  private readonly lanes = new Map<string, Lane>();
 
   constructor(
     readonly outbox: Outbox,
@@ -60,24 +79,38 @@ export class Sender {
     this.pump();
   }
 
+  /** Sends the first entry of every room that has none in flight and none waiting to retry. O(queued). */
   pump(): void {
-    if (!this.host.ready() || this.inflight || this.retryTimer) return;
-    const next = this.outbox.entries()[0];
-    if (!next || !this.outbox.isDurable(next.id)) return;
-    if (!this.host.send(outboxFrame(next))) return;
-    this.inflight = next.id;
-    this.ackTimer = setTimeout(() => {
-      this.ackTimer = null;
-      if (this.inflight === next.id) this.host.stalled();
-    }, this.ackTimeoutMs);
+    if (!this.host.ready()) return;
+    const seen = new Set<string>();
+    for (const e of this.outbox.entries()) {
+      if (seen.has(e.room)) continue;
+      seen.add(e.room);
+      const lane = this.lane(e.room);
+      if (lane.inflight || lane.retryTimer || !this.outbox.isDurable(e.id)) continue;
+      if (!this.host.send(outboxFrame(e))) return;
+      lane.inflight = e.id;
+      lane.ackTimer = setTimeout(() => {
+        lane.ackTimer = null;
+        if (lane.inflight === e.id) this.host.stalled();
+      }, this.ackTimeoutMs);
+    }
   }
 
-  /** The connection is gone: the entry in flight goes again after the next welcome. */
+  /** The connection is gone: the entries in flight go again after the next welcome. */
   stop(): void {
-    this.inflight = null;
-    if (this.ackTimer) clearTimeout(this.ackTimer);
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.ackTimer = this.retryTimer = null;
+    for (const lane of this.lanes.values()) {
+      if (lane.ackTimer) clearTimeout(lane.ackTimer);
+      if (lane.retryTimer) clearTimeout(lane.retryTimer);
+      lane.inflight = null;
+      lane.ackTimer = lane.retryTimer = null;
+      lane.retry = undefined;
+    }
+  }
+
+  /** While the room's next entry waits to be sent again: why, and until when. */
+  retryOf(room: string): RetryWait | undefined {
+    return this.lanes.get(room)?.retry;
   }
 
   /** `ref` is an outbox entry's (actions carry their id as ref). */
@@ -85,17 +118,25 @@ export class Sender {
     return typeof ref === 'string' && this.outbox.has(ref);
   }
 
-  private settleInflight(id: string): void {
-    if (this.inflight !== id) return;
-    this.inflight = null;
-    if (this.ackTimer) clearTimeout(this.ackTimer);
-    this.ackTimer = null;
+  private lane(room: string): Lane {
+    let lane = this.lanes.get(room);
+    if (!lane) this.lanes.set(room, (lane = { inflight: null, ackTimer: null, retryTimer: null, retry: undefined, retryDelay: 1000 }));
+    return lane;
+  }
+
+  private settleInflight(room: string, id: string): Lane | undefined {
+    const lane = this.lanes.get(room);
+    if (!lane || lane.inflight !== id) return lane;
+    lane.inflight = null;
+    if (lane.ackTimer) clearTimeout(lane.ackTimer);
+    lane.ackTimer = null;
+    return lane;
   }
 
   onAck(id: string, room: string, seq: number, ts: number): void {
     const entry = this.outbox.entries().find((e) => e.id === id);
-    this.settleInflight(id);
-    this.retryDelay = 1000;
+    const lane = this.settleInflight(entry?.room ?? room, id);
+    if (lane) lane.retryDelay = 1000;
     if (entry) {
       if (!isAction(entry) && !this.host.holds(room, id)) {
         const s: SentMessage = { room, seq, ts, text: entry.text };
@@ -113,9 +154,10 @@ export class Sender {
   /** The user's own message or event arrived: it is stored, whether or not its ack came. */
   onEcho(id: string): void {
     this.sent.delete(id);
-    if (!this.outbox.has(id)) return;
+    const entry = this.outbox.entries().find((e) => e.id === id);
+    if (!entry) return;
     // Stored already (another device of ours, or an ack we missed).
-    this.settleInflight(id);
+    this.settleInflight(entry.room, id);
     void this.outbox.remove(id);
     this.pump();
   }
@@ -124,19 +166,26 @@ export class Sender {
   onError(e: ErrorFrame): void {
     const id = e.id ?? String(e.ref);
     const entry = this.outbox.entries().find((x) => x.id === id);
-    this.settleInflight(id);
     if (!entry) return;
+    const lane = this.settleInflight(entry.room, id) ?? this.lane(entry.room);
     if (RETRYABLE.has(e.code)) {
-      // The server's hint when it has one (plus up to a fifth more, so that the clients it
-      // refused at once do not all come back at once), else exponential backoff.
+      // The server's hint when it has one (plus up to a fifth more, at most 1 s more, so that
+      // the clients it refused at once do not all come back at once, while an hour of slow
+      // mode is not made longer by minutes), else exponential backoff. Only this room waits:
+      // the other rooms' entries go on.
       const hint = typeof e.retry_after_ms === 'number' && e.retry_after_ms > 0 ? e.retry_after_ms : 0;
-      const delay = hint > 0 ? Math.round(hint * (1 + Math.random() * 0.2)) : this.retryDelay;
-      if (hint === 0) this.retryDelay = Math.min(this.retryDelay * 2, 16000);
-      if (this.retryTimer) clearTimeout(this.retryTimer);
-      this.retryTimer = setTimeout(() => {
-        this.retryTimer = null;
+      const delay = hint > 0 ? Math.round(hint + Math.random() * Math.min(hint * 0.2, MAX_JITTER_MS)) : lane.retryDelay;
+      if (hint === 0) lane.retryDelay = Math.min(lane.retryDelay * 2, 16000);
+      if (lane.retryTimer) clearTimeout(lane.retryTimer);
+      lane.retry = { code: e.code, at: Date.now() + delay };
+      lane.retryTimer = setTimeout(() => {
+        lane.retryTimer = null;
+        lane.retry = undefined;
+        this.host.changed();
         this.pump();
       }, delay);
+      this.host.changed();
+      this.pump();
       return;
     }
     void this.outbox.remove(id);

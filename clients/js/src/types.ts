@@ -5,6 +5,7 @@ import type { ConnectionState, NetworkMonitor, OfflineReason, Transport, WebSock
 import type { PendingAction } from './outbox.js';
 import type { ErrorFrame, LeftReason, MemberFrame, NotifyLevel, PresenceMode, ReadPosition, Role, RoomKind } from './protocol.js';
 import type { ChatMessage } from './room.js';
+import type { RetryWait } from './sender.js';
 import type { StorageAdapter } from './storage.js';
 import type { HttpFetch, XhrFactory } from './uploads.js';
 
@@ -129,6 +130,18 @@ export interface RoomSnapshot {
   readsNext?: string;
   /** Other members' roles, from listMembers pages and `member` events since the client started (user → role). */
   roles: Record<string, Role>;
+  /**
+   * Slow mode: members may send one message per this many seconds (0: off). Owners and
+   * moderators are exempt; they set it with setSlowMode. From `welcome`, `joined` and `slow_mode` events.
+   */
+  slowModeS: number;
+  /**
+   * While the user's next message (or edit, deletion, reaction) here waits because the server
+   * refused it for now: `code` is `rate_limited` (slow mode, or the user's rate limit) or
+   * `unavailable`, and the outbox sends it again at `at` (ms since the epoch, this device's
+   * clock). A composer can count down to it. The other rooms' messages are not held up.
+   */
+  retry?: RetryWait;
 }
 
 export interface Pin {
@@ -201,8 +214,12 @@ export interface ParleyClientEvents {
   transport: (transport: Transport) => void;
   /** A new message from the server (live or synced), not history pages. */
   message: (message: ChatMessage) => void;
-  /** The token is rejected or expired and no fresh one could be had: log in again. */
-  auth: () => void;
+  /**
+   * The token is rejected or expired and no fresh one could be had: log in again. `reason`: the
+   * server's close reason when it closed the connection (e.g. `logged out`: the token was logged
+   * out elsewhere, such as another tab sharing it).
+   */
+  auth: (reason?: string) => void;
   /** The application disabled or deleted the user (close code 4003): the client stays offline. */
   account: () => void;
   /** An error frame not tied to a pending request. */
@@ -217,6 +234,8 @@ export interface ParleyClientEvents {
   member: (event: MemberFrame) => void;
   /** The server refused an edit, deletion or reaction for good (forbidden, not_found, muted, …). */
   actionFailed: (action: PendingAction, error: ErrorFrame) => void;
+  /** `by` (an owner or moderator) set slow mode in `room` to `seconds` (0: off). */
+  slowMode: (room: string, seconds: number, by: string) => void;
 }
 
 export class ParleyError extends Error {

@@ -6,7 +6,10 @@ import { applyEvent } from './events.js';
 import { isAction, type OutboxEntry, type PendingAction } from './outbox.js';
 import type { WireEvent, WireMessage } from './protocol.js';
 import type { ChatMessage, RoomStore } from './room.js';
+import type { RoomState } from './rooms.js';
 import type { Sender, SentMessage } from './sender.js';
+import { typingText } from './typing.js';
+import type { Pin, RoomSnapshot } from './types.js';
 
 const EVENT_OF = { edit: 'edited', delete: 'deleted', react: 'reaction' } as const;
 
@@ -124,4 +127,50 @@ function present(
 /** The ChatMessage of a message that was refused for good. */
 export function failedMessage(e: OutboxEntry, user: string, code: string): ChatMessage {
   return { ...unsent(e, user, 'failed'), error: code };
+}
+
+/** What a UI shows for one room (RoomSnapshot). */
+export function roomSnapshot(user: string, r: RoomState, sender: Sender): RoomSnapshot {
+  const st = r.store;
+  const name = st.name;
+  const typing = r.typingIn.users();
+  const snap: RoomSnapshot = {
+    name,
+    kind: st.kind,
+    role: st.role,
+    lastSeq: st.lastSeq,
+    readSeq: st.readSeq,
+    unread: st.unread,
+    online: [...st.online].sort(),
+    onlineCount: st.onlineCount,
+    presence: st.presence,
+    typing,
+    typingText: typingText(typing),
+    hasMore: st.hasMore,
+    loadingEarlier: r.loading !== null,
+    messages: roomMessages(user, st, sender),
+    mentions: st.mentions,
+    notify: st.notify,
+    pins: st.pins.map((p) => pinOf(user, st, sender, p)),
+    reads: Object.fromEntries([...st.receipts].sort(byName)),
+    roles: Object.fromEntries([...st.roles].sort(byName)),
+    slowModeS: st.slowModeS,
+  };
+  const retry = sender.retryOf(name);
+  if (retry) snap.retry = { ...retry };
+  if (st.peer !== undefined) snap.with = st.peer;
+  if (st.mutedUntil !== undefined) snap.mutedUntil = st.mutedUntil;
+  if (st.readsNext !== undefined) snap.readsNext = st.readsNext;
+  return snap;
+}
+
+function pinOf(user: string, st: RoomStore, sender: Sender, p: { seq: number; by: string; ts: number }): Pin {
+  const pin: Pin = { seq: p.seq, by: p.by, ts: p.ts };
+  const m = st.messageAt(p.seq);
+  if (m) pin.message = showMessage(user, st, sender, m);
+  return pin;
+}
+
+function byName([a]: [string, unknown], [b]: [string, unknown]): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

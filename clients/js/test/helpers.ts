@@ -178,3 +178,74 @@ export function answer(ws: FakeWebSocket, type: string, frame: object): void {
   if (!req) throw new Error(`no ${type} request was sent`);
   ws.receive({ ...frame, ref: req.ref });
 }
+
+interface HttpAnswer {
+  status: number;
+  body?: object | string;
+  headers?: Record<string, string>;
+}
+
+export interface HttpCall {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  /** The JSON body as sent, parsed (undefined without one). */
+  body: any;
+}
+
+/**
+ * The server's HTTP API as a fetch: answers queued with `answer` go to the next calls in order;
+ * a call with none queued waits until `respond` (or `fail`, no answer) — to see what happens
+ * meanwhile, e.g. a close the request causes arriving before its answer.
+ */
+export class FakeHttp {
+  readonly calls: HttpCall[] = [];
+  private readonly queued: (HttpAnswer | null)[] = [];
+  private readonly waiting: { resolve: (r: Response) => void; reject: (e: Error) => void }[] = [];
+
+  readonly fetch = (url: string, init: { method: string; headers: Record<string, string>; body?: any }): Promise<Response> => {
+    this.calls.push({ url, method: init.method, headers: { ...init.headers }, body: init.body === undefined ? undefined : JSON.parse(init.body) });
+    return new Promise<Response>((resolve, reject) => {
+      if (this.queued.length) {
+        const a = this.queued.shift()!;
+        if (a) resolve(toResponse(a));
+        else reject(new TypeError('fetch failed'));
+      } else this.waiting.push({ resolve, reject });
+    });
+  };
+
+  /** The answer to the next call (null: no answer, a network error). */
+  answer(status: number, body?: object | string, headers?: Record<string, string>): this {
+    this.queued.push({ status, body, headers });
+    return this;
+  }
+
+  failNext(): this {
+    this.queued.push(null);
+    return this;
+  }
+
+  /** Answers the oldest call still waiting. */
+  respond(status: number, body?: object | string, headers?: Record<string, string>): void {
+    const w = this.waiting.shift();
+    if (!w) throw new Error('no call is waiting');
+    w.resolve(toResponse({ status, body, headers }));
+  }
+
+  fail(): void {
+    const w = this.waiting.shift();
+    if (!w) throw new Error('no call is waiting');
+    w.reject(new TypeError('fetch failed'));
+  }
+
+  get last(): HttpCall {
+    const c = this.calls.at(-1);
+    if (!c) throw new Error('no HTTP call was made');
+    return c;
+  }
+}
+
+function toResponse(a: HttpAnswer): Response {
+  const body = a.body === undefined ? null : typeof a.body === 'string' ? a.body : JSON.stringify(a.body);
+  return new Response(body, { status: a.status, headers: a.headers });
+}
