@@ -27,6 +27,8 @@ export type {
   MembersState,
   MemberInfo,
 } from './hooks.js';
+export { useSlowMode } from './slowmode.js';
+export type { SlowModeState, SendWait } from './slowmode.js';
 export { useUploads } from './uploads.js';
 export type { UploadItem, UploadsState } from './uploads.js';
 export { threadOf, replyTo } from './thread.js';
