@@ -1,11 +1,19 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Chat } from './Chat';
 import { Login } from './Login';
-import { loadSession, saveSession, type StoredSession } from './session';
+import { loadSession, onStoredElsewhere, saveSession, type StoredSession } from './session';
 
 export function App() {
   const [session, setSession] = useState<StoredSession | null>(() => loadSession());
   const [notice, setNotice] = useState('');
+  // Logged in (again) in another tab: so here too.
+  useEffect(() => {
+    if (session) return;
+    return onStoredElsewhere(() => {
+      const s = loadSession();
+      if (s) setSession(s);
+    });
+  }, [session]);
 
   if (!session) {
     return (
@@ -24,7 +32,7 @@ export function App() {
       key={session.user}
       session={session}
       onLogout={(reason) => {
-        saveSession(null);
+        // The chat has cleared the stored session if it was its own (see Chat).
         setNotice(reason ?? '');
         setSession(null);
       }}

@@ -1,10 +1,11 @@
 import { browserStorage, type ConnectionState } from '@parley/client';
 import { ParleyProvider, useConnection, useParley, useParleyEvent, useRoom } from '@parley/react';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { AccountDialog } from './Account';
 import { useIgnoreStrayDrops } from './FileDrop';
 import { useDesktopNotifications } from './notifications';
 import { RoomView } from './RoomView';
-import type { StoredSession } from './session';
+import { loadSession, saveSession, type StoredSession } from './session';
 import { Sidebar } from './Sidebar';
 
 function wsUrl(): string {
@@ -36,17 +37,60 @@ const wide = () => typeof matchMedia === 'function' && matchMedia('(min-width: 7
 const LEFT_BECAUSE = { kicked: 'You were removed from', banned: 'You were banned from', removed: 'You were removed from' };
 const ACTION_NAMES = { edit: 'edit the message', delete: 'delete the message', react: 'react' };
 
-/** The session's client (made, started and closed by the provider) and the chat on top of it. */
+/**
+ * The session's client (made, started and closed by the provider) and the chat on top of it.
+ * Tabs of one browser share the stored session: when the password is changed in one, the
+ * others' tokens are revoked (4001) and they take the fresh token from storage (refreshToken).
+ */
 export function Chat({ session, onLogout }: { session: StoredSession; onLogout: (reason?: string) => void }) {
-  const options = useMemo(() => ({ url: wsUrl(), token: session.token, user: session.user, storage: browserStorage() }), [session]);
+  // The last token handed to the client: storage offers another one only once it changed.
+  const given = useRef(session.token);
+  const user = session.user;
+  const storedToken = useCallback(() => {
+    const stored = loadSession();
+    if (!stored || stored.user !== user || stored.token === given.current) return null;
+    given.current = stored.token;
+    return stored.token;
+  }, [user]);
+  const options = useMemo(
+    () => ({ url: wsUrl(), token: session.token, user, storage: browserStorage(), refreshToken: storedToken }),
+    [session.token, user, storedToken],
+  );
+  const onToken = useCallback(
+    (token: string) => {
+      given.current = token;
+      saveSession({ token, user });
+    },
+    [user],
+  );
+  // Only this tab's own token is cleared: another tab may have stored a fresh one meanwhile.
+  const leave = useCallback(
+    (reason?: string) => {
+      if (loadSession()?.token === given.current) saveSession(null);
+      onLogout(reason);
+    },
+    [onLogout],
+  );
   return (
     <ParleyProvider key={session.token} options={options}>
-      <ChatView onLogout={onLogout} />
+      <ChatView onLogout={leave} onToken={onToken} storedToken={storedToken} />
     </ParleyProvider>
   );
 }
 
-function ChatView({ onLogout }: { onLogout: (reason?: string) => void }) {
+/** How long a refused token waits for another tab's fresh one (its password change) before leaving. */
+const FRESH_TOKEN_GRACE_MS = 1500;
+
+function ChatView({
+  onLogout,
+  onToken,
+  storedToken,
+}: {
+  onLogout: (reason?: string) => void;
+  onToken: (token: string) => void;
+  /** A token another tab stored since, or null. */
+  storedToken: () => string | null;
+}) {
   const client = useParley();
   const { state, queued, transport } = useConnection();
   const [room, setRoom] = useHashRoom();
@@ -65,7 +109,16 @@ function ChatView({ onLogout }: { onLogout: (reason?: string) => void }) {
     };
   }, [client]);
 
-  useParleyEvent('auth', () => onLogout('Your session has expired: please log in again.'));
+  const [account, setAccount] = useState(false);
+  useParleyEvent('auth', (reason) => {
+    // A password change in another tab revokes this token a moment before that tab stores the
+    // fresh one: look once more before leaving.
+    setTimeout(() => {
+      const fresh = storedToken();
+      if (fresh) client.setToken(fresh);
+      else onLogout(reason === 'logged out' ? 'You were logged out.' : 'Your session has expired: please log in again.');
+    }, FRESH_TOKEN_GRACE_MS);
+  });
   useParleyEvent('account', () => onLogout('Your account was disabled or deleted.'));
   useParleyEvent('welcome', (rooms) => {
     if (rooms.length === 0) {
@@ -85,6 +138,19 @@ function ChatView({ onLogout }: { onLogout: (reason?: string) => void }) {
   });
   useParleyEvent('actionFailed', (action, error) => setNotice(`Could not ${ACTION_NAMES[action.kind]}: ${error.message || error.code}`));
 
+  /** Ends the session on the server, then here; messages not yet sent are dropped, so ask first. */
+  async function logout() {
+    const queued = client.queued;
+    if (queued > 0 && !confirm(`${queued} ${queued === 1 ? 'message is' : 'messages are'} not sent yet and will be lost. Log out anyway?`)) return;
+    try {
+      await client.logout();
+    } catch {
+      // The token stays valid on the server; leaving this device is still the user's call.
+      if (!confirm('Cannot reach the server to end the session. Log out on this device only?')) return;
+    }
+    onLogout();
+  }
+
   const snap = useRoom(room);
   const { permission, askPermission } = useDesktopNotifications(setRoom);
 
@@ -95,7 +161,8 @@ function ChatView({ onLogout }: { onLogout: (reason?: string) => void }) {
         <Sidebar
           room={room}
           onSelect={setRoom}
-          onLogout={() => onLogout()}
+          onLogout={() => void logout()}
+          onAccount={() => setAccount(true)}
           notice={notice}
           onDismiss={() => setNotice('')}
           onEnableNotifications={permission === 'default' ? askPermission : undefined}
@@ -126,6 +193,16 @@ function ChatView({ onLogout }: { onLogout: (reason?: string) => void }) {
           )}
         </main>
       </div>
+      {account && (
+        <AccountDialog
+          onClose={() => setAccount(false)}
+          onToken={onToken}
+          onLogout={() => void logout()}
+          onDeleted={(messages) =>
+            onLogout(messages === 'erased' ? 'Your account and your messages were deleted.' : 'Your account was deleted. Your messages stay in their rooms.')
+          }
+        />
+      )}
     </div>
   );
 }

@@ -2,7 +2,7 @@
 // breaks the line, and typing @ offers the room's members (and @room to those who may use it),
 // chosen with the arrow keys and Enter or Tab, or a tap. Files come from the clip button, a
 // paste or a drop on the room (its `files`); they upload at once and go with the next send.
-import { useParley } from '@parley/react';
+import { useParley, useSlowMode, type SendWait } from '@parley/react';
 import { useEffect, useLayoutEffect, useReducer, useRef, useState, type FormEvent } from 'react';
 import { timeLabel } from './format';
 import { PendingFiles, type ComposerFiles } from './PendingFiles';
@@ -64,6 +64,7 @@ export function Composer({
   const input = useRef<HTMLTextAreaElement>(null);
   const picker = useRef<HTMLInputElement>(null);
   const muted = useUntil(mutedUntil) || closed !== undefined;
+  const { wait } = useSlowMode(room);
 
   const at = mentionAt(text, caret);
   const names = [...(canMentionRoom ? ['room'] : []), ...members.filter((n) => n !== client.user)];
@@ -112,6 +113,7 @@ export function Composer({
   const listId = `${testid}-suggestions`;
   return (
     <form className="composer" onSubmit={send}>
+      {wait && <WaitHint wait={wait} testid={`${testid}-wait`} />}
       <PendingFiles files={files} testid={testid} />
       {open && (
         <ul className="suggestions" id={listId} role="listbox" data-testid={listId} aria-label="Mention someone">
@@ -215,6 +217,16 @@ export function Composer({
         {files.uploading ? 'Uploading…' : 'Send'}
       </button>
     </form>
+  );
+}
+
+/** The server refused the user's last message here for now: when the outbox sends it again. */
+function WaitHint({ wait, testid }: { wait: SendWait; testid: string }) {
+  const when = wait.seconds > 0 ? `in ${wait.seconds} s` : 'now';
+  return (
+    <p className="composer-wait" role="status" data-testid={testid} data-code={wait.code} data-seconds={wait.seconds}>
+      {wait.code === 'rate_limited' ? `Slow down: your message goes ${when}` : `The server is busy: sending again ${when}`}
+    </p>
   );
 }
 

@@ -22,7 +22,7 @@ export function Login({ onSession, notice }: { onSession: (s: StoredSession) => 
       const s = await (kind === 'login' ? login : register)('', user.trim().toLowerCase(), password);
       onSession({ token: s.token, user: s.user });
     } catch (err) {
-      setError(err instanceof AuthError ? (REASONS[err.status] ?? err.message) : 'Cannot reach the server.');
+      setError(err instanceof AuthError && err.status !== 0 ? (REASONS[err.status] ?? err.message) : 'Cannot reach the server.');
     } finally {
       setBusy(false);
     }

@@ -1,8 +1,9 @@
-// The room's side pane of people and settings: the notify level, and the members the client
-// knows of with their roles and whether they are online.
+// The room's side pane of people and settings: the notify level, slow mode (set by owners and
+// moderators), and the members the client knows of with their roles and whether they are online.
 import type { NotifyLevel } from '@parley/client';
-import { useConnection, useParley, useStatus, type RoomState } from '@parley/react';
+import { useConnection, useParley, useSlowMode, useStatus, type RoomState } from '@parley/react';
 import { useState } from 'react';
+import { durationLabel } from './format';
 import type { Member } from './members';
 
 const LEVELS: [NotifyLevel, string][] = [
@@ -45,6 +46,7 @@ export function RoomInfo({ snap, members, onClose }: { snap: RoomState; members:
           </select>
         </label>
         {error && <p className="error">{error}</p>}
+        {snap.kind !== 'direct' && <SlowMode room={snap.name} offline={offline} />}
         <h4 className="members-heading">
           Members <span className="muted">· {online} online</span>
         </h4>
@@ -63,6 +65,49 @@ export function RoomInfo({ snap, members, onClose }: { snap: RoomState; members:
         <p className="muted members-note">All the room's members with their roles; a hollow dot is away.</p>
       </div>
     </aside>
+  );
+}
+
+/** Seconds between a member's messages offered (the server takes any 0–21,600). */
+const SLOW_STEPS = [0, 5, 10, 30, 60, 120, 300, 900, 1800, 3600, 7200, 21600];
+
+/** Slow mode: a choice for owners and moderators, a line for members while it is on. */
+function SlowMode({ room, offline }: { room: string; offline: boolean }) {
+  const slow = useSlowMode(room);
+  const [error, setError] = useState('');
+  if (!slow.canSet) {
+    if (slow.seconds === 0) return null;
+    return (
+      <p className="slow-mode-info muted" data-testid="slow-mode-info">
+        Slow mode: one message every {durationLabel(slow.seconds)}.
+      </p>
+    );
+  }
+  const steps = SLOW_STEPS.includes(slow.seconds) ? SLOW_STEPS : [...SLOW_STEPS, slow.seconds].sort((a, b) => a - b);
+  return (
+    <>
+      <label className="notify-level">
+        <span>Slow mode</span>
+        <select
+          data-testid="slow-mode-select"
+          data-seconds={slow.seconds}
+          value={slow.seconds}
+          disabled={offline}
+          onChange={(e) => {
+            setError('');
+            slow.set(Number(e.target.value)).catch((err: Error) => setError(err.message));
+          }}
+        >
+          {steps.map((s) => (
+            <option key={s} value={s}>
+              {s === 0 ? 'Off' : `One message every ${durationLabel(s)}`}
+            </option>
+          ))}
+        </select>
+      </label>
+      <p className="muted slow-mode-note">Owners and moderators are exempt.</p>
+      {error && <p className="error">{error}</p>}
+    </>
   );
 }
 

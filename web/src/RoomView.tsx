@@ -2,7 +2,7 @@ import { useConnection, useParley, usePresence, useTyping, type RoomState } from
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Composer } from './Composer';
 import { DropHint, useFileDrop } from './FileDrop';
-import { countLabel } from './format';
+import { countLabel, durationLabel } from './format';
 import { useMembers } from './members';
 import { MessageList } from './MessageList';
 import { NameForm } from './NameForm';
@@ -55,7 +55,19 @@ export function RoomView({ snap, onBack }: { snap: RoomState; onBack: () => void
           ‹
         </button>
         <div className="room-title">
-          <h2 className={direct ? 'direct' : undefined}>{roomTitle(snap)}</h2>
+          <div className="room-title-line">
+            <h2 className={direct ? 'direct' : undefined}>{roomTitle(snap)}</h2>
+            {snap.slowModeS > 0 && (
+              <span
+                className="slow-mode"
+                data-testid="slow-mode"
+                data-seconds={snap.slowModeS}
+                title={`One message every ${durationLabel(snap.slowModeS)}${moderator ? ' (owners and moderators are exempt)' : ''}`}
+              >
+                slow mode: {snap.slowModeS} s
+              </span>
+            )}
+          </div>
           <Online room={room} listing={listing} onList={() => setListing(!listing)} />
         </div>
         {canInvite && (

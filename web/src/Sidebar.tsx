@@ -14,6 +14,7 @@ export function Sidebar({
   room,
   onSelect,
   onLogout,
+  onAccount,
   notice,
   onDismiss,
   onEnableNotifications,
@@ -21,6 +22,8 @@ export function Sidebar({
   room: string;
   onSelect: (room: string) => void;
   onLogout: () => void;
+  /** Opens the account dialog (password, data export, deletion). */
+  onAccount: () => void;
   notice: string;
   onDismiss: () => void;
   /** Offered while the browser has not been asked yet (it asks on this click). */
@@ -38,7 +41,10 @@ export function Sidebar({
         <span className="whoami" data-testid="whoami">
           {client.user}
         </span>
-        <button className="link" onClick={onLogout}>
+        <button className="link" data-testid="account-open" onClick={onAccount}>
+          Account
+        </button>
+        <button className="link" data-testid="logout" onClick={onLogout}>
           Log out
         </button>
       </header>

@@ -47,3 +47,13 @@ export function sizeLabel(bytes: number): string {
   }
   return `${n < 10 ? n.toFixed(1).replace(/\.0$/, '') : Math.round(n)} ${units[i]}`;
 }
+
+/** A span of seconds for people: "30 s", "5 min", "1 h", "1 h 30 min". */
+export function durationLabel(seconds: number): string {
+  if (seconds < 60) return `${seconds} s`;
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  if (h === 0) return s ? `${m} min ${s} s` : `${m} min`;
+  return m ? `${h} h ${m} min` : `${h} h`;
+}

@@ -23,3 +23,12 @@ export function saveSession(s: StoredSession | null): void {
   if (s) localStorage.setItem(KEY, JSON.stringify(s));
   else localStorage.removeItem(KEY);
 }
+
+/** Calls `listener` when another tab stores or clears the session; returns the unsubscribe. */
+export function onStoredElsewhere(listener: () => void): () => void {
+  const on = (e: StorageEvent) => {
+    if (e.key === KEY || e.key === null) listener();
+  };
+  addEventListener('storage', on);
+  return () => removeEventListener('storage', on);
+}
