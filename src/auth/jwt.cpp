@@ -14,6 +14,7 @@ namespace parley {
 namespace {
 
 constexpr int kVariant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
+constexpr std::size_t kMaxTokenId = 64;
 
 std::string b64url(std::string_view bytes) {
   std::string out(sodium_base64_ENCODED_LEN(bytes.size(), kVariant), '\0');
@@ -48,6 +49,13 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
 std::string JwtCodec::sign(const TokenClaims& claims) const {
   boost::json::object payload{{"sub", claims.sub}, {"exp", claims.exp}};
   if (claims.ver != 0) payload["ver"] = claims.ver;
+  if (claims.jti.empty()) {
+    unsigned char id[16];
+    randombytes_buf(id, sizeof id);
+    payload["jti"] = b64url(std::string_view(reinterpret_cast<const char*>(id), sizeof id));
+  } else {
+    payload["jti"] = claims.jti;
+  }
   std::string signing_input = b64url(R"({"alg":"HS256","typ":"JWT"})") + "." +
                               b64url(boost::json::serialize(payload));
   return signing_input + "." + b64url(hmac_sha256(secret_, signing_input));
@@ -95,6 +103,14 @@ Result<TokenClaims> JwtCodec::verify(std::string_view token, int64_t now_s) cons
   if (auto* ver = claims.if_contains("ver")) {
     if (!ver->is_int64() || ver->as_int64() < 0) return Status::invalid("token version is not a non-negative integer");
     out.ver = ver->as_int64();
+  }
+  if (auto* jti = claims.if_contains("jti")) {
+    if (!jti->is_string() || jti->as_string().empty() || jti->as_string().size() > kMaxTokenId) {
+      return Status::invalid("token id (jti) is not a string of 1 to 64 bytes");
+    }
+    out.jti = std::string(jti->as_string());
+  } else {
+    out.jti = "sig:" + std::string(token.substr(dot2 + 1));
   }
   return out;
 }

@@ -148,6 +148,7 @@ std::string encode(const UserEvent& e) {
           o["k"] = kAccess;
           o["ver"] = p.token_version;
           if (p.shut) o["shut"] = true;
+          if (!p.token_id.empty()) o["tid"] = p.token_id;
         } else if constexpr (std::is_same_v<T, SessionInput>) {
           o["k"] = kInput;
           o["node"] = p.node;
@@ -261,7 +262,7 @@ Decoded decode(std::string_view user, std::string_view payload, UserEvent& out) 
   } else if (kind == kNotify) {
     out.payload = NotifyChanged{r.text("room"), r.small<NotifyLevel>("level", 2), r.number("mentions")};
   } else if (kind == kAccess) {
-    out.payload = AccessChanged{r.number("ver"), r.flag("shut")};
+    out.payload = AccessChanged{r.number("ver"), r.flag("shut"), r.text("tid")};
   } else if (kind == kInput) {
     SessionInput in{r.text("node"), static_cast<uint64_t>(r.number("conn")), r.text("key"), r.text("text")};
     if (in.node.empty() || in.conn == 0) return Decoded::malformed;

@@ -128,10 +128,12 @@ struct NotifyChanged {
 
 // The user's standing changed (hub_accounts.cpp): connections whose token is older than
 // token_version close with 4001; all of them with 4003 when the user is `shut` (disabled or
-// deleted). Never sent to clients as a frame.
+// deleted); with `token_id`, the connections using that one token (logged out) close with
+// 4001. Never sent to clients as a frame.
 struct AccessChanged {
   int64_t token_version = 0;
   bool shut = false;
+  std::string token_id;
 };
 
 // Commands for one connection of the user that came in by HTTP POST (the fallback transport,

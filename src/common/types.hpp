@@ -137,6 +137,7 @@ struct UserAccess {
   bool disabled = false;
   bool deleted = false;
   bool account = false;    // has a login (registered, or created by the backend)
+  bool token_revoked = false;  // the token asked about (access_of's token_id) was logged out
   int64_t created_ms = 0;  // of the account
 };
 enum class AccessChange : uint8_t { revoke_tokens, disable, enable };

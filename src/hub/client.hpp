@@ -34,6 +34,8 @@ class Client {
   virtual const std::string& user() const = 0;
   // The version of the token the connection presented last (the JWT's `ver`; 0 without one).
   virtual int64_t token_version() const { return 0; }
+  // token_key_of() of the id (jti) of the token the connection presented last; 0 without one.
+  virtual uint64_t token_key() const { return 0; }
   // Commands for this connection that came by HTTP POST (the fallback transport), perhaps
   // through another node: newline-separated JSON, run in order as if the connection had read
   // them. False when `key` is not the connection's (or it takes no input this way).
@@ -41,5 +43,13 @@ class Client {
 };
 
 using ClientPtr = std::shared_ptr<Client>;
+
+// A token id as a number a connection keeps in an atomic (FNV-1a; never 0 for an id).
+inline uint64_t token_key_of(std::string_view token_id) {
+  if (token_id.empty()) return 0;
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : token_id) h = (h ^ c) * 1099511628211ull;
+  return h | 1;
+}
 
 }  // namespace parley

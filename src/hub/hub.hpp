@@ -154,10 +154,14 @@ class Hub final : public BusHandler {
   // The backend: the rooms `user` is a member of, with the user's role and read position.
   void user_rooms(const Actor& a, std::string user, Done<std::vector<RoomState>> done);
 
-  // Accounts (hub_accounts.cpp). Whether a token of `user` signed with version `ver` may be
-  // used: unauthorized when revoked (ver below the user's token_version), forbidden when the
-  // user is disabled or deleted. Answers the user's standing.
-  void check_token(const std::string& user, int64_t ver, Done<UserAccess> done);
+  // Accounts (hub_accounts.cpp). Whether a token of `user` signed with version `ver` and
+  // with id `token_id` (empty: any) may be used: unauthorized when revoked (ver below the
+  // user's token_version, or logged out), forbidden when the user is disabled or deleted.
+  // Answers the user's standing.
+  void check_token(const std::string& user, int64_t ver, const std::string& token_id, Done<UserAccess> done);
+  // A user logs one token out (its id and expiry, seconds): it is refused from now on and
+  // the connections using it close with 4001 on every node.
+  void logout(const Actor& a, std::string token_id, int64_t expires_s, Done<Ok> done);
   // A user's browser subscribes to Web Push (on) or stops (off); bad_request for keys that
   // are not a subscription's.
   void push_subscription(const Actor& a, PushSubscription sub, bool on, Done<Ok> done);
@@ -173,9 +177,13 @@ class Hub final : public BusHandler {
   // The user (themselves; the backend may not) sets a new password hash: every token so far
   // is revoked, and connections using one close with 4001 on every node.
   void change_password(const Actor& a, std::string password_hash, Done<UserAccess> done);
-  // The backend deletes a user (Store::delete_user): the user leaves every room but direct
-  // ones (the members see them go offline), then every connection closes with 4003.
+  // The backend deletes a user, or a user themselves (Store::delete_user): the user leaves
+  // every room but direct ones (the members see them go offline), then every connection
+  // closes with 4003.
   void delete_user(const Actor& a, std::string user, DeletedUserMessages messages, Done<UserAccess> done);
+  // A user's (or, for the backend, any user's) data: a page of up to `limit` (1 to
+  // kExportPage) of their messages after the id `after`, with their rooms on the first page.
+  void export_data(const Actor& a, std::string user, std::string after, int limit, Done<UserExport> done);
 
   // Uploads (hub_uploads.cpp). Records a file whose content is stored (its id, type and
   // size are set): a user's own, or the backend's (owner empty) or, for the backend, any

@@ -16,16 +16,29 @@ Status token_verdict(const UserAccess& a, int64_t ver) {
   if (a.deleted) return Status::forbidden("account deleted");
   if (a.disabled) return Status::forbidden("account disabled");
   if (ver < a.token_version) return Status::unauthorized("token revoked");
+  if (a.token_revoked) return Status::unauthorized("token logged out");
   return Status::ok();
 }
 
 }  // namespace
 
-void Hub::check_token(const std::string& user, int64_t ver, Done<UserAccess> done) {
-  store_.access_of(user, on_lane<UserAccess>(user, [ver, done](Result<UserAccess> r) {
+void Hub::check_token(const std::string& user, int64_t ver, const std::string& token_id, Done<UserAccess> done) {
+  store_.access_of(user, token_id, on_lane<UserAccess>(user, [ver, done](Result<UserAccess> r) {
     if (!r.ok()) return done(r.status);
     if (auto verdict = token_verdict(r.value, ver); !verdict.is_ok()) return done(verdict);
     done(std::move(r.value));
+  }));
+}
+
+void Hub::logout(const Actor& a, std::string token_id, int64_t expires_s, Done<Ok> done) {
+  if (a.is_backend()) return done(Status::forbidden("a user logs out their own token"));
+  if (token_id.empty()) return done(Status::invalid("no token id"));
+  const std::string user = a.user;
+  store_.revoke_token(user, token_id, expires_s, on_lane<bool>(user, [this, user, token_id, done](Result<bool> r) {
+    if (!r.ok()) return done(r.status);
+    spdlog::info("user {} logged a token out", user);
+    emit(UserEvent{user, AccessChanged{0, false, token_id}, {}, 0, false});
+    done(Ok{});
   }));
 }
 
@@ -46,7 +59,7 @@ void Hub::user_access(const Actor& a, std::string user, Done<UserAccess> done) {
   if (!a.is_backend()) return done(backend_only());
   if (!valid_user_name(user)) return done(hub_rules::bad_user());
   const std::string key = user;
-  store_.access_of(std::move(user), on_lane<UserAccess>(key, [done](Result<UserAccess> r) { done(std::move(r)); }));
+  store_.access_of(std::move(user), {}, on_lane<UserAccess>(key, [done](Result<UserAccess> r) { done(std::move(r)); }));
 }
 
 void Hub::create_user(const Actor& a, std::string user, std::string password_hash, Done<UserAccess> done) {
@@ -56,7 +69,7 @@ void Hub::create_user(const Actor& a, std::string user, std::string password_has
   store_.create_user(user, std::move(password_hash), on_lane<bool>(key, [this, user, done](Result<bool> r) {
     if (!r.ok()) return done(r.status);
     spdlog::info("api: user {} created", user);
-    store_.access_of(user, on_lane<UserAccess>(user, [done](Result<UserAccess> a) { done(std::move(a)); }));
+    store_.access_of(user, {}, on_lane<UserAccess>(user, [done](Result<UserAccess> a) { done(std::move(a)); }));
   }));
 }
 
@@ -86,8 +99,32 @@ void Hub::change_password(const Actor& a, std::string password_hash, Done<UserAc
   }));
 }
 
+void Hub::export_data(const Actor& a, std::string user, std::string after, int limit, Done<UserExport> done) {
+  if (!a.is_backend() && a.user != user) return done(Status::forbidden("a user exports their own data"));
+  if (!valid_user_name(user)) return done(hub_rules::bad_user());
+  if (limit < 1 || limit > kExportPage) return done(Status::invalid("limit is 1 to 500"));
+  const std::string key = user;
+  auto page = std::make_shared<UserExport>();
+  page->user = user;
+  auto messages = [this, user, after, limit, page, done] {
+    store_.user_messages(user, after, limit, on_lane<std::vector<ChatMessage>>(user, [limit, page, done](
+                                                                                  Result<std::vector<ChatMessage>> r) {
+      if (!r.ok()) return done(r.status);
+      page->messages = std::move(r.value);
+      if (page->messages.size() == static_cast<std::size_t>(limit)) page->next = page->messages.back().id;
+      done(std::move(*page));
+    }));
+  };
+  if (!after.empty()) return messages();
+  store_.rooms_of(user, on_lane<std::vector<RoomState>>(key, [page, done, messages](Result<std::vector<RoomState>> r) {
+    if (!r.ok()) return done(r.status);
+    page->rooms = std::move(r.value);
+    messages();
+  }));
+}
+
 void Hub::delete_user(const Actor& a, std::string user, DeletedUserMessages messages, Done<UserAccess> done) {
-  if (!a.is_backend()) return done(backend_only());
+  if (!a.is_backend() && a.user != user) return done(backend_only());
   if (!valid_user_name(user)) return done(hub_rules::bad_user());
   const std::string key = user;
   // The rooms first, to take the user out of their online members on every node (the

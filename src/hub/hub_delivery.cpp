@@ -196,6 +196,8 @@ void Hub::close_revoked(const std::vector<ClientPtr>& conns, const AccessChanged
   for (auto& conn : conns) {
     if (change.shut) {
       conn->close(kCloseAccountClosed, "account closed");
+    } else if (!change.token_id.empty()) {
+      if (conn->token_key() == token_key_of(change.token_id)) conn->close(kCloseTokenInvalid, "logged out");
     } else if (conn->token_version() < change.token_version) {
       conn->close(kCloseTokenInvalid, "token revoked");
     }

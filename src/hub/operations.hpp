@@ -102,4 +102,15 @@ struct ModerateRequest {
   Role role = Role::member;  // set_role
 };
 
+// A page of a user's export of their data (Hub::export_data): their rooms (on the first page
+// only) and up to a page of their messages; `next` the id to ask after for the next page,
+// empty on the last.
+inline constexpr int kExportPage = 500;
+struct UserExport {
+  std::string user;
+  std::vector<RoomState> rooms;
+  std::vector<ChatMessage> messages;
+  std::string next;
+};
+
 }  // namespace parley

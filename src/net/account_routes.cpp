@@ -1,5 +1,6 @@
 // The account routes of the users themselves (docs/protocol.md → Accounts and tokens):
-// registration, login and password change, with the login throttle (net/login_throttle.hpp)
+// registration, login and password change, the checks of a bearer token and of the current
+// password the other routes of the user's own account share, with the login throttle (net/login_throttle.hpp)
 // and the bound on password hashes at once in front of every Argon2id hash.
 #include "net/account_routes.hpp"
 
@@ -7,6 +8,7 @@
 
 #include <boost/json.hpp>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <variant>
 
@@ -137,7 +139,7 @@ void handle_login(NetContext& ctx, const Request& req, const std::string& client
       if (throttle) throttle->succeeded(creds.user);
       // A disabled user is told so (the password was right); the token carries the user's
       // current version, so it outlives earlier revocations.
-      ctx.hub.check_token(creds.user, INT64_MAX, [&ctx, req, respond, user = creds.user](Result<UserAccess> a) {
+      ctx.hub.check_token(creds.user, INT64_MAX, {}, [&ctx, req, respond, user = creds.user](Result<UserAccess> a) {
         if (a.status.code() == Status::Code::forbidden) return respond(error_response(req, 403, a.status.message()));
         if (!a.ok()) return respond(error_response(req, 503, "store unavailable"));
         respond(json_response(req, 200, token_body(ctx, user, a.value.token_version)));
@@ -146,64 +148,83 @@ void handle_login(NetContext& ctx, const Request& req, const std::string& client
   });
 }
 
-void handle_password(NetContext& ctx, const Request& req, const std::string& client, Responder respond) {
+void with_bearer(NetContext& ctx, const Request& req, const Responder& respond,
+                 std::function<void(TokenClaims)> then) {
   const std::string token = request_token(req, /*query=*/false);
   if (token.empty()) return respond(error_response(req, 401, "missing token (Authorization: Bearer)"));
   auto claims = ctx.jwt.verify(token, wall_ms() / 1000);
   if (!claims.ok()) return respond(error_response(req, 401, claims.status.message()));
-  boost::system::error_code ec;
-  auto v = json::parse(req.body(), ec);
-  const json::object* o = !ec && v.is_object() ? &v.as_object() : nullptr;
-  const json::value* old_pw = o ? o->if_contains("password") : nullptr;
-  const json::value* new_pw = o ? o->if_contains("new_password") : nullptr;
-  if (!old_pw || !old_pw->is_string() || !new_pw || !new_pw->is_string()) {
-    return respond(error_response(req, 400, "body must be {\"password\",\"new_password\"} (strings)"));
-  }
-  Credentials change{claims.value.sub, std::string(old_pw->as_string())};
-  std::string fresh(new_pw->as_string());
-  if (fresh.size() < kMinPassword || fresh.size() > kMaxPassword) {
-    return respond(error_response(req, 400, "passwords have 8 to 1024 characters"));
-  }
+  const std::string user = claims.value.sub, jti = claims.value.jti;
+  const int64_t ver = claims.value.ver;
+  ctx.hub.check_token(user, ver, jti, [req, respond, claims = std::move(claims.value), then = std::move(then)](Result<UserAccess> a) {
+    if (!a.ok()) return respond(access_error(req, a.status));
+    then(claims);
+  });
+}
+
+Response access_error(const Request& req, const Status& status) {
+  const auto code = status.code();
+  const unsigned http_status = code == Status::Code::unauthorized ? 401
+                               : code == Status::Code::forbidden  ? 403
+                               : code == Status::Code::not_found  ? 404
+                                                                  : 503;
+  return error_response(req, http_status, http_status == 503 ? "store unavailable" : status.message());
+}
+
+void with_password(NetContext& ctx, const Request& req, const std::string& client, const Responder& respond,
+                   std::string user, std::string password, std::function<void()> then) {
   // Guessing the current password here is throttled as a login is.
   LoginThrottle* throttle = ctx.login_throttle;
   if (throttle) {
-    if (int64_t wait = throttle->login_wait_ms(client, change.user, wall_ms())) {
+    if (int64_t wait = throttle->login_wait_ms(client, user, wall_ms())) {
       return respond(throttled(req, wait, "too many failed logins: wait before the next try"));
     }
   }
-  ctx.hub.check_token(change.user, claims.value.ver, [&ctx, req, respond, client, throttle, change, fresh](Result<UserAccess> a) {
-    if (!a.ok()) {
-      const auto code = a.status.code();
-      const unsigned status = code == Status::Code::unauthorized ? 401 : code == Status::Code::forbidden ? 403 : 503;
-      return respond(error_response(req, status, status == 503 ? "store unavailable" : a.status.message()));
-    }
-    auto slot = hash_slot(ctx, req, respond);
-    if (!slot) return;
-    ctx.store.password_hash(change.user, [&ctx, req, respond, client, throttle, change, fresh,
-                                          slot = std::make_shared<UploadSlot>(std::move(*slot))](Result<std::string> r) {
-      if (r.status.code() == Status::Code::not_found) return respond(error_response(req, 404, "this user has no password login"));
-      if (!r.ok()) return respond(error_response(req, 503, "store unavailable"));
-      ctx.run_blocking([&ctx, req, respond, client, throttle, change, fresh, slot, hash = r.value] {
-        const bool good = verify_password(change.password, hash);
-        auto fresh_hash = good ? hash_password(fresh) : std::nullopt;
+  if (password.size() > kMaxPassword) return respond(error_response(req, 403, "wrong password"));
+  auto slot = hash_slot(ctx, req, respond);
+  if (!slot) return;
+  ctx.store.password_hash(user, [&ctx, req, respond, client, throttle, user, password, then = std::move(then),
+                                 slot = std::make_shared<UploadSlot>(std::move(*slot))](Result<std::string> r) {
+    if (r.status.code() == Status::Code::not_found) return respond(error_response(req, 404, "this user has no password login"));
+    if (!r.ok()) return respond(error_response(req, 503, "store unavailable"));
+    ctx.run_blocking([req, respond, client, throttle, user, password, then, slot, hash = r.value] {
+      if (!verify_password(password, hash)) {
         *slot = UploadSlot();
-        if (!good) {
-          if (throttle) throttle->failed(client, change.user, wall_ms());
-          return respond(error_response(req, 403, "wrong password"));
-        }
-        if (!fresh_hash) return respond(error_response(req, 503, "cannot hash password now, retry"));
-        if (throttle) throttle->succeeded(change.user);
-        // Every token signed before (this one too) is revoked: the user's open connections
-        // close with 4001 and reconnect with the token answered here.
-        ctx.hub.change_password(Actor::of_user(change.user, 0), std::move(*fresh_hash),
-                                [&ctx, req, respond, user = change.user](Result<UserAccess> done) {
-                                  if (done.status.code() == Status::Code::not_found) {
-                                    return respond(error_response(req, 404, "this user has no password login"));
-                                  }
-                                  if (!done.ok()) return respond(error_response(req, 503, "store unavailable"));
-                                  respond(json_response(req, 200, token_body(ctx, user, done.value.token_version)));
-                                });
-      });
+        if (throttle) throttle->failed(client, user, wall_ms());
+        return respond(error_response(req, 403, "wrong password"));
+      }
+      if (throttle) throttle->succeeded(user);
+      then();
+      *slot = UploadSlot();
+    });
+  });
+}
+
+void handle_password(NetContext& ctx, const Request& req, const std::string& client, Responder respond) {
+  with_bearer(ctx, req, respond, [&ctx, req, client, respond](const TokenClaims& claims) {
+    boost::system::error_code ec;
+    auto v = json::parse(req.body(), ec);
+    const json::object* o = !ec && v.is_object() ? &v.as_object() : nullptr;
+    const json::value* old_pw = o ? o->if_contains("password") : nullptr;
+    const json::value* new_pw = o ? o->if_contains("new_password") : nullptr;
+    if (!old_pw || !old_pw->is_string() || !new_pw || !new_pw->is_string()) {
+      return respond(error_response(req, 400, "body must be {\"password\",\"new_password\"} (strings)"));
+    }
+    std::string fresh(new_pw->as_string());
+    if (fresh.size() < kMinPassword || fresh.size() > kMaxPassword) {
+      return respond(error_response(req, 400, "passwords have 8 to 1024 characters"));
+    }
+    const std::string user = claims.sub;
+    with_password(ctx, req, client, respond, user, std::string(old_pw->as_string()), [&ctx, req, respond, user, fresh] {
+      auto fresh_hash = hash_password(fresh);
+      if (!fresh_hash) return respond(error_response(req, 503, "cannot hash password now, retry"));
+      // Every token signed before (this one too) is revoked: the user's open connections
+      // close with 4001 and reconnect with the token answered here.
+      ctx.hub.change_password(Actor::of_user(user, 0), std::move(*fresh_hash),
+                              [&ctx, req, respond, user](Result<UserAccess> done) {
+                                if (!done.ok()) return respond(access_error(req, done.status));
+                                respond(json_response(req, 200, token_body(ctx, user, done.value.token_version)));
+                              });
     });
   });
 }

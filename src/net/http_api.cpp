@@ -8,6 +8,7 @@
 
 #include "auth/passwords.hpp"
 #include "net/account_routes.hpp"
+#include "net/my_account_routes.hpp"
 #include "net/ops_routes.hpp"
 #include "net/server_api.hpp"
 #include "net/stream_routes.hpp"
@@ -63,6 +64,18 @@ void handle_http(NetContext& ctx, const Request& req, const std::string& client,
   if (path == "/api/password") {
     if (req.method() != http::verb::post) return respond(error_response(req, 405, "use POST"));
     return handle_password(ctx, req, client, respond);
+  }
+  if (path == "/api/logout") {
+    if (req.method() != http::verb::post) return respond(error_response(req, 405, "use POST"));
+    return handle_logout(ctx, req, respond);
+  }
+  if (path == "/api/account") {
+    if (req.method() != http::verb::delete_) return respond(error_response(req, 405, "use DELETE"));
+    return handle_delete_account(ctx, req, client, respond);
+  }
+  if (path == "/api/account/export") {
+    if (!get) return respond(error_response(req, 405, "use GET"));
+    return handle_export(ctx, req, respond);
   }
   if (path == "/api/register" || path == "/api/login") {
     if (req.method() != http::verb::post) return respond(error_response(req, 405, "use POST"));

@@ -248,7 +248,7 @@ void HttpSession<Stream>::upgrade(Request req) {
 template <class Stream>
 void HttpSession<Stream>::admit(Request req, const TokenClaims& claims) {
   auto request = std::make_shared<Request>(std::move(req));
-  ctx_.hub.check_token(claims.sub, claims.ver, [self = this->shared_from_this(), request, claims](Result<UserAccess> r) {
+  ctx_.hub.check_token(claims.sub, claims.ver, claims.jti, [self = this->shared_from_this(), request, claims](Result<UserAccess> r) {
     asio::dispatch(self->stream_.get_executor(), [self, request, claims, r = std::move(r)] {
       if (!r.ok()) {
         const auto code = r.status.code();
@@ -279,7 +279,7 @@ void HttpSession<Stream>::accept_upgrade(Request req, const TokenClaims& claims)
   }
   beast::get_lowest_layer(stream_).expires_never();
   auto session = std::make_shared<WsSession<Stream>>(std::move(stream_), ctx_, claims.sub, claims.exp, std::move(slot_), tls_);
-  session->set_token_version(claims.ver);
+  session->set_token(claims.ver, claims.jti);
   session->run(std::move(req));
 }
 

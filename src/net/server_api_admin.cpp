@@ -85,14 +85,7 @@ void user_rooms(NetContext& ctx, const HttpRequest& req, const std::string& user
   ctx.hub.user_rooms(kBackend, user, [req, respond, user](Result<std::vector<RoomState>> r) {
     if (!r.ok()) return respond(status_error(req, r.status));
     json::array rooms;
-    for (auto& s : r.value) {
-      json::object o{{"room", s.room},         {"kind", kind_name(s.kind)}, {"role", role_name(s.role)},
-                     {"last_seq", s.last_seq}, {"read_seq", s.read_seq},   {"notify", notify_name(s.notify)},
-                     {"mentions", s.mentions}};
-      if (!s.peer.empty()) o["with"] = s.peer;
-      if (s.muted_until > 0) o["muted_until"] = s.muted_until;
-      rooms.push_back(std::move(o));
-    }
+    for (auto& s : r.value) rooms.push_back(encode::membership_object(s));
     respond(json_response(req, 200, json::serialize(json::object{{"user", user}, {"rooms", std::move(rooms)}})));
   });
 }

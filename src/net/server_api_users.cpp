@@ -77,7 +77,7 @@ void sign_token(NetContext& ctx, const HttpRequest& req, const std::string& user
     return respond(api_error(req, 400, "bad_request", "the body must be a JSON object"));
   }
   if (!valid_user_name(user)) return respond(api_error(req, 400, "bad_request", "invalid user name"));
-  ctx.hub.check_token(user, INT64_MAX, [&ctx, req, respond, user, ttl](Result<UserAccess> r) {
+  ctx.hub.check_token(user, INT64_MAX, {}, [&ctx, req, respond, user, ttl](Result<UserAccess> r) {
     if (!r.ok()) return respond(status_error(req, r.status));
     const int64_t exp = ctx.clock.wall_ms() / 1000 + ttl;
     const std::string token = ctx.jwt.sign({user, exp, r.value.token_version});

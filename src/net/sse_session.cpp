@@ -64,6 +64,7 @@ SseSession<Stream>::SseSession(Stream&& stream, NetContext& ctx, const TokenClai
       id_(ctx.next_connection_id++),
       key_(random_api_id("")),
       token_ver_(claims.ver),
+      token_key_(token_key_of(claims.jti)),
       heartbeat_(executor_),
       reauth_(executor_, ctx.options, ctx.clock, claims.exp * 1000),
       slot_(std::move(slot)) {}
@@ -176,6 +177,7 @@ void SseSession<Stream>::on_auth(const AuthCmd& cmd, const boost::json::value& r
         return self->send(encode::error(code, r.status.message(), ref), Urgency::normal);
       }
       self->token_ver_.store(r.value.ver, std::memory_order_relaxed);
+      self->token_key_.store(token_key_of(r.value.jti), std::memory_order_relaxed);
       self->reauth_.renew(r.value.exp * 1000);
       self->send(encode::authed(r.value.exp * 1000, ref), Urgency::normal);
       self->reauth_.arm([self](int64_t exp_ms) { self->send(encode::reauth(exp_ms), Urgency::normal); },

@@ -53,6 +53,7 @@ class SseSession final : public Client, public std::enable_shared_from_this<SseS
   uint64_t id() const override { return id_; }
   const std::string& user() const override { return user_; }
   int64_t token_version() const override { return token_ver_.load(std::memory_order_relaxed); }
+  uint64_t token_key() const override { return token_key_.load(std::memory_order_relaxed); }
   bool relay(std::string_view key, std::string text) override;
 
  private:
@@ -86,6 +87,7 @@ class SseSession final : public Client, public std::enable_shared_from_this<SseS
   const uint64_t id_;
   const std::string key_;  // the session's secret, part of its POST address
   std::atomic<int64_t> token_ver_;
+  std::atomic<uint64_t> token_key_;
   std::atomic<bool> ended_{false};
   Phase phase_ = Phase::loading;
   std::string head_;  // the response header and the session event

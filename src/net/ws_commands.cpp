@@ -54,7 +54,7 @@ void check_fresh_token(NetContext& ctx, const std::string& user, const std::stri
   if (!claims.ok()) return done(Result<TokenClaims>(Status::unauthorized(claims.status.message())));
   if (claims.value.sub != user) return done(Result<TokenClaims>(Status::unauthorized("token is for another user")));
   // A revoked token, or a user disabled since, is refused as an invalid one is.
-  ctx.hub.check_token(user, claims.value.ver, [claims = claims.value, done = std::move(done)](Result<UserAccess> r) {
+  ctx.hub.check_token(user, claims.value.ver, claims.value.jti, [claims = claims.value, done = std::move(done)](Result<UserAccess> r) {
     if (!r.ok()) return done(Result<TokenClaims>(r.status));
     done(Result<TokenClaims>(claims));
   });

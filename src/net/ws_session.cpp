@@ -457,7 +457,7 @@ void WsSession<Stream>::on_auth(const AuthCmd& cmd, const boost::json::value& re
     asio::dispatch(self->ws_.get_executor(), [self, ref, r = std::move(r)] {
       if (self->closing_or_closed()) return;
       if (!r.ok()) return self->send_error(error_code(r.status.code()).name, r.status.message(), ref);
-      self->token_ver_.store(r.value.ver, std::memory_order_relaxed);
+      self->set_token(r.value.ver, r.value.jti);
       self->reauth_.renew(r.value.exp * 1000);
       self->send(encode::authed(r.value.exp * 1000, ref), Urgency::normal);
       self->schedule_reauth();

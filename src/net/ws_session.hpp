@@ -62,8 +62,12 @@ class WsSession final : public Client, public std::enable_shared_from_this<WsSes
   uint64_t id() const override { return id_; }
   const std::string& user() const override { return user_; }
   int64_t token_version() const override { return token_ver_.load(std::memory_order_relaxed); }
-  // The upgrade's token version, before run().
-  void set_token_version(int64_t ver) { token_ver_.store(ver, std::memory_order_relaxed); }
+  uint64_t token_key() const override { return token_key_.load(std::memory_order_relaxed); }
+  // The current token's version and id: the upgrade's before run(), then each reauth's.
+  void set_token(int64_t ver, std::string_view jti) {
+    token_ver_.store(ver, std::memory_order_relaxed);
+    token_key_.store(token_key_of(jti), std::memory_order_relaxed);
+  }
 
  private:
   void on_accept(boost::beast::error_code ec);
@@ -151,6 +155,7 @@ class WsSession final : public Client, public std::enable_shared_from_this<WsSes
   int unanswered_pings_ = 0;
   TokenBucket pings_;                // the client's pings
   std::atomic<int64_t> token_ver_{0};  // the current token's version (read by the hub on any thread)
+  std::atomic<uint64_t> token_key_{0};  // token_key_of() its id
   boost::asio::steady_timer heartbeat_;
   ReauthTimer reauth_;               // and its expiry
   std::unique_ptr<boost::asio::steady_timer> close_deadline_;  // only while a close handshake runs

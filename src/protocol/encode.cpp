@@ -112,6 +112,12 @@ std::string_view presence_mode(bool by_count) { return by_count ? "count" : "mem
 
 }  // namespace
 
+json::object membership_object(const RoomState& r) {
+  json::object o{{"room", r.room}, {"last_seq", r.last_seq}, {"read_seq", r.read_seq}};
+  put_membership(o, r);
+  return o;
+}
+
 // A status as the protocol tells it: {"state":"online"|"away","text":…}.
 json::object status_object(const UserStatus& s) {
   json::object o{{"state", s.away ? "away" : "online"}};
@@ -124,9 +130,7 @@ Frame welcome(std::string_view user, const std::vector<RoomState>& rooms, const 
   json::array list;
   list.reserve(rooms.size());
   for (auto& r : rooms) {
-    json::object o{{"room", r.room}, {"last_seq", r.last_seq}, {"read_seq", r.read_seq}};
-    put_membership(o, r);
-    list.push_back(std::move(o));
+    list.push_back(membership_object(r));
   }
   return finish(json::object{{"type", "welcome"},
                              {"user", user},

@@ -69,6 +69,9 @@ Frame history(std::string_view room, const MessagePage& page, const boost::json:
 // a message's text and current state (edited_ts, deleted, reactions), or an event's kind,
 // target and fields.
 boost::json::object history_entry(const ChatMessage& m);
+// A room of a user, as welcome lists it: room, last_seq, read_seq, kind, role, notify,
+// mentions (and with, muted_until when there are).
+boost::json::object membership_object(const RoomState& r);
 // Asks the client for a fresh token before `expires_at_ms`.
 Frame reauth(int64_t expires_at_ms);
 // The token was accepted: the connection now lasts until `expires_at_ms`.

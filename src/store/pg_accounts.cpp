@@ -1,6 +1,9 @@
 // PgStore: the standing of users (token versions, disabled, deleted) and account deletion,
 // as in the SQLite store (sqlite_accounts.cpp).
+#include <ctime>
+
 #include "store/pg_store_impl.hpp"
+#include "store/rules.hpp"
 
 namespace parley {
 
@@ -10,6 +13,20 @@ const char* const kAccountsMigration = R"sql(
       token_version BIGINT NOT NULL DEFAULT 0,
       disabled BOOLEAN NOT NULL DEFAULT false,
       deleted_ms BIGINT NOT NULL DEFAULT 0);
+)sql";
+
+// As sqlite_db.cpp's migration of the same name: logged-out tokens, the readiness probe,
+// slow mode.
+const char* const kRevokedTokensMigration = R"sql(
+    CREATE TABLE revoked_tokens(
+      name TEXT NOT NULL,
+      id TEXT NOT NULL,
+      expires_s BIGINT NOT NULL,
+      PRIMARY KEY(name, id));
+    CREATE INDEX revoked_tokens_by_expiry ON revoked_tokens(expires_s);
+    CREATE TABLE store_probe(id INT PRIMARY KEY, at_ms BIGINT NOT NULL);
+    ALTER TABLE rooms ADD COLUMN slow_mode_s BIGINT NOT NULL DEFAULT 0;
+    ALTER TABLE rooms ADD COLUMN settings_version BIGINT NOT NULL DEFAULT 0;
 )sql";
 
 const char* const kPushMigration = R"sql(
@@ -24,6 +41,13 @@ const char* const kPushMigration = R"sql(
 
 void prepare_account_statements(PgConn& db) {
   db.prepare("access_of", "SELECT token_version, disabled::int, deleted_ms FROM user_access WHERE name=$1");
+  db.prepare("token_revoked", "SELECT 1 FROM revoked_tokens WHERE name=$1 AND id=$2");
+  db.prepare("revoke_token", R"(INSERT INTO revoked_tokens(name, id, expires_s) VALUES($1, $2, $3)
+                                ON CONFLICT(name, id) DO NOTHING)");
+  db.prepare("forget_revoked", "DELETE FROM revoked_tokens WHERE expires_s < $1");
+  db.prepare("user_messages", R"(SELECT room, seq, ts, client_id, text, edited_ts, reply_to, data, attachments
+                                 FROM messages WHERE "user"=$1 AND client_id COLLATE "C" > $2 AND kind=0 AND NOT deleted
+                                 ORDER BY client_id COLLATE "C" LIMIT $3)");
   db.prepare("account_of", "SELECT created_ms FROM users WHERE name=$1");
   db.prepare("revoke_tokens", R"(INSERT INTO user_access(name, token_version) VALUES($1, 1)
                                  ON CONFLICT(name) DO UPDATE SET token_version = user_access.token_version + 1)");
@@ -59,8 +83,9 @@ void prepare_account_statements(PgConn& db) {
 
 namespace {
 
-UserAccess read_access(PgConn& db, const std::string& user) {
+UserAccess read_access(PgConn& db, const std::string& user, const std::string& token_id = {}) {
   UserAccess a;
+  if (!token_id.empty()) a.token_revoked = !db.run("token_revoked", {user, token_id}).empty();
   auto r = db.run("access_of", {user});
   if (!r.empty()) {
     a.token_version = r.int64(0, 0);
@@ -77,8 +102,17 @@ UserAccess read_access(PgConn& db, const std::string& user) {
 
 }  // namespace
 
-void PgStore::access_of(std::string user, Callback<UserAccess> done) {
-  impl_->read<UserAccess>(std::move(done), [=](PgConn& db) -> Result<UserAccess> { return read_access(db, user); });
+void PgStore::access_of(std::string user, std::string token_id, Callback<UserAccess> done) {
+  impl_->read<UserAccess>(std::move(done),
+                          [=](PgConn& db) -> Result<UserAccess> { return read_access(db, user, token_id); });
+}
+
+void PgStore::revoke_token(std::string user, std::string token_id, int64_t expires_s, Callback<bool> done) {
+  impl_->write<bool>("user:" + user, std::move(done), [=](PgConn& db) -> Result<bool> {
+    db.run("forget_revoked", {static_cast<int64_t>(std::time(nullptr))});
+    db.run("revoke_token", {user, token_id, expires_s});
+    return true;
+  });
 }
 
 void PgStore::change_access(std::string user, AccessChange change, Callback<UserAccess> done) {
@@ -140,6 +174,22 @@ void PgStore::push_targets(std::string user, std::string room, std::string autho
     auto r = db.run("pushes_of", {user});
     for (int i = 0; i < r.rows(); ++i) {
       out.subscriptions.push_back(PushSubscription{r.text(i, 0), r.text(i, 1), r.text(i, 2), r.int64(i, 3)});
+    }
+    return out;
+  });
+}
+
+void PgStore::user_messages(std::string user, std::string after_id, int limit, Callback<std::vector<ChatMessage>> done) {
+  impl_->read<std::vector<ChatMessage>>(std::move(done), [=](PgConn& db) -> Result<std::vector<ChatMessage>> {
+    auto r = db.run("user_messages", {user, after_id, static_cast<int64_t>(limit)});
+    std::vector<ChatMessage> out;
+    for (int i = 0; i < r.rows(); ++i) {
+      ChatMessage m{r.text(i, 0), r.int64(i, 1), r.int64(i, 2), user, r.text(i, 3), r.text(i, 4)};
+      m.edited_ts = r.int64(i, 5);
+      m.reply_to = r.int64(i, 6);
+      m.data = r.text(i, 7);
+      m.attachments = rules::read_attachments_column(r.text(i, 8));
+      out.push_back(std::move(m));
     }
     return out;
   });

@@ -162,6 +162,7 @@ bool PgStore::Impl::try_batch(PgConn& db, std::vector<std::unique_ptr<WriteJob<P
     return run_batch(db, batch);
   } catch (const PgError& e) {
     if (e.retryable()) throw;
+    note_failure(e);
     // A statement of the batch's appends failed (the transaction is aborted): the caller
     // runs each operation alone, so that only the one at fault fails.
     try { db.exec("ROLLBACK"); } catch (const PgError&) {}
@@ -212,8 +213,10 @@ Status PgStore::Impl::commit_alone(PgConn& db, WriteJob<PgConn>& op) {
     if (!op.key.empty()) lock_keys(db, {op.key});
     op.apply(db);
     db.exec(op.broke() ? "ROLLBACK" : "COMMIT");
+    if (!op.broke()) health.committed();
     return Status::ok();  // a broken op reports its own error through its result
   } catch (const PgError& e) {
+    note_failure(e);
     try { db.exec("ROLLBACK"); } catch (const PgError&) {}
     return Status::unavailable(e.what());
   }
@@ -231,6 +234,7 @@ void PgStore::Impl::commit_batch(PgConn& db, std::vector<std::unique_ptr<WriteJo
     try {
       if (!db.ok() && !db.reconnect()) throw PgError("postgres connection lost", "08006");
       broken = !try_batch(db, batch);
+      if (!broken) health.committed();
       commit = Status::ok();
       break;
     } catch (const PgError& e) {
@@ -239,6 +243,7 @@ void PgStore::Impl::commit_batch(PgConn& db, std::vector<std::unique_ptr<WriteJo
       const bool again = e.retryable() && (lost ? std::chrono::steady_clock::now() < give_up : attempt < kPgBatchAttempts);
       if (!again) {
         spdlog::error("store: commit of {} writes failed: {}", batch.size(), e.what());
+        note_failure(e);
         commit = Status::unavailable(e.what());
         break;
       }

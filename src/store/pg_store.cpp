@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <thread>
 
 #include "store/pg_store_impl.hpp"
@@ -105,6 +106,7 @@ const char* const kMigrations[] = {
     kOutboxMigration,
     kAccountsMigration,
     kPushMigration,
+    kRevokedTokensMigration,
 };
 
 constexpr int64_t kMigrationLock = 0x7061726c6579;  // "parley"
@@ -164,6 +166,8 @@ void prepare_statements(PgConn& db) {
   prepare_outbox_statements(db);
   prepare_account_statements(db);
   db.prepare("ping", "SELECT 1");
+  db.prepare("probe_write", R"(INSERT INTO store_probe(id, at_ms) VALUES(1, $1)
+                               ON CONFLICT(id) DO UPDATE SET at_ms = excluded.at_ms)");
   // The columns page_of() reads, in its order.
   const std::string entry = R"(SELECT seq, ts, "user", client_id, text, kind, target, edited_ts, deleted::int, reply_to,
                                       data, mentions, reply_count, last_reply_ts, attachments FROM messages )";
@@ -405,6 +409,18 @@ void PgStore::room(std::string room, Callback<RoomState> done) {
 }
 
 void PgStore::ping(Callback<bool> done) {
+  // While writes fail for the storage's sake, a probe write tells whether they would
+  // succeed again (and its commit clears the failure).
+  if (impl_->health.failing()) {
+    Impl* impl = impl_.get();
+    return impl_->write<bool>("", [impl, done = std::move(done)](Result<bool> r) {
+      if (auto why = impl->health.failing()) return done(Result<bool>(Status::io_error(*why)));
+      done(std::move(r));
+    }, [](PgConn& db) -> Result<bool> {
+      db.run("probe_write", {static_cast<int64_t>(std::time(nullptr)) * 1000});
+      return true;
+    });
+  }
   impl_->read<bool>(std::move(done), [](PgConn& db) -> Result<bool> {
     db.run("ping");
     return true;

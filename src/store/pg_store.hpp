@@ -71,10 +71,12 @@ class PgStore final : public Store, public WebhookOutbox {
   void expire_uploads(int64_t unsent_before_ms, Callback<std::vector<std::string>> done) override;
   void create_user(std::string name, std::string password_hash, Callback<bool> done) override;
   void password_hash(std::string name, Callback<std::string> done) override;
-  void access_of(std::string user, Callback<UserAccess> done) override;
+  void access_of(std::string user, std::string token_id, Callback<UserAccess> done) override;
+  void revoke_token(std::string user, std::string token_id, int64_t expires_s, Callback<bool> done) override;
   void change_access(std::string user, AccessChange change, Callback<UserAccess> done) override;
   void change_password(std::string user, std::string password_hash, Callback<UserAccess> done) override;
   void delete_user(std::string user, DeletedUserMessages messages, Callback<UserAccess> done) override;
+  void user_messages(std::string user, std::string after_id, int limit, Callback<std::vector<ChatMessage>> done) override;
   void save_push_subscription(std::string user, PushSubscription sub, Callback<bool> done) override;
   void drop_push_subscription(std::string user, std::string endpoint, Callback<bool> done) override;
   void push_targets(std::string user, std::string room, std::string author, bool mentioned,

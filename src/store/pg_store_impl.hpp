@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "metrics/metrics.hpp"
+#include "store/write_health.hpp"
 #include "store/pg_conn.hpp"
 #include "store/pg_store.hpp"
 #include "store/sql_jobs.hpp"
@@ -43,6 +44,7 @@ void prepare_account_statements(PgConn& db);
 // The standing of users (pg_accounts.cpp).
 extern const char* const kAccountsMigration;
 extern const char* const kPushMigration;
+extern const char* const kRevokedTokensMigration;
 // The webhook outbox's tables (pg_outbox.cpp).
 extern const char* const kOutboxMigration;
 // Records `event` in the webhook outbox, in the open transaction, when an endpoint wants it.
@@ -89,6 +91,15 @@ struct PgStore::Impl {
   Metrics* metrics = nullptr;
   std::chrono::milliseconds max_backlog{0};
   OutboxConfig outbox;  // set before the threads start, read-only after
+  WriteHealth health;   // whether commits fail for the storage's sake (readiness)
+
+  // Insufficient resources (53: disk full, out of memory), a system error (58: I/O), or a
+  // read-only server (25006): the writes after it fail too until it is fixed.
+  void note_failure(const PgError& e) {
+    if (e.sqlstate.rfind("53", 0) == 0 || e.sqlstate.rfind("58", 0) == 0 || e.sqlstate == "25006") {
+      health.failed(e.what());
+    }
+  }
 
   // Records the events an endpoint wants, in the open transaction.
   void record(PgConn& db, const WebhookEvent& e) const {

@@ -1,11 +1,20 @@
 // SqliteStore: the standing of users (token versions, disabled, deleted) and account deletion.
+#include <ctime>
+
+#include "store/rules.hpp"
 #include "store/sqlite_store_impl.hpp"
 
 namespace parley {
 namespace {
 
-UserAccess read_access(SqliteDb& db, const std::string& user) {
+UserAccess read_access(SqliteDb& db, const std::string& user, const std::string& token_id = {}) {
   UserAccess a;
+  if (!token_id.empty()) {
+    auto& t = db.prepare("SELECT 1 FROM revoked_tokens WHERE name=?1 AND id=?2");
+    t.bind(user, token_id);
+    a.token_revoked = t.step();
+    t.bind();
+  }
   auto& st = db.prepare("SELECT token_version, disabled, deleted_ms FROM user_access WHERE name=?1");
   st.bind(user);
   if (st.step()) {
@@ -39,8 +48,19 @@ void erase_messages(SqliteDb& db, const std::string& user) {
 
 }  // namespace
 
-void SqliteStore::access_of(std::string user, Callback<UserAccess> done) {
-  impl_->read<UserAccess>(std::move(done), [=](SqliteDb& db) -> Result<UserAccess> { return read_access(db, user); });
+void SqliteStore::access_of(std::string user, std::string token_id, Callback<UserAccess> done) {
+  impl_->read<UserAccess>(std::move(done),
+                          [=](SqliteDb& db) -> Result<UserAccess> { return read_access(db, user, token_id); });
+}
+
+void SqliteStore::revoke_token(std::string user, std::string token_id, int64_t expires_s, Callback<bool> done) {
+  impl_->write<bool>(std::move(done), [=](SqliteDb& db) -> Result<bool> {
+    db.prepare("DELETE FROM revoked_tokens WHERE expires_s < ?1").bind(static_cast<int64_t>(std::time(nullptr))).step();
+    db.prepare("INSERT OR IGNORE INTO revoked_tokens(name, id, expires_s) VALUES(?1, ?2, ?3)")
+        .bind(user, token_id, expires_s)
+        .step();
+    return true;
+  });
 }
 
 void SqliteStore::change_password(std::string user, std::string password_hash, Callback<UserAccess> done) {
@@ -128,6 +148,26 @@ void SqliteStore::push_targets(std::string user, std::string room, std::string a
     auto& st = db.prepare("SELECT endpoint, p256dh, auth, created_ms FROM push_subscriptions WHERE user=?1 ORDER BY created_ms");
     st.bind(user);
     while (st.step()) out.subscriptions.push_back(PushSubscription{st.text(0), st.text(1), st.text(2), st.int64(3)});
+    return out;
+  });
+}
+
+void SqliteStore::user_messages(std::string user, std::string after_id, int limit,
+                                Callback<std::vector<ChatMessage>> done) {
+  impl_->read<std::vector<ChatMessage>>(std::move(done), [=](SqliteDb& db) -> Result<std::vector<ChatMessage>> {
+    auto& st = db.prepare(
+        "SELECT room, seq, ts, client_id, text, edited_ts, reply_to, data, attachments FROM messages "
+        "WHERE user=?1 AND client_id > ?2 AND kind=0 AND deleted=0 ORDER BY client_id LIMIT ?3");
+    st.bind(user, after_id, static_cast<int64_t>(limit));
+    std::vector<ChatMessage> out;
+    while (st.step()) {
+      ChatMessage m{st.text(0), st.int64(1), st.int64(2), user, st.text(3), st.text(4)};
+      m.edited_ts = st.int64(5);
+      m.reply_to = st.int64(6);
+      m.data = st.text(7);
+      m.attachments = rules::read_attachments_column(st.text(8));
+      out.push_back(std::move(m));
+    }
     return out;
   });
 }

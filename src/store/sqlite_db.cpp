@@ -166,9 +166,36 @@ constexpr const char* kMigrations[] = {
       created_ms INTEGER NOT NULL) WITHOUT ROWID;
     CREATE INDEX push_subscriptions_by_user ON push_subscriptions(user, created_ms);
     )sql",
+    // Tokens logged out before they expire (store.hpp → revoke_token), kept until then; the
+    // probe row readiness writes while writes fail (store/write_health.hpp); a room's slow mode.
+    R"sql(
+    CREATE TABLE revoked_tokens(
+      name TEXT NOT NULL,
+      id TEXT NOT NULL,
+      expires_s INTEGER NOT NULL,
+      PRIMARY KEY(name, id)) WITHOUT ROWID;
+    CREATE INDEX revoked_tokens_by_expiry ON revoked_tokens(expires_s);
+    CREATE TABLE store_probe(id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL);
+    ALTER TABLE rooms ADD COLUMN slow_mode_s INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE rooms ADD COLUMN settings_version INTEGER NOT NULL DEFAULT 0;
+    )sql",
 };
 
 }  // namespace
+
+bool is_storage_failure(int sqlite_code) {
+  switch (sqlite_code & 0xff) {
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return true;
+    default:
+      return false;
+  }
+}
 
 Statement::~Statement() { sqlite3_finalize(s_); }
 
@@ -187,7 +214,7 @@ bool Statement::step() {
   int rc = sqlite3_step(s_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  throw SqliteError(sqlite3_errmsg(sqlite3_db_handle(s_)));
+  throw SqliteError(sqlite3_errmsg(sqlite3_db_handle(s_)), rc);
 }
 
 int64_t Statement::int64(int col) const { return sqlite3_column_int64(s_, col); }
@@ -225,8 +252,8 @@ Statement& SqliteDb::prepare(const char* sql) {
   auto& slot = cache_[sql];
   if (!slot) {
     sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK) {
-      throw SqliteError(sqlite3_errmsg(db_));
+    if (int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr); rc != SQLITE_OK) {
+      throw SqliteError(sqlite3_errmsg(db_), rc);
     }
     slot = std::make_unique<Statement>(s);
   }
@@ -242,10 +269,10 @@ void SqliteDb::run(const char* sql) {
 
 void SqliteDb::exec(const char* sql) {
   char* err = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+  if (int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err); rc != SQLITE_OK) {
     std::string msg = err ? err : "unknown error";
     sqlite3_free(err);
-    throw SqliteError(msg);
+    throw SqliteError(msg, rc);
   }
 }
 

@@ -46,8 +46,13 @@ class Statement {
 };
 
 struct SqliteError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+  SqliteError(const std::string& what, int error_code) : std::runtime_error(what), code(error_code) {}
+  int code;  // SQLite's (extended) result code
 };
+
+// A failure of the storage under the database (full, read-only, I/O, corrupt), not of a
+// statement: the writes after it fail too until it is fixed.
+bool is_storage_failure(int sqlite_code);
 
 class SqliteDb {
  public:

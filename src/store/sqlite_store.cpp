@@ -271,6 +271,20 @@ void SqliteStore::room(std::string room, Callback<RoomState> done) {
 }
 
 void SqliteStore::ping(Callback<bool> done) {
+  // While writes fail for the storage's sake, a probe write tells whether they would
+  // succeed again (and its commit clears the failure).
+  if (impl_->health.failing()) {
+    Impl* impl = impl_.get();
+    return impl_->write<bool>([impl, done = std::move(done)](Result<bool> r) {
+      if (auto why = impl->health.failing()) return done(Result<bool>(Status::io_error(*why)));
+      done(std::move(r));
+    }, [](SqliteDb& db) -> Result<bool> {
+      using namespace std::chrono;
+      const int64_t now = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+      db.prepare("INSERT OR REPLACE INTO store_probe(id, at_ms) VALUES(1, ?1)").bind(now).step();
+      return true;
+    });
+  }
   // Reads a page of the database (not just "SELECT 1"): the file must still be readable.
   impl_->read<bool>(std::move(done), [](SqliteDb& db) -> Result<bool> {
     auto& st = db.prepare("SELECT count(*) FROM (SELECT 1 FROM rooms LIMIT 1)");

@@ -13,6 +13,7 @@
 #include "metrics/metrics.hpp"
 #include "store/recent_window.hpp"
 #include "store/sql_jobs.hpp"
+#include "store/write_health.hpp"
 #include "store/sqlite_db.hpp"
 #include "store/sqlite_store.hpp"
 
@@ -47,6 +48,11 @@ struct SqliteStore::Impl {
   Metrics* metrics = nullptr;
   std::chrono::milliseconds max_backlog{0};
   OutboxConfig outbox;  // set before the threads start, read-only after
+  WriteHealth health;   // whether commits fail for the storage's sake (readiness)
+
+  void note_failure(const SqliteError& e) {
+    if (is_storage_failure(e.code)) health.failed(e.what());
+  }
 
   // Records the events an endpoint wants, in the writer's open transaction.
   void record(SqliteDb& db, const WebhookEvent& e) const {
@@ -198,8 +204,10 @@ struct SqliteStore::Impl {
         }
       }
       finish_transaction(!broken);
+      if (!broken) health.committed();
     } catch (const SqliteError& e) {
       spdlog::error("store: commit of {} writes failed: {}", batch.size(), e.what());
+      note_failure(e);
       commit = Status::io_error(e.what());
       forget_seqs();
       try { write_db->exec("ROLLBACK"); } catch (const SqliteError&) {}
@@ -220,8 +228,10 @@ struct SqliteStore::Impl {
       write_db->run("BEGIN IMMEDIATE");
       op.apply(*write_db);
       finish_transaction(!op.broke());
+      if (!op.broke()) health.committed();
       return Status::ok();  // a broken op reports its own error through its result
     } catch (const SqliteError& e) {
+      note_failure(e);
       forget_seqs();
       try { write_db->exec("ROLLBACK"); } catch (const SqliteError&) {}
       return Status::io_error(e.what());

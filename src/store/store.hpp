@@ -234,7 +234,11 @@ class Store {
   virtual void password_hash(std::string name, Callback<std::string> done) = 0;
 
   // Accounts (sqlite_accounts.cpp, pg_accounts.cpp). A deleted name is never created again.
-  virtual void access_of(std::string user, Callback<UserAccess> done) = 0;
+  // With `token_id` (a token's jti), also whether that token was logged out.
+  virtual void access_of(std::string user, std::string token_id, Callback<UserAccess> done) = 0;
+  // Logs one token out: `token_id` of `user` is refused until `expires_s` (the token's own
+  // expiry, seconds since the epoch), when it would be refused anyway and is forgotten.
+  virtual void revoke_token(std::string user, std::string token_id, int64_t expires_s, Callback<bool> done) = 0;
   // Revokes every token of the user so far (token_version + 1), disables or enables the user.
   // Returns the standing after. A deleted user: Status::not_found.
   virtual void change_access(std::string user, AccessChange change, Callback<UserAccess> done) = 0;
@@ -246,6 +250,11 @@ class Store {
   // tokens revoked. With `erase`, the user's messages become tombstones and their uploads
   // are no longer served. Returns the standing after. Deleted already: Status::not_found.
   virtual void delete_user(std::string user, DeletedUserMessages messages, Callback<UserAccess> done) = 0;
+  // The user's own messages (not deleted ones), for an export: up to `limit` in the order of
+  // their ids, those after `after_id` (empty: from the first). Each with its room, seq, ts,
+  // id, text, edited_ts, reply_to, data and attachments.
+  virtual void user_messages(std::string user, std::string after_id, int limit,
+                             Callback<std::vector<ChatMessage>> done) = 0;
 
   // Web Push subscriptions, per device. Saving one moves its endpoint to `user` and keeps the
   // user's kMaxPushSubscriptions newest; dropping one with `user` empty drops it for anyone

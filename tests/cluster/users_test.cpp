@@ -81,5 +81,32 @@ TEST_F(ClusterUsers, APasswordChangeThroughOneNodeRevokesTheOldTokensOnEveryNode
   EXPECT_EQ(http_post_json(node(2).port(), "/api/login", {{"user", "dora"}, {"password", "second-password"}}).status, 200);
 }
 
+TEST_F(ClusterUsers, ALogoutThroughOneNodeClosesThatTokensConnectionsOnEveryNode) {
+  start_cluster();
+  auto reg = http_post_json(node(0).port(), "/api/register", {{"user", "eli"}, {"password", "eli-password"}});
+  ASSERT_EQ(reg.status, 201) << reg.body;
+  const std::string gone(reg.json().at("token").as_string());
+  auto login = http_post_json(node(0).port(), "/api/login", {{"user", "eli"}, {"password", "eli-password"}});
+  ASSERT_EQ(login.status, 200) << login.body;
+  const std::string kept(login.json().at("token").as_string());
+  ConnectOptions with_gone, with_kept;
+  with_gone.token = gone;
+  with_kept.token = kept;
+  auto on3 = std::make_unique<WsClient>("eli@3");
+  auto other = std::make_unique<WsClient>("eli@3-kept");
+  ASSERT_EQ(on3->connect(port_of(2), with_gone).status, 101);
+  ASSERT_EQ(other->connect(port_of(2), with_kept).status, 101);
+  auto r = http_request(node(1).port(), "POST", "/api/logout", "", {{"Authorization", "Bearer " + gone}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto closed = on3->wait_closed();
+  EXPECT_EQ(closed.code, 4001) << closed.describe();
+  EXPECT_EQ(closed.reason, "logged out");
+  for (int n = 0; n < kNodes; ++n) {
+    EXPECT_EQ(upgrade_status(n, gone), 401) << "node " << n + 1;
+    EXPECT_EQ(upgrade_status(n, kept), 101) << "node " << n + 1;
+  }
+  EXPECT_TRUE(other->is_open()) << "the other token's connection stays";
+}
+
 }  // namespace
 }  // namespace parley::test::cluster

@@ -23,20 +23,6 @@ void MemoryStore::work() {
   }
 }
 
-template <class T>
-void MemoryStore::run(const Callback<T>& done, const std::function<Result<T>()>& fn) {
-  Result<T> r;
-  {
-    std::lock_guard lock(mu_);
-    r = closed_ ? Result<T>(Status::unavailable("store is closed")) : fn();
-  }
-  // The effect is applied in call order; the answer comes from the store's own thread, as
-  // from the real stores' writer threads.
-  std::lock_guard lock(queue_mu_);
-  queue_.push_back([done, r = std::move(r)]() mutable { done(std::move(r)); });
-  queue_cv_.notify_one();
-}
-
 RoomState MemoryStore::state(const std::string& name, const Room& r, const std::string& user) const {
   const Member& m = r.members.at(user);
   RoomState s{name, static_cast<int64_t>(r.messages.size()), m.read_seq};
@@ -535,94 +521,6 @@ void MemoryStore::before(std::string room, std::optional<int64_t> before, int li
     page.has_more = begin > 0;
     return page;
   });
-}
-
-void MemoryStore::create_user(std::string name, std::string password_hash, Callback<bool> done) {
-  run<bool>(done, [&]() -> Result<bool> {
-    if (auto it = access_.find(name); it != access_.end() && it->second.deleted) {
-      return Status::conflict("user name taken");
-    }
-    if (!users_.emplace(name, password_hash).second) return Status::conflict("user name taken");
-    return true;
-  });
-}
-
-void MemoryStore::password_hash(std::string name, Callback<std::string> done) {
-  run<std::string>(done, [&]() -> Result<std::string> {
-    auto it = users_.find(name);
-    if (it == users_.end()) return Status::not_found("no such user");
-    return it->second;
-  });
-}
-
-void MemoryStore::access_of(std::string user, Callback<UserAccess> done) {
-  run<UserAccess>(done, [&]() -> Result<UserAccess> {
-    auto it = access_.find(user);
-    UserAccess a = it == access_.end() ? UserAccess{} : it->second;
-    a.account = users_.count(user) > 0;
-    return a;
-  });
-}
-
-void MemoryStore::change_access(std::string user, AccessChange change, Callback<UserAccess> done) {
-  run<UserAccess>(done, [&]() -> Result<UserAccess> {
-    UserAccess& a = access_[user];
-    if (a.deleted) return Status::not_found("no such user");
-    if (change == AccessChange::revoke_tokens) ++a.token_version;
-    else a.disabled = change == AccessChange::disable;
-    UserAccess out = a;
-    out.account = users_.count(user) > 0;
-    return out;
-  });
-}
-
-void MemoryStore::change_password(std::string user, std::string password_hash, Callback<UserAccess> done) {
-  run<UserAccess>(done, [&]() -> Result<UserAccess> {
-    UserAccess& a = access_[user];
-    auto login = users_.find(user);
-    if (a.deleted || login == users_.end()) return Status::not_found("no such user");
-    login->second = password_hash;
-    ++a.token_version;
-    UserAccess out = a;
-    out.account = true;
-    return out;
-  });
-}
-
-// Only the standing: the test doubles of the hub do not look at a deleted user's rooms.
-void MemoryStore::delete_user(std::string user, DeletedUserMessages, Callback<UserAccess> done) {
-  run<UserAccess>(done, [&]() -> Result<UserAccess> {
-    UserAccess& a = access_[user];
-    if (a.deleted) return Status::not_found("no such user");
-    a.deleted = true;
-    ++a.token_version;
-    users_.erase(user);
-    return a;
-  });
-}
-
-void MemoryStore::save_push_subscription(std::string user, PushSubscription sub, Callback<bool> done) {
-  run<bool>(done, [&]() -> Result<bool> {
-    for (auto& [u, subs] : push_) std::erase_if(subs, [&](auto& s) { return s.endpoint == sub.endpoint; });
-    auto& mine = push_[user];
-    mine.push_back(std::move(sub));
-    if (mine.size() > kMaxPushSubscriptions) mine.erase(mine.begin());
-    return true;
-  });
-}
-
-void MemoryStore::drop_push_subscription(std::string user, std::string endpoint, Callback<bool> done) {
-  run<bool>(done, [&]() -> Result<bool> {
-    for (auto& [u, subs] : push_) {
-      if (user.empty() || u == user) std::erase_if(subs, [&](auto& s) { return s.endpoint == endpoint; });
-    }
-    return true;
-  });
-}
-
-// Notify levels and blocks are the SQL stores' to check: here every push is allowed.
-void MemoryStore::push_targets(std::string user, std::string, std::string, bool, Callback<PushTargets> done) {
-  run<PushTargets>(done, [&]() -> Result<PushTargets> { return PushTargets{true, push_[user]}; });
 }
 
 void MemoryStore::close() {

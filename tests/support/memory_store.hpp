@@ -47,10 +47,12 @@ class MemoryStore final : public Store {
               Callback<MessagePage> done) override;
   void create_user(std::string name, std::string password_hash, Callback<bool> done) override;
   void password_hash(std::string name, Callback<std::string> done) override;
-  void access_of(std::string user, Callback<UserAccess> done) override;
+  void access_of(std::string user, std::string token_id, Callback<UserAccess> done) override;
+  void revoke_token(std::string user, std::string token_id, int64_t expires_s, Callback<bool> done) override;
   void change_access(std::string user, AccessChange change, Callback<UserAccess> done) override;
   void change_password(std::string user, std::string password_hash, Callback<UserAccess> done) override;
   void delete_user(std::string user, DeletedUserMessages messages, Callback<UserAccess> done) override;
+  void user_messages(std::string user, std::string after_id, int limit, Callback<std::vector<ChatMessage>> done) override;
   void save_push_subscription(std::string user, PushSubscription sub, Callback<bool> done) override;
   void drop_push_subscription(std::string user, std::string endpoint, Callback<bool> done) override;
   void push_targets(std::string user, std::string room, std::string author, bool mentioned,
@@ -93,6 +95,7 @@ class MemoryStore final : public Store {
   std::map<std::pair<std::string, std::string>, std::pair<std::string, int64_t>> dedup_;  // (user,id) → (room,seq)
   std::unordered_map<std::string, std::string> users_;
   std::unordered_map<std::string, UserAccess> access_;  // users whose standing changed
+  std::set<std::pair<std::string, std::string>> revoked_tokens_;  // (user, token id) logged out
   std::unordered_map<std::string, std::vector<PushSubscription>> push_;
   std::map<std::string, std::set<std::string>> blocks_;
   std::map<std::string, UserStatus> statuses_;
@@ -104,5 +107,19 @@ class MemoryStore final : public Store {
   bool stopping_ = false;
   std::thread worker_;  // last: starts once everything above exists
 };
+
+template <class T>
+inline void MemoryStore::run(const Callback<T>& done, const std::function<Result<T>()>& fn) {
+  Result<T> r;
+  {
+    std::lock_guard lock(mu_);
+    r = closed_ ? Result<T>(Status::unavailable("store is closed")) : fn();
+  }
+  // The effect is applied in call order; the answer comes from the store's own thread, as
+  // from the real stores' writer threads.
+  std::lock_guard lock(queue_mu_);
+  queue_.push_back([done, r = std::move(r)]() mutable { done(std::move(r)); });
+  queue_cv_.notify_one();
+}
 
 }  // namespace parley
