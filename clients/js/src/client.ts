@@ -19,7 +19,7 @@ import { Requests, type RequestKind } from './requests.js';
 import { ClientCache } from './cache.js';
 import { decodeJwt, uuid } from './util.js';
 import { IdleProbe } from './liveness.js';
-import { DEFAULT_STATUS, IdleDetector, type StatusState, type UserStatus } from './status.js';
+import { DEFAULT_STATUS, OwnStatus, type StatusState, type UserStatus } from './status.js';
 import { failedMessage, roomSnapshot } from './view.js';
 import { Account } from './account.js';
 import type { AccountExport, AccountExportPage, DeletedMessages, ExportOptions, Session } from './http.js';
@@ -59,7 +59,7 @@ export class ParleyClient extends Commands {
   private readonly held: Rooms;
   private readonly frames: FrameHandler;
   private readonly probe: IdleProbe;
-  private readonly idle: IdleDetector;
+  private readonly own: OwnStatus;
   private readonly requests = new Requests();
   private readonly files: Files;
   private readonly account: Account;
@@ -120,7 +120,7 @@ export class ParleyClient extends Commands {
       request: (kind, f) => this.request(kind, f),
       welcomed: (heartbeat) => this.probe.start(this.opts.probeIdleMs ?? 2 * heartbeat),
       reauth: () => void this.onReauth(),
-      ownStatus: (s) => this.onOwnStatus(s),
+      ownStatus: (s) => this.own.told(s),
       emit: (event, ...args) => this.emit(event, ...args),
       changed: () => this.changed(),
     });
@@ -148,7 +148,13 @@ export class ParleyClient extends Commands {
       () => this.conn.reconnectNow(),
       opts.ackTimeoutMs ?? 20000,
     );
-    this.idle = new IdleDetector(opts.awayAfterMs ?? 5 * 60_000, (state) => this.autoStatus(state));
+    this.own = new OwnStatus(opts.awayAfterMs ?? 5 * 60_000, {
+      current: () => this.status,
+      keep: (st) => this.frames.setStatus(this.user, st),
+      welcomed: () => this.frames.welcomed,
+      send: (f) => this.request<void>('status', f),
+      changed: () => this.changed(),
+    });
     const baseUrl = (opts.httpUrl ?? httpBase(opts.url)).replace(/\/$/, '');
     this.files = new Files({
       baseUrl,
@@ -198,7 +204,7 @@ export class ParleyClient extends Commands {
 
   /** Closes for good (until start()); the outbox stays persisted. */
   close(): void {
-    this.idle.stop();
+    this.own.stop();
     this.conn.close();
     // As for a lost connection: a message in flight is sent again after start().
     this.onDisconnect();
@@ -386,11 +392,7 @@ export class ParleyClient extends Commands {
    * stored by the server until changed and told to every room of the user. Rejects when offline.
    */
   setStatus(state: StatusState, text?: string): Promise<void> {
-    if (state !== 'online' && state !== 'away') return Promise.reject(new ParleyError('bad_request', 'state: online or away'));
-    if (text !== undefined && /[\r\n]/.test(text)) return Promise.reject(new ParleyError('bad_request', 'one line of text'));
-    if (text !== undefined && [...text].length > 100) return Promise.reject(new ParleyError('too_large', 'at most 100 characters'));
-    this.idle.chosen();
-    return this.sendStatus(state, text);
+    return this.own.set(state, text);
   }
 
   /**
@@ -398,29 +400,7 @@ export class ParleyClient extends Commands {
    * `awayAfterMs` without it and `online` again on the next call.
    */
   activity(): void {
-    this.idle.activity();
-  }
-
-  private sendStatus(state: StatusState, text: string | undefined): Promise<void> {
-    const frame: Record<string, unknown> = { type: 'status', state };
-    if (text) frame.text = text;
-    return this.request<void>('status', frame).then(() => {
-      // The `status` event tells it too, but only through a room the user is in.
-      if (this.frames.setStatus(this.user, text ? { state, text } : { state })) this.changed();
-    });
-  }
-
-  /** The idle detector's report, keeping the user's text; nothing when away by choice already. */
-  private autoStatus(state: StatusState): boolean {
-    const own = this.status;
-    if (own.state === state) return false;
-    if (this.frames.welcomed) this.sendStatus(state, own.text).catch(() => {});
-    return true;
-  }
-
-  /** welcome told the stored status: back from away when the app is in use. */
-  private onOwnStatus(s: UserStatus): void {
-    if (s.state === 'away' && this.idle.active) this.sendStatus('online', s.text).catch(() => {});
+    this.own.activity();
   }
 
   // ---------------------------------------------------------------- rooms

@@ -19,10 +19,9 @@ export interface ThreadHost {
   changed(): void;
 }
 
-/** ParleyClient's thread, openThread, loadEarlierReplies, threadView, closeThread and message (documented there). */
+/** ParleyClient's thread, openThread, loadEarlierReplies, threadView, closeThread and message. */
 export class ThreadCommands {
   constructor(private readonly host: ThreadHost) {}
-
 
   /**
    * A page of thread `seq`'s replies (ascending): the newest page, or the one `before` /
@@ -33,7 +32,7 @@ export class ThreadCommands {
     const r = this.host.rooms.get(room);
     if (!r) throw new ParleyError('forbidden', 'not a member of the room');
     const t = this.threadState(r, seq);
-    const frame: Record<string, unknown> = { type: 'thread', room, seq, limit: opts.limit ?? this.host.pageSize ?? 50 };
+    const frame: Record<string, unknown> = { type: 'thread', room, seq, limit: opts.limit ?? this.host.pageSize };
     if (opts.before !== undefined) frame.before = opts.before;
     if (opts.after !== undefined) frame.after = opts.after;
     const f = await this.host.request<ThreadFrame>('thread', frame);
