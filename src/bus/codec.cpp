@@ -12,7 +12,8 @@ namespace {
 // Kind names on the wire: stable, never reused.
 constexpr std::string_view kMessage = "message", kTyping = "typing", kPresence = "presence", kRead = "read",
                            kMember = "member", kJoined = "joined", kLeft = "left", kBlocks = "blocks",
-                           kMentions = "mentions", kNotify = "notify", kAccess = "access", kInput = "input", kPinned = "pinned", kStatus = "status";
+                           kMentions = "mentions", kNotify = "notify", kAccess = "access", kInput = "input", kPinned = "pinned", kStatus = "status",
+                           kSlowMode = "slow";
 
 json::array names(const std::vector<std::string>& list) {
   json::array out;
@@ -81,6 +82,11 @@ std::string encode(const RoomEvent& e) {
           o["user"] = p.user;
           o["away"] = p.status.away;
           o["text"] = p.status.text;
+        } else if constexpr (std::is_same_v<T, SlowModeChanged>) {
+          o["k"] = kSlowMode;
+          o["seconds"] = p.seconds;
+          o["ver"] = p.version;
+          o["by"] = p.by;
         } else if constexpr (std::is_same_v<T, PinChanged>) {
           o["k"] = kPinned;
           o["seq"] = p.seq;
@@ -119,6 +125,8 @@ std::string encode(const UserEvent& e) {
           if (s.muted_until) o["muted_until"] = s.muted_until;
           if (s.notify != NotifyLevel::all) o["notify"] = static_cast<int>(s.notify);
           if (s.mentions) o["mentions"] = s.mentions;
+          if (s.slow_mode_s) o["slow"] = s.slow_mode_s;
+          if (s.settings_version) o["sver"] = s.settings_version;
           o["online"] = names(p.online);
           if (p.online_count) o["oc"] = p.online_count;
           if (p.by_count) o["bc"] = true;
@@ -203,6 +211,8 @@ Decoded decode(std::string_view room, std::string_view payload, RoomEvent& out) 
     out.payload = ReadMoved{r.text("user"), r.number("seq")};
   } else if (kind == kStatus) {
     out.payload = StatusChanged{r.text("user"), UserStatus{r.flag("away"), r.text("text")}};
+  } else if (kind == kSlowMode) {
+    out.payload = SlowModeChanged{r.number("seconds"), r.number("ver"), r.text("by")};
   } else if (kind == kPinned) {
     out.payload = PinChanged{r.number("seq"), r.flag("on"), r.text("by"), r.number("ts")};
   } else if (kind == kMember) {
@@ -235,6 +245,8 @@ Decoded decode(std::string_view user, std::string_view payload, UserEvent& out) 
     j.state.muted_until = r.number("muted_until");
     j.state.notify = r.small<NotifyLevel>("notify", 2);
     j.state.mentions = r.number("mentions");
+    j.state.slow_mode_s = r.number("slow");
+    j.state.settings_version = r.number("sver");
     j.online = r.list("online");
     j.online_count = r.number("oc");
     j.by_count = r.flag("bc");

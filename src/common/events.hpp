@@ -73,8 +73,16 @@ struct StatusChanged {
   UserStatus status;
 };
 
-using RoomPayload =
-    std::variant<MessageStored, TypingChanged, PresenceChanged, ReadMoved, MemberNotice, PinChanged, StatusChanged>;
+// The room's slow mode was set (seconds; 0: off) by `by` (empty: the backend); `version`
+// orders the room's settings changes (RoomState::settings_version).
+struct SlowModeChanged {
+  int64_t seconds = 0;
+  int64_t version = 0;
+  std::string by;
+};
+
+using RoomPayload = std::variant<MessageStored, TypingChanged, PresenceChanged, ReadMoved, MemberNotice, PinChanged,
+                                 StatusChanged, SlowModeChanged>;
 
 struct RoomEvent {
   std::string room;

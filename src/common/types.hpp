@@ -192,6 +192,9 @@ struct RoomExtras {
 };
 
 // A user's view of one room: the newest seq, how far the user has read, and the membership.
+// The longest slow mode a room may have: 6 hours.
+inline constexpr int64_t kMaxSlowModeSeconds = 6 * 3600;
+
 struct RoomState {
   std::string room;
   int64_t last_seq = 0;
@@ -202,6 +205,8 @@ struct RoomState {
   int64_t muted_until = 0;  // ms since the epoch; 0 or past: not muted
   NotifyLevel notify = NotifyLevel::all;
   int64_t mentions = 0;     // unread messages that mention the user (0 while notify is none)
+  int64_t slow_mode_s = 0;  // the room's slow mode: a member's messages at least this far apart (0: off)
+  int64_t settings_version = 0;  // raised by each change of the room's settings (slow mode)
   RoomExtras extras;        // joins only: the room's pins, others' read positions and statuses
 };
 

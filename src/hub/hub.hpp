@@ -196,6 +196,11 @@ class Hub final : public BusHandler {
 
   // Moderation and block lists (hub_moderation.cpp).
   void moderate(const Actor& a, ModerateRequest req, Done<ModerationResult> done);
+  // Sets the room's slow mode: each member (not moderators or the owner) may post a message
+  // at most every `seconds` (0: off; at most kMaxSlowModeSeconds), counted on each node. By
+  // a moderator or owner, or the backend; every member hears `slow_mode`. Answers the room's
+  // state (kind, slow_mode_s, settings_version).
+  void set_slow_mode(const Actor& a, std::string room, int64_t seconds, Done<RoomState> done);
   void block(const Actor& a, std::string other, bool on, Done<std::vector<std::string>> done);
 
   // ---- Events from the other nodes (hub_delivery.cpp).
@@ -268,6 +273,11 @@ class Hub final : public BusHandler {
   // To this node's connections. `then` runs once a message is out (held ones: when released).
   void deliver(const RoomEvent& event, std::function<void()> then);
   void apply_notice(const std::string& room, const MemberNotice& notice);
+  // Slow mode: 0 when `user` may post message `id` in `room` now (noted as their last),
+  // else how long until they may (ms).
+  int64_t slow_mode_wait(const std::string& user, const std::string& room, const std::string& id);
+  // Every local member's view of the room's slow mode, when `change` is newer.
+  void apply_slow_mode(const std::string& room, const SlowModeChanged& change);
   // Applies a membership or block-list change made elsewhere, then tells the connections.
   void apply(const UserEvent& event);
   void tell_user(const UserEvent& event);

@@ -66,6 +66,7 @@ void Hub::on_room_subscribed(const std::string& room) {
 
 void Hub::deliver(const RoomEvent& event, std::function<void()> then) {
   if (auto* notice = std::get_if<MemberNotice>(&event.payload)) apply_notice(event.room, *notice);
+  if (auto* slow = std::get_if<SlowModeChanged>(&event.payload)) apply_slow_mode(event.room, *slow);
   std::set<std::string> blockers;
   if (auto* subject = event.subject()) {
     auto& s = users_.blockers.shard(*subject);
@@ -112,6 +113,25 @@ void Hub::fan_out(const std::vector<ClientPtr>& recipients, const RoomEvent& eve
     if (subject && c->user() == *subject) continue;
     if (blockers && blockers->count(c->user())) continue;
     c->send(frame, urgency);
+  }
+}
+
+void Hub::apply_slow_mode(const std::string& room, const SlowModeChanged& change) {
+  std::vector<std::string> members;
+  if (auto r = rooms_.find(room)) {
+    MutexLock lock(r->mu);
+    for (auto& [user, conns] : r->online) members.push_back(user);
+  }
+  // The room's lock is let go first: users' shards are taken before rooms' (add_online).
+  for (auto& user : members) {
+    auto& s = users_.users.shard(user);
+    MutexLock lock(s.mu);
+    auto u = s.map.find(user);
+    if (u == s.map.end()) continue;
+    auto m = u->second.rooms.find(room);
+    if (m == u->second.rooms.end() || m->second.settings_version >= change.version) continue;
+    m->second.slow_mode_s = change.seconds;
+    m->second.settings_version = change.version;
   }
 }
 

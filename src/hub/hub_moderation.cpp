@@ -41,6 +41,23 @@ void Hub::moderate(const Actor& a, ModerateRequest req, Done<ModerationResult> d
   }));
 }
 
+void Hub::set_slow_mode(const Actor& a, std::string room, int64_t seconds, Done<RoomState> done) {
+  if (!valid_room_name(room)) return done(hub_rules::bad_room());
+  if (seconds < 0 || seconds > kMaxSlowModeSeconds) {
+    return done(Status::invalid("seconds is 0 (off) to " + std::to_string(kMaxSlowModeSeconds)));
+  }
+  if (!a.is_backend()) {
+    if (defer_while_joining(a, room, [this, a, room, seconds, done] { set_slow_mode(a, room, seconds, done); })) return;
+    if (auto m = member_of(a, room); !m.ok()) return done(m.status);
+  }
+  store_.set_slow_mode(room, a.user, seconds, on_lane<RoomState>(room, [this, a, room, done](Result<RoomState> r) {
+    if (!r.ok()) return done(r.status);
+    spdlog::info("room {}: slow mode {} s by {}", room, r.value.slow_mode_s, a.is_backend() ? "the server API" : a.user);
+    emit(RoomEvent{room, SlowModeChanged{r.value.slow_mode_s, r.value.settings_version, a.user}, {}});
+    done(std::move(r.value));
+  }));
+}
+
 void Hub::moderation_done(const ModerationRequest& req, const ModerationResult& result) {
   const MemberAction action = action_of(req);
   spdlog::info("room {}: {} {} by {}", req.room, req.target, member_action_name(action),

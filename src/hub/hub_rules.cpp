@@ -72,7 +72,32 @@ Status Hub::check_post(const Actor& a, const Membership* m, PostRequest& req, in
       return Status::rate_limited("too many messages; slow down", std::max<int64_t>(1, bucket->second.wait_ms(now)));
     }
   }
+  // Slow mode counts messages only, not of moderators and owners (nor the backend's).
+  if (m && !a.is_backend() && req.kind == EntryKind::message && m->slow_mode_s > 0 && m->role < Role::moderator) {
+    if (int64_t wait = slow_mode_wait(a.user, req.room, req.id); wait > 0) {
+      refund_rate(a.user);  // a refused message costs no token
+      return Status::rate_limited("slow mode: one message every " + std::to_string(m->slow_mode_s) + " s in " + req.room,
+                                  wait);
+    }
+  }
   return Status::ok();
+}
+
+int64_t Hub::slow_mode_wait(const std::string& user, const std::string& room, const std::string& id) {
+  auto& s = users_.users.shard(user);
+  MutexLock lock(s.mu);
+  auto u = s.map.find(user);
+  if (u == s.map.end()) return 0;
+  auto it = u->second.rooms.find(room);
+  if (it == u->second.rooms.end()) return 0;
+  Membership& m = it->second;
+  if (m.slow_mode_s <= 0 || id == m.last_post_id) return 0;  // a resend of the last message is no new one
+  const int64_t now = clock_.mono_ms();
+  const int64_t next = m.last_post_ms + m.slow_mode_s * 1000;
+  if (!m.last_post_id.empty() && now < next) return next - now;
+  m.last_post_ms = now;
+  m.last_post_id = id;
+  return 0;
 }
 
 bool Hub::defer_while_joining(const Actor& a, const std::string& room, std::function<void()> retry) {

@@ -20,8 +20,20 @@ struct Membership {
   std::string peer;                  // direct rooms: the other user
   int64_t muted_until = 0;
   bool pending = false;              // a join or create is in the store: operations wait
+  // The room's slow mode as last heard (seconds; settings_version orders the changes), and
+  // the user's last message in the room through this node (mono ms, and its id: a resend of
+  // it is no new message).
+  int64_t slow_mode_s = 0;
+  int64_t settings_version = 0;
+  int64_t last_post_ms = 0;
+  std::string last_post_id;
 
-  static Membership of(const RoomState& s) { return Membership{s.kind, s.role, s.peer, s.muted_until, false}; }
+  static Membership of(const RoomState& s) {
+    Membership m{s.kind, s.role, s.peer, s.muted_until, false};
+    m.slow_mode_s = s.slow_mode_s;
+    m.settings_version = s.settings_version;
+    return m;
+  }
 };
 
 struct UserState {

@@ -82,7 +82,8 @@ void room_info(NetContext& ctx, const std::string& room, const Request& req, Res
     if (!r.ok()) return respond(status_error(req, r.status));
     respond(json_response(req, 200, json::serialize(json::object{{"room", r.value.room},
                                                                   {"last_seq", r.value.last_seq},
-                                                                  {"kind", kind_name(r.value.kind)}})));
+                                                                  {"kind", kind_name(r.value.kind)},
+                                                                  {"slow_mode_s", r.value.slow_mode_s}})));
   });
 }
 

@@ -38,6 +38,20 @@ void mute(NetContext& ctx, const HttpRequest& req, const std::string& room, cons
   });
 }
 
+void slow_mode(NetContext& ctx, const HttpRequest& req, const std::string& room, const Responder& respond) {
+  boost::system::error_code ec;
+  auto v = json::parse(req.body(), ec);
+  auto* s = !ec && v.is_object() ? v.as_object().if_contains("seconds") : nullptr;
+  if (!s || !s->is_int64() || s->as_int64() < 0 || s->as_int64() > kMaxSlowModeSeconds) {
+    return respond(api_error(req, 400, "bad_request",
+                             "the body must be {\"seconds\": N}, N from 0 (off) to " + std::to_string(kMaxSlowModeSeconds)));
+  }
+  ctx.hub.set_slow_mode(kBackend, room, s->as_int64(), [req, respond, room](Result<RoomState> r) {
+    if (!r.ok()) return respond(status_error(req, r.status));
+    respond(json_response(req, 200, json::serialize(json::object{{"room", room}, {"slow_mode_s", r.value.slow_mode_s}})));
+  });
+}
+
 void delete_message(NetContext& ctx, const HttpRequest& req, const std::string& room, const std::string& seq_text,
                     const Responder& respond) {
   auto seq = int_from_text(seq_text);
@@ -144,6 +158,11 @@ bool handle_admin_api(NetContext& ctx, const HttpRequest& req, const std::vector
   if (path.size() == 4 && path[2] == "messages") {
     if (method != http::verb::delete_) respond(not_allowed(req, "DELETE"));
     else delete_message(ctx, req, room, path[3], respond);
+    return true;
+  }
+  if (path.size() == 3 && path[2] == "slow_mode") {
+    if (method != http::verb::put) respond(not_allowed(req, "PUT"));
+    else slow_mode(ctx, req, room, respond);
     return true;
   }
   if (path.size() == 5 && path[2] == "members" && path[4] == "mute") {

@@ -145,6 +145,9 @@ void run_command(Hub& hub, Metrics& m, const ClientPtr& c, Command command) {
                                 reply<Ok>(m, c, ref, {}, [ref](const Ok&) { return encode::ok(ref); }));
         } else if constexpr (std::is_same_v<T, StatusCmd>) {
           hub.set_status(a, UserStatus{cmd.away, cmd.text}, reply<Ok>(m, c, ref, {}, [ref](const Ok&) { return encode::ok(ref); }));
+        } else if constexpr (std::is_same_v<T, SlowModeCmd>) {
+          hub.set_slow_mode(a, cmd.room, cmd.seconds,
+                            reply<RoomState>(m, c, ref, {}, [ref](const RoomState&) { return encode::ok(ref); }));
         } else if constexpr (std::is_same_v<T, PinCmd>) {
           hub.pin(a, cmd.room, cmd.seq, cmd.on, reply<Ok>(m, c, ref, {}, [ref](const Ok&) { return encode::ok(ref); }));
         } else if constexpr (std::is_same_v<T, ReadsCmd>) {

@@ -62,10 +62,12 @@ struct ReadsCmd { std::string room; std::string after; int limit = 100; bool mem
 struct PushCmd { std::string endpoint; std::string p256dh; std::string auth; bool on = true; };
 // A page of the room's online members, in name order after `after`.
 struct OnlineCmd { std::string room; std::string after; int limit = 100; };
+// The room's slow mode, in seconds (0: off).
+struct SlowModeCmd { std::string room; int64_t seconds = 0; };
 
 using CommandBody = std::variant<JoinCmd, LeaveCmd, MessageCmd, TypingCmd, ReadCmd, SyncCmd, HistoryCmd, AuthCmd,
                                  CreateCmd, DmCmd, InviteCmd, EntryCmd, ModerateCmd, BlockCmd, SearchCmd, OnlineCmd,
-                                 ThreadCmd, NotifyCmd, PinCmd, ReadsCmd, StatusCmd, PushCmd>;
+                                 ThreadCmd, NotifyCmd, PinCmd, ReadsCmd, StatusCmd, PushCmd, SlowModeCmd>;
 
 struct Command {
   CommandBody body;

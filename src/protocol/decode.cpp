@@ -260,6 +260,11 @@ std::variant<Command, ProtocolError> decode_command(std::string_view frame) {
     if (f.ok() && !parsed) return bad_request("field 'level' must be all, mentions or none", ref);
     c.level = parsed.value_or(NotifyLevel::all);
     cmd.body = std::move(c);
+  } else if (t == "slow_mode") {
+    SlowModeCmd c;
+    c.room = f.string("room", 256);
+    c.seconds = f.integer("seconds", 0, kMaxSlowModeSeconds, true).value_or(0);
+    cmd.body = std::move(c);
   } else if (t == "pin" || t == "unpin") {
     PinCmd c;
     c.room = f.string("room", 256);

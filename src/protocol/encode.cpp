@@ -104,6 +104,7 @@ void put_membership(json::object& o, const RoomState& r) {
   if (r.muted_until > 0) o["muted_until"] = r.muted_until;
   o["notify"] = notify_name(r.notify);
   o["mentions"] = r.mentions;
+  if (r.slow_mode_s > 0) o["slow_mode_s"] = r.slow_mode_s;
 }
 
 // How a room tells its presence (`joined`, `occupancy`).
@@ -222,6 +223,7 @@ Frame room_event(const RoomEvent& e) {
         else if constexpr (std::is_same_v<T, ReadMoved>) return read(e.room, p.user, p.seq);
         else if constexpr (std::is_same_v<T, MemberNotice>) return member(e.room, p);
         else if constexpr (std::is_same_v<T, PinChanged>) return pinned(e.room, p);
+        else if constexpr (std::is_same_v<T, SlowModeChanged>) return slow_mode(e.room, p);
         else return status(e.room, p.user, p.status);
       },
       e.payload);
@@ -246,6 +248,12 @@ Frame user_event(const UserEvent& e) {
 Frame status(std::string_view room, std::string_view user, const UserStatus& s) {
   json::object o{{"type", "status"}, {"room", room}, {"user", user}, {"state", s.away ? "away" : "online"}};
   if (!s.text.empty()) o["text"] = s.text;
+  return finish(o);
+}
+
+Frame slow_mode(std::string_view room, const SlowModeChanged& p) {
+  json::object o{{"type", "slow_mode"}, {"room", room}, {"seconds", p.seconds}};
+  put_actor(o, p.by);
   return finish(o);
 }
 

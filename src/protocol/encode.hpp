@@ -46,6 +46,8 @@ Frame blocks(const std::vector<std::string>& blocked, const boost::json::value& 
 Frame status(std::string_view room, std::string_view user, const UserStatus& s);
 // A message pinned or unpinned, to the room's members.
 Frame pinned(std::string_view room, const PinChanged& p);
+// {"type":"slow_mode","room","seconds","by"} (or "system":true for the backend).
+Frame slow_mode(std::string_view room, const SlowModeChanged& p);
 // A page of the room's members' read positions; `next`: where the next page starts, empty: none.
 Frame reads(std::string_view room, const std::vector<ReadPosition>& reads, std::string_view next,
             const boost::json::value& ref);

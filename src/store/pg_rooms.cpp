@@ -14,7 +14,7 @@ const std::string kMemberView =
            JOIN messages g ON g.room = x.room AND g.seq = x.seq
            WHERE x.room = m.room AND x."user" IN (m."user", '*') AND x.seq > m.read_seq AND g."user" <> m."user"
              AND NOT g.deleted AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b."user" = m."user" AND b.blocked = g."user"))
-         END FROM members m JOIN rooms r ON r.name = m.room )";
+         END, r.slow_mode_s, r.settings_version FROM members m JOIN rooms r ON r.name = m.room )";
 
 std::vector<ReadPosition> read_positions(PgConn& db, const std::string& room, const std::string& after,
                                          const std::string& skip, int limit) {
@@ -53,6 +53,8 @@ RoomState read_state(const PgResult& r, int i) {
   s.peer = r.text(i, 6);
   s.notify = static_cast<NotifyLevel>(r.int64(i, 7));
   s.mentions = r.int64(i, 8);
+  s.slow_mode_s = r.int64(i, 9);
+  s.settings_version = r.int64(i, 10);
   return s;
 }
 
@@ -95,6 +97,8 @@ std::vector<std::string> read_blocks(PgConn& db, const std::string& user) {
 void prepare_room_statements(PgConn& db) {
   db.prepare("member_state", kMemberView + R"(WHERE m.room=$1 AND m."user"=$2)");
   db.prepare("rooms_of", kMemberView + R"(WHERE m."user"=$1 ORDER BY m.room COLLATE "C")");
+  db.prepare("set_slow_mode", R"(UPDATE rooms SET slow_mode_s=$2, settings_version=settings_version+1 WHERE name=$1
+                                 RETURNING slow_mode_s, settings_version)");
   db.prepare("role_of", R"(SELECT role FROM members WHERE room=$1 AND "user"=$2)");
   db.prepare("lock_room", "SELECT kind FROM rooms WHERE name=$1 FOR UPDATE");
   db.prepare("is_banned", R"(SELECT 1 FROM bans WHERE room=$1 AND "user"=$2)");
@@ -282,6 +286,23 @@ void PgStore::set_notify(std::string room, std::string user, NotifyLevel level, 
       return Status::not_found("not a member of " + room);
     }
     return *member_state(db, room, user);
+  });
+}
+
+void PgStore::set_slow_mode(std::string room, std::string actor, int64_t seconds, Callback<RoomState> done) {
+  impl_->write<RoomState>(room, std::move(done), [=](PgConn& db) -> Result<RoomState> {
+    auto kind = lock_room(db, room);
+    if (!kind) return Status::not_found("no room " + room);
+    if (auto st = rules::check_slow_mode(*kind, actor.empty() ? std::optional<Role>(Role::owner) : role_of(db, room, actor), room);
+        !st.is_ok()) {
+      return st;
+    }
+    auto r = db.run("set_slow_mode", {room, seconds});
+    RoomState s{room};
+    s.kind = *kind;
+    s.slow_mode_s = r.int64(0, 0);
+    s.settings_version = r.int64(0, 1);
+    return s;
   });
 }
 

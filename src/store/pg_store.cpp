@@ -141,7 +141,7 @@ void prepare_statements(PgConn& db) {
                 VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT ("user", client_id) DO NOTHING RETURNING seq)");
   db.prepare("count_reply", "UPDATE messages SET reply_count = reply_count + 1, last_reply_ts = $3 WHERE room=$1 AND seq=$2");
   db.prepare("add_mention", R"(INSERT INTO mentions(room, "user", seq) VALUES($1,$2,$3) ON CONFLICT DO NOTHING)");
-  db.prepare("last_seq", "SELECT last_seq, kind FROM rooms WHERE name=$1");
+  db.prepare("last_seq", "SELECT last_seq, kind, slow_mode_s, settings_version FROM rooms WHERE name=$1");
   db.prepare("is_member", R"(SELECT 1 FROM members WHERE room=$1 AND "user"=$2)");
   db.prepare("create_room",
              "INSERT INTO rooms(name, last_seq, created_ms, kind) VALUES($1, 0, $2, $3) ON CONFLICT DO NOTHING RETURNING 1");
@@ -404,6 +404,8 @@ void PgStore::room(std::string room, Callback<RoomState> done) {
     if (r.empty()) return Status::not_found("no room " + room);
     RoomState s{room, r.int64(0, 0), 0};
     s.kind = static_cast<RoomKind>(r.int64(0, 1));
+    s.slow_mode_s = r.int64(0, 2);
+    s.settings_version = r.int64(0, 3);
     return s;
   });
 }

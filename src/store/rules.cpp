@@ -127,6 +127,13 @@ Status check_join(const JoinRequest& req, const JoinFacts& f) {
   return Status::invalid("unknown join mode");
 }
 
+Status check_slow_mode(RoomKind kind, std::optional<Role> actor_role, const std::string& room) {
+  if (kind == RoomKind::direct) return Status::forbidden("a direct conversation has no slow mode");
+  if (!actor_role) return Status::forbidden("not a member of " + room);
+  if (*actor_role < Role::moderator) return Status::forbidden("only a moderator or owner can set slow mode in " + room);
+  return Status::ok();
+}
+
 Status check_moderation(const ModerationRequest& req, const ModerationFacts& f) {
   if (!f.room) return Status::not_found("no room " + req.room);
   if (*f.room == RoomKind::direct) return Status::forbidden("a direct conversation has no moderation");

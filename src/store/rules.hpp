@@ -52,6 +52,9 @@ struct ModerationFacts {
   std::optional<Role> target_role;    // nullopt: the target is not a member
 };
 Status check_moderation(const ModerationRequest& req, const ModerationFacts& facts);
+// Setting slow mode: not in a direct conversation, and only by a moderator or the owner
+// (`actor_role` nullopt: not a member).
+Status check_slow_mode(RoomKind kind, std::optional<Role> actor_role, const std::string& room);
 
 // The webhook events of each change (store/outbox.hpp), for both stores to record in the
 // change's transaction. `ts`: when, ms since the epoch.

@@ -14,7 +14,8 @@ namespace {
   "CASE WHEN m.notify=2 THEN 0 ELSE (SELECT count(DISTINCT x.seq) FROM mentions x "           \
   "JOIN messages g ON g.room=x.room AND g.seq=x.seq WHERE x.room=m.room AND x.user IN (m.user, '*') " \
   "AND x.seq>m.read_seq AND g.user<>m.user AND g.deleted=0 "                                 \
-  "AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.user=m.user AND b.blocked=g.user)) END "   \
+  "AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.user=m.user AND b.blocked=g.user)) END, "   \
+  "r.slow_mode_s, r.settings_version "                                                       \
   "FROM members m JOIN rooms r ON r.name = m.room "
 
 std::vector<ReadPosition> read_positions(SqliteDb& db, const std::string& room, const std::string& after,
@@ -60,6 +61,8 @@ RoomState read_state(Statement& st) {
   s.peer = st.text(6);
   s.notify = static_cast<NotifyLevel>(st.int64(7));
   s.mentions = st.int64(8);
+  s.slow_mode_s = st.int64(9);
+  s.settings_version = st.int64(10);
   return s;
 }
 
@@ -312,6 +315,27 @@ void SqliteStore::set_notify(std::string room, std::string user, NotifyLevel lev
         .step();
     if (db.changes() == 0) return Status::not_found("not a member of " + room);
     return *sqlite_member_state(db, room, user);
+  });
+}
+
+void SqliteStore::set_slow_mode(std::string room, std::string actor, int64_t seconds, Callback<RoomState> done) {
+  impl_->write<RoomState>(std::move(done), [=](SqliteDb& db) -> Result<RoomState> {
+    auto kind = kind_of(db, room);
+    if (!kind) return Status::not_found("no room " + room);
+    if (auto st = rules::check_slow_mode(*kind, actor.empty() ? std::optional<Role>(Role::owner) : role_of(db, room, actor), room);
+        !st.is_ok()) {
+      return st;
+    }
+    db.prepare("UPDATE rooms SET slow_mode_s=?2, settings_version=settings_version+1 WHERE name=?1").bind(room, seconds).step();
+    auto& st = db.prepare("SELECT slow_mode_s, settings_version FROM rooms WHERE name=?1");
+    st.bind(room);
+    st.step();
+    RoomState s{room};
+    s.kind = *kind;
+    s.slow_mode_s = st.int64(0);
+    s.settings_version = st.int64(1);
+    st.bind();
+    return s;
   });
 }
 

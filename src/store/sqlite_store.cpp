@@ -260,11 +260,13 @@ void SqliteStore::create_room(std::string room, RoomKind kind, std::string owner
 
 void SqliteStore::room(std::string room, Callback<RoomState> done) {
   impl_->read<RoomState>(std::move(done), [=](SqliteDb& db) -> Result<RoomState> {
-    auto& st = db.prepare("SELECT last_seq, kind FROM rooms WHERE name=?1");
+    auto& st = db.prepare("SELECT last_seq, kind, slow_mode_s, settings_version FROM rooms WHERE name=?1");
     st.bind(room);
     if (!st.step()) return Status::not_found("no room " + room);
     RoomState s{room, st.int64(0), 0};
     s.kind = static_cast<RoomKind>(st.int64(1));
+    s.slow_mode_s = st.int64(2);
+    s.settings_version = st.int64(3);
     st.bind();
     return s;
   });

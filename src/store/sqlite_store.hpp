@@ -40,6 +40,7 @@ class SqliteStore final : public Store, public WebhookOutbox {
   void open_direct(std::string room, std::string a, std::string b, int max_rooms, int extras_limit,
                    Callback<RoomState> done) override;
   void moderate(ModerationRequest req, Callback<ModerationResult> done) override;
+  void set_slow_mode(std::string room, std::string actor, int64_t seconds, Callback<RoomState> done) override;
   void set_block(std::string user, std::string other, bool on, Callback<std::vector<std::string>> done) override;
   void settings_of(std::string user, Callback<UserSettings> done) override;
   void set_status(std::string user, UserStatus status, Callback<bool> done) override;

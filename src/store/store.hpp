@@ -155,6 +155,10 @@ class Store {
   // Applies a moderation action (see ModerationRequest). Status::forbidden when the actor
   // lacks the role; Status::not_found for a kick, mute or set_role of a non-member.
   virtual void moderate(ModerationRequest req, Callback<ModerationResult> done) = 0;
+  // Sets the room's slow mode (seconds, 0: off; rules::check_slow_mode) as `actor` (empty:
+  // the backend), raising its settings_version. Returns the room's kind, slow_mode_s and
+  // settings_version. Status::not_found: no such room.
+  virtual void set_slow_mode(std::string room, std::string actor, int64_t seconds, Callback<RoomState> done) = 0;
 
   // Adds (`on`) or removes `other` in `user`'s block list; returns the list after, sorted.
   virtual void set_block(std::string user, std::string other, bool on, Callback<std::vector<std::string>> done) = 0;

@@ -53,6 +53,26 @@ TEST_F(Conversations, ModerationReachesTheTargetOnEveryNode) {
   EXPECT_EQ(code_of(request(*bob_phone, "join", {{"room", "general"}})), "forbidden");
 }
 
+TEST_F(Conversations, SlowModeSetOnOneNodeHoldsOnEveryNode) {
+  start_cluster();
+  auto olga = connect("olga", 0);
+  auto bob = connect("bob", 1);
+  auto cleo = connect("cleo", 2);
+  ASSERT_EQ(request(*olga, "create", {{"room", "board"}}).at("type"), "joined");
+  join(*bob, "board");
+  join(*cleo, "board");
+  ASSERT_EQ(request(*olga, "slow_mode", {{"room", "board"}, {"seconds", 120}}).at("type"), "ok");
+  for (WsClient* c : {bob.get(), cleo.get()}) {
+    c->expect(has({{"type", "slow_mode"}, {"room", "board"}, {"seconds", 120}}), "slow mode on", 10s);
+    send_message(*c, "board", "first");
+    auto refused = request(*c, "message", {{"room", "board"}, {"id", new_id()}, {"text", "second"}});
+    EXPECT_EQ(code_of(refused), "rate_limited") << json::serialize(refused);
+  }
+  // A newcomer on another node learns it from the store (PostgreSQL).
+  auto dan = connect("dan", 1);
+  EXPECT_EQ(join(*dan, "board").at("slow_mode_s"), 120);
+}
+
 TEST_F(Conversations, BlockListsReachTheUsersOtherNodes) {
   start_cluster();
   auto olga = connect("olga", 0);

@@ -108,6 +108,8 @@ test('parleyd answers every described route as the document says', async () => {
   await call('GET', `${R}/online`, { room: 'general' });
   await call('PUT', `${R}/members/{user}/mute`, { room: 'general', user: 'bob' }, { body: { seconds: 60 } });
   await call('DELETE', `${R}/members/{user}/mute`, { room: 'general', user: 'bob' });
+  await call('PUT', `${R}/slow_mode`, { room: 'general' }, { body: { seconds: 30 } });
+  await call('PUT', `${R}/slow_mode`, { room: 'general' }, { body: { seconds: 0 } });
   await call('PUT', `${R}/members/{user}/role`, { room: 'general', user: 'bob' }, { body: { role: 'moderator' } });
   await call('DELETE', `${R}/messages/{seq}`, { room: 'general', seq: sent.seq });
   await call('POST', `${R}/members/{user}/kick`, { room: 'general', user: 'carol' });

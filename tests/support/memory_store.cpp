@@ -31,6 +31,8 @@ RoomState MemoryStore::state(const std::string& name, const Room& r, const std::
   s.muted_until = m.muted_until;
   s.notify = m.notify;
   s.mentions = unread_mentions(r, user);
+  s.slow_mode_s = r.slow_mode_s;
+  s.settings_version = r.settings_version;
   if (r.kind == RoomKind::direct) {
     for (auto& [other, _] : r.members) {
       if (other != user) s.peer = other;
@@ -260,6 +262,23 @@ void MemoryStore::open_direct(std::string room, std::string a, std::string b, in
     }();
     if (opened.ok() && extras_limit > 0) opened.value.extras = extras_of(room, a, extras_limit);
     return opened;
+  });
+}
+
+void MemoryStore::set_slow_mode(std::string room, std::string actor, int64_t seconds, Callback<RoomState> done) {
+  run<RoomState>(done, [&]() -> Result<RoomState> {
+    auto r = rooms_.find(room);
+    if (r == rooms_.end()) return Status::not_found("no room " + room);
+    std::optional<Role> role = actor.empty() ? std::optional<Role>(Role::owner) : std::nullopt;
+    if (auto m = r->second.members.find(actor); !actor.empty() && m != r->second.members.end()) role = m->second.role;
+    if (auto st = rules::check_slow_mode(r->second.kind, role, room); !st.is_ok()) return st;
+    r->second.slow_mode_s = seconds;
+    ++r->second.settings_version;
+    RoomState s{room};
+    s.kind = r->second.kind;
+    s.slow_mode_s = seconds;
+    s.settings_version = r->second.settings_version;
+    return s;
   });
 }
 

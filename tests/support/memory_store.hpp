@@ -30,6 +30,7 @@ class MemoryStore final : public Store {
   void open_direct(std::string room, std::string a, std::string b, int max_rooms, int extras_limit,
                    Callback<RoomState> done) override;
   void moderate(ModerationRequest req, Callback<ModerationResult> done) override;
+  void set_slow_mode(std::string room, std::string actor, int64_t seconds, Callback<RoomState> done) override;
   void set_block(std::string user, std::string other, bool on, Callback<std::vector<std::string>> done) override;
   void settings_of(std::string user, Callback<UserSettings> done) override;
   void set_status(std::string user, UserStatus status, Callback<bool> done) override;
@@ -77,6 +78,8 @@ class MemoryStore final : public Store {
     std::set<std::string> bans;
     std::map<int64_t, std::map<std::string, std::set<std::string>>> reactions;  // seq → emoji → users
     std::map<int64_t, Pin> pins;
+    int64_t slow_mode_s = 0;
+    int64_t settings_version = 0;
   };
 
   // Runs `fn` under the lock (unavailable once closed), then `done` outside it.
