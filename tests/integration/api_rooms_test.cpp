@@ -40,7 +40,7 @@ TEST_F(ApiRooms, CreateRoomOnceThenItExists) {
   EXPECT_EQ(body_of(again).at("created"), false);
   HttpResponse info = api.get("/api/v1/rooms/general");
   EXPECT_EQ(info.status, 200) << info.body;
-  EXPECT_EQ(body_of(info), json::parse(R"({"room":"general","last_seq":0,"kind":"public"})"));
+  EXPECT_EQ(body_of(info), json::parse(R"({"room":"general","last_seq":0,"kind":"public","slow_mode_s":0})"));
   auto alice = connect("alice");
   EXPECT_EQ(get_int(join(*alice, "general"), "last_seq"), 0);
   send_message(*alice, "general", "first");
