@@ -3,8 +3,9 @@
 // out, and delete the account after the password and a confirmation.
 import { AuthError, ParleyError, type ParleyClient } from '@parley/client';
 import { useParley } from '@parley/react';
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { createPortal } from 'react-dom';
+import { useDialogFocus } from './dialog';
 import { countLabel } from './format';
 
 /** What an account request's refusal means to the user. */
@@ -63,19 +64,7 @@ export function AccountDialog({
   /** The account is gone; `messages`: whether its messages were kept or erased. */
   onDeleted: (messages: 'kept' | 'erased') => void;
 }) {
-  const close = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    const opener = document.activeElement as HTMLElement | null;
-    close.current?.focus();
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') onClose();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => {
-      window.removeEventListener('keydown', onKey);
-      opener?.focus?.();
-    };
-  }, [onClose]);
+  const close = useDialogFocus(onClose);
   const client = useParley();
   return createPortal(
     <div

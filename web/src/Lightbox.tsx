@@ -2,8 +2,8 @@
 // size, a download button; Escape, × or a tap beside the image closes it.
 import type { Attachment } from '@parley/client';
 import { useParley } from '@parley/react';
-import { useEffect, useRef } from 'react';
 import { createPortal } from 'react-dom';
+import { useDialogFocus } from './dialog';
 import { saveAttachment, useAttachmentUrl } from './files';
 import { sizeLabel } from './format';
 
@@ -11,19 +11,7 @@ export function Lightbox({ a, onClose }: { a: Attachment; onClose: () => void })
   const client = useParley();
   const full = useAttachmentUrl(a.id, false);
   const thumb = useAttachmentUrl(a.id, true);
-  const close = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    const opener = document.activeElement as HTMLElement | null;
-    close.current?.focus();
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') onClose();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => {
-      window.removeEventListener('keydown', onKey);
-      opener?.focus?.();
-    };
-  }, [onClose]);
+  const close = useDialogFocus(onClose);
   const src = full.url ?? thumb.url;
   return createPortal(
     <div
