@@ -345,7 +345,7 @@ export class ParleyClient extends Commands {
    * Deletes the user's account (DELETE /api/account, confirmed with the password), then ends
    * like logout: every connection of the user closes (4003; no `account` event for this one).
    * Resolves whether the user's messages were `kept` in their rooms or `erased`. Rejects with
-   * an AuthError: `unauthorized` for a wrong password; nothing changes then.
+   * an AuthError: `forbidden` (403) for a wrong password; nothing changes then.
    */
   deleteAccount(password: string): Promise<DeletedMessages> {
     return this.account.deleteAccount(password);
@@ -353,7 +353,7 @@ export class ParleyClient extends Commands {
 
   /**
    * The user's data (GET /api/account/export, every page): `{ user, rooms, messages }`, the
-   * messages the user's own, oldest first, as the server stores them. `limit`: messages per
+   * messages the user's own, in the order of their ids (not of time), as the server stores them. `limit`: messages per
    * page (1–500, default 500). Rejects with an AuthError.
    */
   exportAccount(opts: ExportOptions = {}): Promise<AccountExport> {

@@ -61,9 +61,9 @@ export interface ExportedMessage {
 /** One page of GET /api/account/export. */
 export interface AccountExportPage {
   user: string;
-  /** The user's rooms, as `welcome` lists them (the same on every page). */
+  /** The user's rooms, as `welcome` lists them: on the first page only (empty on the others). */
   rooms: RoomInfo[];
-  /** The user's own messages, oldest first. */
+  /** The user's own messages in the order of their ids (the paging key), not of time: sort by `ts` for a timeline. */
   messages: ExportedMessage[];
   /** The `after` of the next page; null on the last one. */
   next: string | null;
@@ -205,7 +205,8 @@ export async function logout(baseUrl: string, token: string, fetchImpl?: FetchLi
 /**
  * DELETE /api/account with the current password: the account is gone, and all the user's
  * connections close with 4003. Resolves whether the user's messages were kept in their rooms or
- * erased. Rejects with `unauthorized` for a wrong password (or an invalid token).
+ * erased. Rejects with `forbidden` (403) for a wrong password, `unauthorized` (401) for an
+ * invalid token.
  */
 export async function deleteAccount(baseUrl: string, token: string, password: string, fetchImpl?: FetchLike): Promise<DeletedMessages> {
   const body = await call(baseUrl, 'DELETE', '/api/account', { token, body: { password }, fetch: fetchImpl });

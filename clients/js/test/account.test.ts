@@ -68,14 +68,14 @@ describe('the account requests', () => {
       .answer(200, { status: 'logged_out' })
       .answer(401, { error: 'token revoked' })
       .answer(200, { status: 'deleted', messages: 'erased' })
-      .answer(401, { error: 'unauthorized', message: 'wrong password' });
+      .answer(403, { error: 'wrong password' });
     await logout(BASE, 'tok', http.fetch);
     expect(http.last).toEqual({ url: `${BASE}/api/logout`, method: 'POST', headers: { Authorization: 'Bearer tok' }, body: undefined });
     await expect(logout(BASE, 'tok', http.fetch)).rejects.toMatchObject({ status: 401, code: 'unauthorized' });
     expect(await deleteAccount(BASE, 'tok', 'my-password', http.fetch)).toBe('erased');
     expect(http.last).toMatchObject({ url: `${BASE}/api/account`, method: 'DELETE', body: { password: 'my-password' } });
     expect(http.last.headers.Authorization).toBe('Bearer tok');
-    await expect(deleteAccount(BASE, 'tok', 'guess', http.fetch)).rejects.toMatchObject({ status: 401, code: 'unauthorized', message: 'wrong password' });
+    await expect(deleteAccount(BASE, 'tok', 'guess', http.fetch)).rejects.toMatchObject({ status: 403, code: 'forbidden', message: 'wrong password' });
   });
 
   it('exportAccountPage asks for a page after a cursor; exportAccount joins every page', async () => {
@@ -233,10 +233,10 @@ describe('client.deleteAccount', () => {
     expect(Object.fromEntries(storage.data)).toEqual({});
   });
 
-  it('a wrong password rejects (unauthorized) and leaves the client as it was', async () => {
-    const http = new FakeHttp().answer(401, { error: 'unauthorized', message: 'wrong password' });
+  it('a wrong password rejects (forbidden, as the server answers it) and leaves the client as it was', async () => {
+    const http = new FakeHttp().answer(403, { error: 'wrong password' });
     const { client } = await connected({ fetch: http.fetch });
-    await expect(client.deleteAccount('guess')).rejects.toMatchObject({ code: 'unauthorized', message: 'wrong password' });
+    await expect(client.deleteAccount('guess')).rejects.toMatchObject({ status: 403, code: 'forbidden', message: 'wrong password' });
     await expect(client.deleteAccount('')).rejects.toMatchObject({ code: 'bad_request' });
     expect(client.state).toBe('open');
     expect(http.calls).toHaveLength(1);
