@@ -175,6 +175,19 @@ struct Pin {
   std::string by;   // who pinned it; empty: the backend
   int64_t ts = 0;   // when, ms since the epoch
 };
+// One room as the server API's room list shows it: its member count and how many messages
+// (not edits, deletions or reactions) it took in the last hour, counted among its last
+// kRecentEntriesScanned entries so that a busy room costs a bounded read.
+inline constexpr int64_t kRecentEntriesScanned = 10000;
+struct RoomSummary {
+  std::string room;
+  RoomKind kind = RoomKind::public_room;
+  int64_t last_seq = 0;
+  int64_t members = 0;
+  int64_t recent_messages = 0;
+  int64_t slow_mode_s = 0;
+  int64_t created_ms = 0;
+};
 // How far a member has read a room, and the member's role.
 struct ReadPosition {
   std::string user;

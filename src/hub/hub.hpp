@@ -146,6 +146,10 @@ class Hub final : public BusHandler {
   void pin(const Actor& a, std::string room, int64_t seq, bool on, Done<Ok> done);
   // A page of the room's members' read positions (members only).
   void reads(const Actor& a, ReadsQuery query, Done<ReadsPage> done);
+  // Every room, a page at a time (the backend only).
+  void list_rooms(const Actor& a, RoomListQuery query, Done<RoomListPage> done);
+  // This node's live connections by user (the backend only); answers at once.
+  Result<ConnectionsPage> connections(const Actor& a, int limit) const;
   // The user's status (away, a text of at most kMaxStatusChars); every room of the user is told.
   void set_status(const Actor& a, UserStatus status, Done<Ok> done);
   void history(const Actor& a, std::string room, HistoryQuery query, Done<MessagePage> done);

@@ -60,6 +60,31 @@ struct ReadsPage {
   std::string next;   // where the next page starts (`after`); empty: this was the last
 };
 
+// The backend's list of every room, a page in name order after `after`; `recent_messages`
+// counts the last hour's.
+inline constexpr int kMaxRoomListPage = 500;
+struct RoomListQuery {
+  std::string after;
+  int limit = 100;
+};
+struct RoomListPage {
+  std::vector<RoomSummary> rooms;
+  std::string next;   // where the next page starts (`after`); empty: this was the last
+};
+
+// This node's live connections by user, name order (the first `limit` users); `total`
+// counts every connection, `users_total` every connected user.
+inline constexpr int kMaxConnectionsPage = 1000;
+struct UserConnections {
+  std::string user;
+  int connections = 0;
+};
+struct ConnectionsPage {
+  std::size_t total = 0;
+  std::size_t users_total = 0;
+  std::vector<UserConnections> users;
+};
+
 // A page of a room's online members in name order: `after` the name a previous page ended
 // with (empty: from the first).
 struct OnlineQuery {

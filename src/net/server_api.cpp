@@ -12,6 +12,7 @@
 #include "net/api_values.hpp"
 #include "net/uploads.hpp"
 #include "net/server_api_admin.hpp"
+#include "net/server_api_overview.hpp"
 #include "net/server_api_users.hpp"
 #include "net/webhook_routes.hpp"
 #include "hub/hub.hpp"
@@ -279,6 +280,7 @@ void handle_server_api(NetContext& ctx, const Request& req, Responder respond) {
     }
     return handle_download(ctx, req, /*backend=*/true, respond);
   }
+  if (handle_overview_api(ctx, req, path, *url, respond)) return;
   if (handle_admin_api(ctx, req, path, *url, respond)) return;
   if (handle_users_api(ctx, req, path, *url, respond)) return;
   if (!path.empty() && path[0] == "webhooks") {
@@ -286,7 +288,7 @@ void handle_server_api(NetContext& ctx, const Request& req, Responder respond) {
   }
   if (path.empty() || path[0] != "rooms") return respond(api_error(req, 404, "not_found", "no such endpoint"));
   if (path.size() == 1) {
-    if (method != http::verb::post) return respond(not_allowed(req, "POST"));
+    if (method != http::verb::post) return respond(not_allowed(req, "GET, POST"));
     return create_room(ctx, req, respond);
   }
   const std::string& room = path[1];

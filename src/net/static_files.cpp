@@ -45,8 +45,12 @@ HttpResponse static_file(const NetContext& ctx, const HttpRequest& req) {
   }
   fs::path file = fs::weakly_canonical(root / path.substr(1), ec);
   if (!ec && fs::is_directory(file)) file /= "index.html";
-  // A path with no file is a client-side route of the single-page app: serve index.html.
-  if (ec || !fs::is_regular_file(file)) file = root / "index.html";
+  // A path with no file is a client-side route of a single-page app: the operator console's
+  // (admin/index.html) under /admin/, the chat's (index.html) elsewhere.
+  if (ec || !fs::is_regular_file(file)) {
+    const bool console = path == "/admin" || path.rfind("/admin/", 0) == 0;
+    file = console && fs::is_regular_file(root / "admin" / "index.html") ? root / "admin" / "index.html" : root / "index.html";
+  }
   auto rel = file.lexically_relative(root);
   if (rel.empty() || *rel.begin() == "..") return error_response(req, 404, "not found");
   std::ifstream in(file, std::ios::binary);

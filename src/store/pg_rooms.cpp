@@ -124,6 +124,10 @@ void prepare_room_statements(PgConn& db) {
   db.prepare("pins", R"(SELECT seq, "by", ts FROM pins WHERE room=$1 ORDER BY ts DESC, seq DESC)");
   db.prepare("reads", R"(SELECT "user", read_seq, role FROM members WHERE room=$1 AND "user" COLLATE "C" > $2 AND "user" <> $3
                          ORDER BY "user" COLLATE "C" LIMIT $4)");
+  db.prepare("list_rooms", R"(SELECT r.name, r.kind, r.last_seq, r.slow_mode_s, r.created_ms,
+                                (SELECT count(*) FROM members m WHERE m.room=r.name),
+                                (SELECT count(*) FROM messages e WHERE e.room=r.name AND e.seq>r.last_seq-$4 AND e.ts>=$3 AND e.kind=0)
+                              FROM rooms r WHERE r.name COLLATE "C" > $1 ORDER BY r.name COLLATE "C" LIMIT $2)");
   db.prepare("status_of", R"(SELECT away, text FROM statuses WHERE "user"=$1)");
   db.prepare("clear_status", R"(DELETE FROM statuses WHERE "user"=$1)");
   db.prepare("set_status", R"(INSERT INTO statuses("user", away, text, ts) VALUES($1,$2::boolean,$3,$4)
@@ -336,6 +340,18 @@ void PgStore::pin(PinRequest req, Callback<bool> done) {
 void PgStore::reads(std::string room, std::string after, int limit, Callback<std::vector<ReadPosition>> done) {
   impl_->read<std::vector<ReadPosition>>(std::move(done), [=](PgConn& db) -> Result<std::vector<ReadPosition>> {
     return read_positions(db, room, after, "", limit);
+  });
+}
+
+void PgStore::list_rooms(std::string after, int limit, int64_t since_ms, Callback<std::vector<RoomSummary>> done) {
+  impl_->read<std::vector<RoomSummary>>(std::move(done), [=](PgConn& db) -> Result<std::vector<RoomSummary>> {
+    auto r = db.run("list_rooms", {after, static_cast<int64_t>(limit), since_ms, kRecentEntriesScanned});
+    std::vector<RoomSummary> out;
+    for (int i = 0; i < r.rows(); ++i) {
+      out.push_back(RoomSummary{r.text(i, 0), static_cast<RoomKind>(r.int64(i, 1)), r.int64(i, 2), r.int64(i, 5),
+                                r.int64(i, 6), r.int64(i, 3), r.int64(i, 4)});
+    }
+    return out;
   });
 }
 

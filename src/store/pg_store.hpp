@@ -61,6 +61,7 @@ class PgStore final : public Store, public WebhookOutbox {
   void set_notify(std::string room, std::string user, NotifyLevel level, Callback<RoomState> done) override;
   void pin(PinRequest req, Callback<bool> done) override;
   void reads(std::string room, std::string after, int limit, Callback<std::vector<ReadPosition>> done) override;
+  void list_rooms(std::string after, int limit, int64_t since_ms, Callback<std::vector<RoomSummary>> done) override;
   void thread(std::string room, int64_t root, std::optional<int64_t> after, std::optional<int64_t> before, int limit,
               Callback<MessagePage> done) override;
   void rooms_of(std::string user, Callback<std::vector<RoomState>> done) override;

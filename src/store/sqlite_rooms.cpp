@@ -382,4 +382,21 @@ void SqliteStore::reads(std::string room, std::string after, int limit, Callback
   });
 }
 
+void SqliteStore::list_rooms(std::string after, int limit, int64_t since_ms, Callback<std::vector<RoomSummary>> done) {
+  impl_->read<std::vector<RoomSummary>>(std::move(done), [=](SqliteDb& db) -> Result<std::vector<RoomSummary>> {
+    auto& st = db.prepare(
+        "SELECT r.name, r.kind, r.last_seq, r.slow_mode_s, r.created_ms, "
+        "(SELECT count(*) FROM members m WHERE m.room=r.name), "
+        "(SELECT count(*) FROM messages e WHERE e.room=r.name AND e.seq>r.last_seq-?4 AND e.ts>=?3 AND e.kind=0) "
+        "FROM rooms r WHERE r.name>?1 ORDER BY r.name LIMIT ?2");
+    st.bind(after, static_cast<int64_t>(limit), since_ms, kRecentEntriesScanned);
+    std::vector<RoomSummary> out;
+    while (st.step()) {
+      out.push_back(RoomSummary{st.text(0), static_cast<RoomKind>(st.int64(1)), st.int64(2), st.int64(5), st.int64(6),
+                                st.int64(3), st.int64(4)});
+    }
+    return out;
+  });
+}
+
 }  // namespace parley

@@ -217,6 +217,10 @@ class Store {
   // first). Callers ask one more than they show to learn whether a next page exists.
   virtual void reads(std::string room, std::string after, int limit, Callback<std::vector<ReadPosition>> done) = 0;
 
+  // Up to `limit` rooms in name order after `after`, each with its member count and its
+  // messages since `since_ms` (RoomSummary).
+  virtual void list_rooms(std::string after, int limit, int64_t since_ms, Callback<std::vector<RoomSummary>> done) = 0;
+
   // Uploads. Records an uploaded file whose content the blob store holds. Refused with
   // Status::limit_exceeded when the owner's uploads not deleted would exceed `quota_bytes`
   // (0: no quota); the id taken: Status::conflict.

@@ -127,6 +127,8 @@ test('parleyd answers every described route as the document says', async () => {
   await call('POST', `${U}/enable`, { user: 'dana' }, { body: {} });
   await call('DELETE', U, { user: 'dana' }, { query: '?messages=erase' });
   await call('DELETE', U, { user: 'dana' }, { status: 404 });
+  await call('GET', '/api/v1/rooms', {}, { query: '?limit=2' });
+  await call('GET', '/api/v1/connections', {});
   await call('GET', '/api/v1/webhooks', {});
   await call('GET', '/api/v1/webhooks/deliveries', {});
   // Errors have the one shape.

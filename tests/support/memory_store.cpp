@@ -462,6 +462,24 @@ void MemoryStore::reads(std::string room, std::string after, int limit, Callback
   });
 }
 
+void MemoryStore::list_rooms(std::string after, int limit, int64_t since_ms, Callback<std::vector<RoomSummary>> done) {
+  run<std::vector<RoomSummary>>(done, [&]() -> Result<std::vector<RoomSummary>> {
+    std::vector<RoomSummary> out;
+    for (auto it = rooms_.upper_bound(after); it != rooms_.end() && static_cast<int>(out.size()) < limit; ++it) {
+      const Room& r = it->second;
+      RoomSummary s{it->first, r.kind, static_cast<int64_t>(r.messages.size()), static_cast<int64_t>(r.members.size())};
+      const std::size_t scanned = std::min<std::size_t>(r.messages.size(), kRecentEntriesScanned);
+      for (std::size_t i = r.messages.size() - scanned; i < r.messages.size(); ++i) {
+        const auto& m = r.messages[i];
+        if (m.kind == EntryKind::message && m.ts >= since_ms) ++s.recent_messages;
+      }
+      s.slow_mode_s = r.slow_mode_s;
+      out.push_back(std::move(s));
+    }
+    return out;
+  });
+}
+
 void MemoryStore::thread(std::string room, int64_t root, std::optional<int64_t> after, std::optional<int64_t> before,
                          int limit, Callback<MessagePage> done) {
   run<MessagePage>(done, [&]() -> Result<MessagePage> {

@@ -54,9 +54,8 @@ struct Spawned {
 };
 
 // fork + exec; only async-signal-safe calls between the two.
-Spawned spawn(const std::vector<std::string>& args, const EnvVars& env, const std::filesystem::path& cwd,
-              int out_fd, int err_fd) {
-  const std::string path = parleyd_path();
+Spawned spawn(const std::string& path, const std::vector<std::string>& args, const EnvVars& env,
+              const std::filesystem::path& cwd, int out_fd, int err_fd, int in_fd = -1) {
   std::vector<char*> argv;
   argv.push_back(const_cast<char*>(path.c_str()));
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
@@ -81,7 +80,7 @@ Spawned spawn(const std::vector<std::string>& args, const EnvVars& env, const st
     struct sigaction dfl {};
     dfl.sa_handler = SIG_DFL;
     ::sigaction(SIGPIPE, &dfl, nullptr);
-    ::dup2(devnull, 0);
+    ::dup2(in_fd >= 0 ? in_fd : devnull, 0);
     ::dup2(out_fd, 1);
     ::dup2(err_fd, 2);
     if (::close_range(3, ~0U, 0) != 0)
@@ -92,7 +91,7 @@ Spawned spawn(const std::vector<std::string>& args, const EnvVars& env, const st
       ::_exit(127);
     }
     ::execve(argv[0], argv.data(), envp.data());
-    static const char msg[] = "test harness: execve(parleyd) failed\n";
+    static const char msg[] = "test harness: execve failed\n";
     (void)!::write(2, msg, sizeof msg - 1);
     ::_exit(127);
   }
@@ -197,12 +196,24 @@ std::optional<std::string> wait_for_file(const std::filesystem::path& p,
 
 RunResult run_parleyd(const std::vector<std::string>& args, const EnvVars& env,
                       const std::filesystem::path& cwd, std::chrono::milliseconds timeout) {
-  int out_pipe[2], err_pipe[2];
+  return run_program(parleyd_path(), args, env, cwd, timeout);
+}
+
+RunResult run_program(const std::string& path, const std::vector<std::string>& args, const EnvVars& env,
+                      const std::filesystem::path& cwd, std::chrono::milliseconds timeout, const std::string& input) {
+  int out_pipe[2], err_pipe[2], in_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) != 0) throw_errno("pipe2");
   if (::pipe2(err_pipe, O_CLOEXEC) != 0) throw_errno("pipe2");
-  Spawned child = spawn(args, env, cwd, out_pipe[1], err_pipe[1]);
+  if (::pipe2(in_pipe, O_CLOEXEC) != 0) throw_errno("pipe2");
+  Spawned child = spawn(path, args, env, cwd, out_pipe[1], err_pipe[1], in_pipe[0]);
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);
+  ::close(in_pipe[0]);
+  // The input fits the pipe's buffer (64 KiB): written at once, then end of file.
+  if (!input.empty() && ::write(in_pipe[1], input.data(), input.size()) != static_cast<ssize_t>(input.size())) {
+    throw_errno("write stdin");
+  }
+  ::close(in_pipe[1]);
 
   const auto deadline = Clock::now() + timeout;
   RunResult res;
@@ -247,7 +258,7 @@ ServerProcess::ServerProcess(Options opts) : opts_(std::move(opts)) {
   }
   Spawned child;
   try {
-    child = spawn(opts_.args, opts_.env, opts_.cwd, out_pipe[1], err_fd);
+    child = spawn(parleyd_path(), opts_.args, opts_.env, opts_.cwd, out_pipe[1], err_fd);
   } catch (...) {
     ::close(out_pipe[0]);
     ::close(out_pipe[1]);

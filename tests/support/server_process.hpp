@@ -47,6 +47,9 @@ struct RunResult {
 // any PARLEY_* variable, plus `env`.
 RunResult run_parleyd(const std::vector<std::string>& args, const EnvVars& env,
                       const std::filesystem::path& cwd, std::chrono::milliseconds timeout);
+// Runs the program at `path` the same way, with `input` on its stdin (at most 64 KiB).
+RunResult run_program(const std::string& path, const std::vector<std::string>& args, const EnvVars& env,
+                      const std::filesystem::path& cwd, std::chrono::milliseconds timeout, const std::string& input = {});
 
 class ServerProcess {
 public:
