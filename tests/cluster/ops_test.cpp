@@ -138,5 +138,27 @@ TEST_F(ClusterOps, MetricsShowBusPublishesAndRemoteDeliveries) {
   EXPECT_EQ(after2.at("parley_messages_in_total") - before2.at("parley_messages_in_total"), 0);
 }
 
+// The overview through PostgreSQL: every node lists the rooms any node created, with their
+// counts; each node counts its own connections.
+TEST_F(ClusterOps, EveryNodeListsTheRoomsAndCountsItsOwnConnections) {
+  start_cluster({{"--api-keys", kKey}});
+  ApiClient api1(node(0).port(), kKey), api3(node(2).port(), kKey);
+  api1.create_room("beta");
+  api1.create_room("alpha");
+  api1.add_member("alpha", "alice");
+  api1.add_member("alpha", "bob");
+  auto alice = connect("alice", 0);
+  auto bob = connect("bob", 2);
+  join(*alice, "alpha");
+  send_message(*alice, "alpha", "one");
+  send_message(*alice, "alpha", "two");
+  HttpResponse r = api3.get("/api/v1/rooms?limit=1");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json(), json::parse(R"({"rooms":[{"room":"alpha","kind":"public","members":2,"last_seq":2,"messages_last_hour":2,"slow_mode_s":0}],"next":"alpha"})"));
+  EXPECT_EQ(api3.get("/api/v1/rooms?after=alpha").json().at("rooms").at(0).at("room"), "beta");
+  EXPECT_EQ(api1.get("/api/v1/connections").json().at("users"), json::parse(R"([{"user":"alice","connections":1}])"));
+  EXPECT_EQ(api3.get("/api/v1/connections").json().at("users"), json::parse(R"([{"user":"bob","connections":1}])"));
+}
+
 }  // namespace
 }  // namespace parley::test::cluster
