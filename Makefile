@@ -84,7 +84,7 @@ clean:
 # changed, so an up-to-date `make web` takes no time.
 NPM_CI   = npm ci --no-audit --no-fund --loglevel=error
 WEB_SRC := $(shell find web/src clients/js/src clients/react/src -type f 2>/dev/null) \
-           web/index.html web/vite.config.ts web/tsconfig.json web/package.json
+           web/index.html web/admin/index.html web/vite.config.ts web/tsconfig.json web/package.json
 
 web-deps:
 	@scripts/web-deps.sh
