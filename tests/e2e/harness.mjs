@@ -180,3 +180,36 @@ export async function say(page, text) {
   await page.getByTestId('composer').fill(text);
   await page.getByTestId('composer').press('Enter');
 }
+
+/** Resolves once `pred(c)` holds for the SDK client `c`, checked on every change of it. */
+export function until(c, pred, what, ms = 20000) {
+  return new Promise((resolve, reject) => {
+    if (pred(c)) return resolve();
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`timed out waiting for ${what} (${c.user}: state ${c.state})`));
+    }, ms);
+    const off = c.on('change', () => {
+      if (!pred(c)) return;
+      clearTimeout(timer);
+      off();
+      resolve();
+    });
+  });
+}
+
+/** The next `event` of the SDK client `c` whose arguments satisfy `pred`, as an array of its arguments. */
+export function nextEvent(c, event, pred = () => true, ms = 20000) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`timed out waiting for ${c.user}'s ${event} event`));
+    }, ms);
+    const off = c.on(event, (...args) => {
+      if (!pred(...args)) return;
+      clearTimeout(timer);
+      off();
+      resolve(args);
+    });
+  });
+}
